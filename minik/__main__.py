@@ -1,0 +1,7 @@
+"""``python -m minik``."""
+
+import sys
+
+from minik.cli.main import main
+
+sys.exit(main())

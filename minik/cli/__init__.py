@@ -1,0 +1,1 @@
+"""The ``minik`` command: a thin, kubectl-shaped client of the control plane's API."""

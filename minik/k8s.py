@@ -1,0 +1,99 @@
+"""Small pure helpers over Kubernetes object shapes, shared by every layer.
+
+Objects are plain JSON-shaped ``dict``s exactly as the API serves them; this
+module owns timestamps, label selectors and index-range formatting. It does no
+I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+Obj = dict[str, Any]
+"""A Kubernetes object as JSON (``apiVersion``, ``kind``, ``metadata``, …)."""
+
+
+def rfc3339(t: datetime) -> str:
+    """``2026-11-22T09:30:00Z`` (seconds precision, UTC), as the API serves times."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(s: str | None) -> datetime | None:
+    """Parse an RFC 3339 timestamp (any precision); ``None``/empty → ``None``."""
+    if not s:
+        return None
+    s = s.strip()
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    if "." in s:  # Docker gives nanoseconds; Python takes at most microseconds
+        head, _, rest = s.partition(".")
+        frac = "".join(ch for ch in rest if ch.isdigit())
+        tz = rest[len(frac):]
+        s = f"{head}.{frac[:6]}{tz}"
+    t = datetime.fromisoformat(s)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def format_indexes(indexes: Iterable[int]) -> str:
+    """``{0,1,2,4}`` → ``"0-2,4"``; two consecutive indexes stay ``"1,2"`` (R8.8)."""
+    out: list[str] = []
+    items = sorted(set(indexes))
+    i = 0
+    while i < len(items):
+        j = i
+        while j + 1 < len(items) and items[j + 1] == items[j] + 1:
+            j += 1
+        if j - i >= 2:
+            out.append(f"{items[i]}-{items[j]}")
+        else:
+            out.extend(str(x) for x in items[i : j + 1])
+        i = j + 1
+    return ",".join(out)
+
+
+def parse_indexes(s: str | None, *, limit: int | None = None) -> set[int]:
+    """Inverse of :func:`format_indexes` (``"0-2,4"`` → ``{0,1,2,4}``)."""
+    out: set[int] = set()
+    if not s:
+        return out
+    for part in s.split(","):
+        lo, _, hi = part.partition("-")
+        a = int(lo)
+        b = int(hi) if hi else a
+        if limit is not None:
+            b = min(b, limit - 1)
+        out.update(range(a, b + 1))
+    return out
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str] | None) -> bool:
+    """Does a ``LabelSelector`` (matchLabels + matchExpressions) select ``labels``?
+
+    An empty selector selects everything; ``None`` selects nothing (as in
+    ``metav1.LabelSelectorAsSelector``).
+    """
+    if selector is None:
+        return False
+    labels = labels or {}
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def meta(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """``obj["metadata"]`` (an empty dict when absent)."""
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}

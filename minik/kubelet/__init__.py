@@ -1,0 +1,1 @@
+"""The kubelet: runs pods on the Docker engine and reports their status."""

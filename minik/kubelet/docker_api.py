@@ -1,0 +1,256 @@
+"""The one way into Docker.
+
+Everything minik does to the Docker engine goes through :class:`DockerAPI`:
+docker-py is imported here and nowhere else, its blocking calls run in worker
+threads through ``anyio.to_thread.run_sync``, and its exceptions are
+translated into minik's error tree (:class:`DockerUnavailable`,
+:class:`RuntimeFailure`). Every object minik creates carries
+``minik.io/managed=true`` plus the caller's labels, so cleanup and adoption
+can be done by label alone.
+
+This module owns the translation and the labels; it knows nothing about pods.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio.to_thread
+import docker
+import docker.errors
+import requests.exceptions
+
+from minik.errors import DockerUnavailable, RuntimeFailure
+
+MANAGED_LABEL = "minik.io/managed"
+
+T = TypeVar("T")
+
+_UNREACHABLE = (requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError)
+
+
+def _unavailable(exc: BaseException) -> DockerUnavailable:
+    return DockerUnavailable(
+        "cannot reach the Docker engine "
+        f"({type(exc).__name__}: {exc}); start it (as root on Debian: "
+        "scripts/ensure-docker.sh) or set DOCKER_HOST to a running engine"
+    )
+
+
+def _translate(what: str, exc: BaseException) -> Exception:
+    if isinstance(exc, _UNREACHABLE):
+        return _unavailable(exc)
+    if isinstance(exc, docker.errors.NotFound):
+        return NoSuchObject(f"{what}: {exc.explanation or exc}")
+    if isinstance(exc, docker.errors.APIError):
+        return RuntimeFailure(f"{what}: {exc.explanation or exc}")
+    if isinstance(exc, docker.errors.DockerException):
+        if "Error while fetching server API version" in str(exc):
+            return _unavailable(exc)
+        return RuntimeFailure(f"{what}: {exc}")
+    return exc  # not a Docker failure: let it through unchanged
+
+
+class NoSuchObject(RuntimeFailure):
+    """The container, volume, network or image does not exist."""
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """What minik reads back about a container (from ``inspect``)."""
+
+    id: str
+    name: str
+    labels: Mapping[str, str]
+    status: str  # created | running | exited | dead | paused | restarting | removing
+    exit_code: int
+    oom_killed: bool
+    started_at: str
+    finished_at: str
+    error: str
+    ip: str
+
+    @classmethod
+    def from_attrs(cls, attrs: Mapping[str, Any]) -> ContainerInfo:
+        state = attrs.get("State") or {}
+        nets = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
+        ip = next((n.get("IPAddress", "") for n in nets.values() if n.get("IPAddress")), "")
+        return cls(
+            id=str(attrs["Id"]),
+            name=str(attrs.get("Name", "")).lstrip("/"),
+            labels=dict((attrs.get("Config") or {}).get("Labels") or {}),
+            status=str(state.get("Status", "")),
+            exit_code=int(state.get("ExitCode") or 0),
+            oom_killed=bool(state.get("OOMKilled")),
+            started_at=str(state.get("StartedAt", "")),
+            finished_at=str(state.get("FinishedAt", "")),
+            error=str(state.get("Error", "")),
+            ip=ip,
+        )
+
+
+class DockerAPI:
+    """Async facade over docker-py; one instance per process."""
+
+    def __init__(self, client: Any | None = None, *, timeout: int = 120) -> None:
+        self._client = client
+        self._timeout = timeout
+
+    # -- plumbing ----------------------------------------------------------
+    def _docker(self) -> Any:
+        if self._client is None:
+            try:
+                self._client = docker.from_env(timeout=self._timeout)
+            except Exception as exc:  # noqa: BLE001 - translated below
+                raise _translate("connect", exc) from exc
+        return self._client
+
+    async def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        def run() -> T:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - translated below
+                translated = _translate(what, exc)
+                if translated is exc:
+                    raise
+                raise translated from exc
+
+        return await anyio.to_thread.run_sync(run)
+
+    @property
+    def api(self) -> Any:
+        """The low-level ``docker.APIClient`` (for use inside :meth:`call`)."""
+        return self._docker().api
+
+    async def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one blocking docker-py call in a worker thread, translating errors."""
+        return await self._call(what, fn, *args, **kwargs)
+
+    # -- engine ------------------------------------------------------------
+    async def ping(self) -> None:
+        """Raise :class:`DockerUnavailable` unless the engine answers."""
+        await self._call("ping", lambda: self._docker().ping())
+
+    # -- containers --------------------------------------------------------
+    async def create_container(
+        self,
+        *,
+        image: str,
+        name: str,
+        labels: Mapping[str, str],
+        command: list[str] | None = None,
+        **config: Any,
+    ) -> str:
+        """Create (not start) a container; return its id."""
+        all_labels = {MANAGED_LABEL: "true", **labels}
+
+        def create() -> str:
+            api = self._docker().api
+            host_config = api.create_host_config(**config.pop("host_config", {}))
+            res = api.create_container(
+                image=image,
+                name=name,
+                command=command,
+                labels=all_labels,
+                host_config=host_config,
+                **config,
+            )
+            return str(res["Id"])
+
+        return await self._call(f"create container {name}", create)
+
+    async def start(self, container_id: str) -> None:
+        await self._call(f"start {container_id[:12]}", lambda: self._docker().api.start(container_id))
+
+    async def wait(self, container_id: str) -> int:
+        """Block until the container exits; return its exit code."""
+
+        def wait() -> int:
+            res = self._docker().api.wait(container_id, timeout=None)
+            return int(res.get("StatusCode", -1))
+
+        return await self._call(f"wait {container_id[:12]}", wait)
+
+    async def inspect(self, container_id: str) -> ContainerInfo:
+        attrs = await self._call(
+            f"inspect {container_id[:12]}", lambda: self._docker().api.inspect_container(container_id)
+        )
+        return ContainerInfo.from_attrs(attrs)
+
+    async def stop(self, container_id: str, *, grace_seconds: int) -> None:
+        await self._call(
+            f"stop {container_id[:12]}",
+            lambda: self._docker().api.stop(container_id, timeout=grace_seconds),
+        )
+
+    async def remove_container(self, container_id: str) -> None:
+        def remove() -> None:
+            try:
+                self._docker().api.remove_container(container_id, force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+
+        await self._call(f"remove {container_id[:12]}", remove)
+
+    async def logs(self, container_id: str, *, timestamps: bool = False, tail: int | None = None) -> bytes:
+        kwargs: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": timestamps}
+        if tail is not None and tail >= 0:
+            kwargs["tail"] = tail
+        data = await self._call(
+            f"logs {container_id[:12]}", lambda: self._docker().api.logs(container_id, **kwargs)
+        )
+        return bytes(data)
+
+    async def list_containers(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
+        """Every container (running or not) carrying all of ``labels``."""
+        filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+
+        def list_all() -> list[dict[str, Any]]:
+            api = self._docker().api
+            out = []
+            for c in api.containers(all=True, filters=filters):
+                try:
+                    out.append(api.inspect_container(c["Id"]))
+                except docker.errors.NotFound:
+                    continue
+            return out
+
+        return [ContainerInfo.from_attrs(a) for a in await self._call("list containers", list_all)]
+
+    # -- cleanup -----------------------------------------------------------
+    async def remove_labelled(self, labels: Mapping[str, str]) -> int:
+        """Remove every container, volume and network carrying all ``labels``.
+
+        Returns how many objects were removed. Used by ``minik delete`` of a
+        whole instance and by the tests' cleanup fixture.
+        """
+        return await self._call("remove labelled objects", functools.partial(remove_labelled_sync, self._docker(), labels))
+
+
+def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:
+    """Blocking body of :meth:`DockerAPI.remove_labelled` (also used by tests)."""
+    filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+    api = client.api
+    removed = 0
+    for c in api.containers(all=True, filters=filters):
+        try:
+            api.remove_container(c["Id"], force=True, v=True)
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+    for v in (api.volumes(filters=filters) or {}).get("Volumes") or []:
+        try:
+            api.remove_volume(v["Name"], force=True)
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+    for n in api.networks(filters=filters):
+        try:
+            api.remove_network(n["Id"])
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+    return removed

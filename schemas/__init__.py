@@ -1,0 +1,1 @@
+"""minik's JSON Schemas (installed as the ``minik.schemas`` package data)."""

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Make a Docker engine available for minik and its tests.
+#
+# - If `docker info` already answers, do nothing.
+# - Else, as root on Debian: install Debian's docker.io (and the client), start
+#   dockerd in the background with its log in $MINIK_DOCKERD_LOG
+#   (default /var/log/minik-dockerd.log), and wait until the engine answers.
+# - Else: say exactly what the user must do, and exit 1.
+set -euo pipefail
+
+log=${MINIK_DOCKERD_LOG:-/var/log/minik-dockerd.log}
+wait_s=${MINIK_DOCKERD_WAIT:-60}
+
+say() { printf 'ensure-docker: %s\n' "$*" >&2; }
+
+engine_up() { docker info >/dev/null 2>&1; }
+
+if command -v docker >/dev/null 2>&1 && engine_up; then
+  say "Docker engine is answering ($(docker version --format '{{.Server.Version}}' 2>/dev/null))."
+  exit 0
+fi
+
+if [ "$(id -u)" != 0 ] || [ ! -r /etc/debian_version ]; then
+  say "No Docker engine answers, and this script can only install one as root on Debian."
+  say "Install and start Docker (https://docs.docker.com/engine/install/), or set DOCKER_HOST"
+  say "to a running engine, then run this script again."
+  exit 1
+fi
+
+if ! command -v dockerd >/dev/null 2>&1; then
+  say "installing Debian's docker.io …"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
+fi
+
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+  say "starting dockerd (log: $log) …"
+  # containerd is started by dockerd itself when no system containerd runs.
+  nohup dockerd >>"$log" 2>&1 </dev/null &
+fi
+
+for _ in $(seq 1 "$wait_s"); do
+  if engine_up; then
+    say "Docker engine is answering ($(docker version --format '{{.Server.Version}}'))."
+    exit 0
+  fi
+  sleep 1
+done
+say "dockerd did not answer within ${wait_s}s; its log ($log) ends with:"
+tail -n 20 "$log" >&2 || true
+exit 1

@@ -1,0 +1,1 @@
+"""Shared pytest setup: the per-test timeout lives in tox.ini/pytest config."""

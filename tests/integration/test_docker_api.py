@@ -1,0 +1,46 @@
+"""The Docker boundary against a real engine."""
+
+from __future__ import annotations
+
+import anyio
+import docker
+import pytest
+
+from minik.errors import DockerUnavailable
+from minik.kubelet.docker_api import MANAGED_LABEL, DockerAPI
+
+
+def test_a_labelled_container_is_created_started_waited_for_and_removed(
+    docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> None:
+    async def scenario() -> None:
+        api = DockerAPI()
+        await api.ping()
+        cid = await api.create_container(
+            image="busybox:latest",
+            name=f"minik-test-{test_labels['minik.io/test']}",
+            labels=test_labels,
+            command=["sh", "-c", "echo hello from minik; exit 3"],
+        )
+        info = await api.inspect(cid)
+        assert info.labels[MANAGED_LABEL] == "true"
+        assert info.status == "created"
+        await api.start(cid)
+        assert await api.wait(cid) == 3
+        assert (await api.logs(cid)).decode() == "hello from minik\n"
+        info = await api.inspect(cid)
+        assert (info.status, info.exit_code) == ("exited", 3)
+        assert [c.id for c in await api.list_containers(test_labels)] == [cid]
+        await api.remove_container(cid)
+        assert await api.list_containers(test_labels) == []
+
+    anyio.run(scenario)
+
+
+def test_an_unreachable_engine_is_one_clear_error() -> None:
+    async def scenario() -> None:
+        api = DockerAPI(docker.DockerClient(base_url="unix:///nonexistent/docker.sock"))
+        with pytest.raises(DockerUnavailable, match="cannot reach the Docker engine"):
+            await api.ping()
+
+    anyio.run(scenario)
