@@ -39,7 +39,7 @@ def test_a_labelled_container_is_created_started_waited_for_and_removed(
 
 def test_an_unreachable_engine_is_one_clear_error() -> None:
     async def scenario() -> None:
-        api = DockerAPI(docker.DockerClient(base_url="unix:///nonexistent/docker.sock"))
+        api = DockerAPI(docker.DockerClient(base_url="unix:///nonexistent/docker.sock", version="1.41"))
         with pytest.raises(DockerUnavailable, match="cannot reach the Docker engine"):
             await api.ping()
 
