@@ -1,0 +1,368 @@
+"""The control plane: the one place that wires every layer together.
+
+Owns the loops around the pure parts: the store's change feed wakes keys;
+the Job executor runs :func:`minik.controllers.job.sync_job` for a key and
+carries out its actions in one store transaction; the pod loop hands pods to
+the kubelet; the garbage collector deletes (or orphans) the pods of deleted
+Jobs. Everything is level-triggered: a wake-up only names a key, and the
+handler re-reads what is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from minik import manifest
+from minik.controllers.job import sync_job
+from minik.errors import AlreadyExists, FieldError, NotFound
+from minik.k8s import Obj, meta, selector_matches
+from minik.kubelet import Kubelet
+from minik.kubelet.docker_api import DockerAPI
+from minik.server.workqueue import WorkQueue
+from minik.store import Store
+
+log = logging.getLogger("minik.server")
+
+JOB_TRACKING = "batch.kubernetes.io/job-tracking"
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+Key = tuple[str, str]  # (namespace, name)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def controller_of(obj: Obj) -> dict[str, Any] | None:
+    for ref in meta(obj).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return dict(ref)
+    return None
+
+
+def new_name(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+
+
+class StoreObjects:
+    """The kubelet's read-only view of the store (configmaps, secrets, services)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, resource: str, namespace: str, name: str) -> Obj | None:
+        try:
+            return self._store.get(resource, namespace, name)
+        except NotFound:
+            return None
+
+    def list(self, resource: str, namespace: str | None, selector: dict[str, str] | None = None) -> list[Obj]:
+        sel = ",".join(f"{k}={v}" for k, v in (selector or {}).items()) or None
+        items, _ = self._store.list(resource, namespace, label_selector=sel)
+        return items
+
+
+class PodSink:
+    """Where the kubelet reports pod status and pod-level events."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def update_pod_status(self, pod: Obj, status: Obj) -> None:
+        m = meta(pod)
+        try:
+            current = self._store.get("pods", m.get("namespace", "default"), m["name"])
+        except NotFound:
+            return
+        if meta(current).get("uid") != m.get("uid") or current.get("status") == status:
+            return
+        current["status"] = status
+        self._store.update("pods", current, status_only=True)
+
+    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:  # noqa: A002
+        self._store.record_event(involved, type=type, reason=reason, message=message, component=component)
+
+
+class ApiHooks:
+    """What the API needs from the other layers: validation, defaulting, logs."""
+
+    def __init__(self, kubelet: Kubelet) -> None:
+        self._kubelet = kubelet
+
+    def validate(self, obj: Obj, old: Obj | None) -> tuple[list[FieldError], list[FieldError]]:
+        return manifest.validate_object(obj, old=old)
+
+    def default(self, obj: Obj, uid: str | None) -> Obj:
+        return manifest.default_object(obj, uid=uid)
+
+    def logs(
+        self,
+        pod: Obj,
+        container: str,
+        *,
+        previous: bool,
+        follow: bool,
+        tail: int | None,
+        timestamps: bool,
+        since_seconds: int | None,
+    ) -> AsyncIterator[bytes]:
+        return self._kubelet.logs(
+            pod,
+            container,
+            previous=previous,
+            follow=follow,
+            tail=tail,
+            timestamps=timestamps,
+            since_seconds=since_seconds,
+        )
+
+
+@dataclass
+class Settings:
+    home: Path
+    instance: str
+    time_scale: float = 1.0
+
+
+class ControlPlane:
+    def __init__(self, *, settings: Settings, store: Store, docker: DockerAPI) -> None:
+        self.settings = settings
+        self.store = store
+        self.docker = docker
+        self.kubelet = Kubelet(
+            docker,
+            StoreObjects(store),
+            PodSink(store),
+            instance=settings.instance,
+            clock=utcnow,
+            time_scale=settings.time_scale,
+            state_dir=settings.home,
+        )
+        self.hooks = ApiHooks(self.kubelet)
+        self.jobs: WorkQueue[Key] = WorkQueue()
+        self.pods: WorkQueue[Key] = WorkQueue()
+        self.gc: WorkQueue[str] = WorkQueue()
+        self.services: WorkQueue[str] = WorkQueue()
+        self._gone_pods: dict[Key, Obj] = {}
+
+    # -- startup -------------------------------------------------------------
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Adopt what runs, wake every key, then run all loops until cancelled."""
+        feed = self.store.subscribe(None, None)
+        await self.kubelet.adopt()
+        for job in self.store.list("jobs", None)[0]:
+            self.jobs.add(_key(job))
+        for pod in self.store.list("pods", None)[0]:
+            self.pods.add(_key(pod))
+        self.gc.add("all")
+        self.services.add("all")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self.kubelet.run)
+            tg.start_soon(self._consume, feed)
+            for q in (self.jobs, self.pods, self.gc, self.services):
+                tg.start_soon(q.run_timers)
+            tg.start_soon(self.jobs.run_worker, self._sync_job, self._report("job"))
+            for _ in range(4):
+                tg.start_soon(self.pods.run_worker, self._sync_pod, self._report("pod"))
+            tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
+            tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
+            task_status.started()
+
+    def _report(self, what: str) -> Any:
+        def on_error(key: object, exc: Exception) -> None:
+            log.warning("%s %s: %s (retrying)", what, key, exc, exc_info=not isinstance(exc, NotFound))
+            queue = {"job": self.jobs, "pod": self.pods, "gc": self.gc, "services": self.services}[what]
+            queue.add_after(key, 1.0)  # type: ignore[arg-type]
+
+        return on_error
+
+    async def _consume(self, feed: AsyncIterator[Any]) -> None:
+        async for ev in feed:
+            resource, obj, kind = ev.resource, ev.obj, ev.type
+            if resource == "pods":
+                key = _key(obj)
+                if kind == "DELETED":
+                    self._gone_pods[key] = obj
+                self.pods.add(key)
+                owner = controller_of(obj)
+                if owner and owner.get("kind") == "Job":
+                    self.jobs.add((key[0], str(owner.get("name"))))
+                if kind != "MODIFIED" or _ip_changed(ev):
+                    self.services.add("all")
+            elif resource == "jobs":
+                self.jobs.add(_key(obj))
+                if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
+                    self.gc.add("all")
+            elif resource == "services":
+                self.services.add("all")
+
+    # -- the Job executor ------------------------------------------------------
+    async def _sync_job(self, key: Key) -> None:
+        ns, name = key
+        try:
+            job = self.store.get("jobs", ns, name)
+        except NotFound:
+            return
+        if meta(job).get("deletionTimestamp"):
+            self.gc.add("all")
+            return
+        uid = meta(job).get("uid")
+        pods = [
+            p
+            for p in self.store.list("pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}")[0]
+            if (controller_of(p) or {}).get("uid") == uid
+        ]
+        now = utcnow()
+        res = sync_job(job, pods, now, new_name=new_name, time_scale=self.settings.time_scale)
+        by_name = {meta(p)["name"]: p for p in pods}
+        with self.store.transaction():
+            for pod_name in res.finalize:
+                pod = by_name.get(pod_name)
+                if pod is not None:
+                    self._drop_finalizer(pod)
+            for pod_name in res.delete:
+                try:
+                    self.store.delete("pods", ns, pod_name)
+                except NotFound:
+                    pass
+            for pod in res.create:
+                self._create_pod(pod)
+            if res.status != job.get("status"):
+                job["status"] = res.status
+                self.store.update("jobs", job, status_only=True)
+            for ev in res.events:
+                self.store.record_event(
+                    job, type=ev.type, reason=ev.reason, message=ev.message, component="job-controller"
+                )
+        if res.delete_job:
+            try:
+                self.store.delete("jobs", ns, name, propagation="Background")
+            except NotFound:
+                pass
+            self.gc.add("all")
+        elif res.requeue_after is not None:
+            self.jobs.add_after(key, res.requeue_after)
+
+    def _create_pod(self, pod: Obj) -> None:
+        for _ in range(5):
+            try:
+                self.store.create("pods", pod)
+                return
+            except AlreadyExists:
+                m = meta(pod)
+                m["name"] = new_name(m["name"][:-5])
+        raise AlreadyExists({"code": 409, "reason": "AlreadyExists", "message": "could not pick a pod name"})
+
+    def _drop_finalizer(self, pod: Obj) -> None:
+        m = meta(pod)
+        fins = [f for f in m.get("finalizers") or [] if f != JOB_TRACKING]
+        if fins == (m.get("finalizers") or []):
+            return
+        try:
+            current = self.store.get("pods", m.get("namespace", "default"), m["name"])
+        except NotFound:
+            return
+        meta(current)["finalizers"] = [f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING]
+        self.store.update("pods", current)
+
+    # -- kubelet -----------------------------------------------------------------
+    async def _sync_pod(self, key: Key) -> None:
+        ns, name = key
+        try:
+            pod = self.store.get("pods", ns, name)
+        except NotFound:
+            gone = self._gone_pods.pop(key, None)
+            if gone is not None:
+                await self.kubelet.forget_pod(gone)
+            return
+        gone = self._gone_pods.pop(key, None)
+        if gone is not None and meta(gone).get("uid") != meta(pod).get("uid"):
+            await self.kubelet.forget_pod(gone)
+        await self.kubelet.sync_pod(pod)
+
+    async def _sync_services(self, _: str) -> None:
+        services = self.store.list("services", None)[0]
+        pods = self.store.list("pods", None)[0] if services else []
+        await self.kubelet.sync_services(services, pods)
+
+    # -- garbage collection ----------------------------------------------------
+    async def _collect_garbage(self, _: str) -> None:
+        """Delete or orphan the pods of deleted Jobs; finish foreground deletions."""
+        jobs = {meta(j).get("uid"): j for j in self.store.list("jobs", None)[0]}
+        pods = self.store.list("pods", None)[0]
+        with self.store.transaction():
+            for pod in pods:
+                owner = controller_of(pod)
+                if not owner or owner.get("kind") != "Job":
+                    continue
+                job = jobs.get(owner.get("uid"))
+                if job is not None and not meta(job).get("deletionTimestamp"):
+                    continue
+                if job is not None and "orphan" in (meta(job).get("finalizers") or []):
+                    self._orphan(pod)
+                    continue
+                pm = meta(pod)
+                if JOB_TRACKING in (pm.get("finalizers") or []):
+                    self._drop_finalizer(pod)
+                if not pm.get("deletionTimestamp"):
+                    try:
+                        self.store.delete("pods", pm.get("namespace", "default"), pm["name"])
+                    except NotFound:
+                        pass
+            for job in jobs.values():
+                jm = meta(job)
+                if not jm.get("deletionTimestamp"):
+                    continue
+                uid = jm.get("uid")
+                left = [p for p in pods if (controller_of(p) or {}).get("uid") == uid]
+                fins = jm.get("finalizers") or []
+                if "orphan" in fins or ("foregroundDeletion" in fins and not left):
+                    try:
+                        current = self.store.get("jobs", jm.get("namespace", "default"), jm["name"])
+                    except NotFound:
+                        continue
+                    meta(current)["finalizers"] = [
+                        f for f in meta(current).get("finalizers") or [] if f not in ("orphan", "foregroundDeletion")
+                    ]
+                    self.store.update("jobs", current)
+                elif left:
+                    self.gc.add_after("all", 0.5)
+
+    def _orphan(self, pod: Obj) -> None:
+        m = meta(pod)
+        try:
+            current = self.store.get("pods", m.get("namespace", "default"), m["name"])
+        except NotFound:
+            return
+        cm = meta(current)
+        cm["ownerReferences"] = [r for r in cm.get("ownerReferences") or [] if not r.get("controller")]
+        if not cm["ownerReferences"]:
+            del cm["ownerReferences"]
+        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING]
+        self.store.update("pods", current)
+
+
+def _key(obj: Obj) -> Key:
+    m = meta(obj)
+    return (str(m.get("namespace") or "default"), str(m.get("name")))
+
+
+def _ip_changed(ev: Any) -> bool:
+    old = getattr(ev, "old", None)
+    if old is None:
+        return True
+    return bool((old.get("status") or {}).get("podIP") != (ev.obj.get("status") or {}).get("podIP"))
+
+
+def service_selects(service: Obj, pod: Obj) -> bool:
+    sel = (service.get("spec") or {}).get("selector")
+    return bool(sel) and selector_matches({"matchLabels": sel}, meta(pod).get("labels"))
+

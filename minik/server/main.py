@@ -1,0 +1,120 @@
+"""``python -m minik.server run``: the control plane process.
+
+Owns the process: the state directory and its lock, logging to
+``server.log``, the loopback listening socket, uvicorn, signals, and
+``server.json`` (written once the API answers, removed on exit). Containers
+keep running when the server stops; the next start adopts them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+
+import anyio
+import uvicorn
+
+from minik import __version__, paths
+from minik.api import create_app
+from minik.errors import MinikError
+from minik.kubelet.docker_api import DockerAPI
+from minik.server import state
+from minik.server.controlplane import ControlPlane, Settings
+from minik.store import Store
+
+log = logging.getLogger("minik.server")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the control plane owns signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _time_scale() -> float:
+    raw = os.environ.get("MINIK_TIME_SCALE", "1")
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise MinikError(f"MINIK_TIME_SCALE must be a number, not {raw!r}") from exc
+    if not 0 < value <= 1:
+        raise MinikError(f"MINIK_TIME_SCALE must be in (0, 1], not {raw}")
+    return value
+
+
+async def serve() -> None:
+    home = state.ensure_home()
+    lock = state.ServerLock()
+    lock.acquire()
+    try:
+        instance = state.instance_id()
+        bearer = state.token()
+        store = Store(paths.db_path())
+        docker = DockerAPI()
+        await docker.ping()
+        plane = ControlPlane(
+            settings=Settings(home=home, instance=instance, time_scale=_time_scale()),
+            store=store,
+            docker=docker,
+        )
+        app = create_app(store=store, token=bearer, hooks=plane.hooks)
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", int(os.environ.get("MINIK_PORT", "0"))))
+        port = sock.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        server = _Server(config)
+
+        async with anyio.create_task_group() as tg:
+            await tg.start(plane.run)
+            tg.start_soon(server.serve, [sock])
+            while not server.started:
+                await anyio.sleep(0.005)
+            state.write_kubeconfig(url, bearer)
+            state.write_server_file(
+                {"url": url, "pid": os.getpid(), "instance": instance, "version": __version__}
+            )
+            log.info("minik %s serving %s for %s (instance %s)", __version__, url, home, instance)
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                async for _ in signals:
+                    log.info("stopping")
+                    break
+            state.remove_server_file(os.getpid())
+            server.should_exit = True
+            with anyio.move_on_after(3):
+                while server.started and not server.force_exit:
+                    await anyio.sleep(0.02)
+                    if not server.server_state.connections:
+                        break
+            tg.cancel_scope.cancel()
+    finally:
+        state.remove_server_file(os.getpid())
+        lock.release()
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] != ["run"]:
+        print("usage: python -m minik.server run", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=os.environ.get("MINIK_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        anyio.run(serve)
+    except MinikError as exc:
+        log.error("%s", exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 0
+    return 0
