@@ -15,7 +15,19 @@ say() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
 engine_up() { docker info >/dev/null 2>&1; }
 
+# docker-compose (v1, Debian's) runs the compose-managed services of the
+# tests (pytest-docker); install it alongside the engine when missing.
+ensure_compose() {
+  if ! command -v docker-compose >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ -r /etc/debian_version ]; then
+    say "installing Debian's docker-compose …"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null \
+      || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; }
+  fi
+}
+
 if command -v docker >/dev/null 2>&1 && engine_up; then
+  ensure_compose
   say "Docker engine is answering ($(docker version --format '{{.Server.Version}}' 2>/dev/null))."
   exit 0
 fi
@@ -33,6 +45,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
 fi
+ensure_compose
 
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   say "starting dockerd (log: $log) …"
