@@ -1,0 +1,1 @@
+"""minik's benchmarks: `python -m benchmarks` (or `tox -e bench`)."""

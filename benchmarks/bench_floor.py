@@ -1,0 +1,103 @@
+"""B1/B2: minik against raw Docker on the same machine, in one run.
+
+B1: an Indexed Job of N trivial pods at parallelism P, `minik apply` →
+Complete, against the floor: the same containers created, started, waited
+for and removed with docker-py at the same concurrency — without and with a
+pause sandbox per pod (what minik does). Runs alternate, median ratio.
+B2: minik's pods/s at several parallelisms.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import docker
+
+from benchmarks._minik import indexed_job, instance
+
+LABEL = "minik.io/bench"
+
+
+def docker_floor(n: int, parallelism: int, *, sandbox: bool) -> float:
+    client = docker.from_env()
+    api = client.api
+    tag = uuid.uuid4().hex[:8]
+    net = api.create_network(f"bench-{tag}", labels={LABEL: tag})["Id"]
+
+    def one(i: int) -> None:
+        kwargs: dict[str, Any] = {}
+        sb = None
+        if sandbox:
+            sb = api.create_container(
+                "registry.k8s.io/pause:3.10",
+                name=f"bench-{tag}-{i}-pod",
+                labels={LABEL: tag},
+                host_config=api.create_host_config(network_mode=f"bench-{tag}"),
+            )["Id"]
+            api.start(sb)
+            kwargs["host_config"] = api.create_host_config(network_mode=f"container:{sb}")
+        c = api.create_container(
+            "busybox:latest", ["sh", "-c", "true"], name=f"bench-{tag}-{i}", labels={LABEL: tag}, **kwargs
+        )["Id"]
+        api.start(c)
+        api.wait(c)
+        if sb:
+            api.stop(sb, timeout=0)
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(parallelism) as pool:
+        list(pool.map(one, range(n)))
+    elapsed = time.perf_counter() - t
+    for c in api.containers(all=True, filters={"label": f"{LABEL}={tag}"}):
+        api.remove_container(c["Id"], force=True)
+    api.remove_network(net)
+    return elapsed
+
+
+def minik_job(n: int, parallelism: int) -> float:
+    with instance() as m:
+        name = f"bench-{uuid.uuid4().hex[:6]}"
+        t = time.perf_counter()
+        m.run("apply", "-f", "-", input=indexed_job(name, n, parallelism))
+        m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=600s")
+        elapsed = time.perf_counter() - t
+        m.run("delete", f"job/{name}")
+        return elapsed
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    n, p, reps = (30, 8, 1) if quick else (100, 8, 3)
+    floors, floors_sb, miniks = [], [], []
+    for _ in range(reps):  # alternate so drift hits all three alike
+        floors.append(docker_floor(n, p, sandbox=False))
+        floors_sb.append(docker_floor(n, p, sandbox=True))
+        miniks.append(minik_job(n, p))
+    med = statistics.median
+    out: list[dict[str, Any]] = [
+        {"name": f"B1 docker-py floor, {n} pods, P={p}", "value": med(floors), "unit": "s"},
+        {"name": f"B1 docker-py floor + sandbox, {n} pods, P={p}", "value": med(floors_sb), "unit": "s"},
+        {
+            "name": f"B1 minik apply→Complete, {n} pods, P={p}",
+            "value": med(miniks),
+            "unit": "s",
+            "ratio": round(med(miniks) / med(floors_sb), 3),
+            "baseline": "floor+sandbox",
+            "floor": 1.3,
+        },
+        {
+            "name": "B1 minik / floor without sandbox",
+            "value": round(med(miniks) / med(floors), 3),
+            "unit": "x",
+        },
+    ]
+    for par in (1, 4) if quick else (1, 4, 8, 16):
+        count = 16 if quick else 40
+        secs = minik_job(count, par)
+        out.append({"name": f"B2 throughput, {count} pods, P={par}", "value": count / secs, "unit": "pods/s"})
+    return out
+
+
