@@ -1,0 +1,152 @@
+"""The Starlette app: authentication, routing by Kubernetes path, and Status errors.
+
+Owns the mapping of ``/api/v1/...`` and ``/apis/batch/v1/...`` paths and HTTP
+verbs onto :class:`~minik.api.rest.Handlers`, the bearer-token check (every
+route), and the rule that nothing raises to the server: an
+:class:`~minik.errors.ApiError` becomes its ``Status``, a
+:class:`~minik.errors.StoreError` a 500 ``InternalError`` naming the store
+problem, anything else a generic 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route as StarletteRoute
+
+from minik.api import discovery
+from minik.api.hooks import ApiHooks
+from minik.api.responses import JSONResponse, status_response
+from minik.api.rest import Handlers, Route
+from minik.errors import ApiError, StoreError
+from minik.store import RESOURCES, Store
+from minik.store.status import error, failure
+
+log = logging.getLogger("minik.api")
+
+Handler = Callable[[Request, Route], Awaitable[Response]]
+NOT_FOUND = failure(404, "NotFound", "the server could not find the requested resource")
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _not_allowed(method: str) -> ApiError:
+    return error(
+        405, "MethodNotAllowed", f"the server does not allow this method on the requested resource ({method})"
+    )
+
+
+class _Router:
+    def __init__(self, handlers: Handlers) -> None:
+        self.h = handlers
+
+    def resolve(self, path: str) -> tuple[Route | None, Response | None]:
+        """A resource route, or a discovery response, or ``(None, None)`` for 404."""
+        segs = [s for s in path.strip("/").split("/") if s]
+        if segs in (["version"], ["version", ""]):
+            return None, JSONResponse(discovery.VERSION)
+        if segs and segs[0] in ("healthz", "readyz", "livez"):
+            return None, PlainTextResponse("ok")
+        if segs == ["api"]:
+            return None, JSONResponse(discovery.api_versions())
+        if segs == ["apis"]:
+            return None, JSONResponse(discovery.api_group_list())
+        if segs[:2] == ["openapi", "v3"]:
+            if len(segs) == 2:
+                return None, JSONResponse(discovery.openapi_root())
+            doc = discovery.openapi_doc("/".join(segs[2:]))
+            return None, (JSONResponse(doc) if doc is not None else None)
+        if segs[:1] == ["api"] and len(segs) >= 2:
+            gv, rest = segs[1], segs[2:]
+        elif segs[:1] == ["apis"] and len(segs) == 2:
+            group = discovery.api_group(segs[1])
+            return None, (JSONResponse(group) if group is not None else None)
+        elif segs[:1] == ["apis"] and len(segs) >= 3:
+            gv, rest = f"{segs[1]}/{segs[2]}", segs[3:]
+        else:
+            return None, None
+        if not rest:
+            doc = discovery.resource_list(gv)
+            return None, (JSONResponse(doc) if doc is not None else None)
+        return self._resource_route(gv, rest), None
+
+    def _resource_route(self, gv: str, rest: list[str]) -> Route | None:
+        def res(plural: str) -> Route | None:
+            r = RESOURCES.get(plural)
+            return Route(r, None) if r is not None and r.api_version == gv else None
+
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            inner = res(rest[2])
+            if inner is not None and inner.resource.namespaced:
+                if len(rest) > 5:
+                    return None
+                return Route(
+                    inner.resource,
+                    rest[1],
+                    rest[3] if len(rest) > 3 else None,
+                    rest[4] if len(rest) > 4 else None,
+                )
+        base = res(rest[0])
+        if base is None or len(rest) > 3:
+            return None
+        if base.resource.namespaced and len(rest) > 1:
+            return None
+        return Route(
+            base.resource, None, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
+        )
+
+    def handler(self, method: str, route: Route) -> Handler:
+        h = self.h
+        r = route.resource
+        if route.name is None:
+            table: dict[str, Handler] = {"GET": h.list}
+            if route.namespace is not None or not r.namespaced:
+                table["POST"] = h.create
+                table["DELETE"] = h.delete_collection
+        elif route.subresource is None:
+            table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch, "DELETE": h.delete}
+        elif route.subresource == "status" and r.has_status:
+            table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch}
+        elif route.subresource == "log" and r.plural == "pods":
+            table = {"GET": h.logs}
+        else:
+            raise ApiError(NOT_FOUND)
+        if method not in table:
+            raise _not_allowed(method)
+        return table[method]
+
+
+def create_app(*, store: Store, token: str, hooks: ApiHooks) -> Starlette:
+    """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route)."""
+    router = _Router(Handlers(store=store, hooks=hooks))
+    expected = f"Bearer {token}".encode()
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            given = request.headers.get("authorization", "").encode("latin-1", "replace")
+            if not token or not hmac.compare_digest(given, expected):
+                return status_response(failure(401, "Unauthorized", "Unauthorized"))
+            route, response = router.resolve(request.url.path)
+            if response is not None:
+                if request.method not in ("GET", "HEAD"):
+                    raise _not_allowed(request.method)
+                return response
+            if route is None:
+                raise ApiError(NOT_FOUND)
+            return await router.handler(request.method, route)(request, route)
+        except ApiError as exc:
+            return status_response(exc.status)
+        except StoreError as exc:
+            log.error("store: %s", exc)
+            return status_response(failure(500, "InternalError", f"Internal error occurred: {exc.message}"))
+        except Exception:
+            log.exception("unexpected error serving %s %s", request.method, request.url.path)
+            return status_response(
+                failure(500, "InternalError", "Internal error occurred: unexpected server error")
+            )
+
+    return Starlette(routes=[StarletteRoute("/{path:path}", endpoint, methods=METHODS)])

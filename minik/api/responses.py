@@ -1,0 +1,113 @@
+"""HTTP helpers shared by the handlers: Status responses, bodies, query values, warnings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from starlette.requests import Request
+from starlette.responses import Response
+
+from minik.errors import ApiError, FieldError
+from minik.store.status import bad_request, error
+
+MAX_BODY = 3 * 1024 * 1024  # the API server's limit for a request body
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode()
+
+
+def status_response(status: dict[str, Any]) -> Response:
+    return JSONResponse(status, status_code=int(status.get("code") or 500))
+
+
+def warning_headers(warnings: list[FieldError]) -> list[tuple[str, str]]:
+    """``Warning: 299 - "<text>"`` headers, as the API server sends them (kubectl prints them)."""
+    out = []
+    for w in warnings:
+        text = f"{w.path}: {w.body()}" if w.path else w.body()
+        text = text.replace("\\", "\\\\").replace('"', '\\"').encode("ascii", "backslashreplace").decode()
+        out.append(("warning", f'299 - "{text}"'))
+    return out
+
+
+def object_response(
+    obj: dict[str, Any], *, code: int = 200, warnings: list[FieldError] | None = None
+) -> Response:
+    resp = JSONResponse(obj, status_code=code)
+    for key, value in warning_headers(warnings or []):
+        resp.headers.append(key, value)
+    return resp
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    too_large = error(413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+UNSUPPORTED_MEDIA = (
+    "the body of the request was in an unknown format - accepted media types include: "
+    "application/json, application/yaml"
+)
+
+
+def decode(body: bytes, content_type: str, *, what: str) -> Any:
+    """JSON (or YAML) → value; 400 when it does not parse, 415 for other media types."""
+    if content_type in ("", "application/json", "*/*"):
+        try:
+            return json.loads(body or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"{what}: couldn't decode the request body as JSON: {exc}") from None
+    if content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
+        try:
+            return yaml.safe_load(body)
+        except yaml.YAMLError as exc:
+            raise bad_request(f"{what}: couldn't decode the request body as YAML: {exc}") from None
+    raise error(415, "UnsupportedMediaType", UNSUPPORTED_MEDIA)
+
+
+def query_bool(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("true", "1")
+
+
+def query_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise bad_request(f"{name}: invalid value {raw!r}: must be an integer") from None
+
+
+def dry_run(request: Request, body: dict[str, Any] | None = None) -> bool:
+    values = request.query_params.getlist("dryRun")
+    if body and isinstance(body.get("dryRun"), list):
+        values += [str(v) for v in body["dryRun"]]
+    for v in values:
+        if v != "All":
+            raise bad_request(f'dryRun: Unsupported value: "{v}": supported values: "All"')
+    return bool(values)
+
+
+def api_error(code: int, reason: str, message: str) -> ApiError:
+    return error(code, reason, message)

@@ -1,0 +1,499 @@
+"""The resource handlers: list/watch, create, get, update, patch, delete, status, logs.
+
+Each takes the parsed route and the request and returns a response or raises
+an :class:`~minik.errors.ApiError` (turned into a ``Status`` by
+:mod:`minik.api.app`). Validation and defaulting go through
+:class:`~minik.api.hooks.ApiHooks`; persistence and lifecycle rules are the
+store's.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from minik.api import patch as patching
+from minik.api.hooks import ApiHooks
+from minik.api.responses import (
+    decode,
+    dry_run,
+    media_type,
+    object_response,
+    query_bool,
+    query_int,
+    read_body,
+)
+from minik.errors import ApiError, FieldError, MinikError
+from minik.k8s import Obj, meta
+from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
+from minik.store.status import already_exists, bad_request, error, invalid
+
+log = logging.getLogger("minik.api")
+
+HOOKED = frozenset({"pods", "jobs", "services", "configmaps", "secrets"})
+SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
+                "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
+KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
+DEFAULT_WATCH_TIMEOUT = 1800.0
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Route:
+    resource: Resource
+    namespace: str | None
+    name: str | None = None
+    subresource: str | None = None
+
+
+JSON = "application/json"
+NAMESPACE_MISMATCH = "the namespace of the provided object does not match the namespace sent on the request"
+
+
+def _cannot(r: Resource) -> str:
+    return f'{r.kind} in version "{r.version}" cannot be handled as a {r.kind}'
+
+
+def _list(r: Resource, list_meta: dict[str, Any], items: list[Obj]) -> Obj:
+    return {"kind": f"{r.kind}List", "apiVersion": r.api_version, "metadata": list_meta, "items": items}
+
+
+def _unknown(e: FieldError) -> bool:
+    return e.reason.lower().startswith("unknown field")
+
+
+def _drop_path(obj: Any, path: str) -> None:
+    """Remove ``a.b[0].c`` from ``obj`` (what the API server's decoder drops)."""
+    parts = [p for p in re.split(r"\.|\[(\d+)\]", path) if p]
+    cur = obj
+    for part in parts[:-1]:
+        if isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+        elif isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return
+    if parts and isinstance(cur, dict):
+        cur.pop(parts[-1], None)
+
+
+def _qos(pod: Obj) -> str:
+    spec = pod.get("spec") or {}
+    containers = [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
+    any_set, guaranteed = False, True
+    for c in containers:
+        res = c.get("resources") or {}
+        requests, limits = res.get("requests") or {}, res.get("limits") or {}
+        if requests or limits:
+            any_set = True
+        for key in ("cpu", "memory"):
+            if key not in limits or requests.get(key, limits.get(key)) != limits.get(key):
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+class Handlers:
+    def __init__(self, *, store: Store, hooks: ApiHooks) -> None:
+        self.store = store
+        self.hooks = hooks
+
+    # -- validation ------------------------------------------------------------------
+    def _check(self, request: Request, r: Resource, obj: Obj, old: Obj | None) -> list[FieldError]:
+        """Run the validation hook; raise for errors; return the warnings (R2.2/R2.3)."""
+        if r.plural not in HOOKED:
+            name = meta(obj).get("name", "")
+            if not _NAME.match(name) or len(name) > 63:
+                detail = (
+                    f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
+                    "alphanumeric characters or '-', and must start and end with an alphanumeric character"
+                )
+                if r.plural == "namespaces":
+                    raise invalid(r.plural, name, [("metadata.name", "Invalid value", detail)])
+            return []
+        errors, warnings = self.hooks.validate(obj, old)
+        unknown = [e for e in errors if _unknown(e)]
+        errors = [e for e in errors if not _unknown(e)]
+        mode = request.query_params.get("fieldValidation", "Warn")
+        if mode not in ("Strict", "Warn", "Ignore"):
+            supported = '"Ignore", "Strict", "Warn"'
+            raise bad_request(f'fieldValidation: Unsupported value: "{mode}": supported values: {supported}')
+        if unknown and mode == "Strict":
+            fields = ", ".join(f'unknown field "{e.path}"' for e in unknown)
+            raise bad_request(f"{_cannot(r)}: strict decoding error: {fields}")
+        if errors:
+            name = meta(obj).get("name", "")
+            raise invalid(r.plural, name, [(e.path, e.reason, e.body()) for e in errors])
+        for e in unknown:
+            _drop_path(obj, e.path)
+            if mode == "Warn":
+                warnings.append(FieldError(path="", reason=f'unknown field "{e.path}"'))
+        return warnings
+
+    def _decode_object(self, request: Request, r: Resource, body: bytes) -> Obj:
+        obj = decode(body, media_type(request), what=_cannot(r))
+        if not isinstance(obj, dict):
+            raise bad_request(f"{_cannot(r)}: the body is not an object")
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if api_version and api_version != r.api_version:
+            raise bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API version "
+                f"({r.api_version})"
+            )
+        if kind and kind != r.kind:
+            raise bad_request(f"the kind in the data ({kind}) does not match the expected kind ({r.kind})")
+        if not isinstance(obj.get("metadata", {}), dict):
+            raise bad_request(f"{_cannot(r)}: metadata is not an object")
+        obj.setdefault("metadata", {})
+        obj["apiVersion"], obj["kind"] = r.api_version, r.kind
+        return obj
+
+    def _set_namespace(self, route: Route, obj: Obj) -> None:
+        m = meta(obj)
+        if not route.resource.namespaced:
+            m.pop("namespace", None)
+            return
+        if m.get("namespace") and m["namespace"] != route.namespace:
+            raise bad_request(NAMESPACE_MISMATCH)
+        m["namespace"] = route.namespace
+
+    # -- collection --------------------------------------------------------------------
+    async def list(self, request: Request, route: Route) -> Response:
+        r = route.resource
+        labels = request.query_params.get("labelSelector")
+        fields = request.query_params.get("fieldSelector")
+        if query_bool(request, "watch"):
+            return await self.watch(request, route)
+        items, rv = self.store.list(r.plural, route.namespace, label_selector=labels, field_selector=fields)
+        limit = query_int(request, "limit") or 0
+        token = request.query_params.get("continue")
+        if token:
+            try:
+                after = tuple(json.loads(base64.urlsafe_b64decode(token.encode())))
+            except ValueError:
+                raise error(410, "Expired", "the provided continue parameter is not valid") from None
+            items = [o for o in items if (meta(o).get("namespace", ""), meta(o)["name"]) > after]
+        list_meta: dict[str, Any] = {"resourceVersion": rv}
+        if 0 < limit < len(items):
+            last = items[limit - 1]
+            key = [meta(last).get("namespace", ""), meta(last)["name"]]
+            list_meta["continue"] = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+            list_meta["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+        return object_response(_list(r, list_meta, items))
+
+    async def watch(self, request: Request, route: Route) -> Response:
+        r = route.resource
+        q = request.query_params
+        match = compile_filter(r.plural, q.get("labelSelector"), q.get("fieldSelector"))
+        timeout = query_int(request, "timeoutSeconds")
+        raw_rv = request.query_params.get("resourceVersion") or ""
+        initial: list[WatchEvent] = []
+        expired: Expired | None = None
+        if raw_rv in ("", "0"):
+            sub = self.store.subscribe(r.plural, None, max_buffer=10_000)
+            items, rv = self.store.list(r.plural, route.namespace)
+            initial = [WatchEvent("ADDED", r.plural, o, int(rv)) for o in items if match(o)]
+        else:
+            if not raw_rv.isdigit():
+                raise bad_request(f"resourceVersion: Invalid value: {raw_rv!r}: must be an integer")
+            try:
+                sub = self.store.subscribe(r.plural, int(raw_rv), max_buffer=10_000)
+            except Expired as exc:
+                expired = exc
+        namespace = route.namespace
+
+        def visible(ev: WatchEvent) -> str | None:
+            if namespace is not None and r.namespaced and meta(ev.obj).get("namespace") != namespace:
+                return None
+            if match(ev.obj):
+                if ev.type == "MODIFIED" and ev.old is not None and not match(ev.old):
+                    return "ADDED"
+                return ev.type
+            if ev.type == "MODIFIED" and ev.old is not None and match(ev.old):
+                return "DELETED"
+            return None
+
+        def line(kind: str, obj: Obj) -> bytes:
+            return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+        async def stream() -> AsyncIterator[bytes]:
+            if expired is not None:
+                yield line("ERROR", expired.status)
+                return
+            try:
+                for ev in initial:
+                    yield line("ADDED", ev.obj)
+                with anyio.move_on_after(float(timeout) if timeout else DEFAULT_WATCH_TIMEOUT):
+                    try:
+                        async for ev in sub:
+                            kind = visible(ev)
+                            if kind is not None:
+                                yield line(kind, ev.obj)
+                    except Expired as exc:
+                        yield line("ERROR", exc.status)
+            finally:
+                sub.close()
+
+        return StreamingResponse(stream(), media_type="application/json")
+
+    async def create(self, request: Request, route: Route) -> Response:
+        r = route.resource
+        obj = self._decode_object(request, r, await read_body(request))
+        self._set_namespace(route, obj)
+        m = meta(obj)
+        for key in SERVER_OWNED:
+            m.pop(key, None)
+        if not m.get("name") and m.get("generateName"):
+            m["name"] = m["generateName"] + uuid.uuid4().hex[:5]
+        if not m.get("name"):
+            body = "Required value: name or generateName is required"
+            raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
+        if r.plural in ("pods", "jobs", "services"):
+            obj.pop("status", None)
+        uid = str(uuid.uuid4())
+        if r.plural in HOOKED:
+            obj = self.hooks.default(obj, uid)
+        warnings = self._check(request, r, obj, None)
+        meta(obj)["uid"] = uid
+        if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
+            obj["status"] = {"phase": "Pending", "qosClass": _qos(obj)}
+        if dry_run(request):
+            try:
+                self.store.get(r.plural, route.namespace, meta(obj)["name"])
+            except ApiError as exc:
+                if exc.code != 404:
+                    raise
+            else:
+                raise already_exists(r.plural, meta(obj)["name"])
+            return object_response(obj, code=201, warnings=warnings)
+        return object_response(self.store.create(r.plural, obj), code=201, warnings=warnings)
+
+    async def delete_collection(self, request: Request, route: Route) -> Response:
+        r = route.resource
+        body = await self._delete_options(request)
+        items, _ = self.store.list(
+            r.plural,
+            route.namespace,
+            label_selector=request.query_params.get("labelSelector"),
+            field_selector=request.query_params.get("fieldSelector"),
+        )
+        out = []
+        with self.store.transaction():
+            for obj in items:
+                m = meta(obj)
+                if dry_run(request, body):
+                    out.append(obj)
+                    continue
+                out.append(self._delete_one(request, route, m.get("namespace"), m["name"], body))
+        return object_response(_list(r, {}, out))
+
+    # -- item ------------------------------------------------------------------------
+    async def get(self, request: Request, route: Route) -> Response:
+        assert route.name is not None
+        return object_response(self.store.get(route.resource.plural, route.namespace, route.name))
+
+    async def replace(self, request: Request, route: Route) -> Response:
+        r = route.resource
+        assert route.name is not None
+        obj = self._decode_object(request, r, await read_body(request))
+        return self._update(request, route, obj)
+
+    async def patch(self, request: Request, route: Route) -> Response:
+        r = route.resource
+        assert route.name is not None
+        kind = media_type(request)
+        body = await read_body(request)
+        current = self.store.get(r.plural, route.namespace, route.name)
+        try:
+            if kind == "application/merge-patch+json":
+                patched = patching.merge_patch(current, decode(body, JSON, what="patch"))
+            elif kind == "application/strategic-merge-patch+json":
+                patched = patching.strategic_merge_patch(current, decode(body, JSON, what="patch"))
+            elif kind == "application/json-patch+json":
+                patched = patching.json_patch(current, decode(body, JSON, what="patch"))
+            else:
+                raise error(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the media type {kind!r} is not supported for PATCH; use application/merge-patch+json, "
+                    "application/strategic-merge-patch+json or application/json-patch+json",
+                )
+        except patching.PatchError as exc:
+            raise error(422, "Invalid", f"the patch could not be applied: {exc}") from None
+        if not isinstance(patched, dict):
+            raise bad_request("the patch did not produce an object")
+        return self._update(request, route, patched)
+
+    def _update(self, request: Request, route: Route, obj: Obj) -> Response:
+        r = route.resource
+        assert route.name is not None
+        m = meta(obj)
+        if m.get("name") and m["name"] != route.name:
+            raise bad_request(
+                f"the name of the object ({m['name']}) does not match the name on the URL ({route.name})"
+            )
+        m["name"] = route.name
+        self._set_namespace(route, obj)
+        current = self.store.get(r.plural, route.namespace, route.name)
+        obj["apiVersion"], obj["kind"] = r.api_version, r.kind
+        if route.subresource == "status":
+            new = copy.deepcopy(current)
+            new["status"] = obj.get("status") or {}
+            if m.get("resourceVersion"):
+                meta(new)["resourceVersion"] = m["resourceVersion"]
+            if dry_run(request):
+                return object_response(new)
+            return object_response(self.store.update(r.plural, new, status_only=True))
+        if "status" in current:
+            obj["status"] = copy.deepcopy(current["status"])
+        else:
+            obj.pop("status", None)
+        for key in KEPT_ON_UPDATE:
+            if key in meta(current):
+                m[key] = meta(current)[key]
+        if r.plural in HOOKED:
+            obj = self.hooks.default(obj, None)
+        warnings = self._check(request, r, obj, current)
+        if dry_run(request):
+            return object_response(obj, warnings=warnings)
+        return object_response(self.store.update(r.plural, obj), warnings=warnings)
+
+    async def _delete_options(self, request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        if not body.strip():
+            return {}
+        opts = decode(body, media_type(request), what="DeleteOptions")
+        if opts is None:
+            return {}
+        if not isinstance(opts, dict):
+            raise bad_request("DeleteOptions must be an object")
+        return opts
+
+    def _delete_one(
+        self, request: Request, route: Route, namespace: str | None, name: str, opts: dict[str, Any]
+    ) -> Obj:
+        q = request.query_params
+        policy = q.get("propagationPolicy") or opts.get("propagationPolicy")
+        orphan = q.get("orphanDependents") or opts.get("orphanDependents")
+        if policy is None and orphan is not None:
+            policy = "Orphan" if str(orphan).lower() == "true" else "Background"
+        if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
+            supported = '"Foreground", "Background", "Orphan"'
+            raise bad_request(
+                f'propagationPolicy: Unsupported value: "{policy}": supported values: {supported}'
+            )
+        grace = query_int(request, "gracePeriodSeconds")
+        if grace is None and opts.get("gracePeriodSeconds") is not None:
+            grace = int(opts["gracePeriodSeconds"])
+        if grace is not None and grace < 0:
+            grace = 0
+        pre = opts.get("preconditions") or {}
+        return self.store.delete(
+            route.resource.plural,
+            namespace,
+            name,
+            propagation=policy,
+            grace_seconds=grace,
+            preconditions={k: str(v) for k, v in pre.items() if v} if isinstance(pre, dict) else None,
+        )
+
+    async def delete(self, request: Request, route: Route) -> Response:
+        r = route.resource
+        assert route.name is not None
+        opts = await self._delete_options(request)
+        if dry_run(request, opts):
+            return object_response(self.store.get(r.plural, route.namespace, route.name))
+        obj = self._delete_one(request, route, route.namespace, route.name, opts)
+        try:
+            self.store.get(r.plural, route.namespace, route.name)
+        except ApiError:
+            return object_response(obj)
+        return object_response(obj, code=202)
+
+    # -- pods/log ----------------------------------------------------------------------
+    async def logs(self, request: Request, route: Route) -> Response:
+        assert route.name is not None
+        pod = self.store.get("pods", route.namespace, route.name)
+        name = route.name
+        spec = pod.get("spec") or {}
+        containers = [c.get("name") for c in spec.get("containers") or []]
+        inits = [c.get("name") for c in spec.get("initContainers") or []]
+        container = request.query_params.get("container")
+        if not container:
+            default = (meta(pod).get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+            if default in containers:
+                container = default
+            elif len(containers) == 1 and not inits:
+                container = containers[0]
+            else:
+                choices = " ".join(str(c) for c in containers)
+                msg = f"a container name must be specified for pod {name}, choose one of: [{choices}]"
+                if inits:
+                    msg += " or one of the init containers: [" + " ".join(str(c) for c in inits) + "]"
+                raise bad_request(msg)
+        if container not in containers and container not in inits:
+            raise bad_request(f"container {container} is not valid for pod {name}")
+        previous = query_bool(request, "previous")
+        status = pod.get("status") or {}
+        statuses = [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
+        cs = next((s for s in statuses if s.get("name") == container), None)
+        last_terminated = "terminated" in ((cs or {}).get("lastState") or {})
+        if previous:
+            if not last_terminated:
+                raise bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+        else:
+            state = (cs or {}).get("state") or {}
+            if "running" not in state and "terminated" not in state and not last_terminated:
+                reason = (state.get("waiting") or {}).get("reason") or (
+                    "PodInitializing" if container in containers and inits else "ContainerCreating"
+                )
+                if reason in ("ErrImagePull", "ErrImageNeverPull", "InvalidImageName"):
+                    reason = "image can't be pulled"
+                elif reason == "ImagePullBackOff":
+                    reason = "trying and failing to pull image"
+                raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+        tail = query_int(request, "tailLines")
+        since = query_int(request, "sinceSeconds")
+        chunks = self.hooks.logs(
+            pod,
+            str(container),
+            previous=previous,
+            follow=query_bool(request, "follow"),
+            tail=tail,
+            timestamps=query_bool(request, "timestamps"),
+            since_seconds=since,
+        )
+        it = aiter(chunks)
+        try:
+            first: bytes | None = await anext(it)
+        except StopAsyncIteration:
+            first = None
+        except ApiError:
+            raise
+        except MinikError as exc:
+            raise bad_request(exc.message) from exc
+
+        async def stream() -> AsyncIterator[bytes]:
+            if first is None:
+                return
+            yield first
+            try:
+                async for chunk in it:
+                    yield chunk
+            except MinikError as exc:
+                log.warning("log stream of %s/%s ended: %s", name, container, exc)
+
+        return StreamingResponse(stream(), media_type="text/plain")
