@@ -7,7 +7,8 @@ own SQLite store, its own token, and its own Docker objects (labelled with
 
 Files (all written by the server; secrets mode 0600):
 - ``minik.db``      the SQLite store
-- ``server.json``   ``{"url": "http://127.0.0.1:PORT", "pid": N, "instance": ID}`` while running
+- ``tls.crt``/``tls.key`` the API's self-signed certificate (key 0600)
+- ``server.json``   ``{"url": "https://127.0.0.1:PORT", "pid": N, "instance": ID}`` while running
 - ``token``         the bearer token (0600)
 - ``kubeconfig``    for minik and real kubectl (0600)
 - ``server.log``    the server's log
@@ -50,3 +51,13 @@ def log_file() -> Path:
 
 def instance_file() -> Path:
     return home() / "instance"
+
+
+def tls_cert_file() -> Path:
+    """The API's self-signed certificate (public; the CLI pins it)."""
+    return home() / "tls.crt"
+
+
+def tls_key_file() -> Path:
+    """The certificate's private key (0600)."""
+    return home() / "tls.key"

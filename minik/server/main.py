@@ -25,6 +25,7 @@ from minik.errors import MinikError
 from minik.kubelet.docker_api import DockerAPI
 from minik.server import state
 from minik.server.controlplane import ControlPlane, Settings
+from minik.server.tls import ensure_certificate
 from minik.store import Store
 
 log = logging.getLogger("minik.server")
@@ -70,8 +71,17 @@ async def serve() -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", int(os.environ.get("MINIK_PORT", "0"))))
         port = sock.getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        url = f"https://127.0.0.1:{port}"
+        cert, key = ensure_certificate()
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
         server = _Server(config)
 
         async with anyio.create_task_group() as tg:
@@ -79,7 +89,7 @@ async def serve() -> None:
             tg.start_soon(server.serve, [sock])
             while not server.started:
                 await anyio.sleep(0.005)
-            state.write_kubeconfig(url, bearer)
+            state.write_kubeconfig(url, bearer, cert.read_bytes())
             state.write_server_file(
                 {"url": url, "pid": os.getpid(), "instance": instance, "version": __version__}
             )

@@ -7,6 +7,7 @@ nothing about HTTP or Docker.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -64,12 +65,13 @@ def token() -> str:
     return value
 
 
-def write_kubeconfig(url: str, bearer: str) -> Path:
+def write_kubeconfig(url: str, bearer: str, ca_pem: bytes) -> Path:
     """A kubeconfig for real kubectl and the official client (mode 0600)."""
+    cluster = {"server": url, "certificate-authority-data": base64.b64encode(ca_pem).decode()}
     doc = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "minik", "cluster": {"server": url}}],
+        "clusters": [{"name": "minik", "cluster": cluster}],
         "users": [{"name": "minik", "user": {"token": bearer}}],
         "contexts": [{"name": "minik", "context": {"cluster": "minik", "user": "minik", "namespace": "default"}}],
         "current-context": "minik",
