@@ -1,0 +1,39 @@
+"""The values ``sync_job`` returns: :class:`SyncResult` and :class:`JobEvent`.
+
+Owns only the shapes; the executor in ``minik.server`` carries them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from minik.k8s import Obj
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """An Event to record on the Job (source component ``job-controller``)."""
+
+    type: str
+    """``Normal`` or ``Warning``."""
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """Everything one sync decided, for the executor to apply."""
+
+    status: Obj
+    """The Job's complete new ``status``."""
+    create: list[Obj] = field(default_factory=list)
+    """Complete pod objects to store."""
+    delete: list[str] = field(default_factory=list)
+    """Pod names to delete (graceful)."""
+    finalize: list[str] = field(default_factory=list)
+    """Pod names whose tracking finalizer is removed in the status-write transaction."""
+    events: list[JobEvent] = field(default_factory=list)
+    requeue_after: float | None = None
+    """Seconds until a time-driven re-sync (backoff, activeDeadline, TTL)."""
+    delete_job: bool = False
+    """ttlSecondsAfterFinished has expired: delete the Job (and its pods)."""
