@@ -1,0 +1,199 @@
+"""API-server defaulting (R1.1–R1.11) and create-time generation (R1.8, R1.9).
+
+Owns what ``kube-apiserver`` fills in before validation: Job spec defaults,
+pod-template and Pod defaults (core/v1), Service, Secret and namespace
+defaults. Never fails: values of the wrong type are left alone for the
+schema check to report. Returns a new object; the input is not changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Any
+
+from minik.k8s import Obj
+
+MAX_INT32 = 2**31 - 1
+CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
+
+
+def _d(parent: Any, key: str, create: bool = False) -> dict[str, Any] | None:
+    """``parent[key]`` when it is a dict (created empty when asked and absent)."""
+    if not isinstance(parent, dict):
+        return None
+    value = parent.get(key)
+    if value is None and create:
+        value = parent[key] = {}
+    return value if isinstance(value, dict) else None
+
+
+def _items(parent: Any, key: str) -> list[dict[str, Any]]:
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def pull_policy(image: Any) -> str:
+    """``Always`` for ``:latest`` or untagged images without a digest, else ``IfNotPresent`` (R1.11)."""
+    if not isinstance(image, str):
+        return "IfNotPresent"
+    if "@" in image:
+        return "IfNotPresent"
+    last = image.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else ""
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
+
+
+def _field_ref(ref: Any) -> None:
+    if isinstance(ref, dict) and not ref.get("apiVersion"):
+        ref["apiVersion"] = "v1"
+
+
+def _container(c: dict[str, Any]) -> None:
+    c.setdefault("imagePullPolicy", pull_policy(c.get("image")))
+    c.setdefault("terminationMessagePath", "/dev/termination-log")
+    c.setdefault("terminationMessagePolicy", "File")
+    for port in _items(c, "ports"):
+        port.setdefault("protocol", "TCP")
+    for ev in _items(c, "env"):
+        _field_ref(_d(_d(ev, "valueFrom"), "fieldRef"))
+    res = _d(c, "resources")
+    if res is not None:
+        limits, requests = _d(res, "limits"), _d(res, "requests")
+        if limits and (requests is None or isinstance(res.get("requests"), dict)):
+            req = _d(res, "requests", create=True)
+            if req is not None:
+                for k, v in limits.items():
+                    req.setdefault(k, v)
+
+
+def pod_spec(spec: dict[str, Any]) -> None:
+    """core/v1 PodSpec defaults, in place."""
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    if spec.get("enableServiceLinks") is None:
+        spec["enableServiceLinks"] = True
+    for kind in ("containers", "initContainers"):
+        for c in _items(spec, kind):
+            _container(c)
+    for vol in _items(spec, "volumes"):
+        for src in ("secret", "configMap", "downwardAPI", "projected"):
+            body = _d(vol, src)
+            if body is not None:
+                body.setdefault("defaultMode", 0o644)
+        for item in _items(_d(vol, "downwardAPI"), "items"):
+            _field_ref(item.get("fieldRef"))
+        for proj in _items(_d(vol, "projected"), "sources"):
+            for item in _items(_d(proj, "downwardAPI"), "items"):
+                _field_ref(item.get("fieldRef"))
+        host = _d(vol, "hostPath")
+        if host is not None:
+            host.setdefault("type", "")
+
+
+def _job(job: Obj, uid: str | None) -> None:
+    spec = _d(job, "spec", create=True)
+    if spec is None:
+        return
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+        spec["parallelism"] = 1
+    if spec.get("parallelism") is None:
+        spec["parallelism"] = 1
+    if spec.get("backoffLimit") is None:
+        spec["backoffLimit"] = MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("manualSelector", False)
+    if spec.get("podReplacementPolicy") is None:
+        spec["podReplacementPolicy"] = (
+            "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
+        )
+    for rule in _items(_d(spec, "podFailurePolicy"), "rules"):
+        for cond in _items(rule, "onPodConditions"):
+            cond.setdefault("status", "True")
+    template = _d(spec, "template", create=True)
+    tmeta = _d(template, "metadata", create=True)
+    pod = _d(template, "spec", create=True)
+    if pod is not None:
+        pod_spec(pod)
+    if uid is not None and tmeta is not None and spec.get("manualSelector") is not True:
+        name = str((_d(job, "metadata") or {}).get("name", ""))
+        labels = _d(tmeta, "labels", create=True)
+        if labels is not None:
+            for k, v in (
+                ("controller-uid", uid),
+                (CONTROLLER_UID, uid),
+                ("job-name", name),
+                ("batch.kubernetes.io/job-name", name),
+            ):
+                labels.setdefault(k, v)
+        sel = _d(spec, "selector", create=True)
+        match = _d(sel, "matchLabels", create=True)
+        if match is not None:
+            match.setdefault(CONTROLLER_UID, uid)
+    meta = _d(job, "metadata")
+    tlabels = _d(tmeta, "labels")
+    if meta is not None and not meta.get("labels") and tlabels:
+        meta["labels"] = dict(tlabels)
+
+
+def _service(svc: Obj) -> None:
+    spec = _d(svc, "spec", create=True)
+    if spec is None:
+        return
+    spec.setdefault("type", "ClusterIP")
+    spec.setdefault("sessionAffinity", "None")
+    for port in _items(spec, "ports"):
+        port.setdefault("protocol", "TCP")
+        if port.get("targetPort") in (None, 0, ""):
+            port["targetPort"] = port.get("port")
+
+
+def _secret(secret: Obj) -> None:
+    secret.setdefault("type", "Opaque")
+    string_data = secret.pop("stringData", None)
+    if isinstance(string_data, dict):
+        data = _d(secret, "data", create=True)
+        if data is not None:
+            for k, v in string_data.items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
+
+
+def _prune_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _prune_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_prune_nulls(v) for v in value]
+    return value
+
+
+def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
+    """A defaulted copy of ``obj`` as the API server would store it (R1.x).
+
+    With ``uid`` (create time) a Job also gets its generated selector and
+    template labels (R1.9) and, when it had none, the Job labels (R1.8).
+    """
+    out: Obj = _prune_nulls(copy.deepcopy(obj))
+    meta = _d(out, "metadata", create=True)
+    kind = out.get("kind")
+    if (
+        meta is not None
+        and kind in ("Job", "Pod", "Service", "ConfigMap", "Secret")
+        and not meta.get("namespace")
+    ):
+        meta["namespace"] = "default"
+    if kind == "Job":
+        _job(out, uid)
+    elif kind == "Pod":
+        spec = _d(out, "spec", create=True)
+        if spec is not None:
+            pod_spec(spec)
+    elif kind == "Service":
+        _service(out)
+    elif kind == "Secret":
+        _secret(out)
+    return out

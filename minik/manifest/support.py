@@ -1,0 +1,256 @@
+"""Layer 2: what minik implements — the ONE list of unsupported and ignored fields.
+
+Kubernetes accepts every field below; minik either does not implement it
+(an error, ``Unsupported by minik``) or it means nothing on one machine (a
+warning, ``Ignored by minik``). Anything not listed is implemented.
+:func:`support_markdown` renders this list for the README. Checks run on
+defaulted objects, so default values (``dnsPolicy: ClusterFirst``…) are
+listed as harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from minik.errors import FieldError
+from minik.manifest import fields as f
+from minik.manifest.fields import PathT
+
+ERROR, WARN = "unsupported", "ignored"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """``pattern`` is relative to the pod spec (``pod.``), a container (``container.``) or the object."""
+
+    pattern: str
+    level: str
+    what: str
+    harmless: tuple[Any, ...] = ()
+
+
+_PLACEMENT = "placement and cluster identity mean nothing on one machine"
+_VOLUMES = (
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
+)
+
+SUPPORT: tuple[Entry, ...] = (
+    *(Entry(f"pod.volumes[*].{v}", ERROR, f"{v} volumes") for v in _VOLUMES),
+    Entry(
+        "pod.volumes[*].projected.sources[*].serviceAccountToken", ERROR, "serviceAccountToken projections"
+    ),
+    Entry("pod.volumes[*].projected.sources[*].clusterTrustBundle", ERROR, "clusterTrustBundle projections"),
+    Entry("pod.volumes[*].projected.sources[*].podCertificate", ERROR, "podCertificate projections"),
+    Entry("pod.volumes[*].emptyDir.sizeLimit", WARN, "emptyDir sizeLimit is not enforced"),
+    Entry("pod.ephemeralContainers", ERROR, "ephemeral containers"),
+    Entry("pod.hostNetwork", ERROR, "hostNetwork", (False,)),
+    Entry("pod.hostPID", ERROR, "hostPID", (False,)),
+    Entry("pod.hostIPC", ERROR, "hostIPC", (False,)),
+    Entry("pod.shareProcessNamespace", ERROR, "shareProcessNamespace", (False,)),
+    Entry("pod.hostUsers", ERROR, "user namespaces (hostUsers: false)", (True,)),
+    Entry("pod.hostAliases", ERROR, "hostAliases"),
+    Entry("pod.setHostnameAsFQDN", ERROR, "setHostnameAsFQDN", (False,)),
+    Entry("pod.schedulingGates", ERROR, "scheduling gates"),
+    Entry("pod.resourceClaims", ERROR, "dynamic resource claims"),
+    Entry("pod.resources", ERROR, "pod-level resources"),
+    *(
+        Entry(f"pod.securityContext.{k}", ERROR, f"pod securityContext.{k}")
+        for k in (
+            "supplementalGroups",
+            "supplementalGroupsPolicy",
+            "fsGroupChangePolicy",
+            "sysctls",
+            "seLinuxOptions",
+            "seLinuxChangePolicy",
+            "windowsOptions",
+            "seccompProfile",
+            "appArmorProfile",
+        )
+    ),
+    *(
+        Entry(f"container.{k}", ERROR, t)
+        for k, t in (
+            ("livenessProbe", "probes"),
+            ("readinessProbe", "probes"),
+            ("startupProbe", "probes"),
+            ("lifecycle", "lifecycle hooks"),
+            ("volumeDevices", "raw block volume devices"),
+            ("resizePolicy", "in-place resize policies"),
+            ("restartPolicyRules", "container restart rules"),
+            ("resources.claims", "dynamic resource claims"),
+        )
+    ),
+    Entry("container.stdin", ERROR, "stdin for containers", (False,)),
+    Entry("container.stdinOnce", ERROR, "stdinOnce for containers", (False,)),
+    Entry("container.tty", ERROR, "a tty for containers", (False,)),
+    Entry("container.ports[*].hostPort", ERROR, "hostPort"),
+    Entry("container.ports[*].hostIP", ERROR, "hostIP"),
+    Entry("container.volumeMounts[*].mountPropagation", ERROR, "mount propagation", ("None",)),
+    Entry("container.volumeMounts[*].recursiveReadOnly", ERROR, "recursive read-only mounts", ("Disabled",)),
+    *(
+        Entry(f"container.securityContext.{k}", ERROR, f"container securityContext.{k}")
+        for k in ("seLinuxOptions", "windowsOptions", "seccompProfile", "appArmorProfile", "procMount")
+    ),
+    *(
+        Entry(f"pod.{k}", WARN, _PLACEMENT, h)
+        for k, h in (
+            ("nodeSelector", ()),
+            ("affinity", ()),
+            ("tolerations", ()),
+            ("priorityClassName", ()),
+            ("priority", ()),
+            ("topologySpreadConstraints", ()),
+            ("schedulerName", ("default-scheduler",)),
+            ("nodeName", ()),
+            ("preemptionPolicy", ()),
+            ("runtimeClassName", ()),
+            ("serviceAccountName", ()),
+            ("serviceAccount", ()),
+            ("automountServiceAccountToken", ()),
+            ("imagePullSecrets", ()),
+            ("dnsPolicy", ("ClusterFirst",)),
+            ("dnsConfig", ()),
+            ("overhead", ()),
+            ("readinessGates", ()),
+            ("os", ()),
+        )
+    ),
+    Entry(
+        "Job:spec.managedBy", ERROR, "Jobs managed by another controller", ("kubernetes.io/job-controller",)
+    ),
+    Entry("Service:spec.type", ERROR, "Service types other than ClusterIP", ("ClusterIP",)),
+    Entry("Service:spec.externalIPs", ERROR, "externalIPs"),
+    Entry("Service:spec.ports[*].nodePort", ERROR, "nodePort"),
+    Entry("Service:spec.loadBalancerIP", ERROR, "load balancers"),
+    Entry("Service:spec.loadBalancerSourceRanges", ERROR, "load balancers"),
+    Entry("Service:spec.loadBalancerClass", ERROR, "load balancers"),
+    Entry("Service:spec.sessionAffinity", WARN, "session affinity has no effect (no virtual IP)", ("None",)),
+    Entry(
+        "Service:spec.clusterIP",
+        WARN,
+        "minik gives Services no virtual IP; the name resolves to pod addresses",
+        ("None", ""),
+    ),
+    *(
+        Entry(f"Service:spec.{k}", WARN, "traffic policies and IP families have no effect on one machine")
+        for k in (
+            "externalTrafficPolicy",
+            "internalTrafficPolicy",
+            "ipFamilies",
+            "ipFamilyPolicy",
+            "clusterIPs",
+            "trafficDistribution",
+            "healthCheckNodePort",
+            "allocateLoadBalancerNodePorts",
+        )
+    ),
+)
+
+_POD_ROOT = {"Job": ("spec", "template", "spec"), "Pod": ("spec",)}
+
+
+def _parse(pattern: str) -> tuple[str | int, ...]:
+    out: list[str | int] = []
+    for seg in pattern.split("."):
+        if seg.endswith("[*]"):
+            out += [seg[:-3], -1]
+        else:
+            out.append(seg)
+    return tuple(out)
+
+
+def _walk(value: Any, segs: tuple[str | int, ...], path: PathT) -> Iterator[tuple[PathT, Any]]:
+    if value is None:
+        return
+    if not segs:
+        yield path, value
+        return
+    head, rest = segs[0], segs[1:]
+    if head == -1:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _walk(item, rest, (*path, i))
+    elif isinstance(value, dict) and isinstance(head, str):
+        yield from _walk(value.get(head), rest, (*path, head))
+
+
+def _targets(obj: dict[str, Any], entry: Entry) -> Iterator[tuple[PathT, Any]]:
+    kind = obj.get("kind", "")
+    scope, _, rest = entry.pattern.partition(":") if ":" in entry.pattern else ("", "", entry.pattern)
+    if scope:
+        if scope == kind:
+            yield from _walk(obj, _parse(rest), ())
+        return
+    root = _POD_ROOT.get(kind)
+    if root is None:
+        return
+    where, _, tail = rest.partition(".")
+    if where == "pod":
+        yield from _walk(obj, (*root, *_parse(tail)), ())
+    else:
+        for group in ("initContainers", "containers"):
+            yield from _walk(obj, (*root, group, -1, *_parse(tail)), ())
+
+
+def check(obj: dict[str, Any]) -> tuple[list[FieldError], list[FieldError]]:
+    """(errors, warnings) of layer 2 for one defaulted object."""
+    errors: list[FieldError] = []
+    warnings: list[FieldError] = []
+    for entry in SUPPORT:
+        for path, value in _targets(obj, entry):
+            if value in entry.harmless or value in ([], {}):
+                continue
+            if entry.level == ERROR:
+                errors.append(f.unsupported_by_minik(path, entry.what))
+            else:
+                warnings.append(f.ignored_by_minik(path, entry.what))
+    for group in ("initContainers", "containers"):
+        root = _POD_ROOT.get(str(obj.get("kind")))
+        if root is None:
+            break
+        for path, res in _walk(obj, (*root, group, -1, "resources"), ()):
+            for part in ("limits", "requests"):
+                for name in (res.get(part) or {}) if isinstance(res, dict) else ():
+                    if name not in ("cpu", "memory"):
+                        warnings.append(
+                            f.ignored_by_minik(
+                                (*path, part, f.Key(name)), "only cpu and memory resources are enforced"
+                            )
+                        )
+    return errors, warnings
+
+
+def support_markdown() -> str:
+    """The list above as a Markdown table (for the README / docs)."""
+    lines = ["| Field | minik | Why |", "|---|---|---|"]
+    for e in SUPPORT:
+        pattern = e.pattern.replace("pod.", "<pod spec>.").replace("container.", "<container>.")
+        level = "error" if e.level == ERROR else "warning"
+        ok = f" (fine: {', '.join(map(repr, e.harmless))})" if e.harmless else ""
+        lines.append(f"| `{pattern}` | {level} | {e.what}{ok} |")
+    return "\n".join(lines) + "\n"
