@@ -40,7 +40,7 @@ def _unavailable(exc: BaseException) -> DockerUnavailable:
     )
 
 
-def _translate(what: str, exc: BaseException) -> Exception:
+def _translate(what: str, exc: Exception) -> Exception:
     if isinstance(exc, _UNREACHABLE):
         return _unavailable(exc)
     if isinstance(exc, docker.errors.NotFound):

@@ -24,7 +24,7 @@ from minik import manifest
 from minik.controllers.job import sync_job
 from minik.errors import AlreadyExists, FieldError, NotFound
 from minik.k8s import Obj, meta, selector_matches
-from minik.kubelet import Kubelet
+from minik.kubelet.fallback import Kubelet
 from minik.kubelet.docker_api import DockerAPI
 from minik.server.workqueue import WorkQueue
 from minik.store import Store
@@ -177,10 +177,16 @@ class ControlPlane:
             task_status.started()
 
     def _report(self, what: str) -> Any:
+        queues: dict[str, WorkQueue[Any]] = {
+            "job": self.jobs,
+            "pod": self.pods,
+            "gc": self.gc,
+            "services": self.services,
+        }
+
         def on_error(key: object, exc: Exception) -> None:
             log.warning("%s %s: %s (retrying)", what, key, exc, exc_info=not isinstance(exc, NotFound))
-            queue = {"job": self.jobs, "pod": self.pods, "gc": self.gc, "services": self.services}[what]
-            queue.add_after(key, 1.0)  # type: ignore[arg-type]
+            queues[what].add_after(key, 1.0)
 
         return on_error
 
