@@ -67,7 +67,9 @@ def print_row(r: dict[str, object]) -> None:
             extra.append(f"{key}={r[key]}")
     value = r.get("value")
     shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-    print(f"{r.get('benchmark', '')!s:<12} {r['name']!s:<48} {shown:>12} {r.get('unit', '')!s:<8} {'  '.join(extra)}")
+    print(
+        f"{r.get('benchmark', '')!s:<12} {r['name']!s:<48} {shown:>12} {r.get('unit', '')!s:<8} {'  '.join(extra)}"
+    )
 
 
 if __name__ == "__main__":

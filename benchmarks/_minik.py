@@ -25,7 +25,7 @@ class Instance:
         self.home = home
         self.env = dict(os.environ, MINIK_HOME=str(home))
 
-    def run(self, *args: str, input: str | None = None) -> str:  # noqa: A002
+    def run(self, *args: str, input: str | None = None) -> str:
         res = subprocess.run(
             [*minik_cmd(), *args], env=self.env, input=input, capture_output=True, text=True, check=False
         )

@@ -36,7 +36,9 @@ def cold_start() -> tuple[float, float, float]:
         m.run("apply", "-f", "-", input=indexed_job(name, 1, 1, "sleep 5"))
         label = f"minik.io/instance={m.instance}"
         while True:
-            running = client.api.containers(filters={"label": [label, "minik.io/container=c"], "status": "running"})
+            running = client.api.containers(
+                filters={"label": [label, "minik.io/container=c"], "status": "running"}
+            )
             if running:
                 break
             if time.perf_counter() - t > 30:
@@ -72,7 +74,11 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "floor": 1.0,
         },
         {"name": "B4 server RSS while a Job runs", "value": max(c[2] for c in colds), "unit": "MB"},
-        {"name": "B4 server RSS idle after the Job", "value": statistics.median(c[1] for c in colds), "unit": "MB"},
+        {
+            "name": "B4 server RSS idle after the Job",
+            "value": statistics.median(c[1] for c in colds),
+            "unit": "MB",
+        },
     ]
     with instance() as m:
         for i in range(3):
@@ -85,7 +91,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
             env_cmd = [kubectl, "--kubeconfig", str(m.home / "kubeconfig"), "get", "jobs"]
             kc = get_latency(m, env_cmd, n)
             out.append(
-                {"name": "B6 kubectl get jobs against minik (median)", "value": kc, "unit": "s",
-                 "ratio": round(minik / kc, 3), "baseline": "kubectl"}
+                {
+                    "name": "B6 kubectl get jobs against minik (median)",
+                    "value": kc,
+                    "unit": "s",
+                    "ratio": round(minik / kc, 3),
+                    "baseline": "kubectl",
+                }
             )
     return out

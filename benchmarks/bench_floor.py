@@ -99,5 +99,3 @@ def run(quick: bool) -> list[dict[str, Any]]:
         secs = minik_job(count, par)
         out.append({"name": f"B2 throughput, {count} pods, P={par}", "value": count / secs, "unit": "pods/s"})
     return out
-
-

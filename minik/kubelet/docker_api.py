@@ -104,7 +104,7 @@ class DockerAPI:
         if self._client is None:
             try:
                 self._client = docker.from_env(timeout=self._timeout)
-            except Exception as exc:  # noqa: BLE001 - translated below
+            except Exception as exc:
                 raise _translate("connect", exc) from exc
         return self._client
 
@@ -112,7 +112,7 @@ class DockerAPI:
         def run() -> T:
             try:
                 return fn(*args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - translated below
+            except Exception as exc:
                 translated = _translate(what, exc)
                 if translated is exc:
                     raise

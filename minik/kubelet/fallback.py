@@ -41,7 +41,9 @@ class ObjectSource(Protocol):
 class PodSink(Protocol):
     async def update_pod_status(self, pod: Obj, status: Obj) -> None: ...
 
-    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None: ...  # noqa: A002
+    async def record_event(
+        self, involved: Obj, type: str, reason: str, message: str, component: str
+    ) -> None: ...
 
 
 _REF = re.compile(r"\$\$|\$\(([^)]*)\)")
@@ -136,10 +138,17 @@ class PodWorker:
     async def report(self, phase: str, *, reason: str = "", message: str = "") -> None:
         now = rfc3339(self.k.clock())
         spec = self.spec
-        inits = [self.statuses.get(c["name"]) or _waiting(c, "PodInitializing") for c in spec.get("initContainers") or []]
+        inits = [
+            self.statuses.get(c["name"]) or _waiting(c, "PodInitializing")
+            for c in spec.get("initContainers") or []
+        ]
         wait_reason = "PodInitializing" if spec.get("initContainers") else "ContainerCreating"
-        apps = [self.statuses.get(c["name"]) or _waiting(c, wait_reason) for c in spec.get("containers") or []]
-        init_done = all("terminated" in s["state"] and s["state"]["terminated"]["exitCode"] == 0 for s in inits)
+        apps = [
+            self.statuses.get(c["name"]) or _waiting(c, wait_reason) for c in spec.get("containers") or []
+        ]
+        init_done = all(
+            "terminated" in s["state"] and s["state"]["terminated"]["exitCode"] == 0 for s in inits
+        )
         ready = phase == "Running" and all(s.get("ready") for s in apps)
         prev = {c["type"]: c for c in self.status.get("conditions") or []}
 
@@ -161,8 +170,16 @@ class PodWorker:
             "conditions": [
                 cond("PodReadyToStartContainers", bool(self.sandbox_id)),
                 cond("Initialized", init_done, "ContainersNotInitialized"),
-                cond("Ready", ready, "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady"),
-                cond("ContainersReady", ready, "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady"),
+                cond(
+                    "Ready",
+                    ready,
+                    "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady",
+                ),
+                cond(
+                    "ContainersReady",
+                    ready,
+                    "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady",
+                ),
                 cond("PodScheduled", True),
             ],
             "hostIP": "127.0.0.1",
@@ -235,7 +252,9 @@ class PodWorker:
             return "Failed"
         return "Succeeded" if all(results.values()) else "Failed"
 
-    async def run_container(self, c: Obj, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]], *, init: bool) -> bool:
+    async def run_container(
+        self, c: Obj, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]], *, init: bool
+    ) -> bool:
         """Run one container to completion (with OnFailure restarts); True if it exited 0."""
         name = c["name"]
         restarts = 0
@@ -296,7 +315,11 @@ class PodWorker:
                 "started": True,
                 "restartCount": restarts,
                 "state": {"running": {"startedAt": _ts(info.started_at)}},
-                **({"lastState": self.statuses[name]["lastState"]} if name in self.statuses and "lastState" in self.statuses[name] else {}),
+                **(
+                    {"lastState": self.statuses[name]["lastState"]}
+                    if name in self.statuses and "lastState" in self.statuses[name]
+                    else {}
+                ),
             }
             await self.report("Running" if not init else "Pending")
             code = await self._wait_or_kill(cid)
@@ -309,7 +332,12 @@ class PodWorker:
                 "finishedAt": _ts(info.finished_at),
                 "containerID": f"docker://{cid}",
             }
-            self.statuses[name] = {**self.statuses[name], "ready": False, "started": False, "state": {"terminated": terminated}}
+            self.statuses[name] = {
+                **self.statuses[name],
+                "ready": False,
+                "started": False,
+                "state": {"terminated": terminated},
+            }
             if code == 0 or self.kill.is_set() or self.restart_policy == "Never":
                 return code == 0
             # OnFailure/Always: restart in place with crash-loop backoff.
@@ -369,7 +397,16 @@ def _ts(docker_time: str) -> str:
     return rfc3339(t) if t and t.year > 1 else ""
 
 
-_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_SUFFIX = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+}
 
 
 def _bytes(q: str) -> int:
@@ -414,9 +451,9 @@ class Volumes:
                     p.parent.mkdir(parents=True, exist_ok=True)
                     p.touch()
                 elif kind == "Directory" and not p.is_dir():
-                    raise ConfigError(f'hostPath type check failed: {p} is not a directory')
+                    raise ConfigError(f"hostPath type check failed: {p} is not a directory")
                 elif kind == "File" and not p.is_file():
-                    raise ConfigError(f'hostPath type check failed: {p} is not a file')
+                    raise ConfigError(f"hostPath type check failed: {p} is not a file")
                 sources[name] = ("bind", str(p))
             else:
                 d = self.pod_dir(w.uid) / "volumes" / name
@@ -433,7 +470,7 @@ class Volumes:
             env = self.k.env.resolve(w, c)
             for vm in c.get("volumeMounts") or []:
                 kind, src = sources[vm["name"]]
-                mode = "ro" if vm.get("readOnly") else "rw"
+                rw = "ro" if vm.get("readOnly") else "rw"
                 sub = vm.get("subPath") or (expand(vm["subPathExpr"], env) if vm.get("subPathExpr") else "")
                 if kind == "tmpfs":
                     opts = f"size={_bytes(src)}" if src else ""
@@ -446,7 +483,7 @@ class Volumes:
                     if not target.exists():
                         target.mkdir(parents=True, exist_ok=True)
                     src = str(target)
-                binds.setdefault(c["name"], []).append(f"{src}:{vm['mountPath']}:{mode}")
+                binds.setdefault(c["name"], []).append(f"{src}:{vm['mountPath']}:{rw}")
         return binds, tmpfs
 
     def files(self, w: PodWorker, v: Obj) -> list[tuple[str, bytes, int]]:
@@ -454,7 +491,9 @@ class Volumes:
         if "downwardAPI" in v:
             dv = v["downwardAPI"]
             for item in dv.get("items") or []:
-                value = resolve_field(w.pod, item["fieldRef"]["fieldPath"], ip=w.ip) if "fieldRef" in item else ""
+                value = (
+                    resolve_field(w.pod, item["fieldRef"]["fieldPath"], ip=w.ip) if "fieldRef" in item else ""
+                )
                 out.append((item["path"], value.encode(), item.get("mode", dv.get("defaultMode", 0o644))))
         elif "configMap" in v or "secret" in v:
             out += self._keyed(w, v)
@@ -464,7 +503,10 @@ class Volumes:
                 sub = {k: val for k, val in src.items()}
                 sub.setdefault("defaultMode", pv.get("defaultMode", 0o644))
                 if "downwardAPI" in src:
-                    out += self.files(w, {"downwardAPI": {**src["downwardAPI"], "defaultMode": pv.get("defaultMode", 0o644)}})
+                    out += self.files(
+                        w,
+                        {"downwardAPI": {**src["downwardAPI"], "defaultMode": pv.get("defaultMode", 0o644)}},
+                    )
                 else:
                     out += self._keyed(w, src)
         return out
@@ -487,7 +529,9 @@ class Volumes:
         mode = ref.get("defaultMode", 0o644)
         items = ref.get("items")
         if items:
-            return [(i["path"], data.get(i["key"], b""), i.get("mode", mode)) for i in items if i["key"] in data]
+            return [
+                (i["path"], data.get(i["key"], b""), i.get("mode", mode)) for i in items if i["key"] in data
+            ]
         return [(k, val, mode) for k, val in data.items()]
 
     def remove(self, uid: str) -> None:
@@ -532,7 +576,9 @@ class Env:
                     if ref.get("optional"):
                         continue
                     what = "configmap" if is_cm else "secret"
-                    raise ConfigError(f'couldn\'t find key {ref.get("key")} in {what} {w.ns}/{ref.get("name")}')
+                    raise ConfigError(
+                        f"couldn't find key {ref.get('key')} in {what} {w.ns}/{ref.get('name')}"
+                    )
                 env[name] = str(raw) if is_cm else base64.b64decode(raw).decode(errors="replace")
         return env
 
@@ -679,7 +725,9 @@ class Kubelet:
         uid = str(meta(pod)["uid"])
         containers = [
             c
-            for c in await self.docker.list_containers({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+            for c in await self.docker.list_containers(
+                {"minik.io/instance": self.instance, "minik.io/pod-uid": uid}
+            )
             if c.labels.get("minik.io/container") != "POD"
         ]
         for c in containers:
@@ -723,8 +771,8 @@ class Kubelet:
         if not found:
             return
         cid = found[-1].id
-        async for chunk in _stream_logs(self.docker, 
-            cid, follow=follow, tail=tail, timestamps=timestamps, since_seconds=since_seconds
+        async for chunk in _stream_logs(
+            self.docker, cid, follow=follow, tail=tail, timestamps=timestamps, since_seconds=since_seconds
         ):
             yield chunk
 
@@ -749,7 +797,12 @@ class Kubelet:
                     names |= {n, f"{n}.{ns}", f"{n}.{ns}.svc", f"{n}.{ns}.svc.cluster.local"}
                     if spec.get("subdomain") == n and spec.get("hostname"):
                         h = spec["hostname"]
-                        names |= {f"{h}.{n}", f"{h}.{n}.{ns}", f"{h}.{n}.{ns}.svc", f"{h}.{n}.{ns}.svc.cluster.local"}
+                        names |= {
+                            f"{h}.{n}",
+                            f"{h}.{n}.{ns}",
+                            f"{h}.{n}.{ns}.svc",
+                            f"{h}.{n}.{ns}.svc.cluster.local",
+                        }
             want = frozenset(names)
             if self.aliases.get(uid, frozenset()) == want:
                 continue
@@ -767,7 +820,9 @@ async def _ensure_network(d: DockerAPI, name: str, labels: dict[str, str]) -> No
 
 
 async def _create_volume(d: DockerAPI, name: str, labels: dict[str, str]) -> None:
-    await d.call(f"volume {name}", lambda: d.api.create_volume(name, labels={"minik.io/managed": "true", **labels}))
+    await d.call(
+        f"volume {name}", lambda: d.api.create_volume(name, labels={"minik.io/managed": "true", **labels})
+    )
 
 
 async def _volume_path(d: DockerAPI, name: str) -> str:
@@ -818,6 +873,4 @@ async def _stream_logs(
         chunk = await anyio.to_thread.run_sync(lambda: next(it, done))
         if chunk is done:
             return
-        yield bytes(chunk)  # type: ignore[arg-type]
-
-
+        yield bytes(chunk)  # type: ignore[call-overload]

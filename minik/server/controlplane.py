@@ -24,8 +24,8 @@ from minik import manifest
 from minik.controllers.job import sync_job
 from minik.errors import AlreadyExists, FieldError, NotFound
 from minik.k8s import Obj, meta, selector_matches
-from minik.kubelet.fallback import Kubelet
 from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.fallback import Kubelet
 from minik.server.workqueue import WorkQueue
 from minik.store import Store
 
@@ -87,7 +87,7 @@ class PodSink:
         current["status"] = status
         self._store.update("pods", current, status_only=True)
 
-    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:  # noqa: A002
+    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
         self._store.record_event(involved, type=type, reason=reason, message=message, component=component)
 
 
@@ -223,7 +223,9 @@ class ControlPlane:
         uid = meta(job).get("uid")
         pods = [
             p
-            for p in self.store.list("pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}")[0]
+            for p in self.store.list("pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}")[
+                0
+            ]
             if (controller_of(p) or {}).get("uid") == uid
         ]
         now = utcnow()
@@ -336,7 +338,9 @@ class ControlPlane:
                     except NotFound:
                         continue
                     meta(current)["finalizers"] = [
-                        f for f in meta(current).get("finalizers") or [] if f not in ("orphan", "foregroundDeletion")
+                        f
+                        for f in meta(current).get("finalizers") or []
+                        if f not in ("orphan", "foregroundDeletion")
                     ]
                     self.store.update("jobs", current)
                 elif left:
@@ -371,4 +375,3 @@ def _ip_changed(ev: Any) -> bool:
 def service_selects(service: Obj, pod: Obj) -> bool:
     sel = (service.get("spec") or {}).get("selector")
     return bool(sel) and selector_matches({"matchLabels": sel}, meta(pod).get("labels"))
-

@@ -87,7 +87,7 @@ async def serve() -> None:
         async with anyio.create_task_group() as tg:
             await tg.start(plane.run)
             tg.start_soon(server.serve, [sock])
-            while not server.started:
+            while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
                 await anyio.sleep(0.005)
             state.write_kubeconfig(url, bearer, cert.read_bytes())
             state.write_server_file(

@@ -73,7 +73,9 @@ def write_kubeconfig(url: str, bearer: str, ca_pem: bytes) -> Path:
         "kind": "Config",
         "clusters": [{"name": "minik", "cluster": cluster}],
         "users": [{"name": "minik", "user": {"token": bearer}}],
-        "contexts": [{"name": "minik", "context": {"cluster": "minik", "user": "minik", "namespace": "default"}}],
+        "contexts": [
+            {"name": "minik", "context": {"cluster": "minik", "user": "minik", "namespace": "default"}}
+        ],
         "current-context": "minik",
         "preferences": {},
     }

@@ -78,7 +78,9 @@ class WorkQueue(Generic[K]):
             with anyio.move_on_after(delay):
                 await self._timer_changed.wait()
 
-    async def run_worker(self, handle: Callable[[K], Awaitable[None]], on_error: Callable[[K, Exception], None]) -> None:
+    async def run_worker(
+        self, handle: Callable[[K], Awaitable[None]], on_error: Callable[[K, Exception], None]
+    ) -> None:
         """Process keys forever; one failing key never stops the worker."""
         while True:
             key = await self._next()

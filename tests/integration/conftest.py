@@ -27,7 +27,7 @@ def docker_client() -> Iterator[docker.DockerClient]:
     try:
         client = docker.from_env(timeout=120)
         client.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no engine"
+    except Exception as exc:
         msg = f"no Docker engine answers ({exc}); run scripts/ensure-docker.sh"
         if os.environ.get("MINIK_REQUIRE_DOCKER") == "1":
             pytest.fail(msg, pytrace=False)
@@ -42,5 +42,7 @@ def test_labels(docker_client: docker.DockerClient) -> Iterator[dict[str, str]]:
     labels = {TEST_LABEL: uuid.uuid4().hex[:12]}
     yield labels
     remove_labelled_sync(docker_client, labels)
-    leftovers = docker_client.api.containers(all=True, filters={"label": [f"{TEST_LABEL}={labels[TEST_LABEL]}"]})
+    leftovers = docker_client.api.containers(
+        all=True, filters={"label": [f"{TEST_LABEL}={labels[TEST_LABEL]}"]}
+    )
     assert not leftovers, f"test left containers behind: {leftovers}"

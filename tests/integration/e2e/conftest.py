@@ -37,7 +37,9 @@ class Minik:
     home: Path
     env: dict[str, str]
 
-    def run(self, *args: str, check: bool = True, timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess[str]:  # noqa: A002
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 300, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         res = subprocess.run(
             [*minik_command(), *args],
             env=self.env,
@@ -82,5 +84,7 @@ def minik(docker_client: docker.DockerClient, tmp_path_factory: pytest.TempPathF
         if instance:
             removed = remove_labelled_sync(docker_client, {"minik.io/instance": instance})
             del removed
-            left = docker_client.api.containers(all=True, filters={"label": [f"minik.io/instance={instance}"]})
+            left = docker_client.api.containers(
+                all=True, filters={"label": [f"minik.io/instance={instance}"]}
+            )
             assert not left, f"minik left containers behind: {[c['Names'] for c in left]}"

@@ -50,7 +50,9 @@ def assert_no_docker_objects_for(client: docker.DockerClient, job_uid: str) -> N
     raise AssertionError(f"after delete, Docker still has {left} {vols}")
 
 
-def test_indexed_job_tutorial_prints_the_reversed_strings(minik: Minik, docker_client: docker.DockerClient) -> None:
+def test_indexed_job_tutorial_prints_the_reversed_strings(
+    minik: Minik, docker_client: docker.DockerClient
+) -> None:
     out = minik.run("apply", "-f", str(EXAMPLES / "indexed-job.yaml")).stdout
     assert out.strip() == "job.batch/indexed-job created"
     minik.run("wait", "--for=condition=complete", "job/indexed-job", "--timeout=180s")
@@ -76,7 +78,10 @@ def test_indexed_job_tutorial_prints_the_reversed_strings(minik: Minik, docker_c
     assert job["status"]["succeeded"] == 5
     assert job["status"]["completedIndexes"] == "0-4"
     types = [(c["type"], c["status"], c.get("reason")) for c in job["status"]["conditions"]]
-    assert types == [("SuccessCriteriaMet", "True", "CompletionsReached"), ("Complete", "True", "CompletionsReached")]
+    assert types == [
+        ("SuccessCriteriaMet", "True", "CompletionsReached"),
+        ("Complete", "True", "CompletionsReached"),
+    ]
 
     out = minik.run("delete", "-f", str(EXAMPLES / "indexed-job.yaml")).stdout
     assert out.strip() == 'job.batch "indexed-job" deleted'
@@ -84,7 +89,9 @@ def test_indexed_job_tutorial_prints_the_reversed_strings(minik: Minik, docker_c
     assert minik.run("get", "pods", "-l", "job-name=indexed-job", check=False).stdout.strip() == ""
 
 
-def test_indexed_job_with_downward_api_volume_reverses_each_index(minik: Minik, docker_client: docker.DockerClient) -> None:
+def test_indexed_job_with_downward_api_volume_reverses_each_index(
+    minik: Minik, docker_client: docker.DockerClient
+) -> None:
     minik.run("apply", "-f", str(EXAMPLES / "indexed-job-vol.yaml"))
     minik.run("wait", "--for=condition=complete", "job/indexed-job", "--timeout=180s")
     pods = pods_by_index(minik, "indexed-job")
@@ -112,7 +119,18 @@ def redis_cli(minik: Minik, *args: str) -> str:
     pod = minik.json("get", "pod", "redis-master")
     ip = pod["status"]["podIP"]
     res = subprocess.run(
-        ["docker", "run", "--rm", "--network", f"minik-{minik.instance}", "redis", "redis-cli", "-h", ip, *args],
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            f"minik-{minik.instance}",
+            "redis",
+            "redis-cli",
+            "-h",
+            ip,
+            *args,
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -150,11 +150,11 @@ def test_list_limit_and_continue(client: TestClient) -> None:
         ("job not found", "GET", f"{JOBS}/x", {}, 404, "NotFound", 'jobs.batch "x" not found'),
         ("pod not found", "GET", f"{PODS}/x", {}, 404, "NotFound", 'pods "x" not found'),
         ("unknown path", "GET", "/api/v1/widgets", {}, 404, "NotFound", "the server could not find"),
-        ("bad json", "POST", JOBS, {"content": b"{nope", "headers": {"content-type": "application/json"}}, 400,  # noqa: E501
+        ("bad json", "POST", JOBS, {"content": b"{nope", "headers": {"content-type": "application/json"}}, 400,
          "BadRequest", "couldn't decode"),
         ("not an object", "POST", JOBS, {"json": [1]}, 400, "BadRequest", "not an object"),
-        ("wrong kind", "POST", JOBS, {"json": {**a_job(), "kind": "Pod"}}, 400, "BadRequest", "does not match"),  # noqa: E501
-        ("namespace mismatch", "POST", JOBS, {"json": {**a_job(), "metadata": {"name": "j", "namespace": "o"}}},  # noqa: E501
+        ("wrong kind", "POST", JOBS, {"json": {**a_job(), "kind": "Pod"}}, 400, "BadRequest", "does not match"),
+        ("namespace mismatch", "POST", JOBS, {"json": {**a_job(), "metadata": {"name": "j", "namespace": "o"}}},
          400, "BadRequest", "the namespace of the provided object does not match"),
         ("unsupported media", "POST", JOBS, {"content": b"x", "headers": {"content-type": "text/csv"}}, 415,
          "UnsupportedMediaType", "unknown format"),
@@ -436,8 +436,8 @@ def test_logs_stream_from_the_hook(client: TestClient, store: Store, hooks: Fake
 @pytest.mark.parametrize(
     ("scenario", "status", "query", "message"),
     [
-        ("no status yet", {"phase": "Pending"}, "", 'container "c" in pod "p" is waiting to start: ContainerCreating'),  # noqa: E501
-        ("image pull", {"containerStatuses": [{"name": "c", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]},  # noqa: E501
+        ("no status yet", {"phase": "Pending"}, "", 'container "c" in pod "p" is waiting to start: ContainerCreating'),
+        ("image pull", {"containerStatuses": [{"name": "c", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]},
          "", 'container "c" in pod "p" is waiting to start: trying and failing to pull image'),
         ("no previous", {"containerStatuses": [{"name": "c", "state": {"running": {}}}]}, "?previous=true",
          'previous terminated container "c" in pod "p" not found'),
@@ -454,5 +454,5 @@ def test_logs_need_a_container_name_when_several(client: TestClient, store: Stor
     store.create("pods", a_pod(containers=[{"name": "a"}, {"name": "b"}], initContainers=[{"name": "i"}]))
     resp = client.get(f"{PODS}/p/log")
     assert status_of(resp)["message"] == (
-        "a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [i]"  # noqa: E501
+        "a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [i]"
     )

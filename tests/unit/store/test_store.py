@@ -91,7 +91,7 @@ def test_rv_survives_reopen(tmp_path: Path) -> None:
         ("get missing pod", lambda s: s.get("pods", "default", "x"), NotFound, 'pods "x" not found'),
         ("create twice", lambda s: (s.create("jobs", job("x")), s.create("jobs", job("x"))), AlreadyExists,
          'jobs.batch "x" already exists'),
-        ("create in missing namespace", lambda s: s.create("jobs", {"metadata": {"name": "x", "namespace": "nope"}}),  # noqa: E501
+        ("create in missing namespace", lambda s: s.create("jobs", {"metadata": {"name": "x", "namespace": "nope"}}),
          NotFound, 'namespaces "nope" not found'),
         ("stale resourceVersion", lambda s: (s.create("jobs", job("x")),
          s.update("jobs", {**job("x"), "metadata": {"name": "x", "resourceVersion": "1"}})), Conflict,
