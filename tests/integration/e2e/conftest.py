@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +76,26 @@ def minik(docker_client: docker.DockerClient, tmp_path_factory: pytest.TempPathF
     env = dict(os.environ, MINIK_HOME=str(home))
     env.setdefault("MINIK_TIME_SCALE", "0.1")
     m = Minik(home=home, env=env)
-    m.run("server", "start")
+    log = open(home / "server.log", "ab")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "minik.server", "run"], env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    deadline = time.monotonic() + 20
+    while not (home / "server.json").exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"minik server did not start:\n{m.server_log()}")
+        time.sleep(0.02)
     try:
         yield m
     finally:
         instance = m.instance if (home / "instance").exists() else None
-        m.run("server", "stop", check=False)
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
         if instance:
             removed = remove_labelled_sync(docker_client, {"minik.io/instance": instance})
             del removed
