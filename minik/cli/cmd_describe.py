@@ -1,0 +1,62 @@
+"""``minik describe job|pod``: kubectl's describe pages (R11).
+
+Requests: ``GET <object>`` (or ``GET <collection>?labelSelector=`` without a
+name), then ``GET /api/v1/namespaces/<ns>/events?fieldSelector=involvedObject.name=<n>,
+involvedObject.namespace=<ns>,involvedObject.uid=<uid>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from minik.cli import describe
+from minik.cli.common import Ctx, add_namespace, no_resources
+from minik.cli.resources import EVENTS, JOBS, PODS, parse_targets
+from minik.errors import UsageError
+from minik.k8s import Obj, meta
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("describe", help="show a job or pod in detail, with its events")
+    p.add_argument("targets", nargs="+", metavar="TYPE[/NAME] [NAME...]")
+    p.add_argument("-l", "--selector", default=None)
+    p.add_argument("--show-events", default="true", choices=("true", "false"))
+    add_namespace(p)
+    p.set_defaults(func=run)
+
+
+def events_for(ctx: Ctx, obj: Obj) -> list[Obj]:
+    m = meta(obj)
+    selector = (
+        f"involvedObject.name={m.get('name', '')},involvedObject.namespace={m.get('namespace', '')},"
+        f"involvedObject.uid={m.get('uid', '')}"
+    )
+    body = ctx.client.get(EVENTS.path(m.get("namespace") or ctx.namespace), {"fieldSelector": selector})
+    return list(body.get("items") or [])
+
+
+def run(ctx: Ctx, args: argparse.Namespace) -> int:
+    pages: list[str] = []
+    for resource, name in parse_targets(args.targets):
+        if resource not in (JOBS, PODS):
+            raise UsageError(f"minik describes jobs and pods, not {resource.plural}")
+        if name is not None:
+            objs = [ctx.client.get(resource.path(ctx.namespace, name))]
+        else:
+            body = ctx.client.get(resource.path(ctx.namespace), {"labelSelector": args.selector})
+            objs = list(body.get("items") or [])
+        for obj in objs:
+            events = events_for(ctx, obj) if args.show_events == "true" else None
+            now = ctx.clock()
+            page = (
+                describe.describe_job(obj, events, now)
+                if resource is JOBS
+                else describe.describe_pod(obj, events, now)
+            )
+            pages.append(page)
+    if not pages:
+        no_resources(ctx)
+        return 0
+    ctx.print("\n\n".join(p.rstrip("\n") + "\n" for p in pages).rstrip("\n") + "\n", end="")
+    return 0
