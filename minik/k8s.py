@@ -30,7 +30,7 @@ def parse_time(s: str | None) -> datetime | None:
     if "." in s:  # Docker gives nanoseconds; Python takes at most microseconds
         head, _, rest = s.partition(".")
         frac = "".join(ch for ch in rest if ch.isdigit())
-        tz = rest[len(frac):]
+        tz = rest[len(frac) :]
         s = f"{head}.{frac[:6]}{tz}"
     t = datetime.fromisoformat(s)
     return t if t.tzinfo else t.replace(tzinfo=UTC)

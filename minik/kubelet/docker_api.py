@@ -227,7 +227,9 @@ class DockerAPI:
         Returns how many objects were removed. Used by ``minik delete`` of a
         whole instance and by the tests' cleanup fixture.
         """
-        return await self._call("remove labelled objects", functools.partial(remove_labelled_sync, self._docker(), labels))
+        return await self._call(
+            "remove labelled objects", functools.partial(remove_labelled_sync, self._docker(), labels)
+        )
 
 
 def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:

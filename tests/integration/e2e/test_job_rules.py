@@ -93,7 +93,9 @@ def test_a_failing_pod_is_retried_until_backoff_limit_then_the_job_fails(minik: 
     assert "completionTime" not in job["status"]
     assert len(job_pods(minik, name)) == 3
     events = json.loads(
-        kubectl(minik, "get", "events", "--field-selector", f"involvedObject.name={name}", "-o", "json").stdout
+        kubectl(
+            minik, "get", "events", "--field-selector", f"involvedObject.name={name}", "-o", "json"
+        ).stdout
     )["items"]
     assert ("Warning", "BackoffLimitExceeded") in {(e["type"], e["reason"]) for e in events}
 
