@@ -212,10 +212,10 @@ class PodWorker:
             log.warning("pod %s/%s failed to run: %s", self.ns, self.name, exc)
             await self.k.sink.record_event(self.pod, "Warning", "Failed", str(exc), "kubelet")
             phase = "Failed"
+        await self.report(phase)  # first: the controller's next pod waits on this
         if self.sandbox_id:
             with contextlib.suppress(MinikError):
                 await self.k.docker.stop(self.sandbox_id, grace_seconds=0)
-        await self.report(phase)
         self.done.set()
 
     async def _run(self) -> str:
@@ -602,11 +602,17 @@ class Images:
     def __init__(self, kubelet: Kubelet) -> None:
         self.k = kubelet
         self._failed: dict[str, float] = {}
+        self._present: dict[str, float] = {}  # image → when last seen locally
 
     async def ensure(self, w: PodWorker, c: Obj) -> str:
         image = str(c["image"])
         policy = c.get("imagePullPolicy") or ("Always" if _latest(image) else "IfNotPresent")
-        local = await _has_image(self.k.docker, image)
+        seen = self._present.get(image)
+        local = seen is not None and anyio.current_time() - seen < 30
+        if not local:
+            local = await _has_image(self.k.docker, image)
+            if local:
+                self._present[image] = anyio.current_time()
         if policy == "Never" or (policy == "IfNotPresent" and local):
             if not local:
                 raise ConfigError(f'Container image "{image}" is not present with pull policy of Never')
