@@ -10,6 +10,7 @@ Floor: median overhead < 50 ms.
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import time
@@ -66,7 +67,7 @@ def handoff_gaps(n: int) -> list[float]:
             spans.append((parse_time(state["StartedAt"]), parse_time(state["FinishedAt"])))
         m.run("delete", f"job/{name}")
     spans.sort()
-    return [(b[0] - a[1]).total_seconds() for a, b in zip(spans, spans[1:], strict=False)]
+    return [(b[0] - a[1]).total_seconds() for a, b in itertools.pairwise(spans)]
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
