@@ -727,23 +727,81 @@ class Kubelet:
         self._tg.start_soon(w.run)
 
     async def _resume(self, pod: Obj) -> None:
-        """A pod whose containers outlived a server restart: wait for them, then report."""
+        """A pod whose containers outlived a server restart.
+
+        If its app containers were never created, nothing of the workload
+        ran: its partial containers are removed and the pod starts afresh.
+        Otherwise the app containers are adopted: running ones are waited
+        for (never started twice), and the pod's status is rebuilt from what
+        Docker recorded.
+        """
         uid = str(meta(pod)["uid"])
-        containers = [
-            c
-            for c in await self.docker.list_containers(
-                {"minik.io/instance": self.instance, "minik.io/pod-uid": uid}
-            )
-            if c.labels.get("minik.io/container") != "POD"
-        ]
-        for c in containers:
-            if c.status == "running":
-                await self.docker.wait(c.id)
-        codes = [(await self.docker.inspect(c.id)).exit_code for c in containers]
-        apps = {x["name"] for x in (pod.get("spec") or {}).get("containers") or []}
-        ran = {c.labels.get("minik.io/container") for c in containers}
-        phase = "Succeeded" if codes and all(x == 0 for x in codes) and apps <= ran else "Failed"
-        await self.sink.update_pod_status(pod, {**(pod.get("status") or {}), "phase": phase})
+        spec = pod.get("spec") or {}
+        app_names = [x["name"] for x in spec.get("containers") or []]
+        found = await self.docker.list_containers(
+            {"minik.io/instance": self.instance, "minik.io/pod-uid": uid}
+        )
+        latest: dict[str, Any] = {}
+        for c in sorted(found, key=lambda c: int(c.labels.get("minik.io/attempt", "0"))):
+            latest[c.labels.get("minik.io/container", "")] = c
+        apps = [latest[n] for n in app_names if n in latest]
+        if not apps:
+            await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+            w = PodWorker(self, pod)
+            self.workers[uid] = w
+            await w.run()
+            return
+        w = PodWorker(self, pod)
+        self.workers[uid] = w
+        w.status = dict(pod.get("status") or {})
+        if "POD" in latest:
+            w.sandbox_id = latest["POD"].id
+            self.sandboxes[uid] = w.sandbox_id
+            w.ip = latest["POD"].ip
+        for old in (pod.get("status") or {}).get("initContainerStatuses") or []:
+            w.statuses[old["name"]] = old
+        async with anyio.create_task_group() as tg:
+            for c in apps:
+
+                async def adopt_one(c: Any = c) -> None:
+                    if c.status == "running":
+                        await w._wait_or_kill(c.id)
+                    info = await self.docker.inspect(c.id)
+                    name = c.labels.get("minik.io/container", "")
+                    reason = (
+                        "OOMKilled" if info.oom_killed else ("Completed" if info.exit_code == 0 else "Error")
+                    )
+                    w.statuses[name] = {
+                        "name": name,
+                        "image": next(
+                            (x.get("image", "") for x in spec.get("containers") or [] if x["name"] == name),
+                            "",
+                        ),
+                        "imageID": "",
+                        "containerID": f"docker://{info.id}",
+                        "ready": False,
+                        "started": False,
+                        "restartCount": int(c.labels.get("minik.io/attempt", "0")),
+                        "state": {
+                            "terminated": {
+                                "exitCode": info.exit_code,
+                                "reason": reason,
+                                "startedAt": _ts(info.started_at),
+                                "finishedAt": _ts(info.finished_at),
+                                "containerID": f"docker://{info.id}",
+                            }
+                        },
+                    }
+
+                tg.start_soon(adopt_one)
+        ok = len(apps) == len(app_names) and all(
+            w.statuses[n]["state"]["terminated"]["exitCode"] == 0 for n in app_names
+        )
+        await w.report("Succeeded" if ok and not w.kill.is_set() else "Failed")
+        if w.sandbox_id:
+            with contextlib.suppress(MinikError):
+                await self.docker.stop(w.sandbox_id, grace_seconds=0)
+        w.done.set()
 
     async def forget_pod(self, pod: Obj) -> None:
         uid = str(meta(pod)["uid"])

@@ -96,6 +96,7 @@ def minik(docker_client: docker.DockerClient, tmp_path_factory: pytest.TempPathF
             server.kill()
             server.wait()
         log.close()
+        m.run("server", "stop", check=False)  # a server the CLI started after a kill
         if instance:
             removed = remove_labelled_sync(docker_client, {"minik.io/instance": instance})
             del removed
