@@ -338,6 +338,9 @@ class Store:
                 m.setdefault("labels", {})["kubernetes.io/metadata.name"] = m["name"]
                 obj["spec"] = {"finalizers": ["kubernetes"]}
                 obj["status"] = {"phase": "Active"}
+            if resource == "pods" and not (obj.get("status") or {}).get("phase"):
+                # As the API server's pod strategy does on create.
+                obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}
             return copy.deepcopy(self._write(resource, obj, "ADDED"))
 
     def update(self, resource: str, obj: Obj, *, status_only: bool = False) -> Obj:
