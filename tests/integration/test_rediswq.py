@@ -80,14 +80,18 @@ def test_each_item_is_leased_once_and_completed_once(rediswq: ModuleType, redis_
     assert dict(zip(counts[::2], counts[1::2], strict=True)) == {b"a": b"1", b"b": b"1", b"c": b"1"}
 
 
-def test_an_expired_lease_puts_the_item_back(rediswq: ModuleType, redis_port: int) -> None:
+def test_an_expired_lease_puts_the_item_back_after_a_grace(rediswq: ModuleType, redis_port: int) -> None:
     name = f"q{time.monotonic_ns()}"
     rediswq.Redis("127.0.0.1", redis_port).call("RPUSH", name, "x")
     dead = rediswq.RedisWQ(name=name, host="127.0.0.1", port=redis_port)
     assert dead.lease(lease_secs=1, block=False) == b"x"
     alive = rediswq.RedisWQ(name=name, host="127.0.0.1", port=redis_port)
     assert not alive.empty()  # leased, not done
-    time.sleep(1.2)
+    time.sleep(1.5)
+    assert (
+        not alive.empty() and alive.lease(lease_secs=10, block=False) is None
+    )  # grace: a slow worker keeps it
+    time.sleep(1.7)
     assert not alive.empty()  # the expired lease is re-queued
     item = alive.lease(lease_secs=10, block=False)
     assert item == b"x"

@@ -3,8 +3,8 @@
 In the spirit of the Kubernetes tutorial's client, but our own code and with
 no dependencies: it speaks RESP over a socket. Items move from the list
 ``<name>`` to ``<name>:processing`` when leased; a lease is a key with an
-expiry, so an item whose worker died can be taken again once the lease has
-expired. ``complete`` removes the item and records it in the hash
+expiry, so an item whose worker died is taken again once the lease has been
+expired for a grace of twice its length. ``complete`` removes the item and records it in the hash
 ``<name>:completed`` (item → times completed) and ``<name>:workers``
 (session → items done), so a test can check each item was done exactly once.
 """
@@ -93,7 +93,10 @@ class RedisWQ:
             item = self._db.call("RPOPLPUSH", self._main, self._processing)
         if item is None:
             return None
-        self._db.call("SET", self._lease_prefix + item.decode(), self._session, "EX", lease_secs)
+        # The lease key outlives the lease by a grace of twice its length, so
+        # an item is re-queued only when its worker has clearly died, never
+        # while a slow worker is finishing it (that would do it twice).
+        self._db.call("SET", self._lease_prefix + item.decode(), self._session, "EX", lease_secs * 3)
         return item  # type: ignore[return-value]
 
     def complete(self, item: bytes) -> None:
