@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from minik.manifest.support import UNSUPPORTED_VOLUME_TYPES
+
 S: dict[str, Any] = {"type": "string"}
 B: dict[str, Any] = {"type": "boolean"}
 I32: dict[str, Any] = {"type": "integer", "format": "int32"}
@@ -148,32 +150,7 @@ CORE_DEFS: dict[str, Any] = {
                 )
             ),
         ),
-        **loose(
-            "gcePersistentDisk",
-            "awsElasticBlockStore",
-            "gitRepo",
-            "nfs",
-            "iscsi",
-            "glusterfs",
-            "persistentVolumeClaim",
-            "rbd",
-            "flexVolume",
-            "cinder",
-            "cephfs",
-            "flocker",
-            "fc",
-            "azureFile",
-            "vsphereVolume",
-            "quobyte",
-            "azureDisk",
-            "photonPersistentDisk",
-            "portworxVolume",
-            "scaleIO",
-            "storageos",
-            "csi",
-            "ephemeral",
-            "image",
-        ),
+        **loose(*UNSUPPORTED_VOLUME_TYPES),
     ),
     "PodSecurityContext": obj(
         runAsUser=I64,

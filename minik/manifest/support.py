@@ -32,7 +32,8 @@ class Entry:
 
 
 _PLACEMENT = "placement and cluster identity mean nothing on one machine"
-_VOLUMES = (
+UNSUPPORTED_VOLUME_TYPES = (
+    # volume sources Kubernetes knows and minik does not implement
     "gcePersistentDisk",
     "awsElasticBlockStore",
     "gitRepo",
@@ -60,7 +61,7 @@ _VOLUMES = (
 )
 
 SUPPORT: tuple[Entry, ...] = (
-    *(Entry(f"pod.volumes[*].{v}", ERROR, f"{v} volumes") for v in _VOLUMES),
+    *(Entry(f"pod.volumes[*].{v}", ERROR, f"{v} volumes") for v in UNSUPPORTED_VOLUME_TYPES),
     Entry(
         "pod.volumes[*].projected.sources[*].serviceAccountToken", ERROR, "serviceAccountToken projections"
     ),
