@@ -872,6 +872,14 @@ class Kubelet:
                 continue
             await _set_aliases(self.docker, self.network, sandbox, sorted(want))
             self.aliases[uid] = want
+            # Reconnecting may give the sandbox a new address: report it.
+            ip = (await self.docker.inspect(sandbox)).ip
+            w = self.workers.get(uid)
+            if w is not None and ip and ip != w.ip:
+                w.ip = ip
+                phase = str((w.status or {}).get("phase") or "Pending")
+                if phase not in ("Succeeded", "Failed"):
+                    await w.report(phase)
 
 
 # -- Docker operations the pod runtime needs beyond DockerAPI's basics ---------
