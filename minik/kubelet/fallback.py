@@ -500,8 +500,6 @@ class Volumes:
         elif "projected" in v:
             pv = v["projected"]
             for src in pv.get("sources") or []:
-                sub = {k: val for k, val in src.items()}
-                sub.setdefault("defaultMode", pv.get("defaultMode", 0o644))
                 if "downwardAPI" in src:
                     out += self.files(
                         w,

@@ -23,7 +23,7 @@ import anyio
 from minik import manifest
 from minik.controllers.job import sync_job
 from minik.errors import AlreadyExists, FieldError, NotFound
-from minik.k8s import Obj, meta, selector_matches
+from minik.k8s import Obj, meta
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.fallback import Kubelet
 from minik.server.workqueue import WorkQueue
@@ -370,8 +370,3 @@ def _ip_changed(ev: Any) -> bool:
     if old is None:
         return True
     return bool((old.get("status") or {}).get("podIP") != (ev.obj.get("status") or {}).get("podIP"))
-
-
-def service_selects(service: Obj, pod: Obj) -> bool:
-    sel = (service.get("spec") or {}).get("selector")
-    return bool(sel) and selector_matches({"matchLabels": sel}, meta(pod).get("labels"))
