@@ -221,13 +221,11 @@ class ControlPlane:
             self.gc.add("all")
             return
         uid = meta(job).get("uid")
-        pods = [
-            p
-            for p in self.store.list("pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}")[
-                0
-            ]
-            if (controller_of(p) or {}).get("uid") == uid
-        ]
+        # Shared, read-only objects: sync_job never mutates its inputs (a unit test checks).
+        owned, _ = self.store.list(
+            "pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}", shared=True
+        )
+        pods = [p for p in owned if (controller_of(p) or {}).get("uid") == uid]
         now = utcnow()
         res = sync_job(job, pods, now, new_name=new_name, time_scale=self.settings.time_scale)
         by_name = {meta(p)["name"]: p for p in pods}
@@ -304,8 +302,8 @@ class ControlPlane:
     # -- garbage collection ----------------------------------------------------
     async def _collect_garbage(self, _: str) -> None:
         """Delete or orphan the pods of deleted Jobs; finish foreground deletions."""
-        jobs = {meta(j).get("uid"): j for j in self.store.list("jobs", None)[0]}
-        pods = self.store.list("pods", None)[0]
+        jobs = {meta(j).get("uid"): j for j in self.store.list("jobs", None, shared=True)[0]}
+        pods = self.store.list("pods", None, shared=True)[0]
         with self.store.transaction():
             for pod in pods:
                 owner = controller_of(pod)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -828,7 +830,10 @@ def _index(p: Obj) -> int | None:
 
 @pytest.mark.parametrize("s", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_sync_scenario(s: S) -> None:
+    before = json.dumps([s.job, s.pods], sort_keys=True)
     r = sync_job(s.job, s.pods, NOW, new_name=namer(), time_scale=s.time_scale)
+    # The executor hands sync_job the store's shared, read-only pod objects.
+    assert json.dumps([s.job, s.pods], sort_keys=True) == before, "sync_job mutated its inputs"
     if s.create is not None:
         assert [_index(p) for p in r.create] == s.create
     if s.delete is not None:
