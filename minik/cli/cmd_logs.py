@@ -10,7 +10,8 @@ is finished and every stream has ended.
 
 Unlike kubectl (which picks one pod), a Job shows every pod's logs, in
 completion-index order then creation order, prefixed ``[pod/<pod>/<container>] ``
-when there is more than one pod.
+when there is more than one pod. ``-l SELECTOR`` prints bare lines as kubectl
+does (``--prefix`` adds the prefix).
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
         if not pods:
             ctx.eprint(f"No resources found in {ctx.namespace} namespace.")
             return 0
-        return _pods(logs, pods, many=True)
+        return _pods(logs, pods, many=False)  # as kubectl: bare lines unless --prefix
     kind, sep, name = args.target.partition("/")
     resource = lookup(kind) if sep else PODS
     name = name if sep else args.target
