@@ -14,6 +14,7 @@ This module owns the translation and the labels; it knows nothing about pods.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -250,9 +251,41 @@ def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:
         except docker.errors.NotFound:
             pass
     for n in api.networks(filters=filters):
-        try:
-            api.remove_network(n["Id"])
-            removed += 1
-        except docker.errors.NotFound:
-            pass
+        removed += _remove_network(api, n["Id"], labels)
     return removed
+
+
+def _remove_network(api: Any, network_id: str, labels: Mapping[str, str], *, attempts: int = 40) -> int:
+    """Remove a network, first detaching what still holds an endpoint in it.
+
+    Docker refuses ("has active endpoints") while a container that was just
+    removed is still being torn down, or one was created a moment ago:
+    remove the ones carrying ``labels``, force-disconnect any other, retry.
+    """
+    for attempt in range(attempts):
+        try:
+            api.remove_network(network_id)
+            return 1
+        except docker.errors.NotFound:
+            return 0
+        except docker.errors.APIError as exc:
+            if "active endpoints" not in str(exc) or attempt == attempts - 1:
+                raise
+        try:
+            attached = (api.inspect_network(network_id).get("Containers") or {}).keys()
+        except docker.errors.NotFound:
+            return 0
+        for cid in attached:
+            try:
+                mine = all(
+                    (api.inspect_container(cid)["Config"].get("Labels") or {}).get(k) == v
+                    for k, v in labels.items()
+                )
+                if mine:
+                    api.remove_container(cid, force=True, v=True)
+                else:
+                    api.disconnect_container_from_network(cid, network_id, force=True)
+            except docker.errors.NotFound:
+                pass
+        time.sleep(0.25)
+    return 0
