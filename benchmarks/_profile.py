@@ -56,7 +56,8 @@ def profiled_instance(rate: int = 200) -> Iterator[tuple[Instance, Path]]:
     home = Path(tempfile.mkdtemp(prefix="minik-prof-"))
     inst = Instance(home)
     out = home / "profile.txt"
-    cmd = ["py-spy", "record", "--idle", "--format", "raw", "--rate", str(rate), "-o", str(out)]
+    cmd = ["py-spy", "record", "--idle", "--nonblocking", "--format", "raw", "--rate", str(rate)]
+    cmd += ["-o", str(out)]
     spy = subprocess.Popen(
         [*cmd, "--", sys.executable, "-m", "minik.server", "run"],
         env=inst.env,
@@ -83,7 +84,10 @@ def profiled_instance(rate: int = 200) -> Iterator[tuple[Instance, Path]]:
         if (home / "instance").exists():
             from minik.kubelet.docker_api import remove_labelled_sync
 
-            remove_labelled_sync(docker.from_env(), {"minik.io/instance": inst.instance})
+            try:
+                remove_labelled_sync(docker.from_env(), {"minik.io/instance": inst.instance})
+            except docker.errors.DockerException as exc:  # keep the measurement; say what is left
+                print(f"warning: cleanup of instance {inst.instance} failed: {exc}", file=sys.stderr)
 
 
 def _server_pid(home: Path) -> int | None:

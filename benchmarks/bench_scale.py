@@ -7,11 +7,15 @@ sampled every 0.25 s (peak) and read once more at the end. At the large size
 ``minik get jobs`` and ``minik describe job/…`` latency are measured before
 the Job is deleted. Floors: per-pod time at the large size within 1.2× of
 the small one; server RSS under 200 MB.
+
+``MINIK_BENCH_PROFILE=1`` runs both sizes with the server under py-spy and
+adds where the busy samples went at each size (slightly slower runs).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import threading
@@ -20,6 +24,7 @@ import uuid
 from typing import Any
 
 from benchmarks._minik import Instance, indexed_job, instance, minik_cmd
+from benchmarks._profile import busy_breakdown, have_py_spy, profiled_instance, top_functions
 
 
 def _rss_mb(m: Instance) -> float:
@@ -40,32 +45,42 @@ def _latency(m: Instance, args: list[str], n: int) -> float:
     return statistics.median(times)
 
 
-def one_size(completions: int, parallelism: int, measure_cli: bool) -> dict[str, float]:
-    with instance() as m:
-        name = f"scale-{uuid.uuid4().hex[:6]}"
-        peak = _rss_mb(m)
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(0.25):
-                peak = max(peak, _rss_mb(m))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        t = time.perf_counter()
-        m.run("apply", "-f", "-", input=indexed_job(name, completions, parallelism))
-        m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=7200s")
-        wall = time.perf_counter() - t
-        done.set()
-        sampler.join()
-        out = {"wall": wall, "per_pod": wall / completions, "rss_peak": peak, "rss_end": _rss_mb(m)}
-        if measure_cli:
-            out["get_jobs"] = _latency(m, ["get", "jobs"], 5)
-            out["describe"] = _latency(m, ["describe", f"job/{name}"], 3)
-            out["get_pods"] = _latency(m, ["get", "pods"], 3)
-        m.run("delete", f"job/{name}", "--timeout=600s")
+def one_size(completions: int, parallelism: int, measure_cli: bool) -> dict[str, Any]:
+    if os.environ.get("MINIK_BENCH_PROFILE") == "1" and have_py_spy():
+        with profiled_instance(rate=50) as (m, raw):
+            out = _measure(m, completions, parallelism, measure_cli)
+        out["profile"] = busy_breakdown(raw)
+        out["top"] = top_functions(raw, 8)
         return out
+    with instance() as m:
+        return _measure(m, completions, parallelism, measure_cli)
+
+
+def _measure(m: Instance, completions: int, parallelism: int, measure_cli: bool) -> dict[str, Any]:
+    name = f"scale-{uuid.uuid4().hex[:6]}"
+    peak = _rss_mb(m)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.25):
+            peak = max(peak, _rss_mb(m))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t = time.perf_counter()
+    m.run("apply", "-f", "-", input=indexed_job(name, completions, parallelism))
+    m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=7200s")
+    wall = time.perf_counter() - t
+    done.set()
+    sampler.join()
+    out = {"wall": wall, "per_pod": wall / completions, "rss_peak": peak, "rss_end": _rss_mb(m)}
+    if measure_cli:
+        out["get_jobs"] = _latency(m, ["get", "jobs"], 5)
+        out["describe"] = _latency(m, ["describe", f"job/{name}"], 3)
+        out["get_pods"] = _latency(m, ["get", "pods"], 3)
+    m.run("delete", f"job/{name}", "--timeout=600s")
+    return out
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
@@ -73,7 +88,19 @@ def run(quick: bool) -> list[dict[str, Any]]:
     small = one_size(small_n, 8, False)
     large = one_size(large_n, 8, True)
     ratio = large["per_pod"] / small["per_pod"]
+    profiles = []
+    for size, res in ((small_n, small), (large_n, large)):
+        for layer, share in (res.get("profile") or {}).items():
+            if share >= 0.01:
+                profiles.append(
+                    {"name": f"B5 busy at {size}: {layer}", "value": round(100 * share, 1), "unit": "%"}
+                )
+        for frame, share in res.get("top") or []:
+            profiles.append(
+                {"name": f"B5 top at {size}: {frame}", "value": round(100 * share, 1), "unit": "%"}
+            )
     return [
+        *profiles,
         {"name": f"B5 per-pod time at {small_n} completions", "value": small["per_pod"], "unit": "s"},
         {
             "name": f"B5 per-pod time at {large_n} completions",

@@ -238,7 +238,9 @@ def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:
     filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
     api = client.api
     removed = 0
+    names: list[str] = []
     for c in api.containers(all=True, filters=filters):
+        names += [n.lstrip("/") for n in c.get("Names") or []]
         try:
             api.remove_container(c["Id"], force=True, v=True)
             removed += 1
@@ -251,16 +253,33 @@ def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:
         except docker.errors.NotFound:
             pass
     for n in api.networks(filters=filters):
-        removed += _remove_network(api, n["Id"], labels)
+        removed += _remove_network(api, n["Id"], labels, names)
     return removed
 
 
-def _remove_network(api: Any, network_id: str, labels: Mapping[str, str], *, attempts: int = 40) -> int:
+def forget_endpoint(api: Any, network: str, container_name: str) -> None:
+    """Drop a removed container's endpoint from ``network`` if Docker kept it.
+
+    Docker 20.10 sometimes keeps the endpoint of a container removed while
+    the engine is busy; nothing lists it, but the network can no longer be
+    removed ("has active endpoints"). A forced disconnect by name deletes it.
+    """
+    try:
+        api.disconnect_container_from_network(container_name, network, force=True)
+    except docker.errors.APIError:
+        pass  # nothing left over: the usual case
+
+
+def _remove_network(
+    api: Any, network_id: str, labels: Mapping[str, str], names: list[str], *, attempts: int = 40
+) -> int:
     """Remove a network, first detaching what still holds an endpoint in it.
 
     Docker refuses ("has active endpoints") while a container that was just
-    removed is still being torn down, or one was created a moment ago:
-    remove the ones carrying ``labels``, force-disconnect any other, retry.
+    removed is still being torn down, when one was created a moment ago, or
+    when it kept a removed container's endpoint: remove the attached ones
+    carrying ``labels``, force-disconnect any other and the removed names,
+    retry.
     """
     for attempt in range(attempts):
         try:
@@ -271,6 +290,10 @@ def _remove_network(api: Any, network_id: str, labels: Mapping[str, str], *, att
         except docker.errors.APIError as exc:
             if "active endpoints" not in str(exc) or attempt == attempts - 1:
                 raise
+        if attempt == 0:
+            for name in names:
+                forget_endpoint(api, network_id, name)
+            continue
         try:
             attached = (api.inspect_network(network_id).get("Containers") or {}).keys()
         except docker.errors.NotFound:
