@@ -26,13 +26,15 @@ from minik.errors import AlreadyExists, FieldError, NotFound
 from minik.k8s import Obj, meta
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.fallback import Kubelet
-from minik.server.workqueue import WorkQueue
+from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
 log = logging.getLogger("minik.server")
 
 JOB_TRACKING = "batch.kubernetes.io/job-tracking"
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+# A Job's next sync waits this many times what its last sync cost (see Pacer).
+JOB_SYNC_PACE = 4.0
 
 Key = tuple[str, str]  # (namespace, name)
 
@@ -152,6 +154,7 @@ class ControlPlane:
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
         self._gone_pods: dict[Key, Obj] = {}
+        self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
 
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -212,10 +215,19 @@ class ControlPlane:
 
     # -- the Job executor ------------------------------------------------------
     async def _sync_job(self, key: Key) -> None:
+        delay = self._job_pace.delay(key)
+        if delay > 0:  # a big Job synced a moment ago: fold this change into the next sync
+            self.jobs.add_after(key, delay)
+            return
+        with self._job_pace.timed(key):
+            await self._sync_job_now(key)
+
+    async def _sync_job_now(self, key: Key) -> None:
         ns, name = key
         try:
             job = self.store.get("jobs", ns, name)
         except NotFound:
+            self._job_pace.forget(key)
             return
         if meta(job).get("deletionTimestamp"):
             self.gc.add("all")

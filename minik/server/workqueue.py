@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Awaitable, Callable, Hashable
+import time
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 import anyio
@@ -90,3 +92,39 @@ class WorkQueue(Generic[K]):
                 on_error(key, exc)
             finally:
                 self._done(key)
+
+
+class Pacer(Generic[K]):
+    """Spaces out a costly handler per key, in proportion to what it cost.
+
+    After a run for ``key`` that took ``c`` seconds, the next run for it may
+    start ``factor × c`` later: a Job with a handful of pods (a sync of about
+    a millisecond) is synced at once on every pod change, while one with
+    thousands of pods (tens of milliseconds per sync) has the pod changes of
+    that window folded into one sync, bounding the share of a core a Job's
+    syncs can take to ``1 / (1 + factor)``. Upstream's Job controller batches
+    pod events for a fixed second instead, which would put a second into
+    every hand-off from one pod to the next.
+    """
+
+    def __init__(self, factor: float, *, clock: Callable[[], float] = time.perf_counter) -> None:
+        self._factor = factor
+        self._clock = clock
+        self._not_before: dict[K, float] = {}
+
+    def delay(self, key: K) -> float:
+        """Seconds until ``key`` may run again (0: now)."""
+        return max(0.0, self._not_before.get(key, 0.0) - self._clock())
+
+    @contextmanager
+    def timed(self, key: K) -> Iterator[None]:
+        """Time one run for ``key``."""
+        start = self._clock()
+        try:
+            yield
+        finally:
+            end = self._clock()
+            self._not_before[key] = end + self._factor * (end - start)
+
+    def forget(self, key: K) -> None:
+        self._not_before.pop(key, None)

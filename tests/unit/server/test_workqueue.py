@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import anyio
+import pytest
 
-from minik.server.workqueue import WorkQueue
+from minik.server.workqueue import Pacer, WorkQueue
 
 
 def test_a_key_added_twice_before_processing_is_processed_once() -> None:
@@ -102,3 +103,48 @@ def test_a_failing_key_does_not_stop_the_worker() -> None:
     anyio.run(scenario)
     assert errors == ["bad: boom"]
     assert done == ["good"]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pacer_lets_a_key_run_at_once_the_first_time() -> None:
+    pace: Pacer[str] = Pacer(4.0, clock=FakeClock())
+    assert pace.delay("job") == 0
+
+
+def test_pacer_spaces_runs_by_a_multiple_of_what_the_last_run_cost() -> None:
+    clock = FakeClock()
+    pace: Pacer[str] = Pacer(4.0, clock=clock)
+    with pace.timed("big"):
+        clock.now += 0.05  # a 50 ms sync
+    assert pace.delay("big") == pytest.approx(0.2)
+    clock.now += 0.15
+    assert pace.delay("big") == pytest.approx(0.05)
+    clock.now += 0.05
+    assert pace.delay("big") == 0
+    assert pace.delay("other") == 0
+
+
+def test_pacer_barely_delays_a_cheap_run_and_forgets_deleted_keys() -> None:
+    clock = FakeClock()
+    pace: Pacer[str] = Pacer(4.0, clock=clock)
+    with pace.timed("small"):
+        clock.now += 0.001
+    assert pace.delay("small") == pytest.approx(0.004)
+    pace.forget("small")
+    assert pace.delay("small") == 0
+
+
+def test_pacer_times_a_run_that_raises() -> None:
+    clock = FakeClock()
+    pace: Pacer[str] = Pacer(2.0, clock=clock)
+    with pytest.raises(RuntimeError), pace.timed("k"):
+        clock.now += 0.1
+        raise RuntimeError
+    assert pace.delay("k") == pytest.approx(0.2)
