@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ import anyio
 
 from minik import manifest
 from minik.controllers.job import sync_job
-from minik.errors import AlreadyExists, FieldError, NotFound
+from minik.errors import AlreadyExists, DockerUnavailable, FieldError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.fallback import Kubelet
@@ -72,13 +72,34 @@ class StoreObjects:
         return items
 
 
+async def until_stored(what: str, write: Callable[[], None], *, longest: float = 5.0) -> None:
+    """Run ``write`` until the store takes it, pausing longer after each :class:`StoreError`.
+
+    A kubelet report must land once a lock is released or disk space freed;
+    raising instead would end the pod's worker (and so the control plane).
+    """
+    pause = 0.2
+    while True:
+        try:
+            write()
+            return
+        except StoreError as exc:
+            log.warning("%s: %s (retrying in %.1fs)", what, exc, pause)
+        await anyio.sleep(pause)
+        pause = min(pause * 2, longest)
+
+
 class PodSink:
-    """Where the kubelet reports pod status and pod-level events."""
+    """Where the kubelet reports pod status and pod-level events (retried through store faults)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
 
     async def update_pod_status(self, pod: Obj, status: Obj) -> None:
+        name = meta(pod).get("name")
+        await until_stored(f"status of pod {name}", lambda: self._store_status(pod, status))
+
+    def _store_status(self, pod: Obj, status: Obj) -> None:
         m = meta(pod)
         try:
             current = self._store.get("pods", m.get("namespace", "default"), m["name"])
@@ -90,7 +111,10 @@ class PodSink:
         self._store.update("pods", current, status_only=True)
 
     async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
-        self._store.record_event(involved, type=type, reason=reason, message=message, component=component)
+        def write() -> None:
+            self._store.record_event(involved, type=type, reason=reason, message=message, component=component)
+
+        await until_stored(f"event {reason} of {meta(involved).get('name')}", write)
 
 
 class ApiHooks:
@@ -188,7 +212,9 @@ class ControlPlane:
         }
 
         def on_error(key: object, exc: Exception) -> None:
-            log.warning("%s %s: %s (retrying)", what, key, exc, exc_info=not isinstance(exc, NotFound))
+            # An expected fault (engine down, store locked or full) is one sentence, not a traceback.
+            expected = isinstance(exc, NotFound | DockerUnavailable | StoreError)
+            log.warning("%s %s: %s (retrying)", what, key, exc, exc_info=not expected)
             queues[what].add_after(key, 1.0)
 
         return on_error

@@ -21,6 +21,7 @@ import json
 import math
 import secrets
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -96,9 +97,14 @@ class Store:
         *,
         clock: Clock = _utcnow,
         log_size: int = 10_000,
-        busy_timeout: float = 5.0,
+        busy_timeout: float = 1.0,
     ) -> None:
         self.path = Path(path)
+        # After a write found the file locked by another process, writes fail at once
+        # until this monotonic time: waiting out the lock on every write would block the
+        # event loop (and so every API call, reads included) for busy_timeout each time.
+        self._busy_backoff = busy_timeout
+        self._busy_until = 0.0
         self._clock = clock
         self._log_size = log_size
         self._hub = Hub()
@@ -162,7 +168,7 @@ class Store:
         depth = self._depth
         mark_rv, mark_events = self._rv, len(self._pending)
         with self._guard():
-            self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
+            self._begin(depth)
         self._depth += 1
         try:
             yield
@@ -171,12 +177,7 @@ class Store:
             self._rv = mark_rv
             self._cache.clear()  # resourceVersions are reused after a rollback
             del self._pending[mark_events:]
-            with self._guard():
-                if depth == 0:
-                    self._conn.execute("ROLLBACK")
-                else:
-                    self._conn.execute(f"ROLLBACK TO sp{depth}")
-                    self._conn.execute(f"RELEASE sp{depth}")
+            self._rollback(depth)
             raise
         self._depth = depth
         if depth > 0:
@@ -191,13 +192,44 @@ class Store:
             self._rv = mark_rv
             self._cache.clear()
             self._pending.clear()
-            with self._guard():
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+            self._rollback(0)
             raise
         self._committed_rv = self._rv
         events, self._pending = self._pending, []
         self._hub.publish(events)
+
+    def _begin(self, depth: int) -> None:
+        """Start a transaction (or a savepoint), failing fast while another process holds the lock."""
+        if depth > 0:
+            self._conn.execute(f"SAVEPOINT sp{depth}")
+            return
+        if time.monotonic() < self._busy_until:
+            raise sqlite3.OperationalError("database is locked (still; not retried yet)")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                self._busy_until = time.monotonic() + self._busy_backoff
+            raise
+
+    def _rollback(self, depth: int) -> None:
+        """Undo the writes since the mark of ``depth``, keeping the error that caused it.
+
+        SQLite rolls the whole transaction back by itself on some errors (a
+        full disk, an I/O error); then there is nothing left to undo, and a
+        ROLLBACK would fail and hide the real cause. A rollback that fails
+        anyway is left to SQLite's own recovery, for the same reason.
+        """
+        if not self._conn.in_transaction:
+            return
+        try:
+            if depth == 0:
+                self._conn.execute("ROLLBACK")
+            else:
+                self._conn.execute(f"ROLLBACK TO sp{depth}")
+                self._conn.execute(f"RELEASE sp{depth}")
+        except sqlite3.Error:
+            pass
 
     def _compact(self) -> None:
         """Trim the change log to the last ``log_size`` changes (in batches)."""
