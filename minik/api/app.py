@@ -13,11 +13,12 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route as StarletteRoute
+from starlette.routing import request_response
 
 from minik.api import discovery
 from minik.api.hooks import ApiHooks
@@ -31,7 +32,6 @@ log = logging.getLogger("minik.api")
 
 Handler = Callable[[Request, Route], Awaitable[Response]]
 NOT_FOUND = failure(404, "NotFound", "the server could not find the requested resource")
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 def _not_allowed(method: str) -> ApiError:
@@ -120,9 +120,19 @@ class _Router:
         return table[method]
 
 
-def create_app(*, store: Store, token: str, hooks: ApiHooks) -> Starlette:
-    """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route)."""
-    router = _Router(Handlers(store=store, hooks=hooks))
+def create_app(
+    *, store: Store, token: str, hooks: ApiHooks, clock: Callable[[], datetime] | None = None
+) -> Starlette:
+    """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route).
+
+    ``clock`` (default: the system's UTC time) only dates the AGE cells of server-side Tables.
+    """
+    handlers = (
+        Handlers(store=store, hooks=hooks)
+        if clock is None
+        else Handlers(store=store, hooks=hooks, clock=clock)
+    )
+    router = _Router(handlers)
     expected = f"Bearer {token}".encode()
 
     async def endpoint(request: Request) -> Response:
@@ -149,4 +159,8 @@ def create_app(*, store: Store, token: str, hooks: ApiHooks) -> Starlette:
                 failure(500, "InternalError", "Internal error occurred: unexpected server error")
             )
 
-    return Starlette(routes=[StarletteRoute("/{path:path}", endpoint, methods=METHODS)])
+    app = Starlette()
+    # Every request, whatever its method or path (even one holding a newline), reaches
+    # the endpoint and so gets a Status; Starlette's routing would answer some in plain text.
+    app.router.default = request_response(endpoint)
+    return app

@@ -1,11 +1,12 @@
 """Discovery documents: ``/version``, ``/api``, ``/api/v1``, ``/apis``, ``/apis/batch/v1``, ``/openapi/v3``.
 
 Pure data built from :data:`minik.store.RESOURCES`. The OpenAPI v3 documents
-are stubs with one PATCH operation per resource, carrying the
-``fieldValidation`` parameter and the group-version-kind: that is all kubectl
-reads to decide that the server validates fields itself (so ``kubectl apply``
-needs no client-side schema) and to fall back to its built-in types for
-strategic-merge patches.
+have one PATCH operation per resource, carrying the ``fieldValidation``
+parameter and the group-version-kind: that is all kubectl reads to decide
+that the server validates fields itself (so ``kubectl apply`` needs no
+client-side schema) and to fall back to its built-in types for
+strategic-merge patches; their ``components.schemas`` (:mod:`minik.api.openapi`)
+serve ``kubectl explain``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import json
 from typing import Any
 
+from minik.api import openapi
 from minik.store import RESOURCES, Resource
 
 VERSION = {
@@ -96,6 +98,21 @@ def _openapi_path(gv: str) -> str:
     return "api/v1" if gv == "v1" else f"apis/{gv}"
 
 
+def _patch_body(gv_path: str, r: Resource) -> dict[str, Any]:
+    """The PATCH request body of a kind with a schema: kubectl then takes its merge keys from it."""
+    schemas = openapi.component_schemas(r.api_version)
+    name = f"{openapi.PREFIX.get(r.api_version, '')}.{r.kind}"
+    if name not in schemas:
+        return {}
+    body = {"schema": {"type": "object"}}
+    kinds = (
+        "application/json-patch+json",
+        "application/merge-patch+json",
+        "application/strategic-merge-patch+json",
+    )
+    return {"requestBody": {"content": dict.fromkeys(kinds, body), "required": True}}
+
+
 def openapi_doc(gv_path: str) -> dict[str, Any] | None:
     """The stub OpenAPI v3 document of ``api/v1`` or ``apis/batch/v1``."""
     for gv, resources in group_versions().items():
@@ -107,6 +124,7 @@ def openapi_doc(gv_path: str) -> dict[str, Any] | None:
             paths[f"{prefix}/{r.plural}/{{name}}"] = {
                 "patch": {
                     "operationId": f"patch{r.kind}",
+                    **_patch_body(gv_path, r),
                     "parameters": [
                         {
                             "name": "fieldValidation",
@@ -123,7 +141,7 @@ def openapi_doc(gv_path: str) -> dict[str, Any] | None:
                 }
             }
         return {"openapi": "3.0.0", "info": {"title": "Kubernetes (minik)", "version": VERSION["gitVersion"]},
-                "paths": paths}  # fmt: skip
+                "paths": paths, "components": {"schemas": openapi.component_schemas(gv)}}  # fmt: skip
     return None
 
 

@@ -1,7 +1,7 @@
 """PATCH bodies: JSON merge patch (RFC 7386), strategic merge patch, JSON patch (RFC 6902).
 
 Pure functions over JSON values. Strategic merge is implemented for the
-lists minik's objects have that Kubernetes merges by key (containers,
+lists minik's objects have that Kubernetes merges by key (:mod:`minik.mergekeys`) (containers,
 initContainers, volumes, env, envFrom-free lists of ports/volumeMounts, …)
 plus the ``$patch: delete|replace`` directives and
 ``$setElementOrder``/``$deleteFromPrimitiveList`` keys kubectl sends (the
@@ -15,32 +15,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from minik.mergekeys import MERGE_KEYS, merge_key
+
+__all__ = ["MERGE_KEYS", "PatchError", "json_patch", "merge_patch", "strategic_merge_patch"]
+
 
 class PatchError(Exception):
     """The patch cannot be applied (bad shape, failed ``test`` op, missing path)."""
-
-
-# list field name → merge key (None: merge primitive lists as a set, e.g. finalizers)
-MERGE_KEYS: dict[str, str | None] = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "volumes": "name",
-    "env": "name",
-    "volumeMounts": "mountPath",
-    "volumeDevices": "devicePath",
-    "ports": "containerPort",
-    "imagePullSecrets": "name",
-    "hostAliases": "ip",
-    "tolerations": "",  # atomic in Kubernetes; "" = replace
-    "ownerReferences": "uid",
-    "finalizers": None,
-    "conditions": "type",
-    "topologySpreadConstraints": "topologyKey",
-    "resourceClaims": "name",
-}
-# Service ports merge by port, container ports by containerPort.
-SERVICE_PORT_KEY = "port"
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -57,7 +38,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def strategic_merge_patch(target: Any, patch: Any, *, path: tuple[str, ...] = ()) -> Any:
-    """Kubernetes' strategic merge patch for the keyed lists in :data:`MERGE_KEYS`."""
+    """Kubernetes' strategic merge patch for the keyed lists of :mod:`minik.mergekeys`."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     if patch.get("$patch") == "replace":
@@ -89,19 +70,8 @@ def strategic_merge_patch(target: Any, patch: Any, *, path: tuple[str, ...] = ()
     return result
 
 
-def _merge_key(field: str, path: tuple[str, ...]) -> str | bool | None:
-    """The merge key for a list field; ``False`` when the list is replaced whole."""
-    if field == "ports" and path and path[-1] == "spec" and "template" not in path:
-        # Service spec.ports (a pod spec's containers' ports are reached through "containers")
-        return SERVICE_PORT_KEY
-    if field not in MERGE_KEYS:
-        return False
-    key = MERGE_KEYS[field]
-    return False if key == "" else key
-
-
 def _merge_list(target: Any, patch: list[Any], field: str, path: tuple[str, ...]) -> list[Any]:
-    key = _merge_key(field, path)
+    key = merge_key(field, path)
     if key is False or not isinstance(target, list):
         return [
             {k: v for k, v in x.items() if k != "$patch"} if isinstance(x, dict) else copy.deepcopy(x)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import yaml
@@ -70,19 +71,63 @@ UNSUPPORTED_MEDIA = (
 )
 
 
+MAX_DEPTH = 100
+"""Deepest nesting a request body may have (real objects stay under 30 levels)."""
+MAX_NODES = 1_000_000
+"""Most values a decoded body may hold (YAML aliases can expand a small body enormously)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _check_shape(value: Any, what: str) -> None:
+    """400 unless ``value`` is plain JSON: bounded depth and size, string keys, finite numbers.
+
+    Checked iteratively, so a hostile body cannot exhaust the stack here or
+    in any recursive code (validation, deepcopy, json.dumps) after it.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_DEPTH or nodes > MAX_NODES:
+            limit = f"nesting deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH else "too many values"
+            raise bad_request(f"{what}: the request body is not acceptable: {limit}")
+        if isinstance(node, dict):
+            if not all(isinstance(k, str) for k in node):
+                raise bad_request(f"{what}: the request body is not acceptable: a key is not a string")
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise bad_request(f"{what}: the request body is not acceptable: a number is not finite")
+        elif node is not None and not isinstance(node, str | int | float | bool):
+            kind = type(node).__name__
+            raise bad_request(f"{what}: the request body is not acceptable: a {kind} value is not JSON")
+
+
 def decode(body: bytes, content_type: str, *, what: str) -> Any:
-    """JSON (or YAML) → value; 400 when it does not parse, 415 for other media types."""
+    """JSON (or YAML) → plain JSON value; 400 when it does not parse, 415 for other media types."""
     if content_type in ("", "application/json", "*/*"):
         try:
-            return json.loads(body or b"null")
+            value = json.loads(body or b"null", parse_constant=_no_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise bad_request(f"{what}: couldn't decode the request body as JSON: {exc}") from None
-    if content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
+        except RecursionError:
+            raise bad_request(f"{what}: the request body is nested deeper than {MAX_DEPTH} levels") from None
+    elif content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
         try:
-            return yaml.safe_load(body)
+            value = yaml.safe_load(body)
         except yaml.YAMLError as exc:
             raise bad_request(f"{what}: couldn't decode the request body as YAML: {exc}") from None
-    raise error(415, "UnsupportedMediaType", UNSUPPORTED_MEDIA)
+        except RecursionError:
+            raise bad_request(f"{what}: the request body is nested deeper than {MAX_DEPTH} levels") from None
+    else:
+        raise error(415, "UnsupportedMediaType", UNSUPPORTED_MEDIA)
+    _check_shape(value, what)
+    return value
 
 
 def query_bool(request: Request, name: str) -> bool:

@@ -15,8 +15,9 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from minik.api import patch as patching
+from minik.api import protobuf, tables
 from minik.api.hooks import ApiHooks
 from minik.api.responses import (
     decode,
@@ -105,10 +107,29 @@ def _qos(pod: Obj) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class Handlers:
-    def __init__(self, *, store: Store, hooks: ApiHooks) -> None:
+    def __init__(self, *, store: Store, hooks: ApiHooks, clock: Callable[[], datetime] = _utcnow) -> None:
         self.store = store
         self.hooks = hooks
+        self.clock = clock  # only for the ages in server-side Tables
+
+    def _respond(
+        self, request: Request, r: Resource, items: list[Obj], list_meta: dict[str, Any] | None
+    ) -> Response:
+        """A Table when the client asked for one (``kubectl get``), else the object or the list."""
+        version = tables.table_version(request)
+        if version is None:
+            return object_response(items[0] if list_meta is None else _list(r, list_meta, items))
+        mode = tables.include_object(request)
+        if list_meta is None:  # one object: its resourceVersion is where ``kubectl get -w NAME`` starts
+            list_meta = {"resourceVersion": meta(items[0]).get("resourceVersion", "")}
+        return object_response(
+            tables.table(r, items, self.clock(), list_meta=list_meta, mode=mode, version=version)
+        )
 
     # -- validation ------------------------------------------------------------------
     def _check(self, request: Request, r: Resource, obj: Obj, old: Obj | None) -> list[FieldError]:
@@ -143,7 +164,13 @@ class Handlers:
         return warnings
 
     def _decode_object(self, request: Request, r: Resource, body: bytes) -> Obj:
-        obj = decode(body, media_type(request), what=_cannot(r))
+        if media_type(request) == protobuf.MEDIA_TYPE:  # kubectl's typed `create` commands
+            try:
+                obj: Any = protobuf.decode(body)
+            except protobuf.ProtobufError as exc:
+                raise error(415, "UnsupportedMediaType", f"{_cannot(r)}: {exc}") from None
+        else:
+            obj = decode(body, media_type(request), what=_cannot(r))
         if not isinstance(obj, dict):
             raise bad_request(f"{_cannot(r)}: the body is not an object")
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
@@ -182,8 +209,10 @@ class Handlers:
         if token:
             try:
                 after = tuple(json.loads(base64.urlsafe_b64decode(token.encode())))
-            except ValueError:
-                raise error(410, "Expired", "the provided continue parameter is not valid") from None
+            except (ValueError, TypeError):
+                after = ()
+            if len(after) != 2 or not all(isinstance(part, str) for part in after):
+                raise error(410, "Expired", "the provided continue parameter is not valid")
             items = [o for o in items if (meta(o).get("namespace", ""), meta(o)["name"]) > after]
         list_meta: dict[str, Any] = {"resourceVersion": rv}
         if 0 < limit < len(items):
@@ -192,7 +221,7 @@ class Handlers:
             list_meta["continue"] = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
             list_meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
-        return object_response(_list(r, list_meta, items))
+        return self._respond(request, r, items, list_meta)
 
     async def watch(self, request: Request, route: Route) -> Response:
         r = route.resource
@@ -226,7 +255,12 @@ class Handlers:
                 return "DELETED"
             return None
 
+        version = tables.table_version(request)
+        mode = tables.include_object(request) if version is not None else "Metadata"
+
         def line(kind: str, obj: Obj) -> bytes:
+            if version is not None and kind != "ERROR":
+                obj = tables.table(r, [obj], self.clock(), mode=mode, version=version)
             return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
         async def stream() -> AsyncIterator[bytes]:
@@ -303,7 +337,10 @@ class Handlers:
     # -- item ------------------------------------------------------------------------
     async def get(self, request: Request, route: Route) -> Response:
         assert route.name is not None
-        return object_response(self.store.get(route.resource.plural, route.namespace, route.name))
+        obj = self.store.get(route.resource.plural, route.namespace, route.name)
+        if route.subresource is None:
+            return self._respond(request, route.resource, [obj], None)
+        return object_response(obj)
 
     async def replace(self, request: Request, route: Route) -> Response:
         r = route.resource
@@ -397,7 +434,9 @@ class Handlers:
             )
         grace = query_int(request, "gracePeriodSeconds")
         if grace is None and opts.get("gracePeriodSeconds") is not None:
-            grace = int(opts["gracePeriodSeconds"])
+            grace = opts["gracePeriodSeconds"]
+            if not isinstance(grace, int) or isinstance(grace, bool):
+                raise bad_request(f"gracePeriodSeconds: Invalid value: {grace!r}: must be an integer")
         if grace is not None and grace < 0:
             grace = 0
         pre = opts.get("preconditions") or {}

@@ -3,8 +3,9 @@
 apply, per object after client-side validation of every document:
 ``GET <object>``; absent → ``POST <collection>`` (``?dryRun=All`` for
 ``--dry-run=server``); present → ``PATCH <object>`` with
-``Content-Type: application/merge-patch+json`` (three-way, see
-:mod:`minik.cli.applying`), nothing when the patch is empty.
+``Content-Type: application/strategic-merge-patch+json`` (three-way, as
+kubectl computes it, see :mod:`minik.cli.applying`), nothing when the patch
+is empty.
 
 delete: ``DELETE <object>`` with body ``{"kind":"DeleteOptions","apiVersion":"v1",
 "propagationPolicy":"Background|Foreground|Orphan"}`` (``--all``: ``GET
@@ -116,7 +117,7 @@ def _apply_one(
         last = json.loads(old_text) if old_text else None
     except ValueError:
         last = None
-    patch = applying.three_way_patch(last, obj, live)
+    patch = applying.three_way_strategic_patch(last, obj, live)
     if not patch:
         return resource, live, "unchanged" + suffix
     try:
@@ -125,7 +126,7 @@ def _apply_one(
             resource.path(ns, name),
             query=query,
             body=patch,
-            content_type="application/merge-patch+json",
+            content_type="application/strategic-merge-patch+json",
         ).body
     except ApiError as exc:
         raise _when(exc, "patching", source) from None

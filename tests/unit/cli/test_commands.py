@@ -164,8 +164,12 @@ def test_apply_unchanged_then_configured(api: FakeApi, tmp_path: Path) -> None:
     f.write_text(MANIFEST.replace("print 1", "print 2"))
     assert api.run("apply", "-f", str(f))[1] == "job.batch/pi configured\n"
     patch = api.requests[-1]
-    assert patch.method == "PATCH" and patch.headers["content-type"] == "application/merge-patch+json"
-    assert patch.body["spec"]["template"]["spec"]["containers"][0]["command"] == ["perl", "-e", "print 2"]
+    assert (
+        patch.method == "PATCH" and patch.headers["content-type"] == "application/strategic-merge-patch+json"
+    )
+    pod = patch.body["spec"]["template"]["spec"]
+    assert pod["containers"] == [{"name": "pi", "command": ["perl", "-e", "print 2"]}]
+    assert pod["$setElementOrder/containers"] == [{"name": "pi"}]
 
 
 def test_apply_invalid_manifest_applies_nothing(api: FakeApi, tmp_path: Path) -> None:

@@ -1,0 +1,10 @@
+"""minik.printing: kubectl's ``get`` columns as pure data, shared by the API and the CLI.
+
+The API serves them as server-side ``meta.k8s.io/v1`` Tables (what real
+kubectl asks for) and the minik CLI lays the same cells out itself, so the
+two cannot drift. Pure: objects and ``now`` in, strings out; no I/O, no clock.
+"""
+
+from minik.printing.columns import COLUMNS, Column, cells, columns_for
+
+__all__ = ["COLUMNS", "Column", "cells", "columns_for"]
