@@ -243,6 +243,14 @@ def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:
     names: list[str] = []
     for c in api.containers(all=True, filters=filters):
         names += [n.lstrip("/") for n in c.get("Names") or []]
+        if c.get("State") == "running":
+            # Leave the networks first: a running container force-removed while
+            # attached is how Docker 20.10 ends up miscounting a network's endpoints.
+            for net in (c.get("NetworkSettings") or {}).get("Networks") or {}:
+                try:
+                    api.disconnect_container_from_network(c["Id"], net, force=True)
+                except docker.errors.APIError:
+                    pass
         try:
             api.remove_container(c["Id"], force=True, v=True)
             removed += 1

@@ -24,13 +24,18 @@ from typing import Any, Protocol
 import anyio
 import anyio.abc
 
-from minik.errors import MinikError
-from minik.k8s import Obj, meta, rfc3339, selector_matches
-from minik.kubelet.docker_api import DockerAPI, NoSuchObject
+from minik.errors import DockerUnavailable, MinikError
+from minik.k8s import Obj, meta, parse_time, rfc3339, selector_matches
+from minik.kubelet import deadline
+from minik.kubelet.docker_api import ContainerInfo, DockerAPI, NoSuchObject, forget_endpoint
 
 log = logging.getLogger("minik.kubelet")
 
 PAUSE_IMAGE_DEFAULT = "registry.k8s.io/pause:3.10"
+SANDBOX_STOP_DELAY = 0.5  # seconds after a pod's terminal report before its sandbox stops
+SETUP_RETRY_FIRST = 1.0  # pod setup / image pull retries: 1 s doubling …
+SETUP_RETRY_CAP = 300.0  # … to 5 min, as the kubelet's back-off (scaled by MINIK_TIME_SCALE)
+IMAGE_BACKOFF_FIRST = 10.0  # image pulls back off 10 s doubling to 5 min (upstream image manager)
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 
 
@@ -88,6 +93,25 @@ class ConfigError(MinikError):
     """A configMap/secret the pod needs is missing (CreateContainerConfigError)."""
 
 
+class ImagePullError(ConfigError):
+    """The image is not there and cannot be pulled (ErrImagePull, ImagePullBackOff)."""
+
+    def __init__(self, message: str, *, never: bool = False) -> None:
+        super().__init__(message)
+        self.never = never
+
+
+class PodDeleted(Exception):
+    """The pod was deleted while it waited to be set up."""
+
+
+def _sentence(exc: BaseException) -> str:
+    """One readable sentence for an error, unwrapping task-group exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return " ".join(str(exc).split())[:1000] or type(exc).__name__
+
+
 def _sanitize(s: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_.-]", "-", s)
 
@@ -105,11 +129,16 @@ class PodWorker:
         self.spec: dict[str, Any] = pod.get("spec") or {}
         self.kill = anyio.Event()
         self.done = anyio.Event()
+        self.forgotten = anyio.Event()  # the pod is gone: its containers are being removed
+        self.sandbox_lock = anyio.Lock()  # one Docker operation on the sandbox at a time
         self.sandbox_id = ""
         self.ip = ""
         self.status: Obj = {}
         self.statuses: dict[str, Obj] = {}
         self.restart_policy = self.spec.get("restartPolicy", "Always")
+        self.deadline_exceeded = False  # killed by spec.activeDeadlineSeconds
+        self.sidecar_stop = anyio.Event()  # the regular containers are done: sidecars stop
+        self.sidecar_started: dict[str, anyio.Event] = {}
 
     # -- labels and names ----------------------------------------------------
     def labels(self, container: str) -> dict[str, str]:
@@ -147,7 +176,8 @@ class PodWorker:
             self.statuses.get(c["name"]) or _waiting(c, wait_reason) for c in spec.get("containers") or []
         ]
         init_done = all(
-            "terminated" in s["state"] and s["state"]["terminated"]["exitCode"] == 0 for s in inits
+            _init_done(s, sidecar=c.get("restartPolicy") == "Always")
+            for c, s in zip(spec.get("initContainers") or [], inits, strict=True)
         )
         ready = phase == "Running" and all(s.get("ready") for s in apps)
         prev = {c["type"]: c for c in self.status.get("conditions") or []}
@@ -202,28 +232,88 @@ class PodWorker:
 
     # -- the pod's life ------------------------------------------------------
     async def run(self) -> None:
+        if self.spec.get("activeDeadlineSeconds") is not None:
+            self.k.spawn(self._enforce_deadline)
         try:
             phase = await self._run()
-        except ConfigError as exc:
-            await self.report("Pending", message=str(exc))
-            await self.kill.wait()
-            phase = "Failed"
         except Exception as exc:  # noqa: BLE001 - a pod failure, reported
             log.warning("pod %s/%s failed to run: %s", self.ns, self.name, exc)
-            await self.k.sink.record_event(self.pod, "Warning", "Failed", str(exc), "kubelet")
+            await self.k.sink.record_event(self.pod, "Warning", "Failed", _sentence(exc), "kubelet")
             phase = "Failed"
-        await self.report(phase)  # first: the controller's next pod waits on this
-        if self.sandbox_id:
-            with contextlib.suppress(MinikError):
-                await self.k.docker.stop(self.sandbox_id, grace_seconds=0)
+        if self.deadline_exceeded:
+            await self.report("Failed", reason=deadline.REASON, message=deadline.MESSAGE)
+        else:
+            await self.report(phase)  # first: the controller's next pod waits on this
         self.done.set()
+        if self.sandbox_id:
+            # Stopped a moment later, off the hand-off path: a sandbox stop slows
+            # the next pod's sandbox start in the engine (~10 %).
+            self.k.spawn(self._stop_sandbox_later)
 
-    async def _run(self) -> str:
+    async def _enforce_deadline(self) -> None:
+        """Kill the pod once it has been active longer than spec.activeDeadlineSeconds."""
+        started = parse_time((self.pod.get("status") or {}).get("startTime")) or self.k.clock()
+        left = deadline.remaining_seconds(self.spec, started, self.k.clock())
+        if left is None:
+            return
+        with anyio.move_on_after(max(left, 0.0)):
+            await self.done.wait()
+        if self.done.is_set() or self.kill.is_set():
+            return
+        self.deadline_exceeded = True
+        await self.k.sink.record_event(self.pod, "Normal", deadline.REASON, deadline.MESSAGE, "kubelet")
+        self.kill.set()
+
+    async def _stop_sandbox_later(self) -> None:
+        with anyio.move_on_after(SANDBOX_STOP_DELAY):
+            await self.forgotten.wait()
+        async with self.sandbox_lock:
+            if not self.forgotten.is_set():
+                with contextlib.suppress(MinikError):
+                    await self.k.docker.stop(self.sandbox_id, grace_seconds=0)
+
+    async def _retry_pause(self, attempt: int, *, first: float = SETUP_RETRY_FIRST) -> bool:
+        """Wait before retrying pod setup; False when the pod is being deleted."""
+        delay = min(first * 2**attempt, SETUP_RETRY_CAP) * self.k.time_scale
+        with anyio.move_on_after(delay):
+            await self.kill.wait()
+        return not self.kill.is_set()
+
+    async def _setup(self) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+        """Sandbox and volumes, retried as the kubelet does until they can be made.
+
+        A missing configMap/secret or a failed hostPath check is a
+        FailedMount event and a Pending pod that starts once the cause is
+        gone; an unreachable engine keeps the pod Pending until it answers.
+        """
+        attempt = 0
+        while True:
+            try:
+                if not self.sandbox_id:
+                    await self._make_sandbox()
+                binds, tmpfs = await self.k.volumes.prepare(self)
+                return binds, tmpfs
+            except ConfigError as exc:
+                msg = f"MountVolume.SetUp failed: {exc}"
+                await self.k.sink.record_event(self.pod, "Warning", "FailedMount", msg, "kubelet")
+                await self.report("Pending")
+            except DockerUnavailable as exc:
+                log.warning("pod %s/%s waits for the engine: %s", self.ns, self.name, exc)
+                self.sandbox_id = ""  # whatever was half-made went with the engine
+                await self.report("Pending")
+            if not await self._retry_pause(attempt):
+                raise PodDeleted
+            attempt += 1
+
+    async def _make_sandbox(self) -> None:
         await self.k.ensure_network()
         hostname = self.spec.get("hostname") or self.name[:63]
+        name = self.cname("POD")
+        with contextlib.suppress(NoSuchObject):  # left by an attempt the engine dropped
+            await self.k.docker.remove_container(name)
         self.sandbox_id = await self.k.docker.create_container(
             image=self.k.pause_image,
-            name=self.cname("POD"),
+            name=name,
             labels=self.labels("POD"),
             hostname=hostname,
             host_config={"network_mode": self.k.network, "init": False},
@@ -231,9 +321,38 @@ class PodWorker:
         await self.k.docker.start(self.sandbox_id)
         self.ip = (await self.k.docker.inspect(self.sandbox_id)).ip
         self.k.sandboxes[self.uid] = self.sandbox_id
-        binds, tmpfs = await self.k.volumes.prepare(self)
+
+    async def _run(self) -> str:
+        try:
+            binds, tmpfs = await self._setup()
+        except PodDeleted:
+            return "Failed"
         await self.report("Pending")
+        phase = "Failed"
+        async with anyio.create_task_group() as sidecars:
+            try:
+                phase = await self._run_containers(sidecars, binds, tmpfs)
+            finally:
+                self.sidecar_stop.set()  # sidecars end (SIGTERM, grace) after the regular containers
+        return phase
+
+    async def _run_sidecar(
+        self, c: Obj, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]]
+    ) -> None:
+        await self.run_container(c, binds, tmpfs, init=True)
+
+    async def _run_containers(
+        self, sidecars: anyio.abc.TaskGroup, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]]
+    ) -> str:
+        """Init containers in order (sidecars started and left running), then the app containers."""
         for c in self.spec.get("initContainers") or []:
+            if c.get("restartPolicy") == "Always":
+                self.sidecar_started[c["name"]] = started = anyio.Event()
+                sidecars.start_soon(self._run_sidecar, c, binds, tmpfs)
+                await _first(started, self.kill)  # the next init container waits for it to start
+                if self.kill.is_set():
+                    return "Failed"
+                continue
             ok = await self.run_container(c, binds, tmpfs, init=True)
             if self.kill.is_set():
                 return "Failed"
@@ -255,12 +374,34 @@ class PodWorker:
     async def run_container(
         self, c: Obj, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]], *, init: bool
     ) -> bool:
-        """Run one container to completion (with OnFailure restarts); True if it exited 0."""
+        """Run one container to completion (with OnFailure restarts); True if it exited 0.
+
+        A sidecar (an init container with restartPolicy Always) is restarted
+        whatever the pod's policy, until the regular containers are done.
+        """
         name = c["name"]
+        sidecar = _is_sidecar(c, init)
+        policy = "Always" if sidecar else self.restart_policy
         restarts = 0
         backoff = 10.0
+        waits = 0
         while True:
-            env = self.k.env.resolve(self, c)
+            try:
+                env = self.k.env.resolve(self, c)
+                image = await self.k.images.ensure(self, c)
+            except ImagePullError as exc:
+                await self._image_wait(c, init, exc, backoff=waits > 0)
+                if not await self._retry_pause(waits, first=IMAGE_BACKOFF_FIRST):
+                    return False
+                waits += 1
+                continue
+            except ConfigError as exc:
+                await self._wait_state(c, init, "CreateContainerConfigError", str(exc), "Failed")
+                if not await self._retry_pause(waits):
+                    return False
+                waits += 1
+                continue
+            waits = 0
             cmd = [expand(x, env) for x in c.get("command") or []] or None
             args = [expand(x, env) for x in c.get("args") or []] or None
             host_config: dict[str, Any] = {
@@ -296,7 +437,6 @@ class PodWorker:
                 config["user"] = f"{user}:{group}" if group is not None else str(user)
             if cmd is not None:
                 config["entrypoint"] = cmd
-            image = await self.k.images.ensure(self, c)
             cid = await self.k.docker.create_container(
                 image=image,
                 name=self.cname(name, restarts),
@@ -304,43 +444,25 @@ class PodWorker:
                 command=args,
                 **config,
             )
-            await self.k.docker.start(cid)
-            info = await self.k.docker.inspect(cid)
-            self.statuses[name] = {
-                "name": name,
-                "image": c["image"],
-                "imageID": "",
-                "containerID": f"docker://{cid}",
-                "ready": not init,
-                "started": True,
-                "restartCount": restarts,
-                "state": {"running": {"startedAt": _ts(info.started_at)}},
-                **(
-                    {"lastState": self.statuses[name]["lastState"]}
-                    if name in self.statuses and "lastState" in self.statuses[name]
-                    else {}
-                ),
-            }
-            await self.report("Running" if not init else "Pending")
-            code = await self._wait_or_kill(cid)
-            info = await self.k.docker.inspect(cid)
-            reason = "OOMKilled" if info.oom_killed else ("Completed" if code == 0 else "Error")
-            terminated = {
-                "exitCode": code,
-                "reason": reason,
-                "startedAt": _ts(info.started_at),
-                "finishedAt": _ts(info.finished_at),
-                "containerID": f"docker://{cid}",
-            }
-            self.statuses[name] = {
-                **self.statuses[name],
-                "ready": False,
-                "started": False,
-                "state": {"terminated": terminated},
-            }
-            if code == 0 or self.kill.is_set() or self.restart_policy == "Never":
+            started = True
+            try:
+                await self.k.docker.start(cid)
+            except DockerUnavailable:
+                raise
+            except MinikError as exc:
+                started = False
+                code, terminated = 128, await self._start_error(c, cid, exc)
+                self.statuses[name] = {
+                    **self._status_base(c, cid, restarts),
+                    "state": {"terminated": terminated},
+                }
+            if started:
+                code, terminated = await self._run_started(c, cid, name, restarts, init)
+            if self._stopping(sidecar):
+                return False
+            if policy == "Never" or (code == 0 and ((init and not sidecar) or policy == "OnFailure")):
                 return code == 0
-            # OnFailure/Always: restart in place with crash-loop backoff.
+            # OnFailure, or Always (whatever the exit code): restart in place with crash-loop backoff.
             restarts += 1
             self.statuses[name]["lastState"] = {"terminated": terminated}
             delay = 0.0 if restarts == 1 else min(backoff, 300.0) * self.k.time_scale
@@ -350,23 +472,163 @@ class PodWorker:
                 msg = f"back-off {int(delay)}s restarting failed container={name} pod={self.name}_{self.ns}({self.uid})"
                 self.statuses[name]["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": msg}}
                 self.statuses[name]["restartCount"] = restarts
-                await self.report("Running" if not init else "Pending")
+                await self.report(self._live_phase(init, sidecar))
                 with anyio.move_on_after(delay):
-                    await self.kill.wait()
-                if self.kill.is_set():
+                    await (_first(self.kill, self.sidecar_stop) if sidecar else self.kill.wait())
+                if self._stopping(sidecar):
                     return False
 
-    async def _wait_or_kill(self, cid: str) -> int:
+    def _stopping(self, sidecar: bool) -> bool:
+        """The pod is being killed, or (for a sidecar) its regular containers are done."""
+        return self.kill.is_set() or (sidecar and self.sidecar_stop.is_set())
+
+    def _live_phase(self, init: bool, sidecar: bool) -> str:
+        """The phase to report while a container runs: a sidecar keeps the pod's current phase."""
+        if sidecar:
+            return str(self.status.get("phase") or "Pending")
+        return "Running" if not init else "Pending"
+
+    def _status_base(self, c: Obj, cid: str, restarts: int) -> Obj:
+        name = c["name"]
+        base: Obj = {
+            "name": name,
+            "image": c["image"],
+            "imageID": "",
+            "containerID": f"docker://{cid}",
+            "ready": False,
+            "started": False,
+            "restartCount": restarts,
+        }
+        last = (self.statuses.get(name) or {}).get("lastState")
+        if last:
+            base["lastState"] = last
+        return base
+
+    async def _wait_state(
+        self, c: Obj, init: bool, reason: str, message: str, event: str, *, event_message: str = ""
+    ) -> None:
+        """The container cannot be created yet: waiting with ``reason``, a Warning event."""
+        name = c["name"]
+        old = self.statuses.get(name) or {}
+        self.statuses[name] = {
+            "name": name,
+            "image": c["image"],
+            "imageID": "",
+            "ready": False,
+            "started": False,
+            "restartCount": int(old.get("restartCount") or 0),
+            "state": {"waiting": {"reason": reason, "message": message}},
+            **({"lastState": old["lastState"]} if old.get("lastState") else {}),
+        }
+        msg = event_message or f"Error: {message}"
+        await self.k.sink.record_event(self.pod, "Warning", event, msg, "kubelet")
+        await self.report("Pending" if init or self.status.get("phase") != "Running" else "Running")
+
+    async def _image_wait(self, c: Obj, init: bool, exc: ImagePullError, *, backoff: bool) -> None:
+        """The image is missing: the waiting state and events of the kubelet's image manager.
+
+        A failed pull is ErrImagePull (Warning Failed: the pull error, then
+        "Error: ErrImagePull"); while the pull backs off the container waits
+        in ImagePullBackOff (Normal BackOff "Back-off pulling image"); with
+        imagePullPolicy Never it is ErrImageNeverPull.
+        """
+        image = str(c["image"])
+        sink = self.k.sink
+        if exc.never:
+            reason, message = "ErrImageNeverPull", str(exc)
+            await sink.record_event(self.pod, "Warning", reason, message, "kubelet")
+        elif backoff:
+            reason, message = "ImagePullBackOff", f'Back-off pulling image "{image}"'
+            await sink.record_event(self.pod, "Normal", "BackOff", message, "kubelet")
+        else:
+            reason, message = "ErrImagePull", str(exc)
+            await sink.record_event(self.pod, "Warning", "Failed", message, "kubelet")
+        await self._wait_state(c, init, reason, message, "Failed", event_message=f"Error: {reason}")
+
+    async def _start_error(self, c: Obj, cid: str, exc: MinikError) -> Obj:
+        """Docker created the container but could not start it (containerd's StartError)."""
+        message = _sentence(exc)
+        await self.k.sink.record_event(self.pod, "Warning", "Failed", f"Error: {message}", "kubelet")
+        now = rfc3339(self.k.clock())
+        return {
+            "exitCode": 128,
+            "reason": "StartError",
+            "message": message,
+            "startedAt": "1970-01-01T00:00:00Z",
+            "finishedAt": now,
+            "containerID": f"docker://{cid}",
+        }
+
+    def _vanished(self, cid: str, started_at: str) -> Obj:
+        """The terminated state of a container Docker no longer knows (upstream's wording)."""
+        return {
+            "exitCode": 137,
+            "reason": "ContainerStatusUnknown",
+            "message": "The container could not be located when the pod was terminated",
+            "startedAt": started_at,
+            "finishedAt": rfc3339(self.k.clock()),
+            "containerID": f"docker://{cid}",
+        }
+
+    async def _run_started(self, c: Obj, cid: str, name: str, restarts: int, init: bool) -> tuple[int, Obj]:
+        """Wait for a started container; its exit code and terminated state."""
+        info = await self.k.docker.inspect(cid)
+        started_at = info.started_at  # kept: the container may be gone when it ends
+        self.statuses[name] = {
+            "name": name,
+            "image": c["image"],
+            "imageID": "",
+            "containerID": f"docker://{cid}",
+            "ready": not init or _is_sidecar(c, init),
+            "started": True,
+            "restartCount": restarts,
+            "state": {"running": {"startedAt": _ts(info.started_at)}},
+            **(
+                {"lastState": self.statuses[name]["lastState"]}
+                if name in self.statuses and "lastState" in self.statuses[name]
+                else {}
+            ),
+        }
+        sidecar = _is_sidecar(c, init)
+        await self.report(self._live_phase(init, sidecar))
+        if sidecar:
+            self.sidecar_started[name].set()
+        code = await self._wait_or_kill(cid, also=self.sidecar_stop if sidecar else None)
+        after: ContainerInfo | None = None
+        with contextlib.suppress(NoSuchObject):
+            after = await self.k.docker.inspect(cid)
+        if after is None or after.status in ("removing", "dead"):  # docker rm -f from outside
+            code, terminated = 137, self._vanished(cid, _ts(started_at))
+        else:
+            reason = "OOMKilled" if after.oom_killed else ("Completed" if code == 0 else "Error")
+            terminated = {
+                "exitCode": code,
+                "reason": reason,
+                "startedAt": _ts(after.started_at),
+                "finishedAt": _ts(after.finished_at),
+                "containerID": f"docker://{cid}",
+            }
+        self.statuses[name] = {
+            **self.statuses[name],
+            "ready": False,
+            "started": False,
+            "state": {"terminated": terminated},
+        }
+        return code, terminated
+
+    async def _wait_or_kill(self, cid: str, *, also: anyio.Event | None = None) -> int:
+        """The container's exit code; it is stopped (grace period) on a kill or on ``also``."""
         code = -1
         async with anyio.create_task_group() as tg:
 
             async def waiter() -> None:
                 nonlocal code
-                code = await self.k.docker.wait(cid)
+                with contextlib.suppress(NoSuchObject):  # already removed: the caller's inspect tells
+                    code = await self.k.docker.wait(cid)
                 tg.cancel_scope.cancel()
 
             async def killer() -> None:
-                await self.kill.wait()
+                await (_first(self.kill, also) if also is not None else self.kill.wait())
                 grace = meta(self.pod).get("deletionGracePeriodSeconds")
                 if grace is None:
                     grace = self.spec.get("terminationGracePeriodSeconds", 30)
@@ -376,6 +638,31 @@ class PodWorker:
             tg.start_soon(waiter)
             tg.start_soon(killer)
         return code
+
+
+def _is_sidecar(c: Obj, init: bool) -> bool:
+    """A native sidecar: an init container with restartPolicy Always."""
+    return init and c.get("restartPolicy") == "Always"
+
+
+def _init_done(s: Obj, *, sidecar: bool) -> bool:
+    """Whether an init container lets the pod be Initialized: exited 0, or (sidecar) started once."""
+    state = s.get("state") or {}
+    if sidecar:
+        return bool(s.get("started") or "terminated" in state or s.get("restartCount"))
+    return "terminated" in state and state["terminated"]["exitCode"] == 0
+
+
+async def _first(*events: anyio.Event) -> None:
+    """Wait until any of ``events`` is set."""
+    async with anyio.create_task_group() as tg:
+
+        async def one(e: anyio.Event) -> None:
+            await e.wait()
+            tg.cancel_scope.cancel()
+
+        for e in events:
+            tg.start_soon(one, e)
 
 
 def _waiting(c: Obj, reason: str) -> Obj:
@@ -391,8 +678,6 @@ def _waiting(c: Obj, reason: str) -> Obj:
 
 
 def _ts(docker_time: str) -> str:
-    from minik.k8s import parse_time
-
     t = parse_time(docker_time)
     return rfc3339(t) if t and t.year > 1 else ""
 
@@ -467,7 +752,11 @@ class Volumes:
         binds: dict[str, list[str]] = {}
         tmpfs: dict[str, dict[str, str]] = {}
         for c in (w.spec.get("initContainers") or []) + (w.spec.get("containers") or []):
-            env = self.k.env.resolve(w, c)
+            env = (
+                self.k.env.resolve(w, c)
+                if any(vm.get("subPathExpr") for vm in c.get("volumeMounts") or [])
+                else {}
+            )
             for vm in c.get("volumeMounts") or []:
                 kind, src = sources[vm["name"]]
                 rw = "ro" if vm.get("readOnly") else "rw"
@@ -491,9 +780,18 @@ class Volumes:
         if "downwardAPI" in v:
             dv = v["downwardAPI"]
             for item in dv.get("items") or []:
-                value = (
-                    resolve_field(w.pod, item["fieldRef"]["fieldPath"], ip=w.ip) if "fieldRef" in item else ""
-                )
+                if "fieldRef" in item:
+                    value = resolve_field(w.pod, item["fieldRef"]["fieldPath"], ip=w.ip)
+                elif "resourceFieldRef" in item:
+                    ref = item["resourceFieldRef"]
+                    named = [
+                        x
+                        for x in (w.spec.get("initContainers") or []) + (w.spec.get("containers") or [])
+                        if x["name"] == ref.get("containerName")
+                    ]
+                    value = _resource_value(named[0], ref) if named else ""
+                else:
+                    value = ""
                 out.append((item["path"], value.encode(), item.get("mode", dv.get("defaultMode", 0o644))))
         elif "configMap" in v or "secret" in v:
             out += self._keyed(w, v)
@@ -573,7 +871,10 @@ class Env:
                 if raw is None:
                     if ref.get("optional"):
                         continue
-                    what = "configmap" if is_cm else "secret"
+                    if obj is None:  # as the kubelet words it
+                        what = "configmap" if is_cm else "secret"
+                        raise ConfigError(f'{what} "{ref.get("name")}" not found')
+                    what = "ConfigMap" if is_cm else "Secret"
                     raise ConfigError(
                         f"couldn't find key {ref.get('key')} in {what} {w.ns}/{ref.get('name')}"
                     )
@@ -613,11 +914,16 @@ class Images:
                 self._present[image] = anyio.current_time()
         if policy == "Never" or (policy == "IfNotPresent" and local):
             if not local:
-                raise ConfigError(f'Container image "{image}" is not present with pull policy of Never')
+                raise ImagePullError(
+                    f'Container image "{image}" is not present with pull policy of Never', never=True
+                )
             return image
         recent = self._failed.get(image)
         if recent is None or anyio.current_time() - recent > 60:
             try:
+                await self.k.sink.record_event(
+                    w.pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet"
+                )
                 await _pull(self.k.docker, image)
                 self._failed.pop(image, None)
                 return image
@@ -635,7 +941,7 @@ class Images:
                 "kubelet",
             )
             return image
-        raise ConfigError(f'Failed to pull image "{image}": {err}')
+        raise ImagePullError(f'Failed to pull image "{image}": {err.splitlines()[0][:300]}')
 
 
 def _latest(image: str) -> bool:
@@ -680,6 +986,11 @@ class Kubelet:
         self._network_ok = False
         self._network_lock = anyio.Lock()
         self._adopted: set[str] = set()
+
+    def spawn(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` in the kubelet's task group (background work of a pod)."""
+        if self._tg is not None:
+            self._tg.start_soon(fn)
 
     async def ensure_network(self) -> None:
         async with self._network_lock:
@@ -752,6 +1063,8 @@ class Kubelet:
         w = PodWorker(self, pod)
         self.workers[uid] = w
         w.status = dict(pod.get("status") or {})
+        if spec.get("activeDeadlineSeconds") is not None:
+            self.spawn(w._enforce_deadline)
         if "POD" in latest:
             w.sandbox_id = latest["POD"].id
             self.sandboxes[uid] = w.sandbox_id
@@ -795,7 +1108,10 @@ class Kubelet:
         ok = len(apps) == len(app_names) and all(
             w.statuses[n]["state"]["terminated"]["exitCode"] == 0 for n in app_names
         )
-        await w.report("Succeeded" if ok and not w.kill.is_set() else "Failed")
+        if w.deadline_exceeded:
+            await w.report("Failed", reason=deadline.REASON, message=deadline.MESSAGE)
+        else:
+            await w.report("Succeeded" if ok and not w.kill.is_set() else "Failed")
         if w.sandbox_id:
             with contextlib.suppress(MinikError):
                 await self.docker.stop(w.sandbox_id, grace_seconds=0)
@@ -807,9 +1123,18 @@ class Kubelet:
         if w is not None:
             w.kill.set()
             await w.done.wait()
+            w.forgotten.set()
+            await w.sandbox_lock.acquire()  # a sandbox stop in flight ends first
         self.sandboxes.pop(uid, None)
         self.aliases.pop(uid, None)
         await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+        # Docker 20.10 may keep a removed sandbox's endpoint (the network then
+        # cannot be removed); a forced disconnect by name drops it.
+        sandbox = PodWorker(self, pod).cname("POD")
+        with contextlib.suppress(MinikError):
+            await self.docker.call(
+                f"forget endpoint {sandbox}", lambda: forget_endpoint(self.docker.api, self.network, sandbox)
+            )
         self.volumes.remove(uid)
 
     async def logs(

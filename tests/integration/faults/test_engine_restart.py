@@ -54,7 +54,7 @@ spec:
       - name: c
         image: busybox:latest
         imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "sleep 4"]
+        command: ["sh", "-c", "sleep 8"]
 """
 
 
@@ -103,9 +103,10 @@ class Engine:
         except Exception:
             return False
 
-    def stop(self) -> None:
+    def stop(self, *, crash: bool = False) -> None:
+        """SIGTERM (a clean stop, which lets running containers finish), or SIGKILL (a crash)."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
             try:
                 self.proc.wait(60)
             except subprocess.TimeoutExpired:
@@ -119,7 +120,7 @@ def _remove_tree(path: Path) -> None:
     mounts = [
         line.split()[1] for line in Path("/proc/mounts").read_text().splitlines() if len(line.split()) > 1
     ]
-    for m in sorted((m for m in mounts if m.startswith(f"{path}/")), key=len, reverse=True):
+    for m in sorted((m for m in mounts if m == str(path) or m.startswith(f"{path}/")), key=len, reverse=True):
         subprocess.run(["umount", "-l", m], check=False)
     shutil.rmtree(path, ignore_errors=True)
 
@@ -171,28 +172,25 @@ def running(client: docker.DockerClient, minik: Minik) -> int:
 
 
 def restart(engine: Engine) -> float:
-    """Stop the engine (its containers die), keep it down a while, start it again; returns the downtime.
+    """Crash the engine (its containers die), keep it down a while, start it again; returns the downtime.
 
     The pause (``MINIK_FAULT_ENGINE_DOWNTIME``, default 4 s) is longer than the
     Job's first pod-failure backoffs at MINIK_TIME_SCALE=0.1, so the controller
     asks for replacement pods while the engine is down.
     """
     started = time.monotonic()
-    engine.stop()
+    # A crash: a clean SIGTERM stop of dockerd 20.10 waits for running containers to
+    # finish, so nothing would be killed; after a crash the restarted engine (live-restore
+    # off) kills the containers it finds running.
+    engine.stop(crash=True)
     time.sleep(DOWNTIME)
     engine.start()
     return time.monotonic() - started
 
 
-KUBELET_BUG = (
-    "kubelet bug (see /tmp/helpers/kubelet-bugs.md): a pod started while the engine is unreachable is marked "
-    "Failed instead of staying Pending until the engine answers, so the restart costs more than the killed pods"
-)
-
-
 @pytest.mark.parametrize(
     ("backoff", "outcome"),
-    [pytest.param(6, "Complete", marks=pytest.mark.xfail(strict=True, reason=KUBELET_BUG)), (0, "Failed")],
+    [(6, "Complete"), (0, "Failed")],
 )
 def test_an_engine_restart_mid_job_is_survived_and_counted_by_the_job_policy(
     engine: Engine, tmp_path: Path, backoff: int, outcome: str

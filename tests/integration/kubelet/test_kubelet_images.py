@@ -1,0 +1,92 @@
+"""imagePullPolicy as on a node: ErrImagePull → ImagePullBackOff, ErrImageNeverPull, local images.
+
+Nothing can be pulled on the test machine (no registry), which is exactly
+the situation the fallback to a local image is for.
+"""
+
+from __future__ import annotations
+
+from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+
+
+def _waiting_reason(pod: dict) -> str:  # type: ignore[type-arg]
+    return str(((container_status(pod, "c") or {}).get("state") or {}).get("waiting", {}).get("reason", ""))
+
+
+def test_missing_image_waits_in_err_image_pull_then_image_pull_back_off(
+    minik: Cluster, pod_name: str
+) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            """  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: c
+    image: minik.invalid/no-such-image:1.0
+    imagePullPolicy: IfNotPresent
+    command: ["true"]
+""",
+        )
+    )
+    pod = minik.wait_pod(pod_name, "ImagePullBackOff", lambda p: _waiting_reason(p) == "ImagePullBackOff", 30)
+    assert pod["status"]["phase"] == "Pending"
+    waiting = container_status(pod, "c")["state"]["waiting"]  # type: ignore[index]
+    assert waiting["message"] == 'Back-off pulling image "minik.invalid/no-such-image:1.0"'
+    events = [(e["type"], e["reason"], e["message"]) for e in minik.events(pod_name)]
+    reasons = {r for _, r, _ in events}
+    assert {"Pulling", "Failed", "BackOff"} <= reasons, events
+    assert ("Warning", "Failed", "Error: ErrImagePull") in events
+    assert ("Normal", "BackOff", 'Back-off pulling image "minik.invalid/no-such-image:1.0"') in events
+    assert any(m.startswith('Failed to pull image "minik.invalid/no-such-image:1.0"') for _, _, m in events)
+    minik.delete("pod", pod_name)
+
+
+def test_never_pull_policy_without_a_local_image_is_err_image_never_pull(
+    minik: Cluster, pod_name: str
+) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            """  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: c
+    image: minik.invalid/never-here:1.0
+    imagePullPolicy: Never
+    command: ["true"]
+""",
+        )
+    )
+    pod = minik.wait_pod(
+        pod_name, "ErrImageNeverPull", lambda p: _waiting_reason(p) == "ErrImageNeverPull", 30
+    )
+    assert pod["status"]["phase"] == "Pending"
+    message = 'Container image "minik.invalid/never-here:1.0" is not present with pull policy of Never'
+    assert container_status(pod, "c")["state"]["waiting"]["message"] == message  # type: ignore[index]
+    events = [(e["type"], e["reason"], e["message"]) for e in minik.events(pod_name)]
+    assert ("Warning", "ErrImageNeverPull", message) in events
+    assert not any(r == "Pulling" for _, r, _ in events)
+    minik.delete("pod", pod_name)
+
+
+def test_always_pull_policy_offline_uses_the_local_image_with_a_warning(
+    minik: Cluster, pod_name: str
+) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            """  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox:latest
+    imagePullPolicy: Always
+    command: ["true"]
+""",
+        )
+    )
+    pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+    assert pod["status"]["phase"] == "Succeeded"
+    reasons = {(e["type"], e["reason"]) for e in minik.events(pod_name)}
+    assert ("Warning", "PullFailedUsingLocal") in reasons
+    minik.delete("pod", pod_name)
