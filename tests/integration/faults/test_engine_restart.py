@@ -72,13 +72,16 @@ class Engine:
     def start(self) -> None:
         for d in (DATA_ROOT, EXEC_ROOT):
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # In a network namespace of its own: a dockerd restarted on an existing data
+        # root deletes the host's docker0 (the main engine's default bridge) otherwise.
         args = [
+            "unshare",
+            "--net",
             "dockerd",
             f"--data-root={DATA_ROOT}",
             f"--exec-root={EXEC_ROOT}",
             f"--host={self.host}",
             f"--pidfile={PIDFILE}",
-            "--bridge=none",
             "--iptables=false",
             "--ip-masq=false",
             "--ip-forward=false",
