@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -232,9 +231,8 @@ def test_support_list_renders_for_the_readme() -> None:
     assert "nfs volumes" in text and "| warning |" in text
 
 
-def test_a_thousand_documents_validate_in_under_a_second() -> None:
+def test_a_thousand_documents_validate_together() -> None:
+    # How fast is benchmarks/bench_validate.py's business (no timed tests here).
     text = (ROOT / "examples" / "indexed-job.yaml").read_text()
     docs, _ = manifest.parse("---\n".join([text] * 1000), "many.yaml")
-    start = time.perf_counter()
     manifest.validate_documents(docs)
-    assert time.perf_counter() - start < 1.0
