@@ -13,6 +13,7 @@ This module owns the translation and the labels; it knows nothing about pods.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
@@ -55,6 +56,53 @@ def _translate(what: str, exc: Exception) -> Exception:
             return _unavailable(exc)
         return RuntimeFailure(f"{what}: {exc}")
     return exc  # not a Docker failure: let it through unchanged
+
+
+@dataclass(frozen=True)
+class ContainerEvent:
+    """One container event from Docker's stream (``die`` carries the exit code)."""
+
+    action: str  # die | destroy | oom | …
+    id: str
+    exit_code: int | None = None
+
+
+class EventStream:
+    """An open ``/events`` stream; each event is read in a worker thread.
+
+    Iteration ends with :class:`DockerUnavailable` when the engine goes
+    away. :meth:`aclose` unblocks a reader thread left behind by a cancel.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._done = object()
+
+    def _read(self) -> Any:
+        try:
+            return next(self._stream, self._done)
+        except Exception as exc:
+            raise _translate("events", exc) from exc
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> ContainerEvent:
+        raw = await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
+        if raw is self._done:
+            raise DockerUnavailable("the Docker engine closed its event stream")
+        actor = raw.get("Actor") or {}
+        attrs = actor.get("Attributes") or {}
+        code = str(attrs.get("exitCode", ""))
+        return ContainerEvent(
+            action=str(raw.get("Action") or raw.get("status") or ""),
+            id=str(actor.get("ID") or raw.get("id") or ""),
+            exit_code=int(code) if code.lstrip("-").isdigit() else None,
+        )
+
+    async def aclose(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.close()
 
 
 class NoSuchObject(RuntimeFailure):
@@ -168,14 +216,19 @@ class DockerAPI:
     async def start(self, container_id: str) -> None:
         await self._call(f"start {container_id[:12]}", lambda: self._docker().api.start(container_id))
 
-    async def wait(self, container_id: str) -> int:
-        """Block until the container exits; return its exit code."""
+    async def open_container_events(self, labels: Mapping[str, str], actions: tuple[str, ...]) -> EventStream:
+        """Open Docker's event stream for containers carrying all ``labels``, from now on.
 
-        def wait() -> int:
-            res = self._docker().api.wait(container_id, timeout=None)
-            return int(res.get("StatusCode", -1))
-
-        return await self._call(f"wait {container_id[:12]}", wait)
+        One long-lived HTTP request (no timeout). Iterate the result for
+        :class:`ContainerEvent`; close it when done.
+        """
+        filters = {
+            "type": ["container"],
+            "event": list(actions),
+            "label": [f"{k}={v}" for k, v in labels.items()],
+        }
+        stream = await self._call("events", lambda: self._docker().api.events(filters=filters, decode=True))
+        return EventStream(stream)
 
     async def inspect(self, container_id: str) -> ContainerInfo:
         attrs = await self._call(

@@ -25,7 +25,7 @@ from minik.controllers.job import sync_job
 from minik.errors import AlreadyExists, DockerUnavailable, FieldError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.docker_api import DockerAPI
-from minik.kubelet.fallback import Kubelet
+from minik.kubelet.kubelet import Kubelet
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 

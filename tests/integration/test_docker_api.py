@@ -10,7 +10,7 @@ from minik.errors import DockerUnavailable
 from minik.kubelet.docker_api import MANAGED_LABEL, DockerAPI
 
 
-def test_a_labelled_container_is_created_started_waited_for_and_removed(
+def test_a_labelled_container_is_created_started_seen_to_exit_and_removed(
     docker_client: docker.DockerClient, test_labels: dict[str, str]
 ) -> None:
     async def scenario() -> None:
@@ -25,13 +25,20 @@ def test_a_labelled_container_is_created_started_waited_for_and_removed(
         info = await api.inspect(cid)
         assert info.labels[MANAGED_LABEL] == "true"
         assert info.status == "created"
+        events = await api.open_container_events(test_labels, ("die", "destroy"))
         await api.start(cid)
-        assert await api.wait(cid) == 3
+        with anyio.fail_after(30):
+            die = await events.__anext__()
+        assert (die.action, die.id, die.exit_code) == ("die", cid, 3)
         assert (await api.logs(cid)).decode() == "hello from minik\n"
         info = await api.inspect(cid)
         assert (info.status, info.exit_code) == ("exited", 3)
         assert [c.id for c in await api.list_containers(test_labels)] == [cid]
         await api.remove_container(cid)
+        with anyio.fail_after(30):
+            destroyed = await events.__anext__()
+        assert (destroyed.action, destroyed.id) == ("destroy", cid)
+        await events.aclose()
         assert await api.list_containers(test_labels) == []
 
     anyio.run(scenario)

@@ -54,7 +54,9 @@ spec:
       - name: c
         image: busybox:latest
         imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "sleep 8"]
+        # A worker that dies when the engine restarts: the restarted dockerd
+        # (live-restore off) stops the containers it finds running with SIGTERM.
+        command: ["sh", "-c", "trap 'exit 143' TERM; sleep 20 & wait"]
 """
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 
-import pytest
-
 from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
@@ -106,10 +104,6 @@ def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> N
     minik.delete("pod", pod_name)
 
 
-@pytest.mark.xfail(
-    reason="kubelet bug: hostname+subdomain does not give the pod its FQDN in /etc/hosts (hostname -f)",
-    strict=True,
-)
 def test_hostname_with_subdomain_gives_the_pod_its_fully_qualified_name(
     minik: Cluster, pod_name: str
 ) -> None:

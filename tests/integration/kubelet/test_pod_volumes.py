@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import pytest
-
 from tests.integration.kubelet.conftest import Cluster, pod_yaml, poll
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
@@ -96,7 +94,6 @@ def test_memory_empty_dir_is_a_tmpfs_bounded_by_its_size_limit(minik: Cluster, p
     minik.delete("pod", pod_name)
 
 
-@pytest.mark.xfail(reason="kubelet bug: an emptyDir over its sizeLimit does not evict the pod", strict=True)
 def test_disk_empty_dir_over_its_size_limit_evicts_the_pod(minik: Cluster, pod_name: str) -> None:
     minik.apply(
         pod_yaml(
@@ -117,7 +114,13 @@ def test_disk_empty_dir_over_its_size_limit_evicts_the_pod(minik: Cluster, pod_n
     # The kubelet's eviction manager checks usage periodically (10 s upstream).
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 25)
     assert (pod["status"]["phase"], pod["status"].get("reason")) == ("Failed", "Evicted"), pod["status"]
-    assert "exceeds the limit" in pod["status"].get("message", "")
+    assert pod["status"]["message"] == 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". '
+    disruption = pod["status"]["conditions"][0]
+    assert (disruption["type"], disruption["status"], disruption["reason"]) == (
+        "DisruptionTarget",
+        "True",
+        "TerminationByKubelet",
+    )
     minik.delete("pod", pod_name)
 
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from minik.kubelet import deadline
-from minik.kubelet.fallback import _bytes, _cpus, expand, resolve_field
+from minik.kubelet.env import expand, resolve_field
+from minik.kubelet.quantity import cores as _cpus
+from minik.kubelet.quantity import size_bytes as _bytes
 
 POD = {
     "metadata": {

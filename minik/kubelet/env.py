@@ -1,0 +1,114 @@
+"""A container's environment: env, envFrom, the downward API and $(VAR) expansion."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import TYPE_CHECKING
+
+from minik.k8s import Obj, meta
+from minik.kubelet.errors import ConfigError
+from minik.kubelet.quantity import cores, size_bytes
+
+if TYPE_CHECKING:
+    from minik.kubelet.kubelet import Kubelet
+    from minik.kubelet.worker import PodWorker
+
+
+_REF = re.compile(r"\$\$|\$\(([^)]*)\)")
+
+
+def expand(s: str, env: dict[str, str]) -> str:
+    """Kubernetes' ``$(VAR)`` expansion (R9.12): ``$$`` → ``$``; unknown refs stay."""
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group(1)
+        return env[name] if name in env else m.group(0)
+
+    return _REF.sub(sub, s)
+
+
+def resolve_field(pod: Obj, path: str, *, ip: str) -> str:
+    """The value of a downward-API fieldPath for ``pod`` (R9.10/R9.11)."""
+    m = meta(pod)
+    sub = re.fullmatch(r"metadata\.(labels|annotations)\['(.*)'\]", path)
+    if sub:
+        return str((m.get(sub.group(1)) or {}).get(sub.group(2), ""))
+    if path in ("metadata.labels", "metadata.annotations"):
+        items = m.get(path.split(".")[1]) or {}
+        return "\n".join(f'{k}="{v}"' for k, v in sorted(items.items()))
+    simple = {
+        "metadata.name": m.get("name", ""),
+        "metadata.namespace": m.get("namespace", "default"),
+        "metadata.uid": m.get("uid", ""),
+        "spec.nodeName": "minik",
+        "spec.serviceAccountName": (pod.get("spec") or {}).get("serviceAccountName", "default"),
+        "status.hostIP": "127.0.0.1",
+        "status.hostIPs": "127.0.0.1",
+        "status.podIP": ip,
+        "status.podIPs": ip,
+    }
+    return str(simple.get(path, ""))
+
+
+class Env:
+    """Builds a container's environment (env, envFrom, downward API, $(VAR))."""
+
+    def __init__(self, kubelet: Kubelet) -> None:
+        self.k = kubelet
+
+    def resolve(self, w: PodWorker, c: Obj) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for ef in c.get("envFrom") or []:
+            prefix = ef.get("prefix", "")
+            ref = ef.get("configMapRef") or ef.get("secretRef") or {}
+            is_cm = "configMapRef" in ef
+            obj = self.k.objects.get("configmaps" if is_cm else "secrets", w.ns, str(ref.get("name")))
+            if obj is None:
+                if ref.get("optional"):
+                    continue
+                raise ConfigError(f'{"configmap" if is_cm else "secret"} "{ref.get("name")}" not found')
+            for k, val in (obj.get("data") or {}).items():
+                env[prefix + k] = str(val) if is_cm else base64.b64decode(val).decode(errors="replace")
+        for e in c.get("env") or []:
+            name = e["name"]
+            if "valueFrom" not in e:
+                env[name] = expand(e.get("value", ""), env)
+                continue
+            vf = e["valueFrom"]
+            if "fieldRef" in vf:
+                env[name] = resolve_field(w.pod, vf["fieldRef"]["fieldPath"], ip=w.ip)
+            elif "resourceFieldRef" in vf:
+                env[name] = resource_value(c, vf["resourceFieldRef"])
+            else:
+                is_cm = "configMapKeyRef" in vf
+                ref = vf.get("configMapKeyRef") or vf.get("secretKeyRef") or {}
+                obj = self.k.objects.get("configmaps" if is_cm else "secrets", w.ns, str(ref.get("name")))
+                raw = (obj or {}).get("data", {}).get(ref.get("key"))
+                if raw is None:
+                    if ref.get("optional"):
+                        continue
+                    if obj is None:  # as the kubelet words it
+                        what = "configmap" if is_cm else "secret"
+                        raise ConfigError(f'{what} "{ref.get("name")}" not found')
+                    what = "ConfigMap" if is_cm else "Secret"
+                    raise ConfigError(
+                        f"couldn't find key {ref.get('key')} in {what} {w.ns}/{ref.get('name')}"
+                    )
+                env[name] = str(raw) if is_cm else base64.b64decode(raw).decode(errors="replace")
+        return env
+
+
+def resource_value(c: Obj, ref: Obj) -> str:
+    res = ref.get("resource", "")
+    kind, _, what = res.partition(".")
+    q = ((c.get("resources") or {}).get(kind) or {}).get(what)
+    if q is None:
+        return "0"
+    if what == "cpu":
+        import math
+
+        return str(math.ceil(cores(str(q)) / cores(str(ref.get("divisor", "1")))))
+    return str(size_bytes(str(q)) // size_bytes(str(ref.get("divisor", "1"))))

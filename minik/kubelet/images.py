@@ -1,0 +1,85 @@
+"""imagePullPolicy on an engine that usually cannot reach a registry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import anyio
+
+from minik.errors import MinikError
+from minik.k8s import Obj
+from minik.kubelet.docker_api import DockerAPI, NoSuchObject
+from minik.kubelet.errors import ImagePullError
+
+if TYPE_CHECKING:
+    from minik.kubelet.kubelet import Kubelet
+    from minik.kubelet.worker import PodWorker
+
+
+class Images:
+    """imagePullPolicy: pull when asked; fall back to a local image when offline."""
+
+    def __init__(self, kubelet: Kubelet) -> None:
+        self.k = kubelet
+        self._failed: dict[str, float] = {}
+        self._present: dict[str, float] = {}  # image → when last seen locally
+
+    async def ensure(self, w: PodWorker, c: Obj) -> str:
+        image = str(c["image"])
+        policy = c.get("imagePullPolicy") or ("Always" if _latest(image) else "IfNotPresent")
+        seen = self._present.get(image)
+        local = seen is not None and anyio.current_time() - seen < 30
+        if not local:
+            local = await _has_image(self.k.docker, image)
+            if local:
+                self._present[image] = anyio.current_time()
+        if policy == "Never" or (policy == "IfNotPresent" and local):
+            if not local:
+                raise ImagePullError(
+                    f'Container image "{image}" is not present with pull policy of Never', never=True
+                )
+            return image
+        recent = self._failed.get(image)
+        if recent is None or anyio.current_time() - recent > 60:
+            try:
+                await self.k.sink.record_event(
+                    w.pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet"
+                )
+                await _pull(self.k.docker, image)
+                self._failed.pop(image, None)
+                return image
+            except MinikError as exc:
+                self._failed[image] = anyio.current_time()
+                err = str(exc)
+        else:
+            err = "no registry answered a recent pull"
+        if local:
+            await self.k.sink.record_event(
+                w.pod,
+                "Warning",
+                "PullFailedUsingLocal",
+                f'Failed to pull image "{image}" ({err.splitlines()[0][:200]}); using the local image',
+                "kubelet",
+            )
+            return image
+        raise ImagePullError(f'Failed to pull image "{image}": {err.splitlines()[0][:300]}')
+
+
+def _latest(image: str) -> bool:
+    if "@" in image:
+        return False
+    last = image.rsplit("/", 1)[-1]
+    return ":" not in last or last.endswith(":latest")
+
+
+async def _has_image(d: DockerAPI, image: str) -> bool:
+    try:
+        await d.call(f"image {image}", lambda: d.api.inspect_image(image))
+        return True
+    except NoSuchObject:
+        return False
+
+
+async def _pull(d: DockerAPI, image: str) -> None:
+    repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")
+    await d.call(f"pull {image}", lambda: d.api.pull(repo, tag=tag or "latest"))

@@ -1,0 +1,343 @@
+"""A minimal kubelet: enough of a pod on Docker for Job workloads.
+
+Owns one worker task per pod: sandbox (pause) container on the instance's
+network, volumes (emptyDir, downwardAPI, configMap, secret, hostPath), init
+containers one at a time, app containers together, restartPolicy Never /
+OnFailure (in-place restarts with crash-loop backoff), deletion with a grace
+period, and the pod status reported to the sink. Docker is reached only
+through :class:`DockerAPI`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import anyio
+import anyio.abc
+
+from minik.errors import MinikError
+from minik.k8s import Obj, meta, selector_matches
+from minik.kubelet import deadline
+from minik.kubelet.docker_api import DockerAPI, forget_endpoint
+from minik.kubelet.env import Env
+from minik.kubelet.events import ContainerExits
+from minik.kubelet.images import Images
+from minik.kubelet.status import terminated
+from minik.kubelet.volumes import Volumes
+from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
+
+log = logging.getLogger("minik.kubelet")
+
+
+class ObjectSource(Protocol):
+    def get(self, resource: str, namespace: str, name: str) -> Obj | None: ...
+
+
+class PodSink(Protocol):
+    async def update_pod_status(self, pod: Obj, status: Obj) -> None: ...
+
+    async def record_event(
+        self, involved: Obj, type: str, reason: str, message: str, component: str
+    ) -> None: ...
+
+
+class Kubelet:
+    def __init__(
+        self,
+        docker: DockerAPI,
+        objects: ObjectSource,
+        sink: PodSink,
+        *,
+        instance: str,
+        clock: Callable[[], datetime],
+        time_scale: float = 1.0,
+        state_dir: Path,
+        pause_image: str | None = None,
+    ) -> None:
+        import os
+
+        self.docker = docker
+        self.objects = objects
+        self.sink = sink
+        self.instance = instance
+        self.clock = clock
+        self.time_scale = time_scale
+        self.state_dir = state_dir
+        self.pause_image = pause_image or os.environ.get("MINIK_PAUSE_IMAGE", PAUSE_IMAGE_DEFAULT)
+        self.network = f"minik-{instance}"
+        self.workers: dict[str, PodWorker] = {}
+        self.sandboxes: dict[str, str] = {}
+        self.aliases: dict[str, frozenset[str]] = {}
+        self.volumes = Volumes(self)
+        self.env = Env(self)
+        self.images = Images(self)
+        self.exits = ContainerExits(docker, {"minik.io/instance": instance})
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._ready = anyio.Event()
+        self._network_ok = False
+        self._network_lock = anyio.Lock()
+        self._adopted: set[str] = set()
+
+    def spawn(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` in the kubelet's task group (background work of a pod)."""
+        if self._tg is not None:
+            self._tg.start_soon(fn)
+
+    async def ensure_network(self) -> None:
+        async with self._network_lock:
+            if not self._network_ok:
+                await _ensure_network(self.docker, self.network, {"minik.io/instance": self.instance})
+                self._network_ok = True
+
+    async def run(self) -> None:
+        async with anyio.create_task_group() as tg:
+            self._tg = tg
+            tg.start_soon(self.exits.run)
+            with anyio.move_on_after(2):  # an engine that is down does not hold the kubelet back
+                await self.exits.opened()
+            self._ready.set()
+            await anyio.sleep_forever()
+
+    async def adopt(self) -> None:
+        """Pods that have containers from an earlier server are never started again."""
+        for c in await self.docker.list_containers({"minik.io/instance": self.instance}):
+            uid = c.labels.get("minik.io/pod-uid")
+            if uid:
+                self._adopted.add(uid)
+
+    async def sync_pod(self, pod: Obj) -> None:
+        await self._ready.wait()
+        assert self._tg is not None
+        uid = str(meta(pod)["uid"])
+        phase = (pod.get("status") or {}).get("phase")
+        w = self.workers.get(uid)
+        if w is not None:
+            w.pod = pod
+            if meta(pod).get("deletionTimestamp"):
+                w.kill.set()
+            return
+        if phase in ("Succeeded", "Failed"):
+            return
+        if uid in self._adopted:
+            self._adopted.discard(uid)
+            self._tg.start_soon(self._resume, pod)
+            return
+        if meta(pod).get("deletionTimestamp"):
+            await self.sink.update_pod_status(pod, {**(pod.get("status") or {}), "phase": "Failed"})
+            return
+        w = PodWorker(self, pod)
+        self.workers[uid] = w
+        self._tg.start_soon(w.run)
+
+    async def _resume(self, pod: Obj) -> None:
+        """A pod whose containers outlived a server restart.
+
+        If its app containers were never created, nothing of the workload
+        ran: its partial containers are removed and the pod starts afresh.
+        Otherwise the app containers are adopted: running ones are waited
+        for (never started twice), and the pod's status is rebuilt from what
+        Docker recorded.
+        """
+        uid = str(meta(pod)["uid"])
+        spec = pod.get("spec") or {}
+        app_names = [x["name"] for x in spec.get("containers") or []]
+        found = await self.docker.list_containers(
+            {"minik.io/instance": self.instance, "minik.io/pod-uid": uid}
+        )
+        latest: dict[str, Any] = {}
+        for c in sorted(found, key=lambda c: int(c.labels.get("minik.io/attempt", "0"))):
+            latest[c.labels.get("minik.io/container", "")] = c
+        apps = [latest[n] for n in app_names if n in latest]
+        if not apps:
+            await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+            w = PodWorker(self, pod)
+            self.workers[uid] = w
+            await w.run()
+            return
+        w = PodWorker(self, pod)
+        self.workers[uid] = w
+        w.status = dict(pod.get("status") or {})
+        if spec.get("activeDeadlineSeconds") is not None:
+            self.spawn(w._enforce_deadline)
+        if "POD" in latest:
+            w.sandbox_id = latest["POD"].id
+            self.sandboxes[uid] = w.sandbox_id
+            w.ip = latest["POD"].ip
+        for old in (pod.get("status") or {}).get("initContainerStatuses") or []:
+            w.statuses[old["name"]] = old
+        async with anyio.create_task_group() as tg:
+            for c in apps:
+
+                async def adopt_one(c: Any = c) -> None:
+                    if c.status == "running":
+                        await w._wait_or_kill(c.id)
+                    info = await self.docker.inspect(c.id)
+                    name = c.labels.get("minik.io/container", "")
+                    w.statuses[name] = {
+                        "name": name,
+                        "image": next(
+                            (x.get("image", "") for x in spec.get("containers") or [] if x["name"] == name),
+                            "",
+                        ),
+                        "imageID": "",
+                        "containerID": f"docker://{info.id}",
+                        "ready": False,
+                        "started": False,
+                        "restartCount": int(c.labels.get("minik.io/attempt", "0")),
+                        "state": {
+                            "terminated": terminated(
+                                info.exit_code,
+                                oom=info.oom_killed,
+                                started_at=info.started_at,
+                                finished_at=info.finished_at,
+                                cid=info.id,
+                            )
+                        },
+                    }
+
+                tg.start_soon(adopt_one)
+        ok = len(apps) == len(app_names) and all(
+            w.statuses[n]["state"]["terminated"]["exitCode"] == 0 for n in app_names
+        )
+        if w.deadline_exceeded:
+            await w.report("Failed", reason=deadline.REASON, message=deadline.MESSAGE)
+        else:
+            await w.report("Succeeded" if ok and not w.kill.is_set() else "Failed")
+        if w.sandbox_id:
+            with contextlib.suppress(MinikError):
+                await self.docker.stop(w.sandbox_id, grace_seconds=0)
+        w.done.set()
+
+    async def forget_pod(self, pod: Obj) -> None:
+        uid = str(meta(pod)["uid"])
+        w = self.workers.pop(uid, None)
+        if w is not None:
+            w.kill.set()
+            await w.done.wait()
+            w.forgotten.set()
+            await w.sandbox_lock.acquire()  # a sandbox stop in flight ends first
+        self.sandboxes.pop(uid, None)
+        self.aliases.pop(uid, None)
+        await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+        # Docker 20.10 may keep a removed sandbox's endpoint (the network then
+        # cannot be removed); a forced disconnect by name drops it.
+        sandbox = PodWorker(self, pod).cname("POD")
+        with contextlib.suppress(MinikError):
+            await self.docker.call(
+                f"forget endpoint {sandbox}", lambda: forget_endpoint(self.docker.api, self.network, sandbox)
+            )
+        self.volumes.remove(uid)
+
+    async def logs(
+        self,
+        pod: Obj,
+        container: str,
+        *,
+        previous: bool,
+        follow: bool,
+        tail: int | None,
+        timestamps: bool,
+        since_seconds: int | None,
+    ) -> AsyncIterator[bytes]:
+        uid = str(meta(pod)["uid"])
+        found = await self.docker.list_containers(
+            {"minik.io/instance": self.instance, "minik.io/pod-uid": uid, "minik.io/container": container}
+        )
+        found.sort(key=lambda c: int(c.labels.get("minik.io/attempt", "0")))
+        if previous:
+            found = found[:-1]
+        if not found:
+            return
+        cid = found[-1].id
+        async for chunk in _stream_logs(
+            self.docker, cid, follow=follow, tail=tail, timestamps=timestamps, since_seconds=since_seconds
+        ):
+            yield chunk
+
+    async def sync_services(self, services: list[Obj], pods: list[Obj]) -> None:
+        """Give each pod's sandbox the DNS names of the Services that select it."""
+        for pod in pods:
+            m = meta(pod)
+            uid = str(m.get("uid"))
+            sandbox = self.sandboxes.get(uid)
+            if not sandbox:
+                continue
+            ns = str(m.get("namespace") or "default")
+            names: set[str] = set()
+            spec = pod.get("spec") or {}
+            for svc in services:
+                sm = meta(svc)
+                sel = (svc.get("spec") or {}).get("selector")
+                if sm.get("namespace", "default") != ns or not sel:
+                    continue
+                if selector_matches({"matchLabels": sel}, m.get("labels")):
+                    n = str(sm["name"])
+                    names |= {n, f"{n}.{ns}", f"{n}.{ns}.svc", f"{n}.{ns}.svc.cluster.local"}
+                    if spec.get("subdomain") == n and spec.get("hostname"):
+                        h = spec["hostname"]
+                        names |= {
+                            f"{h}.{n}",
+                            f"{h}.{n}.{ns}",
+                            f"{h}.{n}.{ns}.svc",
+                            f"{h}.{n}.{ns}.svc.cluster.local",
+                        }
+            want = frozenset(names)
+            if self.aliases.get(uid, frozenset()) == want:
+                continue
+            await _set_aliases(self.docker, self.network, sandbox, sorted(want))
+            self.aliases[uid] = want
+            # Reconnecting may give the sandbox a new address: report it.
+            ip = (await self.docker.inspect(sandbox)).ip
+            w = self.workers.get(uid)
+            if w is not None and ip and ip != w.ip:
+                w.ip = ip
+                phase = str((w.status or {}).get("phase") or "Pending")
+                if phase not in ("Succeeded", "Failed"):
+                    await w.report(phase)
+
+
+# -- Docker operations the pod runtime needs beyond DockerAPI's basics ---------
+async def _ensure_network(d: DockerAPI, name: str, labels: dict[str, str]) -> None:
+    def run() -> None:
+        if not d.api.networks(names=[name]):
+            d.api.create_network(name, driver="bridge", labels={"minik.io/managed": "true", **labels})
+
+    await d.call(f"network {name}", run)
+
+
+async def _set_aliases(d: DockerAPI, network: str, container: str, aliases: list[str]) -> None:
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            d.api.disconnect_container_from_network(container, network)
+        d.api.connect_container_to_network(container, network, aliases=aliases)
+
+    await d.call(f"aliases {container[:12]}", run)
+
+
+async def _stream_logs(
+    d: DockerAPI, cid: str, *, follow: bool, tail: int | None, timestamps: bool, since_seconds: int | None
+) -> AsyncIterator[bytes]:
+    kwargs: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": timestamps}
+    if tail is not None and tail >= 0:
+        kwargs["tail"] = tail
+    if since_seconds:
+        import time
+
+        kwargs["since"] = int(time.time() - since_seconds)
+    if not follow:
+        data = await d.call(f"logs {cid[:12]}", lambda: d.api.logs(cid, **kwargs))
+        if data:
+            yield bytes(data)
+        return
+    it = await d.call(f"logs {cid[:12]}", lambda: iter(d.api.logs(cid, stream=True, follow=True, **kwargs)))
+    done = object()
+    while True:
+        chunk = await anyio.to_thread.run_sync(lambda: next(it, done))
+        if chunk is done:
+            return
+        yield bytes(chunk)  # type: ignore[call-overload]

@@ -1,0 +1,190 @@
+"""A pod's volumes on the host: emptyDir, hostPath, downwardAPI, configMap, secret, projected."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from minik.k8s import Obj
+from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.env import expand, resolve_field, resource_value
+from minik.kubelet.errors import ConfigError, sanitize
+from minik.kubelet.quantity import size_bytes
+
+if TYPE_CHECKING:
+    from minik.kubelet.kubelet import Kubelet
+    from minik.kubelet.worker import PodWorker
+
+
+class Volumes:
+    """Prepares a pod's volumes; returns per-container binds and tmpfs mounts."""
+
+    def __init__(self, kubelet: Kubelet) -> None:
+        self.k = kubelet
+
+    def pod_dir(self, uid: str) -> Path:
+        return self.k.state_dir / "pods" / uid
+
+    async def prepare(self, w: PodWorker) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+        sources: dict[str, tuple[str, str]] = {}  # volume name -> (kind, host path or volume name)
+        for v in w.spec.get("volumes") or []:
+            name = v["name"]
+            if "emptyDir" in v:
+                ed = v["emptyDir"] or {}
+                if ed.get("medium") == "Memory":
+                    sources[name] = ("tmpfs", str(ed.get("sizeLimit") or ""))
+                else:
+                    vol = sanitize(f"minik-{self.k.instance}-{w.uid[:8]}-{name}")
+                    await _create_volume(self.k.docker, vol, w.labels(name))
+                    sources[name] = ("volume", vol)
+                    if ed.get("sizeLimit"):
+                        limit = str(ed["sizeLimit"])
+                        w.size_limits[name] = (
+                            await _volume_path(self.k.docker, vol),
+                            size_bytes(limit),
+                            limit,
+                        )
+            elif "hostPath" in v:
+                hp = v["hostPath"]
+                p = Path(hp["path"])
+                kind = hp.get("type") or ""
+                if kind == "DirectoryOrCreate":
+                    p.mkdir(parents=True, exist_ok=True)
+                elif kind == "FileOrCreate" and not p.exists():
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    p.touch()
+                elif kind == "Directory" and not p.is_dir():
+                    raise ConfigError(f"hostPath type check failed: {p} is not a directory")
+                elif kind == "File" and not p.is_file():
+                    raise ConfigError(f"hostPath type check failed: {p} is not a file")
+                sources[name] = ("bind", str(p))
+            else:
+                d = self.pod_dir(w.uid) / "volumes" / name
+                d.mkdir(parents=True, exist_ok=True)
+                for rel, data, mode in self.files(w, v):
+                    f = d / rel
+                    f.parent.mkdir(parents=True, exist_ok=True)
+                    f.write_bytes(data)
+                    f.chmod(mode)
+                sources[name] = ("bind", str(d))
+        binds: dict[str, list[str]] = {}
+        tmpfs: dict[str, dict[str, str]] = {}
+        for c in (w.spec.get("initContainers") or []) + (w.spec.get("containers") or []):
+            env = (
+                self.k.env.resolve(w, c)
+                if any(vm.get("subPathExpr") for vm in c.get("volumeMounts") or [])
+                else {}
+            )
+            for vm in c.get("volumeMounts") or []:
+                kind, src = sources[vm["name"]]
+                rw = "ro" if vm.get("readOnly") else "rw"
+                sub = vm.get("subPath") or (expand(vm["subPathExpr"], env) if vm.get("subPathExpr") else "")
+                if kind == "tmpfs":
+                    opts = f"size={size_bytes(src)}" if src else ""
+                    tmpfs.setdefault(c["name"], {})[vm["mountPath"]] = opts
+                    continue
+                if sub:
+                    if kind == "volume":
+                        src = await _volume_path(self.k.docker, src)
+                    target = Path(src) / sub
+                    if not target.exists():
+                        target.mkdir(parents=True, exist_ok=True)
+                    src = str(target)
+                binds.setdefault(c["name"], []).append(f"{src}:{vm['mountPath']}:{rw}")
+        return binds, tmpfs
+
+    def files(self, w: PodWorker, v: Obj) -> list[tuple[str, bytes, int]]:
+        out: list[tuple[str, bytes, int]] = []
+        if "downwardAPI" in v:
+            dv = v["downwardAPI"]
+            for item in dv.get("items") or []:
+                if "fieldRef" in item:
+                    value = resolve_field(w.pod, item["fieldRef"]["fieldPath"], ip=w.ip)
+                elif "resourceFieldRef" in item:
+                    ref = item["resourceFieldRef"]
+                    named = [
+                        x
+                        for x in (w.spec.get("initContainers") or []) + (w.spec.get("containers") or [])
+                        if x["name"] == ref.get("containerName")
+                    ]
+                    value = resource_value(named[0], ref) if named else ""
+                else:
+                    value = ""
+                out.append((item["path"], value.encode(), item.get("mode", dv.get("defaultMode", 0o644))))
+        elif "configMap" in v or "secret" in v:
+            out += self._keyed(w, v)
+        elif "projected" in v:
+            pv = v["projected"]
+            for src in pv.get("sources") or []:
+                if "downwardAPI" in src:
+                    out += self.files(
+                        w,
+                        {"downwardAPI": {**src["downwardAPI"], "defaultMode": pv.get("defaultMode", 0o644)}},
+                    )
+                else:
+                    out += self._keyed(w, src)
+        return out
+
+    def _keyed(self, w: PodWorker, v: Obj) -> list[tuple[str, bytes, int]]:
+        is_cm = "configMap" in v
+        ref = v["configMap"] if is_cm else v["secret"]
+        name = ref.get("name") if is_cm else ref.get("secretName", ref.get("name"))
+        obj = self.k.objects.get("configmaps" if is_cm else "secrets", w.ns, str(name))
+        if obj is None:
+            if ref.get("optional"):
+                return []
+            kind = "configmap" if is_cm else "secret"
+            raise ConfigError(f'{kind} "{name}" not found')
+        data: dict[str, bytes] = {}
+        for k, val in (obj.get("data") or {}).items():
+            data[k] = str(val).encode() if is_cm else base64.b64decode(val)
+        for k, val in (obj.get("binaryData") or {}).items():
+            data[k] = base64.b64decode(val)
+        mode = ref.get("defaultMode", 0o644)
+        items = ref.get("items")
+        if items:
+            return [
+                (i["path"], data.get(i["key"], b""), i.get("mode", mode)) for i in items if i["key"] in data
+            ]
+        return [(k, val, mode) for k, val in data.items()]
+
+    def remove(self, uid: str) -> None:
+        shutil.rmtree(self.pod_dir(uid), ignore_errors=True)
+
+
+async def _create_volume(d: DockerAPI, name: str, labels: dict[str, str]) -> None:
+    await d.call(
+        f"volume {name}", lambda: d.api.create_volume(name, labels={"minik.io/managed": "true", **labels})
+    )
+
+
+async def _volume_path(d: DockerAPI, name: str) -> str:
+    info = await d.call(f"volume {name}", lambda: d.api.inspect_volume(name))
+    return str(info["Mountpoint"])
+
+
+def disk_usage(root: str) -> int:
+    """Bytes allocated under ``root`` (``du``'s way: blocks, each inode once)."""
+    total = 0
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            total += st.st_blocks * 512
+            if e.is_dir(follow_symlinks=False):
+                stack.append(e.path)
+    return total
