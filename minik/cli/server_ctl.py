@@ -97,9 +97,12 @@ def running() -> ServerInfo | None:
     return info
 
 
-def _log_tail(lines: int = 5) -> str:
+def _log_tail(lines: int = 5, *, since: int = 0) -> str:
+    """The last ``lines`` non-blank lines of the server log, from byte ``since`` on (this start's)."""
     try:
-        text = paths.log_file().read_text(errors="replace")
+        with paths.log_file().open("rb") as f:
+            f.seek(since)
+            text = f.read().decode(errors="replace")
     except OSError:
         return ""
     tail = [line for line in text.splitlines() if line.strip()][-lines:]
@@ -113,6 +116,7 @@ def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
     home = paths.home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     log = open(paths.log_file(), "ab")  # noqa: SIM115 - handed to the child
+    since = log.tell()  # what this start writes to the log begins here
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "minik.server", "run"],
@@ -125,6 +129,7 @@ def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
     finally:
         log.close()
     deadline = time.monotonic() + timeout
+    exit_code: int | None = None
     while time.monotonic() < deadline:
         info = read_info()
         if info is not None and pid_alive(info.pid) and ready(info):
@@ -133,11 +138,14 @@ def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
             info = read_info()
             if info is not None and pid_alive(info.pid) and ready(info):
                 return info  # another start won the race; that server is fine
+            exit_code = proc.returncode
             break
         time.sleep(POLL)
-    tail = _log_tail()
+    tail = _log_tail(since=since)
     where = paths.log_file()
     detail = f"; its log {where} ends with:\n{tail}" if tail else f"; see {where}"
+    if exit_code is not None:
+        raise ServerUnavailable(f"the minik server exited at start-up (exit code {exit_code}){detail}")
     raise ServerUnavailable(f"the minik server did not start within {timeout:g}s{detail}")
 
 

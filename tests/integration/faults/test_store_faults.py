@@ -230,6 +230,7 @@ def test_a_damaged_store_is_refused_in_one_sentence_and_a_fresh_one_starts(
     print(f"\n{damage}: {res.stderr.strip()}")
     assert res.returncode != 0
     assert "not a usable minik store" in res.stderr and str(db) in res.stderr, res.stderr
+    assert "exited at start-up" in res.stderr and "did not start within" not in res.stderr, res.stderr
     no_traceback(res.stdout, res.stderr, minik.server_log())
     assert db.read_bytes() == damaged, "the damaged file was changed"
     shutil.move(db, minik.home / "minik.db.damaged")
