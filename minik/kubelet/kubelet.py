@@ -98,10 +98,16 @@ class Kubelet:
         async with anyio.create_task_group() as tg:
             self._tg = tg
             tg.start_soon(self.exits.run)
+            tg.start_soon(self._network_early)
             with anyio.move_on_after(2):  # an engine that is down does not hold the kubelet back
                 await self.exits.opened()
             self._ready.set()
             await anyio.sleep_forever()
+
+    async def _network_early(self) -> None:
+        """Make the instance's network now, so the first pod does not wait for it."""
+        with contextlib.suppress(MinikError):  # the first pod retries, and reports why
+            await self.ensure_network()
 
     async def adopt(self) -> None:
         """Pods that have containers from an earlier server are never started again."""
