@@ -67,7 +67,6 @@ SUPPORT: tuple[Entry, ...] = (
     ),
     Entry("pod.volumes[*].projected.sources[*].clusterTrustBundle", ERROR, "clusterTrustBundle projections"),
     Entry("pod.volumes[*].projected.sources[*].podCertificate", ERROR, "podCertificate projections"),
-    Entry("pod.volumes[*].emptyDir.sizeLimit", WARN, "emptyDir sizeLimit is not enforced"),
     Entry("pod.ephemeralContainers", ERROR, "ephemeral containers"),
     Entry("pod.hostNetwork", ERROR, "hostNetwork", (False,)),
     Entry("pod.hostPID", ERROR, "hostPID", (False,)),
