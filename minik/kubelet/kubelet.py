@@ -29,7 +29,7 @@ from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
 from minik.kubelet.status import terminated
 from minik.kubelet.volumes import Volumes
-from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
+from minik.kubelet.worker import EVICTED, PAUSE_IMAGE_DEFAULT, PodWorker
 
 log = logging.getLogger("minik.kubelet")
 
@@ -170,6 +170,9 @@ class Kubelet:
         w.status = dict(pod.get("status") or {})
         if spec.get("activeDeadlineSeconds") is not None:
             self.spawn(w._enforce_deadline)
+        await self.volumes.adopt_size_limits(w)
+        if w.size_limits:
+            self.spawn(w.watch_size_limits)
         if "POD" in latest:
             w.sandbox_id = latest["POD"].id
             self.sandboxes[uid] = w.sandbox_id
@@ -210,7 +213,9 @@ class Kubelet:
         ok = len(apps) == len(app_names) and all(
             w.statuses[n]["state"]["terminated"]["exitCode"] == 0 for n in app_names
         )
-        if w.deadline_exceeded:
+        if w.evicted:
+            await w.report("Failed", reason=EVICTED, message=w.evicted)
+        elif w.deadline_exceeded:
             await w.report("Failed", reason=deadline.REASON, message=deadline.MESSAGE)
         else:
             await w.report("Succeeded" if ok and not w.kill.is_set() else "Failed")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from minik.k8s import Obj
-from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.docker_api import DockerAPI, NoSuchObject
 from minik.kubelet.env import expand, resolve_field, resource_value
 from minik.kubelet.errors import ConfigError, sanitize
 from minik.kubelet.quantity import size_bytes
@@ -28,6 +29,21 @@ class Volumes:
     def pod_dir(self, uid: str) -> Path:
         return self.k.state_dir / "pods" / uid
 
+    def volume_name(self, w: PodWorker, name: str) -> str:
+        """The Docker volume behind a disk emptyDir."""
+        return sanitize(f"minik-{self.k.instance}-{w.uid[:8]}-{name}")
+
+    async def adopt_size_limits(self, w: PodWorker) -> None:
+        """For a pod adopted after a restart: the disk emptyDirs with a sizeLimit to keep checking."""
+        for v in w.spec.get("volumes") or []:
+            ed = v.get("emptyDir")
+            if ed is None or (ed or {}).get("medium") == "Memory" or not (ed or {}).get("sizeLimit"):
+                continue
+            limit = str(ed["sizeLimit"])
+            with contextlib.suppress(NoSuchObject):
+                path = await _volume_path(self.k.docker, self.volume_name(w, v["name"]))
+                w.size_limits[v["name"]] = (path, size_bytes(limit), limit)
+
     async def prepare(self, w: PodWorker) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
         sources: dict[str, tuple[str, str]] = {}  # volume name -> (kind, host path or volume name)
         for v in w.spec.get("volumes") or []:
@@ -37,7 +53,7 @@ class Volumes:
                 if ed.get("medium") == "Memory":
                     sources[name] = ("tmpfs", str(ed.get("sizeLimit") or ""))
                 else:
-                    vol = sanitize(f"minik-{self.k.instance}-{w.uid[:8]}-{name}")
+                    vol = self.volume_name(w, name)
                     await _create_volume(self.k.docker, vol, w.labels(name))
                     sources[name] = ("volume", vol)
                     if ed.get("sizeLimit"):

@@ -93,3 +93,31 @@ def test_completed_pod_is_not_rerun_after_a_server_kill(minik: Cluster, pod_name
     assert _ids(minik, uid) == ids_before
     assert minik.logs(pod_name).split() == ["once"]
     minik.delete("pod", pod_name)
+
+
+def test_adopted_pod_is_still_evicted_when_its_empty_dir_outgrows_its_size_limit(
+    minik: Cluster, pod_name: str
+) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            f"""  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: scratch
+    emptyDir: {{sizeLimit: 1Mi}}
+  containers:
+  - name: c
+    {BUSYBOX}
+    command: ["sh", "-c", "echo started; sleep 4; dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 30"]
+    volumeMounts: [{{name: scratch, mountPath: /scratch}}]
+""",
+        )
+    )
+    minik.wait_pod_phase(pod_name, ("Running",), 30)
+    minik.kill_server()  # before the write: only the new server can see the volume grow
+    minik.start_server()
+    pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 30)
+    assert (pod["status"]["phase"], pod["status"].get("reason")) == ("Failed", "Evicted"), pod["status"]
+    assert pod["status"]["conditions"][0]["type"] == "DisruptionTarget"
+    minik.delete("pod", pod_name)
