@@ -1,11 +1,10 @@
 """A minimal kubelet: enough of a pod on Docker for Job workloads.
 
-Owns one worker task per pod: sandbox (pause) container on the instance's
-network, volumes (emptyDir, downwardAPI, configMap, secret, hostPath), init
-containers one at a time, app containers together, restartPolicy Never /
-OnFailure (in-place restarts with crash-loop backoff), deletion with a grace
-period, and the pod status reported to the sink. Docker is reached only
-through :class:`DockerAPI`.
+The :class:`Kubelet` owns one :class:`~minik.kubelet.worker.PodWorker` task
+per pod, the Docker event stream the workers learn exits from, adoption of
+running pods after a server restart, logs, pod deletion (every Docker object
+of the pod) and the DNS names Services give pods. Docker is reached only
+through :class:`~minik.kubelet.docker_api.DockerAPI`.
 """
 
 from __future__ import annotations

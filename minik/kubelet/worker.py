@@ -1,11 +1,10 @@
 """One pod's life on Docker, from sandbox to a terminal phase.
 
-Owns one worker task per pod: sandbox (pause) container on the instance's
-network, volumes (emptyDir, downwardAPI, configMap, secret, hostPath), init
-containers one at a time, app containers together, restartPolicy Never /
-OnFailure (in-place restarts with crash-loop backoff), deletion with a grace
-period, and the pod status reported to the sink. Docker is reached only
-through :class:`DockerAPI`.
+A :class:`PodWorker` makes the sandbox and volumes (retrying setup as the
+kubelet does), runs init containers in order and the app containers
+together, restarts in place under OnFailure/Always with crash-loop back-off,
+kills on deletion, active deadline or eviction, and reports every change of
+the pod's status to the sink.
 """
 
 from __future__ import annotations
