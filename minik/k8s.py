@@ -29,8 +29,8 @@ def parse_time(s: str | None) -> datetime | None:
         s = s[:-1] + "+00:00"
     if "." in s:  # Docker gives nanoseconds; Python takes at most microseconds
         head, _, rest = s.partition(".")
-        frac = "".join(ch for ch in rest if ch.isdigit())
-        tz = rest[len(frac) :]
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        frac, tz = rest[:digits], rest[digits:]
         s = f"{head}.{frac[:6]}{tz}"
     t = datetime.fromisoformat(s)
     return t if t.tzinfo else t.replace(tzinfo=UTC)
