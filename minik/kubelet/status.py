@@ -112,19 +112,15 @@ def pod_status(view: PodView, phase: str, *, now: datetime, reason: str = "", me
     spec = view.spec
     init_specs: Sequence[Obj] = spec.get("initContainers") or []
     app_specs: Sequence[Obj] = spec.get("containers") or []
-    inits = [view.statuses.get(c["name"]) or waiting(c, "PodInitializing") for c in init_specs]
+    # Copies: the worker goes on changing its own container statuses after a report.
+    inits = [dict(view.statuses.get(c["name"]) or waiting(c, "PodInitializing")) for c in init_specs]
     wait_reason = "PodInitializing" if init_specs else "ContainerCreating"
-    apps = [view.statuses.get(c["name"]) or waiting(c, wait_reason) for c in app_specs]
-    initialized = all(
-        init_done(s, sidecar=c.get("restartPolicy") == "Always")
-        for c, s in zip(init_specs, inits, strict=True)
-    )
-    ready = phase == "Running" and all(s.get("ready") for s in apps)
+    apps = [dict(view.statuses.get(c["name"]) or waiting(c, wait_reason)) for c in app_specs]
     finished = phase in ("Succeeded", "Failed")
     prev = {c["type"]: c for c in view.previous.get("conditions") or []}
     stamp = rfc3339(now)
 
-    def cond(t: str, ok: bool, why: str = "") -> Obj:
+    def cond(t: str, ok: bool, why: str = "", message: str = "") -> Obj:
         value = "True" if ok else "False"
         old = prev.get(t)
         c: Obj = {
@@ -133,24 +129,56 @@ def pod_status(view: PodView, phase: str, *, now: datetime, reason: str = "", me
             "lastProbeTime": None,
             "lastTransitionTime": old["lastTransitionTime"] if old and old["status"] == value else stamp,
         }
-        if why and not ok:
+        if why:
             c["reason"] = why
+        if message:
+            c["message"] = message
         return c
 
-    not_ready = "PodCompleted" if finished else "ContainersNotReady"
+    # Initialized (GeneratePodInitializedCondition): a Succeeded pod is, with reason
+    # PodCompleted; so is one whose app containers ever started (a restarting sidecar
+    # does not undo it); else every init container must be done (a sidecar: started).
+    incomplete = [
+        c["name"]
+        for c, s in zip(init_specs, inits, strict=True)
+        if not init_done(s, sidecar=c.get("restartPolicy") == "Always")
+    ]
+    app_started = any({"running", "terminated"} & (s.get("state") or {}).keys() for s in apps)
+    if phase == "Succeeded":
+        initialized = cond("Initialized", True, "PodCompleted")
+    elif app_started or not incomplete:
+        initialized = cond("Initialized", True)
+    else:
+        initialized = cond(
+            "Initialized",
+            False,
+            "ContainersNotInitialized",
+            f"containers with incomplete status: {_go_list(incomplete)}",
+        )
+
+    # ContainersReady and Ready (GenerateContainersReadyCondition): sidecars count
+    # with the app containers; a terminal pod is not ready because it ended.
+    sidecars = [s for c, s in zip(init_specs, inits, strict=True) if c.get("restartPolicy") == "Always"]
+    unready = [s["name"] for s in sidecars + apps if not s.get("ready")]
+    if finished:
+        why = "PodCompleted" if phase == "Succeeded" else "PodFailed"
+        ready = [cond(t, False, why) for t in ("Ready", "ContainersReady")]
+    elif unready:
+        unready_message = f"containers with unready status: {_go_list(unready)}"
+        ready = [cond(t, False, "ContainersNotReady", unready_message) for t in ("Ready", "ContainersReady")]
+    else:
+        ready = [cond(t, True) for t in ("Ready", "ContainersReady")]
+
     disruption: list[Obj] = []
     if view.evicted:  # first, as generateAPIPodStatus copies it over before its own conditions
-        disruption = [
-            {**cond("DisruptionTarget", True), "reason": "TerminationByKubelet", "message": view.evicted}
-        ]
+        disruption = [cond("DisruptionTarget", True, "TerminationByKubelet", view.evicted)]
     status: Obj = {
         "phase": phase,
         "conditions": [
             *disruption,
             cond("PodReadyToStartContainers", view.sandbox_ready),
-            cond("Initialized", initialized, "ContainersNotInitialized"),
-            cond("Ready", ready, not_ready),
-            cond("ContainersReady", ready, not_ready),
+            initialized,
+            *ready,
             cond("PodScheduled", True),
         ],
         "hostIP": "127.0.0.1",
@@ -210,6 +238,11 @@ class CrashLoopBackoff:
         """The CrashLoopBackOff waiting message, with Go's duration format (``1m20s``)."""
         d = go_duration(self.backoff or BACKOFF_INITIAL)
         return f"back-off {d} restarting failed container={container} pod={pod}_{namespace}({uid})"
+
+
+def _go_list(names: list[str]) -> str:
+    """A list of names as Go's ``%s`` prints a ``[]string``: ``[a b]``."""
+    return "[" + " ".join(names) + "]"
 
 
 def go_duration(seconds: float) -> str:

@@ -80,11 +80,11 @@ def conditions(status: dict[str, Any]) -> dict[str, tuple[str, str]]:
             {
                 "PodReadyToStartContainers": ("True", ""),
                 "Initialized": ("False", "ContainersNotInitialized"),
-                "Ready": ("False", "PodCompleted"),
-                "ContainersReady": ("False", "PodCompleted"),
+                "Ready": ("False", "PodFailed"),
+                "ContainersReady": ("False", "PodFailed"),
                 "PodScheduled": ("True", ""),
             },
-            id="a failed init container leaves the pod not initialized",
+            id="a failed init container leaves the pod not initialized and not ready: PodFailed",
         ),
         pytest.param(
             WITH_SIDECAR,
@@ -99,12 +99,12 @@ def conditions(status: dict[str, Any]) -> dict[str, tuple[str, str]]:
             "Succeeded",
             {
                 "PodReadyToStartContainers": ("True", ""),
-                "Initialized": ("True", ""),
+                "Initialized": ("True", "PodCompleted"),
                 "Ready": ("False", "PodCompleted"),
                 "ContainersReady": ("False", "PodCompleted"),
                 "PodScheduled": ("True", ""),
             },
-            id="a finished pod is not ready because it completed",
+            id="a succeeded pod is initialized and not ready: PodCompleted",
         ),
     ],
 )
