@@ -26,7 +26,7 @@ from minik.kubelet.docker_api import DockerAPI, forget_endpoint
 from minik.kubelet.env import Env
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
-from minik.kubelet.status import terminated
+from minik.kubelet.status import container_status, terminated
 from minik.kubelet.volumes import Volumes
 from minik.kubelet.worker import EVICTED, PAUSE_IMAGE_DEFAULT, PodWorker
 
@@ -186,18 +186,12 @@ class Kubelet:
                         await w._wait_or_kill(c.id)
                     info = await self.docker.inspect(c.id)
                     name = c.labels.get("minik.io/container", "")
-                    w.statuses[name] = {
-                        "name": name,
-                        "image": next(
-                            (x.get("image", "") for x in spec.get("containers") or [] if x["name"] == name),
-                            "",
-                        ),
-                        "imageID": "",
-                        "containerID": f"docker://{info.id}",
-                        "ready": False,
-                        "started": False,
-                        "restartCount": int(c.labels.get("minik.io/attempt", "0")),
-                        "state": {
+                    c_spec = next(
+                        (x for x in spec.get("containers") or [] if x["name"] == name), {"name": name}
+                    )
+                    w.statuses[name] = container_status(
+                        c_spec,
+                        {
                             "terminated": terminated(
                                 info.exit_code,
                                 oom=info.oom_killed,
@@ -206,7 +200,9 @@ class Kubelet:
                                 cid=info.id,
                             )
                         },
-                    }
+                        cid=info.id,
+                        restarts=int(c.labels.get("minik.io/attempt", "0")),
+                    )
 
                 tg.start_soon(adopt_one)
         ok = len(apps) == len(app_names) and all(

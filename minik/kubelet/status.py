@@ -30,17 +30,29 @@ def init_done(s: Obj, *, sidecar: bool) -> bool:
     return "terminated" in state and state["terminated"]["exitCode"] == 0
 
 
+def container_status(
+    c: Obj,
+    state: Obj,
+    *,
+    cid: str = "",
+    restarts: int = 0,
+    ready: bool = False,
+    started: bool = False,
+    last: Obj | None = None,
+) -> Obj:
+    """One container's status: its spec's name and image, ``state`` and what the kubelet knows."""
+    out: Obj = {"name": c["name"], "image": c.get("image", ""), "imageID": ""}
+    if cid:
+        out["containerID"] = f"docker://{cid}"
+    out |= {"ready": ready, "started": started, "restartCount": restarts, "state": state}
+    if last:
+        out["lastState"] = last
+    return out
+
+
 def waiting(c: Obj, reason: str) -> Obj:
     """A container that has not been created yet, waiting for ``reason``."""
-    return {
-        "name": c["name"],
-        "image": c.get("image", ""),
-        "imageID": "",
-        "ready": False,
-        "started": False,
-        "restartCount": 0,
-        "state": {"waiting": {"reason": reason}},
-    }
+    return container_status(c, {"waiting": {"reason": reason}})
 
 
 def docker_time(docker_time: str) -> str:

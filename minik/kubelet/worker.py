@@ -27,6 +27,7 @@ from minik.kubelet.quantity import cores, size_bytes
 from minik.kubelet.status import (
     CrashLoopBackoff,
     PodView,
+    container_status,
     docker_time,
     is_sidecar,
     pod_status,
@@ -362,10 +363,9 @@ class PodWorker:
             except MinikError as exc:
                 started = False
                 code, terminated = 128, await self._start_error(c, cid, exc)
-                self.statuses[name] = {
-                    **self._status_base(c, cid, restarts),
-                    "state": {"terminated": terminated},
-                }
+                self.statuses[name] = container_status(
+                    c, {"terminated": terminated}, cid=cid, restarts=restarts, last=self._last_state(name)
+                )
             if started:
                 code, terminated = await self._run_started(c, cid, name, restarts, init)
             if self._stopping(sidecar):
@@ -398,38 +398,21 @@ class PodWorker:
             return str(self.status.get("phase") or "Pending")
         return "Running" if not init else "Pending"
 
-    def _status_base(self, c: Obj, cid: str, restarts: int) -> Obj:
-        name = c["name"]
-        base: Obj = {
-            "name": name,
-            "image": c["image"],
-            "imageID": "",
-            "containerID": f"docker://{cid}",
-            "ready": False,
-            "started": False,
-            "restartCount": restarts,
-        }
-        last = (self.statuses.get(name) or {}).get("lastState")
-        if last:
-            base["lastState"] = last
-        return base
+    def _last_state(self, name: str) -> Obj | None:
+        """The container's previous termination, kept across its restarts."""
+        return (self.statuses.get(name) or {}).get("lastState")
 
     async def _wait_state(
         self, c: Obj, init: bool, reason: str, message: str, event: str, *, event_message: str = ""
     ) -> None:
         """The container cannot be created yet: waiting with ``reason``, a Warning event."""
         name = c["name"]
-        old = self.statuses.get(name) or {}
-        self.statuses[name] = {
-            "name": name,
-            "image": c["image"],
-            "imageID": "",
-            "ready": False,
-            "started": False,
-            "restartCount": int(old.get("restartCount") or 0),
-            "state": {"waiting": {"reason": reason, "message": message}},
-            **({"lastState": old["lastState"]} if old.get("lastState") else {}),
-        }
+        self.statuses[name] = container_status(
+            c,
+            {"waiting": {"reason": reason, "message": message}},
+            restarts=int((self.statuses.get(name) or {}).get("restartCount") or 0),
+            last=self._last_state(name),
+        )
         msg = event_message or f"Error: {message}"
         await self.k.sink.record_event(self.pod, "Warning", event, msg, "kubelet")
         await self.report("Pending" if init or self.status.get("phase") != "Running" else "Running")
@@ -466,22 +449,16 @@ class PodWorker:
         mark = self.k.exits.mark()
         info = await self.k.docker.inspect(cid)
         started_at = info.started_at  # kept: the container may be gone when it ends
-        self.statuses[name] = {
-            "name": name,
-            "image": c["image"],
-            "imageID": "",
-            "containerID": f"docker://{cid}",
-            "ready": not init or is_sidecar(c, init),
-            "started": True,
-            "restartCount": restarts,
-            "state": {"running": {"startedAt": docker_time(info.started_at)}},
-            **(
-                {"lastState": self.statuses[name]["lastState"]}
-                if name in self.statuses and "lastState" in self.statuses[name]
-                else {}
-            ),
-        }
         sidecar = is_sidecar(c, init)
+        self.statuses[name] = container_status(
+            c,
+            {"running": {"startedAt": docker_time(info.started_at)}},
+            cid=cid,
+            restarts=restarts,
+            ready=not init or sidecar,
+            started=True,
+            last=self._last_state(name),
+        )
         await self.report(self._live_phase(init, sidecar))
         if sidecar:
             self.sidecar_started[name].set()
