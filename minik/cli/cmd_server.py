@@ -20,6 +20,14 @@ def register(sub: Any) -> None:
     ss.add_parser("start", help="start the control plane (if not running)").set_defaults(func=start)
     ss.add_parser("stop", help="stop the control plane (containers keep running)").set_defaults(func=stop)
     ss.add_parser("status", help="is the control plane running?").set_defaults(func=status)
+    d = ss.add_parser(
+        "delete",
+        help="stop the control plane and remove every container, volume and network of the instance and its state directory",
+    )
+    d.add_argument(
+        "--all", action="store_true", help="every instance that a minik-labelled Docker object names"
+    )
+    d.set_defaults(func=delete)
     logs = ss.add_parser("logs", help="print the control plane's log")
     logs.add_argument("--tail", type=int, default=-1, help="only the last N lines")
     logs.set_defaults(func=logs_cmd)
@@ -38,7 +46,7 @@ def start(ctx: Ctx, args: argparse.Namespace) -> int:
 
 
 def stop(ctx: Ctx, args: argparse.Namespace) -> int:
-    if server_ctl.stop():
+    if server_ctl.stop(say=ctx.print):
         ctx.print("minik server stopped")
     else:
         ctx.print("minik server is not running")
@@ -52,6 +60,15 @@ def status(ctx: Ctx, args: argparse.Namespace) -> int:
         return 1
     ctx.print(f"minik server running at {info.url} (pid {info.pid}, state in {paths.home()})")
     return 0
+
+
+def delete(ctx: Ctx, args: argparse.Namespace) -> int:
+    """Runs ``python -m minik.server delete``: the CLI itself never touches Docker."""
+    import subprocess
+
+    argv, env = server_ctl.server_command("delete", *(["--all"] if args.all else []))
+    res = subprocess.run(argv, env=env, cwd="/", stdin=subprocess.DEVNULL, check=False)
+    return res.returncode
 
 
 def logs_cmd(ctx: Ctx, args: argparse.Namespace) -> int:

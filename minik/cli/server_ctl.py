@@ -10,54 +10,33 @@ missing, names a dead pid, or ``/readyz`` fails.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-from minik import paths
+from minik import paths, process
 from minik.cli.client import Client
 from minik.errors import ApiError, MinikError, ServerUnavailable
+from minik.process import ServerInfo
 
 START_TIMEOUT = 10.0
 POLL = 0.02
 
 
-@dataclass(frozen=True)
-class ServerInfo:
-    url: str
-    pid: int
-    raw: dict[str, Any]
-
-
 def read_info() -> ServerInfo | None:
     """``server.json`` if present and well formed."""
-    try:
-        raw = json.loads(paths.server_file().read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(raw, dict) or not raw.get("url"):
-        return None
-    try:
-        pid = int(raw.get("pid") or 0)
-    except (TypeError, ValueError):
-        pid = 0
-    return ServerInfo(str(raw["url"]), pid, raw)
+    return process.read_info(paths.home())
 
 
 def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process.pid_alive(pid)
+
+
+def _live() -> ServerInfo | None:
+    """``server.json`` of a server that runs now (its lock is held, its pid alive)."""
+    return process.live_info(paths.home())
 
 
 def _token() -> str:
@@ -90,9 +69,9 @@ def ready(info: ServerInfo) -> bool:
 
 
 def running() -> ServerInfo | None:
-    """The live server's info, or ``None`` (no file, dead pid or not ready)."""
-    info = read_info()
-    if info is None or not pid_alive(info.pid) or not ready(info):
+    """The live server's info, or ``None`` (no file, lock not held, dead pid or not ready)."""
+    info = _live()
+    if info is None or not ready(info):
         return None
     return info
 
@@ -109,6 +88,29 @@ def _log_tail(lines: int = 5, *, since: int = 0) -> str:
     return "\n".join(tail)
 
 
+def server_command(*args: str) -> tuple[list[str], dict[str, str]]:
+    """``python -P -m minik.server ARGS`` and its environment.
+
+    Nothing from the caller's directory can be imported: ``-P`` keeps the
+    working directory off ``sys.path`` (a ``yaml.py`` or ``docker.py`` there
+    would otherwise run inside a server that drives a root Docker engine),
+    the child runs in the state directory, and ``PYTHONPATH`` is dropped
+    unless it is how this very ``minik`` package was found, in which case
+    only that absolute entry is kept.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONSAFEPATH", None)
+    here = Path(__file__).resolve().parents[2]  # the directory that holds the minik package
+    kept = [
+        p
+        for p in env.pop("PYTHONPATH", "").split(os.pathsep)
+        if p and os.path.isabs(p) and Path(p).resolve() == here
+    ]
+    if kept:
+        env["PYTHONPATH"] = kept[0]
+    return [sys.executable, "-P", "-m", "minik.server", *args], env
+
+
 def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
     """Spawn the server detached and wait until ``server.json`` is written and ``/readyz`` answers."""
     import subprocess
@@ -117,26 +119,29 @@ def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     log = open(paths.log_file(), "ab")  # noqa: SIM115 - handed to the child
     since = log.tell()  # what this start writes to the log begins here
+    argv, env = server_command("run")
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "minik.server", "run"],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
             start_new_session=True,
             close_fds=True,
+            cwd=home,
+            env=env,
         )
     finally:
         log.close()
     deadline = time.monotonic() + timeout
     exit_code: int | None = None
     while time.monotonic() < deadline:
-        info = read_info()
-        if info is not None and pid_alive(info.pid) and ready(info):
+        info = _live()
+        if info is not None and ready(info):
             return info
         if proc.poll() is not None:
-            info = read_info()
-            if info is not None and pid_alive(info.pid) and ready(info):
+            info = _live()
+            if info is not None and ready(info):
                 return info  # another start won the race; that server is fine
             exit_code = proc.returncode
             break
@@ -150,8 +155,8 @@ def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
 
 
 def ensure() -> ServerInfo:
-    info = read_info()
-    if info is not None and pid_alive(info.pid) and ready(info):
+    info = _live()
+    if info is not None and ready(info):
         return info
     return start()
 
@@ -162,33 +167,38 @@ def connect(*, on_warning: Callable[[str], None] | None = None) -> Client:
     Fast path: ``server.json`` names a live pid → no ``/readyz`` round trip; a
     refused connection later starts the server and is retried once.
     """
-    info = read_info()
-    if info is None or not pid_alive(info.pid):
+    info = _live()
+    if info is None:
         info = start()
     client = make_client(info, on_warning=on_warning)
     client.reconnect = lambda: make_client(ensure(), on_warning=on_warning)
     return client
 
 
-def stop(*, timeout: float = 15.0) -> bool:
-    """SIGTERM the server and wait for it to exit. ``False`` when none was running."""
-    import signal
+def stop(*, timeout: float = 15.0, say: Callable[[str], None] | None = None) -> bool:
+    """Stop the server once the deletions already asked for are done. ``False`` when none ran.
 
-    info = read_info()
-    if info is None or not pid_alive(info.pid):
+    The server finishes deleting pods and Jobs being deleted (within their
+    grace periods) before it exits, and writes into ``server.json`` how many
+    and until when; ``say`` is told so once. Containers of pods that are not
+    being deleted keep running.
+    """
+    info = _live()
+    if info is None:
         return False
-    os.kill(info.pid, signal.SIGTERM)
+    process.signal_server(info, drain=True)
     deadline = time.monotonic() + timeout
+    told = False
     while time.monotonic() < deadline:
-        if not pid_alive(info.pid) or _is_zombie(info.pid):
+        if not process.pid_alive(info.pid):
             return True
+        stopping = (read_info() or info).raw.get("stopping")
+        if isinstance(stopping, dict) and not told:
+            told = True
+            n = int(stopping.get("deletions") or 0)
+            left = max(0.0, float(stopping.get("until") or 0) - time.time())
+            deadline = max(deadline, time.monotonic() + left + 5)
+            if say is not None and n:
+                say(f"minik server: finishing {n} deletion{'s' if n != 1 else ''} (up to {left:.0f}s) …")
         time.sleep(0.05)
     raise MinikError(f"the minik server (pid {info.pid}) did not stop within {timeout:g}s")
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1].startswith("Z")
-    except (OSError, IndexError):
-        return False

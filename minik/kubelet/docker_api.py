@@ -24,9 +24,11 @@ from typing import Any, TypeVar
 import anyio.to_thread
 import docker
 import docker.errors
+import docker.types
 import requests.exceptions
 
 from minik.errors import DockerUnavailable, RuntimeFailure
+from minik.kubelet import subnets
 
 MANAGED_LABEL = "minik.io/managed"
 
@@ -276,26 +278,116 @@ class DockerAPI:
 
         return [ContainerInfo.from_attrs(a) for a in await self._call("list containers", list_all)]
 
+    # -- networks ----------------------------------------------------------
+    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
+        """Make the bridge network ``name`` unless it exists, on a subnet of minik's range.
+
+        The subnet is the first one of ``MINIK_SUBNET_POOL`` that no other
+        Docker network and no route of the host covers (see
+        :mod:`minik.kubelet.subnets`); a subnet taken by a network created
+        meanwhile is skipped. :class:`RuntimeFailure` when none is left.
+        """
+        pool, prefix = subnets.pool_from_env()
+        all_labels = {MANAGED_LABEL: "true", **labels}
+
+        def run() -> None:
+            api = self._docker().api
+            nets = api.networks()
+            if any(n.get("Name") == name for n in nets):
+                return
+            used = subnets.parse_subnets(
+                str(cfg.get("Subnet", ""))
+                for n in nets
+                for cfg in ((n.get("IPAM") or {}).get("Config") or [])
+            )
+            used += subnets.host_routes()
+            for subnet in subnets.candidates(pool, prefix, used):
+                ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
+                try:
+                    api.create_network(
+                        name, driver="bridge", labels=all_labels, ipam=ipam, check_duplicate=True
+                    )
+                    return
+                except docker.errors.APIError as exc:
+                    text = str(exc)
+                    if "already exists" in text:
+                        return  # another start won the race
+                    if "overlap" not in text:
+                        raise
+            raise RuntimeFailure(
+                f"network {name}: no free /{prefix} subnet left in {pool} "
+                "(set MINIK_SUBNET_POOL, or remove unused instances with `minik server delete --all`)"
+            )
+
+        await self._call(f"network {name}", run)
+
+    async def remove_network_if_unused(self, name: str) -> bool:
+        """Remove the network ``name`` when no container is attached to it; True if removed."""
+
+        def run() -> bool:
+            api = self._docker().api
+            for n in api.networks():
+                if n.get("Name") != name:
+                    continue
+                if (api.inspect_network(n["Id"]).get("Containers") or {}) or _containers_on(api, name):
+                    return False
+                try:
+                    api.remove_network(n["Id"])
+                except docker.errors.NotFound:
+                    return False
+                return True
+            return False
+
+        return await self._call(f"remove network {name}", run)
+
     # -- cleanup -----------------------------------------------------------
-    async def remove_labelled(self, labels: Mapping[str, str]) -> int:
+    async def remove_labelled(self, labels: Mapping[str, str], *, names: list[str] | None = None) -> int:
         """Remove every container, volume and network carrying all ``labels``.
 
-        Returns how many objects were removed. Used by ``minik delete`` of a
-        whole instance and by the tests' cleanup fixture.
+        Returns how many objects were removed (``names`` receives what each
+        was). Used by pod deletion, ``minik server delete`` and the tests'
+        cleanup fixture.
         """
         return await self._call(
-            "remove labelled objects", functools.partial(remove_labelled_sync, self._docker(), labels)
+            "remove labelled objects",
+            functools.partial(remove_labelled_sync, self._docker(), labels, names=names),
         )
 
+    async def label_values(self, labels: Mapping[str, str], key: str) -> dict[str, dict[str, str]]:
+        """For each value of label ``key`` on containers, volumes and networks carrying ``labels``:
+        the labels of one object that carries it (a network's, which names the home, when there is one)."""
+        filters = {"label": [f"{k}={v}" for k, v in labels.items()] + [key]}
 
-def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:
-    """Blocking body of :meth:`DockerAPI.remove_labelled` (also used by tests)."""
+        def run() -> dict[str, dict[str, str]]:
+            api = self._docker().api
+            out: dict[str, dict[str, str]] = {}
+            found = [c.get("Labels") or {} for c in api.containers(all=True, filters=filters)]
+            found += [
+                v.get("Labels") or {} for v in (api.volumes(filters=filters) or {}).get("Volumes") or []
+            ]
+            nets = [n.get("Labels") or {} for n in api.networks(filters=filters)]
+            for lab in found:
+                out.setdefault(str(lab[key]), dict(lab))
+            for lab in nets:
+                out[str(lab[key])] = dict(lab)
+            return out
+
+        return await self._call("list labelled objects", run)
+
+
+def remove_labelled_sync(client: Any, labels: Mapping[str, str], *, names: list[str] | None = None) -> int:
+    """Blocking body of :meth:`DockerAPI.remove_labelled` (also used by tests).
+
+    ``names``, when given, receives ``container NAME``, ``volume NAME`` and
+    ``network NAME`` for each object removed.
+    """
+    said = names if names is not None else []
     filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
     api = client.api
     removed = 0
-    names: list[str] = []
+    cnames: list[str] = []
     for c in api.containers(all=True, filters=filters):
-        names += [n.lstrip("/") for n in c.get("Names") or []]
+        cnames += [n.lstrip("/") for n in c.get("Names") or []]
         if c.get("State") == "running":
             # Leave the networks first: a running container force-removed while
             # attached is how Docker 20.10 ends up miscounting a network's endpoints.
@@ -307,17 +399,27 @@ def remove_labelled_sync(client: Any, labels: Mapping[str, str]) -> int:
         try:
             api.remove_container(c["Id"], force=True, v=True)
             removed += 1
+            said.append(f"container {(c.get('Names') or [c['Id'][:12]])[0].lstrip('/')}")
         except docker.errors.NotFound:
             pass
     for v in (api.volumes(filters=filters) or {}).get("Volumes") or []:
         try:
             api.remove_volume(v["Name"], force=True)
             removed += 1
+            said.append(f"volume {v['Name']}")
         except docker.errors.NotFound:
             pass
     for n in api.networks(filters=filters):
-        removed += _remove_network(api, n["Id"], labels, names)
+        gone = _remove_network(api, n["Id"], labels, cnames)
+        removed += gone
+        if gone:
+            said.append(f"network {n.get('Name', n['Id'][:12])}")
     return removed
+
+
+def _containers_on(api: Any, network: str) -> bool:
+    """Whether any container, running or stopped, is configured on ``network``."""
+    return bool(api.containers(all=True, filters={"network": [network]}))
 
 
 def forget_endpoint(api: Any, network: str, container_name: str) -> None:

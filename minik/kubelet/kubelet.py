@@ -90,7 +90,8 @@ class Kubelet:
     async def ensure_network(self) -> None:
         async with self._network_lock:
             if not self._network_ok:
-                await _ensure_network(self.docker, self.network, {"minik.io/instance": self.instance})
+                labels = {"minik.io/instance": self.instance, "minik.io/home": str(self.state_dir)}
+                await self.docker.ensure_network(self.network, labels)
                 self._network_ok = True
 
     async def run(self) -> None:
@@ -107,6 +108,23 @@ class Kubelet:
         """Make the instance's network now, so the first pod does not wait for it."""
         with contextlib.suppress(MinikError):  # the first pod retries, and reports why
             await self.ensure_network()
+
+    async def sweep(self, known: set[str]) -> int:
+        """Remove the containers, volumes and pod directories of pods not in ``known``; how many pods."""
+        found = await self.docker.label_values({"minik.io/instance": self.instance}, "minik.io/pod-uid")
+        pods_dir = self.state_dir / "pods"
+        dirs = {p.name for p in pods_dir.iterdir()} if pods_dir.is_dir() else set()
+        stale = (set(found) | dirs) - known
+        for uid in sorted(stale):
+            await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+            self.volumes.remove(uid)
+        return len(stale)
+
+    async def release_network(self) -> None:
+        """Remove the instance's network if nothing uses it (a later start makes it again)."""
+        async with self._network_lock:
+            if await self.docker.remove_network_if_unused(self.network):
+                self._network_ok = False
 
     async def adopt(self) -> None:
         """Pods that have containers from an earlier server are never started again."""
@@ -308,14 +326,6 @@ class Kubelet:
 
 
 # -- Docker operations the pod runtime needs beyond DockerAPI's basics ---------
-async def _ensure_network(d: DockerAPI, name: str, labels: dict[str, str]) -> None:
-    def run() -> None:
-        if not d.api.networks(names=[name]):
-            d.api.create_network(name, driver="bridge", labels={"minik.io/managed": "true", **labels})
-
-    await d.call(f"network {name}", run)
-
-
 async def _set_aliases(d: DockerAPI, network: str, container: str, aliases: list[str]) -> None:
     def run() -> None:
         with contextlib.suppress(Exception):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 
-from minik.errors import DockerUnavailable, MinikError
+from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
 from minik.k8s import Obj, meta, parse_time
 from minik.kubelet import deadline, status
 from minik.kubelet.docker_api import ContainerInfo, NoSuchObject
@@ -49,6 +49,10 @@ IMAGE_BACKOFF_FIRST = 10.0  # image pulls back off 10 s doubling to 5 min (upstr
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 EVICTED = "Evicted"  # the eviction manager's pod reason
 EVICTION_INTERVAL = 10.0  # seconds between emptyDir sizeLimit checks (the kubelet's housekeeping)
+
+
+class SandboxError(MinikError):
+    """The pod's sandbox (its network or pause container) could not be made."""
 
 
 class PodWorker:
@@ -195,6 +199,13 @@ class PodWorker:
                     await self._make_sandbox()
                 binds, tmpfs = await self.k.volumes.prepare(self)
                 return binds, tmpfs
+            except SandboxError as exc:
+                # A node problem, not the pod's: it stays Pending (ContainerCreating)
+                # and is retried with back-off; it never counts against a Job.
+                msg = f"Failed to create pod sandbox: {exc}"
+                log.warning("pod %s/%s: %s", self.ns, self.name, msg)
+                await self.k.sink.record_event(self.pod, "Warning", "FailedCreatePodSandBox", msg, "kubelet")
+                await self.report("Pending")
             except ConfigError as exc:
                 msg = f"MountVolume.SetUp failed: {exc}"
                 await self.k.sink.record_event(self.pod, "Warning", "FailedMount", msg, "kubelet")
@@ -208,6 +219,19 @@ class PodWorker:
             attempt += 1
 
     async def _make_sandbox(self) -> None:
+        """The pod's network and pause container; :class:`SandboxError` when the engine refuses them."""
+        try:
+            await self._create_sandbox()
+        except DockerUnavailable:
+            raise
+        except RuntimeFailure as exc:
+            if self.sandbox_id:
+                with contextlib.suppress(MinikError):
+                    await self.k.docker.remove_container(self.sandbox_id)
+            self.sandbox_id = ""
+            raise SandboxError(sentence(exc)) from exc
+
+    async def _create_sandbox(self) -> None:
         await self.k.ensure_network()
         hostname = self.spec.get("hostname") or self.name[:63]
         extra: dict[str, Any] = {}

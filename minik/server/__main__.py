@@ -1,4 +1,4 @@
-"""``python -m minik.server run``."""
+"""``python -m minik.server run`` (the control plane) and ``python -m minik.server delete [--all]``."""
 
 import sys
 

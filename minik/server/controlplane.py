@@ -22,8 +22,8 @@ import anyio
 
 from minik import manifest
 from minik.controllers.job import sync_job
-from minik.errors import AlreadyExists, DockerUnavailable, FieldError, NotFound, StoreError
-from minik.k8s import Obj, meta
+from minik.errors import AlreadyExists, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
+from minik.k8s import Obj, meta, parse_time
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
 from minik.server.workqueue import Pacer, WorkQueue
@@ -184,6 +184,7 @@ class ControlPlane:
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Adopt what runs, wake every key, then run all loops until cancelled."""
         feed = self.store.subscribe(None, None)
+        await self._sweep()
         await self.kubelet.adopt()
         for job in self.store.list("jobs", None)[0]:
             self.jobs.add(_key(job))
@@ -202,6 +203,57 @@ class ControlPlane:
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
             task_status.started()
+
+    async def _sweep(self) -> None:
+        """Remove what Docker and the pod directories still hold of pods the store has forgotten.
+
+        A server killed between a pod's removal from the store and the
+        removal of its containers, or a cleanup that failed while the engine
+        was down, leaves them behind; this start finishes the job.
+        """
+        known = {str(meta(p).get("uid")) for p in self.store.list("pods", None, shared=True)[0]}
+        try:
+            swept = await self.kubelet.sweep(known)
+        except DockerUnavailable as exc:
+            log.warning("could not sweep leftovers of deleted pods (next start retries): %s", exc)
+            return
+        if swept:
+            log.info("removed the leftovers of %d deleted pods", swept)
+
+    def pending_deletions(self) -> tuple[int, float]:
+        """How many deletions are under way, and how long they may still take (seconds).
+
+        Counted: Jobs and pods with a deletionTimestamp, pods whose Job is
+        gone or being deleted (the garbage collector's next work) and pods
+        whose containers are still being removed. The time is the longest
+        grace period left, plus 10 s for the engine's work.
+        """
+        now = utcnow()
+        jobs = self.store.list("jobs", None, shared=True)[0]
+        live = {meta(j).get("uid") for j in jobs if not meta(j).get("deletionTimestamp")}
+        count = len(jobs) - len(live) + len(self._gone_pods)
+        longest = 0.0
+        for pod in self.store.list("pods", None, shared=True)[0]:
+            m = meta(pod)
+            owner = controller_of(pod)
+            if m.get("deletionTimestamp"):
+                when = parse_time(m["deletionTimestamp"])
+                longest = max(longest, (when - now).total_seconds() if when else 0.0)
+            elif owner and owner.get("kind") == "Job" and owner.get("uid") not in live:
+                longest = max(
+                    longest, float((pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
+                )
+            else:
+                continue
+            count += 1
+        return count, longest + 10.0
+
+    async def release_network(self) -> None:
+        """At shutdown: remove the instance's network when no container uses it any more."""
+        try:
+            await self.kubelet.release_network()
+        except MinikError as exc:
+            log.warning("kept the instance network: %s", exc)
 
     def _report(self, what: str) -> Any:
         queues: dict[str, WorkQueue[Any]] = {
@@ -323,14 +375,24 @@ class ControlPlane:
         try:
             pod = self.store.get("pods", ns, name)
         except NotFound:
-            gone = self._gone_pods.pop(key, None)
-            if gone is not None:
-                await self.kubelet.forget_pod(gone)
+            await self._forget(key)
             return
-        gone = self._gone_pods.pop(key, None)
+        gone = self._gone_pods.get(key)
         if gone is not None and meta(gone).get("uid") != meta(pod).get("uid"):
-            await self.kubelet.forget_pod(gone)
+            await self._forget(key)
         await self.kubelet.sync_pod(pod)
+
+    async def _forget(self, key: Key) -> None:
+        """Remove a deleted pod's containers; it is forgotten only once that succeeded.
+
+        A failure (the engine is down) raises, and the key is retried.
+        """
+        gone = self._gone_pods.get(key)
+        if gone is None:
+            return
+        await self.kubelet.forget_pod(gone)
+        if self._gone_pods.get(key) is gone:
+            del self._gone_pods[key]
 
     async def _sync_services(self, _: str) -> None:
         services = self.store.list("services", None)[0]

@@ -14,7 +14,8 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import uvicorn
@@ -95,10 +96,15 @@ async def serve() -> None:
             )
             log.info("minik %s serving %s for %s (instance %s)", __version__, url, home, instance)
             with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-                async for _ in signals:
+                async for signum in signals:
+                    if signum == signal.SIGTERM:
+                        log.info("stopping once the deletions asked for are done")
+                        info = {"url": url, "pid": os.getpid(), "instance": instance, "version": __version__}
+                        await _drain(plane, signals, info)
                     log.info("stopping")
                     break
             state.remove_server_file(os.getpid())
+            await plane.release_network()
             server.should_exit = True
             with anyio.move_on_after(3):
                 while server.started and not server.force_exit:
@@ -111,9 +117,42 @@ async def serve() -> None:
         lock.release()
 
 
+async def _drain(plane: ControlPlane, signals: AsyncIterator[int], info: dict[str, object]) -> None:
+    """Let the control plane finish the deletions already asked for, within their grace periods.
+
+    ``server.json`` says how many and until when (``minik server stop``
+    prints it); a second signal stops at once.
+    """
+    count, seconds = plane.pending_deletions()
+    if not count:
+        return
+    until = time.time() + seconds
+    state.write_server_file({**info, "stopping": {"deletions": count, "until": until}})
+    log.info("finishing %d deletions (up to %.0fs)", count, seconds)
+    with anyio.move_on_after(seconds) as scope:
+        async with anyio.create_task_group() as tg:
+
+            async def second_signal() -> None:
+                async for _ in signals:
+                    log.info("stopping now")
+                    tg.cancel_scope.cancel()
+                    return
+
+            tg.start_soon(second_signal)
+            while plane.pending_deletions()[0]:  # noqa: ASYNC110 - polled: deletions finish in other tasks
+                await anyio.sleep(0.1)
+            tg.cancel_scope.cancel()
+    if scope.cancelled_caught:
+        log.warning("%d deletions were not finished within %.0fs", plane.pending_deletions()[0], seconds)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["delete"]:
+        from minik.server import teardown
+
+        return teardown.main(argv[1:])
     if argv[:1] != ["run"]:
-        print("usage: python -m minik.server run", file=sys.stderr)
+        print("usage: python -m minik.server run | delete [--all]", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=os.environ.get("MINIK_LOG_LEVEL", "INFO"),
