@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# README command 1 the way a newcomer runs it: a fresh clone of this
+# repository in a temporary directory, a fresh virtualenv first on PATH, a
+# fresh MINIK_HOME, `bash examples/quickstart.sh` from the clone's root.
+# Fails unless it prints the tutorial's five index logs (oof rab zab xuq zyx)
+# in order. Removes the instance (`minik server delete`) and the clone after.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/minik-newcomer.XXXXXX")
+say() { printf 'newcomer: %s\n' "$*" >&2; }
+
+cleanup() {
+  if [ -x "$tmp/venv/bin/minik" ]; then
+    (cd "$tmp" && MINIK_HOME="$tmp/home" "$tmp/venv/bin/minik" server delete >/dev/null 2>&1) || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+git clone -q "$root" "$tmp/clone"
+python3 -m venv "$tmp/venv"
+export PATH="$tmp/venv/bin:$PATH" MINIK_HOME="$tmp/home"
+unset PYTHONPATH VIRTUAL_ENV MINIK_TIME_SCALE
+say "fresh clone $tmp/clone, virtualenv $tmp/venv, MINIK_HOME=$MINIK_HOME"
+cd "$tmp/clone"
+start=$(date +%s)
+bash examples/quickstart.sh 2>&1 | tee "$tmp/out"
+got=$(sed -n 's|^\[pod/indexed-job-\([0-4]\)-[^/]*/worker\] \(.*\)$|\1 \2|p' "$tmp/out" | tr '\n' ' ')
+want="0 oof 1 rab 2 zab 3 xuq 4 zyx "
+if [ "$got" != "$want" ]; then
+  say "FAILED: README command 1 printed index logs '$got', expected '$want'"
+  exit 1
+fi
+say "README command 1 printed the five index logs from a fresh clone in $(( $(date +%s) - start ))s"
