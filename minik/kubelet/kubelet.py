@@ -148,7 +148,9 @@ class Kubelet:
             return
         if uid in self._adopted:
             self._adopted.discard(uid)
-            self._tg.start_soon(self._resume, pod)
+            # Registered before it runs: a deletion that comes meanwhile waits for it.
+            w = self.workers[uid] = PodWorker(self, pod)
+            self._tg.start_soon(self._resume_or_fail, w)
             return
         if meta(pod).get("deletionTimestamp"):
             await self.sink.update_pod_status(pod, {**(pod.get("status") or {}), "phase": "Failed"})
@@ -157,7 +159,17 @@ class Kubelet:
         self.workers[uid] = w
         self._tg.start_soon(w.run)
 
-    async def _resume(self, pod: Obj) -> None:
+    async def _resume_or_fail(self, w: PodWorker) -> None:
+        try:
+            await self._resume(w)
+        except Exception as exc:  # noqa: BLE001 - the pod is reported, the kubelet goes on
+            log.warning("pod %s/%s could not be adopted: %s", w.ns, w.name, exc)
+            if not w.done.is_set():
+                await w.report("Failed")
+        finally:
+            w.done.set()
+
+    async def _resume(self, w: PodWorker) -> None:
         """A pod whose containers outlived a server restart.
 
         If its app containers were never created, nothing of the workload
@@ -166,7 +178,7 @@ class Kubelet:
         for (never started twice), and the pod's status is rebuilt from what
         Docker recorded.
         """
-        uid = str(meta(pod)["uid"])
+        pod, uid = w.pod, w.uid
         spec = pod.get("spec") or {}
         app_names = [x["name"] for x in spec.get("containers") or []]
         found = await self.docker.list_containers(
@@ -178,12 +190,8 @@ class Kubelet:
         apps = [latest[n] for n in app_names if n in latest]
         if not apps:
             await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
-            w = PodWorker(self, pod)
-            self.workers[uid] = w
             await w.run()
             return
-        w = PodWorker(self, pod)
-        self.workers[uid] = w
         w.status = dict(pod.get("status") or {})
         if spec.get("activeDeadlineSeconds") is not None:
             self.spawn(w._enforce_deadline)

@@ -256,6 +256,8 @@ class PodWorker:
         self.k.sandboxes[self.uid] = self.sandbox_id
 
     async def _run(self) -> str:
+        if self.kill.is_set():  # deleted before it started: nothing is made
+            return "Failed"
         try:
             binds, tmpfs = await self._setup()
         except PodDeleted:
@@ -321,6 +323,8 @@ class PodWorker:
         backoff = CrashLoopBackoff(scale=self.k.time_scale)
         waits = 0
         while True:
+            if self.kill.is_set():
+                return False
             try:
                 env = self.k.env.resolve(self, c)
                 image = await self.k.images.ensure(self, c)
