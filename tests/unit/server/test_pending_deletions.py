@@ -1,0 +1,71 @@
+"""What `minik server stop` waits for: the deletions already asked for, within their grace periods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from minik.kubelet.docker_api import DockerAPI
+from minik.server.controlplane import ControlPlane, Settings
+from minik.store import Store
+
+
+@pytest.fixture
+def plane(tmp_path: Path) -> Iterator[ControlPlane]:
+    store = Store(tmp_path / "minik.db")
+    # The engine is never reached: pending_deletions reads the store only.
+    yield ControlPlane(
+        settings=Settings(home=tmp_path, instance="test"), store=store, docker=DockerAPI(client=object())
+    )
+    store.close()
+
+
+def _job(store: Store, name: str) -> dict:
+    return store.create(
+        "jobs",
+        {"metadata": {"name": name}, "spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}},
+    )
+
+
+def _pod(store: Store, name: str, *, owner: dict | None = None, grace: int = 30) -> dict:
+    m: dict = {"name": name}
+    if owner is not None:
+        om = owner["metadata"]
+        m["ownerReferences"] = [{"kind": "Job", "name": om["name"], "uid": om["uid"], "controller": True}]
+    spec = {"containers": [{"name": "c"}], "terminationGracePeriodSeconds": grace}
+    return store.create("pods", {"metadata": m, "spec": spec, "status": {"phase": "Running"}})
+
+
+def test_nothing_being_deleted_means_stop_at_once(plane: ControlPlane) -> None:
+    job = _job(plane.store, "j")
+    _pod(plane.store, "j-0", owner=job)
+    _pod(plane.store, "bare")
+    assert plane.pending_deletions()[0] == 0
+
+
+def test_a_pod_being_deleted_is_waited_for_within_its_grace_period(plane: ControlPlane) -> None:
+    _pod(plane.store, "p", grace=20)
+    plane.store.delete("pods", "default", "p")
+    count, seconds = plane.pending_deletions()
+    assert count == 1
+    assert 25 <= seconds <= 30  # 20 s of grace left, plus 10 s for the engine
+
+
+def test_the_pods_of_a_deleted_job_are_waited_for_before_the_collector_marks_them(
+    plane: ControlPlane,
+) -> None:
+    job = _job(plane.store, "j")
+    for i in range(3):
+        _pod(plane.store, f"j-{i}", owner=job, grace=5)
+    plane.store.delete("jobs", "default", "j", propagation="Background")
+    count, seconds = plane.pending_deletions()
+    assert count >= 3
+    assert seconds == 15.0
+
+
+def test_a_pod_whose_containers_are_still_being_removed_counts(plane: ControlPlane) -> None:
+    gone = _pod(plane.store, "p")
+    plane._gone_pods[("default", "p")] = gone
+    assert plane.pending_deletions()[0] == 1
