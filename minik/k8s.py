@@ -97,3 +97,29 @@ def meta(obj: Mapping[str, Any]) -> dict[str, Any]:
     """``obj["metadata"]`` (an empty dict when absent)."""
     m = obj.get("metadata")
     return m if isinstance(m, dict) else {}
+
+
+QOS_RESOURCES = ("cpu", "memory")
+
+
+def qos_class(pod: Mapping[str, Any]) -> str:
+    """The pod's QoS class, as the kubelet's ``GetPodQOS`` computes it.
+
+    Only cpu and memory count. BestEffort: no container (init or app)
+    requests or limits either. Guaranteed: every container limits both, and
+    its requests (defaulted from its limits) equal them. Otherwise Burstable.
+    """
+    spec = pod.get("spec") or {}
+    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    any_set, guaranteed = False, True
+    for c in containers:
+        res = c.get("resources") or {}
+        requests, limits = res.get("requests") or {}, res.get("limits") or {}
+        for key in QOS_RESOURCES:
+            if key in requests or key in limits:
+                any_set = True
+            if key not in limits or str(requests.get(key, limits[key])) != str(limits[key]):
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"

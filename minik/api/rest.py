@@ -37,7 +37,7 @@ from minik.api.responses import (
     read_body,
 )
 from minik.errors import ApiError, FieldError, MinikError
-from minik.k8s import Obj, meta
+from minik.k8s import Obj, meta, qos_class
 from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
 from minik.store.status import already_exists, bad_request, error, invalid
 
@@ -88,23 +88,6 @@ def _drop_path(obj: Any, path: str) -> None:
             return
     if parts and isinstance(cur, dict):
         cur.pop(parts[-1], None)
-
-
-def _qos(pod: Obj) -> str:
-    spec = pod.get("spec") or {}
-    containers = [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
-    any_set, guaranteed = False, True
-    for c in containers:
-        res = c.get("resources") or {}
-        requests, limits = res.get("requests") or {}, res.get("limits") or {}
-        if requests or limits:
-            any_set = True
-        for key in ("cpu", "memory"):
-            if key not in limits or requests.get(key, limits.get(key)) != limits.get(key):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
 
 
 def _utcnow() -> datetime:
@@ -303,7 +286,7 @@ class Handlers:
         warnings = self._check(request, r, obj, None)
         meta(obj)["uid"] = uid
         if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
-            obj["status"] = {"phase": "Pending", "qosClass": _qos(obj)}
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
         if dry_run(request):
             try:
                 self.store.get(r.plural, route.namespace, meta(obj)["name"])

@@ -16,7 +16,7 @@ from typing import Any
 from minik.cli.durations import between, rfc1123z, since
 from minik.cli.printers import format_label_selector
 from minik.cli.tabwriter import PrefixWriter
-from minik.k8s import Obj, meta
+from minik.k8s import Obj, meta, qos_class
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_ANNOTATION_LEN = 140
@@ -431,25 +431,7 @@ def describe_job(job: Obj, events: Sequence[Obj] | None, now: datetime) -> str:
 
 
 def _qos(pod: Obj) -> str:
-    status_qos = (pod.get("status") or {}).get("qosClass")
-    if status_qos:
-        return str(status_qos)
-    spec = pod.get("spec") or {}
-    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
-    requests_set = limits_set = False
-    guaranteed = True
-    for c in containers:
-        res = c.get("resources") or {}
-        req, lim = res.get("requests") or {}, res.get("limits") or {}
-        requests_set |= bool(req)
-        limits_set |= bool(lim)
-        for key in ("cpu", "memory"):
-            if key not in lim or req.get(key, lim.get(key)) != lim.get(key):
-                guaranteed = False
-    if not requests_set and not limits_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
-
+    return str((pod.get("status") or {}).get("qosClass") or qos_class(pod))
 
 def describe_pod(pod: Obj, events: Sequence[Obj] | None, now: datetime) -> str:
     w = PrefixWriter()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from minik.k8s import Obj, parse_time, rfc3339
+from minik.k8s import Obj, parse_time, qos_class, rfc3339
 
 # The kubelet's crash-loop back-off (pkg/kubelet/kubelet.go: 10 s initial, 300 s cap).
 BACKOFF_INITIAL = 10.0
@@ -127,7 +127,11 @@ def pod_status(view: PodView, phase: str, *, now: datetime, reason: str = "", me
     # Copies: the worker goes on changing its own container statuses after a report.
     inits = [dict(view.statuses.get(c["name"]) or waiting(c, "PodInitializing")) for c in init_specs]
     wait_reason = "PodInitializing" if init_specs else "ContainerCreating"
-    apps = [dict(view.statuses.get(c["name"]) or waiting(c, wait_reason)) for c in app_specs]
+    # Sorted by name, as the kubelet sorts them (SortedContainerStatuses); init containers keep spec order.
+    apps = sorted(
+        (dict(view.statuses.get(c["name"]) or waiting(c, wait_reason)) for c in app_specs),
+        key=lambda s: str(s["name"]),
+    )
     finished = phase in ("Succeeded", "Failed")
     prev = {c["type"]: c for c in view.previous.get("conditions") or []}
     stamp = rfc3339(now)
@@ -171,7 +175,9 @@ def pod_status(view: PodView, phase: str, *, now: datetime, reason: str = "", me
     # ContainersReady and Ready (GenerateContainersReadyCondition): sidecars count
     # with the app containers; a terminal pod is not ready because it ended.
     sidecars = [s for c, s in zip(init_specs, inits, strict=True) if c.get("restartPolicy") == "Always"]
-    unready = [s["name"] for s in sidecars + apps if not s.get("ready")]
+    by_name = {s["name"]: s for s in apps}
+    in_spec_order = [by_name[c["name"]] for c in app_specs]
+    unready = [s["name"] for s in sidecars + in_spec_order if not s.get("ready")]
     if finished:
         why = "PodCompleted" if phase == "Succeeded" else "PodFailed"
         ready = [cond(t, False, why) for t in ("Ready", "ContainersReady")]
@@ -196,7 +202,7 @@ def pod_status(view: PodView, phase: str, *, now: datetime, reason: str = "", me
         "hostIP": "127.0.0.1",
         "hostIPs": [{"ip": "127.0.0.1"}],
         "startTime": view.previous.get("startTime") or stamp,
-        "qosClass": "BestEffort",
+        "qosClass": qos_class({"spec": spec}),
     }
     if view.ip:
         status["podIP"] = view.ip

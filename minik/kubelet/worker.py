@@ -407,8 +407,8 @@ class PodWorker:
             delay = backoff.remaining(exited, self.k.clock())
             if delay:
                 msg = backoff.message(name, self.name, self.ns, self.uid)
+                # restartCount stays the exited container's: the next one's is set when it is created.
                 self.statuses[name]["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": msg}}
-                self.statuses[name]["restartCount"] = restarts
                 await self.report(self._live_phase(init, sidecar))
                 with anyio.move_on_after(delay):
                     await (_first(self.kill, self.sidecar_stop) if sidecar else self.kill.wait())

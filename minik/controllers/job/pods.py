@@ -68,8 +68,10 @@ def build_pod(
             for c in spec.get(key) or []:
                 _add_index_env(c)
         spec["hostname"] = f"{job_name}-{index}"
+    prefix = name_prefix(job_name, index)
     metadata: Obj = {
-        "name": new_name(name_prefix(job_name, index)),
+        "name": new_name(prefix),
+        "generateName": prefix,  # the controller creates with generateName; the API server picks the name
         "namespace": jm.get("namespace", "default"),
         "labels": labels,
         "ownerReferences": [
