@@ -433,6 +433,7 @@ def describe_job(job: Obj, events: Sequence[Obj] | None, now: datetime) -> str:
 def _qos(pod: Obj) -> str:
     return str((pod.get("status") or {}).get("qosClass") or qos_class(pod))
 
+
 def describe_pod(pod: Obj, events: Sequence[Obj] | None, now: datetime) -> str:
     w = PrefixWriter()
     m, spec, status = meta(pod), pod.get("spec") or {}, pod.get("status") or {}

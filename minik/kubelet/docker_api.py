@@ -17,10 +17,11 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 import docker
 import docker.errors
@@ -31,6 +32,7 @@ from minik.errors import DockerUnavailable, RuntimeFailure
 from minik.kubelet import subnets
 
 MANAGED_LABEL = "minik.io/managed"
+FOLLOW_LIMIT = 512  # concurrent `logs -f` readers, each a thread blocked on its stream
 
 log = logging.getLogger("minik.docker")
 T = TypeVar("T")
@@ -151,6 +153,7 @@ class DockerAPI:
     def __init__(self, client: Any | None = None, *, timeout: int = 120) -> None:
         self._client = client
         self._timeout = timeout
+        self._followers: anyio.CapacityLimiter | None = None
 
     # -- plumbing ----------------------------------------------------------
     def _docker(self) -> Any:
@@ -261,6 +264,55 @@ class DockerAPI:
             f"logs {container_id[:12]}", lambda: self._docker().api.logs(container_id, **kwargs)
         )
         return bytes(data)
+
+    async def image_user(self, image: str) -> str:
+        """The user an image runs as (its ``Config.User``; ``""`` for root by default)."""
+        attrs = await self._call(f"image {image}", lambda: self._docker().api.inspect_image(image))
+        return str((attrs.get("Config") or {}).get("User") or "")
+
+    async def stream_logs(
+        self,
+        container_id: str,
+        *,
+        follow: bool,
+        tail: int | None = None,
+        timestamps: bool = False,
+        since: int | None = None,
+    ) -> AsyncIterator[bytes]:
+        """A container's logs; with ``follow``, as they come until it stops or the caller goes away.
+
+        A follow reads in threads of its own pool (:data:`FOLLOW_LIMIT`), never
+        the engine calls' pool, so quiet followers cannot stop pods from
+        starting; when the caller goes away the stream is closed, which ends
+        the thread blocked on it.
+        """
+        kwargs: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": timestamps}
+        if tail is not None and tail >= 0:
+            kwargs["tail"] = tail
+        if since:
+            kwargs["since"] = since
+        what = f"logs {container_id[:12]}"
+        if not follow:
+            data = await self._call(what, lambda: self._docker().api.logs(container_id, **kwargs))
+            if data:
+                yield bytes(data)
+            return
+        stream = await self._call(
+            what, lambda: self._docker().api.logs(container_id, stream=True, follow=True, **kwargs)
+        )
+        if self._followers is None:
+            self._followers = anyio.CapacityLimiter(FOLLOW_LIMIT)
+        try:
+            while True:
+                chunk = await anyio.to_thread.run_sync(
+                    next, stream, None, limiter=self._followers, abandon_on_cancel=True
+                )
+                if chunk is None:
+                    return
+                yield bytes(chunk)
+        finally:
+            with contextlib.suppress(Exception):
+                stream.close()
 
     async def list_containers(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
         """Every container (running or not) carrying all of ``labels``."""

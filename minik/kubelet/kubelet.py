@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -239,7 +240,9 @@ class Kubelet:
         elif w.deadline_exceeded:
             await w.report("Failed", reason=deadline.REASON, message=deadline.MESSAGE)
         else:
-            await w.report("Succeeded" if ok and not w.kill.is_set() else "Failed")
+            await w.report(
+                "Succeeded" if ok else "Failed"
+            )  # as getPhase: a deleted pod whose apps exited 0 succeeded
         if w.sandbox_id:
             with contextlib.suppress(MinikError):
                 await self.docker.stop(w.sandbox_id, grace_seconds=0)
@@ -286,8 +289,9 @@ class Kubelet:
         if not found:
             return
         cid = found[-1].id
-        async for chunk in _stream_logs(
-            self.docker, cid, follow=follow, tail=tail, timestamps=timestamps, since_seconds=since_seconds
+        since = int(time.time() - since_seconds) if since_seconds else None
+        async for chunk in self.docker.stream_logs(
+            cid, follow=follow, tail=tail, timestamps=timestamps, since=since
         ):
             yield chunk
 
@@ -341,27 +345,3 @@ async def _set_aliases(d: DockerAPI, network: str, container: str, aliases: list
         d.api.connect_container_to_network(container, network, aliases=aliases)
 
     await d.call(f"aliases {container[:12]}", run)
-
-
-async def _stream_logs(
-    d: DockerAPI, cid: str, *, follow: bool, tail: int | None, timestamps: bool, since_seconds: int | None
-) -> AsyncIterator[bytes]:
-    kwargs: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": timestamps}
-    if tail is not None and tail >= 0:
-        kwargs["tail"] = tail
-    if since_seconds:
-        import time
-
-        kwargs["since"] = int(time.time() - since_seconds)
-    if not follow:
-        data = await d.call(f"logs {cid[:12]}", lambda: d.api.logs(cid, **kwargs))
-        if data:
-            yield bytes(data)
-        return
-    it = await d.call(f"logs {cid[:12]}", lambda: iter(d.api.logs(cid, stream=True, follow=True, **kwargs)))
-    done = object()
-    while True:
-        chunk = await anyio.to_thread.run_sync(lambda: next(it, done))
-        if chunk is done:
-            return
-        yield bytes(chunk)  # type: ignore[call-overload]

@@ -24,6 +24,7 @@ from minik.kubelet.docker_api import ContainerInfo, NoSuchObject
 from minik.kubelet.env import expand
 from minik.kubelet.errors import ConfigError, ImagePullError, PodDeleted, sanitize, sentence
 from minik.kubelet.quantity import cores, size_bytes
+from minik.kubelet.security import needs_image_user, security_opts, verify_run_as_non_root
 from minik.kubelet.status import (
     CrashLoopBackoff,
     PodView,
@@ -305,8 +306,18 @@ class PodWorker:
 
                 tg.start_soon(one)
         if self.kill.is_set():
-            return "Failed"
+            # A deleted pod's phase is what its containers did (the kubelet's getPhase for a
+            # terminal pod): a worker that finished on SIGTERM with exit 0 succeeded.
+            return "Succeeded" if self._apps_exited_zero() else "Failed"
         return "Succeeded" if all(results.values()) else "Failed"
+
+    def _apps_exited_zero(self) -> bool:
+        """Every app container has terminated, with exit code 0."""
+        for c in self.spec.get("containers") or []:
+            term = ((self.statuses.get(c["name"]) or {}).get("state") or {}).get("terminated")
+            if not term or term.get("exitCode") != 0:
+                return False
+        return True
 
     async def run_container(
         self, c: Obj, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]], *, init: bool
@@ -328,6 +339,12 @@ class PodWorker:
             try:
                 env = self.k.env.resolve(self, c)
                 image = await self.k.images.ensure(self, c)
+                image_user = await self.k.docker.image_user(image) if needs_image_user(c, self.spec) else ""
+                refused = verify_run_as_non_root(
+                    c, self.spec, f"{self.name}_{self.ns}({self.uid})", image_user
+                )
+                if refused:
+                    raise ConfigError(refused)
             except ImagePullError as exc:
                 await self._image_wait(c, init, exc, backoff=waits > 0)
                 if not await self._retry_pause(waits, first=IMAGE_BACKOFF_FIRST):
@@ -361,6 +378,8 @@ class PodWorker:
                 host_config["privileged"] = True
             if sc.get("readOnlyRootFilesystem"):
                 host_config["read_only"] = True
+            if security_opts(c):
+                host_config["security_opt"] = security_opts(c)
             caps = sc.get("capabilities") or {}
             if caps.get("add"):
                 host_config["cap_add"] = caps["add"]

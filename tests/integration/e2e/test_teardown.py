@@ -329,7 +329,9 @@ def test_server_delete_removes_every_object_and_the_state_directory(
         time.sleep(0.2)
     instance = inst.instance
     out = inst.run("server", "delete").stdout
-    assert "stopped the minik server" in out and "removed container" in out and "removed state directory" in out
+    assert (
+        "stopped the minik server" in out and "removed container" in out and "removed state directory" in out
+    )
     assert labelled(docker_client, instance) == {"containers": [], "volumes": [], "networks": []}
     assert not inst.home.exists()
 

@@ -96,6 +96,9 @@ def test_on_failure_restarts_in_place_with_crash_loop_backoff_until_success(
     assert c is not None
     assert "back-off" in c["state"]["waiting"]["message"]
     assert c["lastState"]["terminated"]["exitCode"] == 1
+    # Two runs so far (the first restart is immediate): the latest container's count is 1,
+    # set when it was created, not raised by its exit.
+    assert c["restartCount"] == 1
     assert backing_off["status"]["phase"] in ("Pending", "Running")
 
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 60)
