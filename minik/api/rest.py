@@ -24,8 +24,8 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from minik.api import nodeports, protobuf, tables
 from minik.api import patch as patching
-from minik.api import protobuf, tables
 from minik.api.hooks import ApiHooks
 from minik.api.responses import (
     decode,
@@ -43,7 +43,8 @@ from minik.store.status import already_exists, bad_request, error, invalid
 
 log = logging.getLogger("minik.api")
 
-HOOKED = frozenset({"pods", "jobs", "services", "configmaps", "secrets"})
+HOOKED = frozenset({"pods", "jobs", "services", "configmaps", "secrets", "serviceaccounts",
+                    "roles", "clusterroles", "rolebindings", "clusterrolebindings"})  # fmt: skip
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
 KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -301,6 +302,9 @@ class Handlers:
         if r.plural in HOOKED:
             obj = self.hooks.default(obj, uid)
         warnings = self._check(request, r, obj, None)
+        if r.plural == "services":
+            self._node_ports(obj, None)
+            obj["status"] = {"loadBalancer": {}}
         meta(obj)["uid"] = uid
         if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
             obj["status"] = {"phase": "Pending", "qosClass": _qos(obj)}
@@ -404,9 +408,19 @@ class Handlers:
         if r.plural in HOOKED:
             obj = self.hooks.default(obj, None)
         warnings = self._check(request, r, obj, current)
+        if r.plural == "services":
+            self._node_ports(obj, current)
         if dry_run(request):
             return object_response(obj, warnings=warnings)
         return object_response(self.store.update(r.plural, obj), warnings=warnings)
+
+    def _node_ports(self, svc: Obj, old: Obj | None) -> None:
+        """Allocate the Service's node ports (in place) or raise Invalid, as the Service storage does."""
+        services, _ = self.store.list("services", None)
+        used = nodeports.ports_in_use(services, skip_uid=meta(old).get("uid") if old else None)
+        problems = nodeports.assign_node_ports(svc, used, old=old)
+        if problems:
+            raise invalid("services", meta(svc).get("name", ""), problems)
 
     async def _delete_options(self, request: Request) -> dict[str, Any]:
         body = await read_body(request)
