@@ -169,6 +169,9 @@ def test_rbac_objects_through_kubectl_and_one_warning(minik: Minik) -> None:
     assert "ServiceAccount  lister" in binding
     accounts = kubectl(minik, "get", "serviceaccounts").stdout
     assert "default" in accounts and "lister" in accounts
+    described_ns = kubectl(minik, "describe", "namespace", "default").stdout
+    assert "kubernetes.io/metadata.name=default" in described_ns and "Active" in described_ns
+    assert "lister" in minik.run("get", "sa", "-A").stdout
     namespaces = kubectl(minik, "get", "namespaces").stdout
     for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
         assert ns in namespaces

@@ -138,3 +138,32 @@ def test_describe_role_lists_its_rules(api: FakeApi) -> None:
     assert lines[4].split() == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
     assert lines[6].split() == ["jobs", "[]", "[]", "[get", "list]"]
     assert lines[7].split() == ["jobs.batch", "[]", "[]", "[get", "list]"]
+
+
+def test_describe_namespace_and_service_account_pages() -> None:
+    from datetime import UTC, datetime
+
+    from minik.cli.describe_access import describe_namespace, describe_service_account
+
+    ns = {
+        "metadata": {"name": "team", "labels": {"kubernetes.io/metadata.name": "team"}},
+        "status": {"phase": "Terminating"},
+    }
+    assert describe_namespace(ns) == (
+        "Name:         team\n"
+        "Labels:       kubernetes.io/metadata.name=team\n"
+        "Annotations:  <none>\n"
+        "Status:       Terminating\n"
+        "\n"
+        "No resource quota.\n"
+        "\n"
+        "No LimitRange resource.\n"
+    )
+    sa = {"metadata": {"name": "default", "namespace": "team"}, "imagePullSecrets": [{"name": "regcred"}]}
+    page = describe_service_account(sa, [], datetime(2026, 1, 1, tzinfo=UTC))
+    assert page.splitlines()[4:] == [
+        "Image pull secrets:  regcred",
+        "Mountable secrets:   <none>",
+        "Tokens:              <none>",
+        "Events:              <none>",
+    ]
