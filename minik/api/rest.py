@@ -14,6 +14,7 @@ import copy
 import json
 import logging
 import re
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from minik.api.responses import (
 from minik.errors import ApiError, FieldError, MinikError
 from minik.k8s import Obj, meta
 from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
+from minik.store.db import NAME_ALPHABET
 from minik.store.status import already_exists, bad_request, error, invalid
 
 log = logging.getLogger("minik.api")
@@ -292,7 +294,8 @@ class Handlers:
         for key in SERVER_OWNED:
             m.pop(key, None)
         if not m.get("name") and m.get("generateName"):
-            m["name"] = m["generateName"] + uuid.uuid4().hex[:5]
+            # as the API server's name generator: five characters without vowels or look-alikes
+            m["name"] = m["generateName"] + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
