@@ -4,8 +4,9 @@ Owns the rule: a ``NodePort`` or ``LoadBalancer`` Service gets a free port
 from 30000–32767 for every port without a ``nodePort``; a given one must be
 in that range and not held by another Service; an update keeps the ports
 already allocated; a Service whose type no longer takes node ports drops the
-ones it had. Pure: the ports in use and the random choice are inputs.
-Publishing the port on 127.0.0.1 is the kubelet's business, not this one's.
+ones it had. :func:`assign_node_ports` is pure (the ports in use and the
+random choice are inputs); :func:`allocate` applies it to the store's
+Services and raises the API's ``Invalid``. Publishing the port on 127.0.0.1 is the kubelet's business, not this one's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 
-from minik.k8s import Obj
+from minik.k8s import Obj, meta
+from minik.store import Store
+from minik.store.status import invalid
 
 NODE_PORT_RANGE = (30000, 32767)
 NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
@@ -92,3 +95,12 @@ def assign_node_ports(
             port["nodePort"] = chosen = choose(free)
             free.remove(chosen)
     return []
+
+
+def allocate(store: Store, svc: Obj, old: Obj | None) -> None:
+    """Allocate ``svc``'s node ports in place, or raise ``Invalid`` as the Service storage does."""
+    services, _ = store.list("services", None)
+    used = ports_in_use(services, skip_uid=meta(old).get("uid") if old else None)
+    problems = assign_node_ports(svc, used, old=old)
+    if problems:
+        raise invalid("services", meta(svc).get("name", ""), problems)

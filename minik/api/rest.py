@@ -306,7 +306,7 @@ class Handlers:
             obj = self.hooks.default(obj, uid)
         warnings = self._check(request, r, obj, None)
         if r.plural == "services":
-            self._node_ports(obj, None)
+            nodeports.allocate(self.store, obj, None)
             obj["status"] = {"loadBalancer": {}}
         meta(obj)["uid"] = uid
         if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
@@ -412,18 +412,10 @@ class Handlers:
             obj = self.hooks.default(obj, None)
         warnings = self._check(request, r, obj, current)
         if r.plural == "services":
-            self._node_ports(obj, current)
+            nodeports.allocate(self.store, obj, current)
         if dry_run(request):
             return object_response(obj, warnings=warnings)
         return object_response(self.store.update(r.plural, obj), warnings=warnings)
-
-    def _node_ports(self, svc: Obj, old: Obj | None) -> None:
-        """Allocate the Service's node ports (in place) or raise Invalid, as the Service storage does."""
-        services, _ = self.store.list("services", None)
-        used = nodeports.ports_in_use(services, skip_uid=meta(old).get("uid") if old else None)
-        problems = nodeports.assign_node_ports(svc, used, old=old)
-        if problems:
-            raise invalid("services", meta(svc).get("name", ""), problems)
 
     async def _delete_options(self, request: Request) -> dict[str, Any]:
         body = await read_body(request)
