@@ -180,3 +180,29 @@ def test_rbac_objects_through_kubectl_and_one_warning(minik: Minik) -> None:
     assert 'clusterrole.rbac.authorization.k8s.io "node-viewer" deleted' in deleted
     res = kubectl(minik, "get", "role", "pod-reader", check=False)
     assert res.returncode != 0 and "NotFound" in res.stderr
+
+
+def test_the_python_client_reads_rbac_objects_namespaces_and_node_ports(minik: Minik) -> None:
+    from kubernetes import client, config
+
+    kubeconfig = minik.run("kubeconfig").stdout.strip()
+    with config.new_client_from_config(config_file=kubeconfig) as api:
+        rbac, core = client.RbacAuthorizationV1Api(api), client.CoreV1Api(api)
+        role = client.V1Role(
+            metadata=client.V1ObjectMeta(name="py-reader"),
+            rules=[client.V1PolicyRule(api_groups=[""], resources=["pods"], verbs=["get"])],
+        )
+        rbac.create_namespaced_role("default", role)
+        try:
+            assert [r.metadata.name for r in rbac.list_namespaced_role("default").items] == ["py-reader"]
+            assert "kube-node-lease" in [n.metadata.name for n in core.list_namespace().items]
+            svc = client.V1Service(
+                metadata=client.V1ObjectMeta(name="py-nodeport"),
+                spec=client.V1ServiceSpec(type="NodePort", ports=[client.V1ServicePort(port=80)]),
+            )
+            created = core.create_namespaced_service("default", svc)
+            assert 30000 <= created.spec.ports[0].node_port <= 32767
+            assert created.status.load_balancer is not None
+            core.delete_namespaced_service("py-nodeport", "default")
+        finally:
+            rbac.delete_namespaced_role("py-reader", "default")
