@@ -169,6 +169,8 @@ def delete(ctx: Ctx, args: argparse.Namespace) -> int:
         for doc in _load(ctx, args.filename, args.recursive):
             obj = doc.obj
             r = for_kind(str(obj.get("kind", "")), str(obj.get("apiVersion", "")))
+            if not meta(obj).get("name"):  # a generateName-only object: never the whole collection
+                raise UsageError("resource name may not be empty")
             targets.append((r, meta(obj).get("namespace") or ctx.namespace, meta(obj).get("name", "")))
     else:
         if not args.targets:

@@ -167,3 +167,9 @@ def test_describe_namespace_and_service_account_pages() -> None:
         "Tokens:              <none>",
         "Events:              <none>",
     ]
+
+
+def test_delete_f_of_a_generate_name_file_deletes_nothing(api: FakeApi, tmp_path: Path) -> None:
+    code, out, err = api.run("delete", "-f", write(tmp_path, GENERATED_JOB))
+    assert (code, out, err) == (2, "", "error: resource name may not be empty\n")
+    assert api.requests == []
