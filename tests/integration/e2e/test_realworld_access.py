@@ -176,6 +176,14 @@ def test_rbac_objects_through_kubectl_and_one_warning(minik: Minik) -> None:
     for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
         assert ns in namespaces
 
+    # kubectl's typed create commands send protobuf
+    assert kubectl(minik, "create", "namespace", "typed").stdout.strip() == "namespace/typed created"
+    kubectl(minik, "create", "serviceaccount", "bot", "-n", "typed")
+    kubectl(minik, "create", "role", "r", "--verb=get", "--resource=pods", "-n", "typed")
+    kubectl(minik, "create", "rolebinding", "rb", "--role=r", "--serviceaccount=typed:bot", "-n", "typed")
+    assert "typed/bot" in kubectl(minik, "get", "rolebinding", "rb", "-n", "typed", "-o", "wide").stdout
+    kubectl(minik, "delete", "namespace", "typed")
+
     deleted = kubectl(minik, "delete", "-f", "-", input=RBAC).stdout
     assert 'clusterrole.rbac.authorization.k8s.io "node-viewer" deleted' in deleted
     res = kubectl(minik, "get", "role", "pod-reader", check=False)
