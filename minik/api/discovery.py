@@ -33,6 +33,7 @@ VERSION = {
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 SINGULAR = {"pods": "pod", "services": "service", "configmaps": "configmap", "secrets": "secret",
             "events": "event", "namespaces": "namespace", "jobs": "job"}  # fmt: skip
+SINGULAR.update({r.plural: r.kind.lower() for r in RESOURCES.values() if r.plural not in SINGULAR})
 
 
 def group_versions() -> dict[str, list[Resource]]:

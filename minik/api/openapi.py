@@ -25,7 +25,8 @@ from typing import Any
 from minik.manifest.schema import SCHEMA_FILES, schema_text
 from minik.mergekeys import merge_key
 
-PREFIX = {"batch/v1": "io.k8s.api.batch.v1", "v1": "io.k8s.api.core.v1"}
+PREFIX = {"batch/v1": "io.k8s.api.batch.v1", "v1": "io.k8s.api.core.v1",
+          "rbac.authorization.k8s.io/v1": "io.k8s.api.rbac.v1"}  # fmt: skip
 
 
 def _prefix(api_version: str) -> str:

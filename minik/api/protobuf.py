@@ -1,11 +1,13 @@
 """Reading the Kubernetes protobuf encoding of the objects kubectl's typed commands send.
 
-``kubectl create job|configmap|secret|service`` post their object as
+``kubectl create job|configmap|secret|service|namespace|serviceaccount|role|
+rolebinding|clusterrole|clusterrolebinding`` post their object as
 ``application/vnd.kubernetes.protobuf``: the ``k8s\\x00`` magic, then a
 ``runtime.Unknown`` holding the apiVersion/kind and the object's bytes. This
 module turns those bytes into the JSON-shaped dict the rest of the API works
 on, for the fields in :data:`MESSAGES` (those of Jobs, pods' templates,
-ConfigMaps, Secrets and Services that such commands fill in).
+ConfigMaps, Secrets, Services, Namespaces, ServiceAccounts and the RBAC
+kinds that such commands fill in).
 
 Go writes every non-pointer field even when it is empty, so an empty or zero
 value is dropped (as ``omitempty`` does in JSON) unless the field is a
@@ -76,9 +78,28 @@ MESSAGES: dict[str, F] = {
     },
     "ServicePort": {1: ("name", "s"), 2: ("protocol", "s"), 3: ("port", "i"), 4: ("targetPort", "ios"), 5: ("nodePort", "i")},
     "Ignored": {},
+    # kubectl create namespace|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding
+    "Namespace": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:NamespaceSpec"), 3: ("status", "m:Ignored")},
+    "NamespaceSpec": {1: ("finalizers", "[]s")},
+    "ServiceAccount": {1: ("metadata", "m:ObjectMeta"), 2: ("secrets", "[]m:ObjectReference"),
+                       3: ("imagePullSecrets", "[]m:LocalObjectReference"), 4: ("automountServiceAccountToken", "b*")},
+    "ObjectReference": {1: ("kind", "s"), 2: ("namespace", "s"), 3: ("name", "s"), 4: ("uid", "s"),
+                        5: ("apiVersion", "s"), 6: ("resourceVersion", "s"), 7: ("fieldPath", "s")},
+    "LocalObjectReference": {1: ("name", "s")},
+    "Role": {1: ("metadata", "m:ObjectMeta"), 2: ("rules", "[]m:PolicyRule")},
+    "ClusterRole": {1: ("metadata", "m:ObjectMeta"), 2: ("rules", "[]m:PolicyRule"), 3: ("aggregationRule", "m:AggregationRule*")},
+    "AggregationRule": {1: ("clusterRoleSelectors", "[]m:LabelSelector")},
+    "PolicyRule": {1: ("verbs", "[]s"), 2: ("apiGroups", "[]s"), 3: ("resources", "[]s"), 4: ("resourceNames", "[]s"),
+                   5: ("nonResourceURLs", "[]s")},
+    "RoleBinding": {1: ("metadata", "m:ObjectMeta"), 2: ("subjects", "[]m:Subject"), 3: ("roleRef", "m:RoleRef")},
+    "Subject": {1: ("kind", "s"), 2: ("apiGroup", "s"), 3: ("name", "s"), 4: ("namespace", "s")},
+    "RoleRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
 }  # fmt: skip
+MESSAGES["ClusterRoleBinding"] = MESSAGES["RoleBinding"]
 KINDS = {("batch/v1", "Job"): "Job", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
-         ("v1", "Service"): "Service"}  # fmt: skip
+         ("v1", "Service"): "Service", ("v1", "Namespace"): "Namespace", ("v1", "ServiceAccount"): "ServiceAccount",
+         **{("rbac.authorization.k8s.io/v1", k): k
+            for k in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")}}  # fmt: skip
 
 
 def _varint(b: bytes, i: int) -> tuple[int, int]:

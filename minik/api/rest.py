@@ -14,6 +14,7 @@ import copy
 import json
 import logging
 import re
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -24,8 +25,8 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from minik.api import nodeports, protobuf, tables
 from minik.api import patch as patching
-from minik.api import protobuf, tables
 from minik.api.hooks import ApiHooks
 from minik.api.responses import (
     decode,
@@ -39,11 +40,13 @@ from minik.api.responses import (
 from minik.errors import ApiError, FieldError, MinikError
 from minik.k8s import Obj, meta, qos_class
 from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
+from minik.store.db import NAME_ALPHABET
 from minik.store.status import already_exists, bad_request, error, invalid
 
 log = logging.getLogger("minik.api")
 
-HOOKED = frozenset({"pods", "jobs", "services", "configmaps", "secrets"})
+HOOKED = frozenset({"pods", "jobs", "services", "configmaps", "secrets", "serviceaccounts",
+                    "roles", "clusterroles", "rolebindings", "clusterrolebindings"})  # fmt: skip
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
 KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -274,7 +277,8 @@ class Handlers:
         for key in SERVER_OWNED:
             m.pop(key, None)
         if not m.get("name") and m.get("generateName"):
-            m["name"] = m["generateName"] + uuid.uuid4().hex[:5]
+            # as the API server's name generator: five characters without vowels or look-alikes
+            m["name"] = m["generateName"] + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
@@ -284,6 +288,9 @@ class Handlers:
         if r.plural in HOOKED:
             obj = self.hooks.default(obj, uid)
         warnings = self._check(request, r, obj, None)
+        if r.plural == "services":
+            nodeports.allocate(self.store, obj, None)
+            obj["status"] = {"loadBalancer": {}}
         meta(obj)["uid"] = uid
         if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
@@ -387,6 +394,8 @@ class Handlers:
         if r.plural in HOOKED:
             obj = self.hooks.default(obj, None)
         warnings = self._check(request, r, obj, current)
+        if r.plural == "services":
+            nodeports.allocate(self.store, obj, current)
         if dry_run(request):
             return object_response(obj, warnings=warnings)
         return object_response(self.store.update(r.plural, obj), warnings=warnings)

@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
     d.add_argument("--wait", default="true", choices=("true", "false"), nargs="?", const="true")
     d.add_argument("--ignore-not-found", action="store_true")
     d.add_argument("--timeout", default="0", help="how long --wait waits (0: a week)")
-    add_namespace(d)
+    add_namespace(d, all_namespaces=True)
     d.set_defaults(func=delete)
 
 
@@ -69,6 +69,14 @@ def apply(ctx: Ctx, args: argparse.Namespace) -> int:
             ctx.eprint(f"Warning: {w.render()}")
     if not originals:
         raise UsageError("no objects passed to apply")
+    for original in originals:
+        m = meta(original)
+        if not m.get("name") and m.get("generateName"):
+            raise UsageError(
+                f"from {m['generateName']}: cannot use generate name with apply "
+                "(apply needs a name to find the object again; use `minik create -f` instead)"
+            )
+    rbac_warning(ctx, originals)
     results: list[tuple[Resource, Obj, str]] = []
     for original, defaulted, source in zip(originals, validated.objects, sources, strict=True):
         resource = for_kind(str(original.get("kind", "")), str(original.get("apiVersion", "")))
@@ -94,6 +102,14 @@ def apply(ctx: Ctx, args: argparse.Namespace) -> int:
         data = objs[0] if len(objs) == 1 else printers.as_list(objs)
         ctx.print(printers.to_yaml(data) if args.output == "yaml" else printers.to_json(data), end="")
     return 0
+
+
+def rbac_warning(ctx: Ctx, objs: list[Obj]) -> None:
+    """One Warning per command when it carries RBAC objects: minik stores them, enforces nothing."""
+    from minik.manifest.rules_access import RBAC_KINDS, RBAC_WARNING
+
+    if any(o.get("kind") in RBAC_KINDS for o in objs):
+        ctx.eprint(f"Warning: {RBAC_WARNING}")
 
 
 def _apply_one(
@@ -153,6 +169,8 @@ def delete(ctx: Ctx, args: argparse.Namespace) -> int:
         for doc in _load(ctx, args.filename, args.recursive):
             obj = doc.obj
             r = for_kind(str(obj.get("kind", "")), str(obj.get("apiVersion", "")))
+            if not meta(obj).get("name"):  # a generateName-only object: never the whole collection
+                raise UsageError("resource name may not be empty")
             targets.append((r, meta(obj).get("namespace") or ctx.namespace, meta(obj).get("name", "")))
     else:
         if not args.targets:
@@ -163,9 +181,9 @@ def delete(ctx: Ctx, args: argparse.Namespace) -> int:
                 continue
             if not args.all and not args.selector:
                 raise UsageError("resource(s) were provided, but no name was specified")
-            body = ctx.client.get(r.path(ctx.namespace), {"labelSelector": args.selector})
+            body = ctx.client.get(r.path(ctx.ns()), {"labelSelector": args.selector})
             for o in body.get("items") or []:
-                targets.append((r, ctx.namespace, meta(o).get("name", "")))
+                targets.append((r, meta(o).get("namespace") or ctx.namespace, meta(o).get("name", "")))
         if not targets:
             no_resources(ctx)
             return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from minik.cli import describe
+from minik.cli import describe, describe_access
 from minik.cli.common import Ctx, add_namespace, no_resources
 from minik.cli.resources import EVENTS, JOBS, PODS, parse_targets
 from minik.errors import UsageError
@@ -18,11 +18,11 @@ from minik.k8s import Obj, meta
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("describe", help="show a job or pod in detail, with its events")
+    p = sub.add_parser("describe", help="show an object in detail (jobs and pods with their events)")
     p.add_argument("targets", nargs="+", metavar="TYPE[/NAME] [NAME...]")
     p.add_argument("-l", "--selector", default=None)
     p.add_argument("--show-events", default="true", choices=("true", "false"))
-    add_namespace(p)
+    add_namespace(p, all_namespaces=True)
     p.set_defaults(func=run)
 
 
@@ -39,21 +39,22 @@ def events_for(ctx: Ctx, obj: Obj) -> list[Obj]:
 def run(ctx: Ctx, args: argparse.Namespace) -> int:
     pages: list[str] = []
     for resource, name in parse_targets(args.targets):
-        if resource not in (JOBS, PODS):
-            raise UsageError(f"minik describes jobs and pods, not {resource.plural}")
+        if resource not in (JOBS, PODS) and resource.plural not in describe_access.DESCRIBED:
+            raise UsageError(f"minik does not describe {resource.plural}")
         if name is not None:
             objs = [ctx.client.get(resource.path(ctx.namespace, name))]
         else:
-            body = ctx.client.get(resource.path(ctx.namespace), {"labelSelector": args.selector})
+            body = ctx.client.get(resource.path(ctx.ns()), {"labelSelector": args.selector})
             objs = list(body.get("items") or [])
         for obj in objs:
             events = events_for(ctx, obj) if args.show_events == "true" else None
             now = ctx.clock()
-            page = (
-                describe.describe_job(obj, events, now)
-                if resource is JOBS
-                else describe.describe_pod(obj, events, now)
-            )
+            if resource is JOBS:
+                page = describe.describe_job(obj, events, now)
+            elif resource is PODS:
+                page = describe.describe_pod(obj, events, now)
+            else:
+                page = describe_access.describe_object(resource.plural, obj, events, now)
             pages.append(page)
     if not pages:
         no_resources(ctx)

@@ -55,8 +55,15 @@ CONFIGMAPS = Resource("configmaps", "ConfigMap", "", "v1")
 SECRETS = Resource("secrets", "Secret", "", "v1")
 EVENTS = Resource("events", "Event", "", "v1")
 NAMESPACES = Resource("namespaces", "Namespace", "", "v1", namespaced=False)
+SERVICEACCOUNTS = Resource("serviceaccounts", "ServiceAccount", "", "v1")
+_RBAC = "rbac.authorization.k8s.io"
+ROLES = Resource("roles", "Role", _RBAC, "v1")
+CLUSTERROLES = Resource("clusterroles", "ClusterRole", _RBAC, "v1", namespaced=False)
+ROLEBINDINGS = Resource("rolebindings", "RoleBinding", _RBAC, "v1")
+CLUSTERROLEBINDINGS = Resource("clusterrolebindings", "ClusterRoleBinding", _RBAC, "v1", namespaced=False)
+ACCESS = (SERVICEACCOUNTS, ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
 
-ALL = (JOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES)
+ALL = (JOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, *ACCESS)
 BY_KIND = {r.kind: r for r in ALL}
 
 _ALIASES: dict[str, Resource] = {}
@@ -68,6 +75,11 @@ for _r, _names in (
     (SECRETS, ("secret", "secrets")),
     (EVENTS, ("ev", "event", "events", "event.events.k8s.io")),
     (NAMESPACES, ("ns", "namespace", "namespaces")),
+    (SERVICEACCOUNTS, ("sa", "serviceaccount", "serviceaccounts")),
+    *(
+        (r, (r.kind.lower(), r.plural, f"{r.kind.lower()}.{_RBAC}", f"{r.plural}.{_RBAC}"))
+        for r in (ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
+    ),
 ):
     for _n in _names:
         _ALIASES[_n] = _r

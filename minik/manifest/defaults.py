@@ -13,6 +13,9 @@ import copy
 from typing import Any
 
 from minik.k8s import Obj
+from minik.manifest import rules_access
+
+NAMESPACED_ACCESS_KINDS = ("ServiceAccount", "Role", "RoleBinding")
 
 MAX_INT32 = 2**31 - 1
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
@@ -182,7 +185,7 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
     kind = out.get("kind")
     if (
         meta is not None
-        and kind in ("Job", "Pod", "Service", "ConfigMap", "Secret")
+        and kind in ("Job", "Pod", "Service", "ConfigMap", "Secret", *NAMESPACED_ACCESS_KINDS)
         and not meta.get("namespace")
     ):
         meta["namespace"] = "default"
@@ -196,4 +199,6 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
         _service(out)
     elif kind == "Secret":
         _secret(out)
+    elif kind in ("RoleBinding", "ClusterRoleBinding"):
+        rules_access.default_access(out)
     return out

@@ -96,6 +96,13 @@ def dns1035_label(value: str) -> list[str]:
     return errs
 
 
+def path_segment(value: str) -> list[str]:
+    """apimachinery's ``IsValidPathSegmentName`` (the names of RBAC roles and bindings)."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{c}'" for c in "/%" if c in value]
+
+
 def qualified_name(value: str) -> list[str]:
     errs: list[str] = []
     parts = value.split("/")
@@ -209,8 +216,8 @@ def object_meta(
     meta: dict[str, Any], *, name_fn: str = "subdomain", namespaced: bool = True, path: PathT = ("metadata",)
 ) -> list[FieldError]:
     """``ValidateObjectMeta``: generateName, name, namespace, labels, annotations, owners, finalizers."""
-    check = (
-        dns1123_label if name_fn == "label" else dns1035_label if name_fn == "dns1035" else dns1123_subdomain
+    check = {"label": dns1123_label, "dns1035": dns1035_label, "path": path_segment}.get(
+        name_fn, dns1123_subdomain
     )
     errors: list[FieldError] = []
     gen = meta.get("generateName")

@@ -63,6 +63,11 @@ def validate_service(svc: dict[str, Any]) -> list[FieldError]:
         if (num, proto) in keys:
             errors.append(f.duplicate(pp, {"port": num, "protocol": proto}))
         keys.add((num, proto))
+        node_port = port.get("nodePort") or 0
+        if node_port and stype == "ClusterIP":
+            errors.append(f.forbidden((*pp, "nodePort"), "may not be used when `type` is 'ClusterIP'"))
+        elif node_port and not 1 <= node_port <= 65535:
+            errors.append(f.invalid((*pp, "nodePort"), node_port, "must be between 1 and 65535, inclusive"))
     if stype not in SERVICE_TYPES:
         errors.append(f.not_supported((*sp, "type"), stype, SERVICE_TYPES))
     errors += m.labels(spec.get("selector"), (*sp, "selector"))

@@ -30,6 +30,12 @@ SCHEMA_FILES = {
     ("v1", "Service"): "service.json",
     ("v1", "ConfigMap"): "configmap.json",
     ("v1", "Secret"): "secret.json",
+    ("v1", "Namespace"): "namespace.json",
+    ("v1", "ServiceAccount"): "serviceaccount.json",
+    ("rbac.authorization.k8s.io/v1", "Role"): "role.json",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "clusterrole.json",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "rolebinding.json",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "clusterrolebinding.json",
 }
 
 _RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}

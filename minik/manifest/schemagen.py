@@ -285,8 +285,11 @@ def _top(kind: str, api_version: str, defs: dict[str, Any], **props: Any) -> dic
 
 def build() -> dict[str, dict[str, Any]]:
     """File name → schema."""
+    from minik.manifest.schemagen_access import build_access
+
     meta = {"ObjectMeta": CORE_DEFS["ObjectMeta"]}
     return {
+        **build_access(_top, meta),
         "job.json": _top("Job", "batch/v1", {**CORE_DEFS, **JOB_DEFS}, spec=ref("JobSpec"), status=ANY_OBJ),
         "pod.json": _top("Pod", "v1", CORE_DEFS, spec=ref("PodSpec"), status=ANY_OBJ),
         "service.json": _top(

@@ -32,6 +32,10 @@ class Entry:
 
 
 _PLACEMENT = "placement and cluster identity mean nothing on one machine"
+_NODE_PORT = (
+    "the Service gets its nodePort and resolves by name from pods, "
+    "but minik does not yet publish node ports on 127.0.0.1"
+)
 UNSUPPORTED_VOLUME_TYPES = (
     # volume sources Kubernetes knows and minik does not implement
     "gcePersistentDisk",
@@ -60,8 +64,43 @@ UNSUPPORTED_VOLUME_TYPES = (
     "image",
 )
 
+_CLOUD_DISK = "a cloud provider's disk attached to a cluster node"
+_NETWORK_STORAGE = "a storage system that a cluster node mounts"
+_DRIVER = "a storage driver running in a cluster"
+VOLUME_REASONS = {
+    **dict.fromkeys(
+        ("gcePersistentDisk", "awsElasticBlockStore", "azureDisk", "azureFile", "cinder"), _CLOUD_DISK
+    ),
+    **dict.fromkeys(("vsphereVolume", "photonPersistentDisk"), _CLOUD_DISK),
+    **dict.fromkeys(
+        (
+            "nfs",
+            "iscsi",
+            "glusterfs",
+            "rbd",
+            "cephfs",
+            "flocker",
+            "fc",
+            "quobyte",
+            "portworxVolume",
+            "scaleIO",
+        ),
+        _NETWORK_STORAGE,
+    ),
+    "storageos": _NETWORK_STORAGE,
+    **dict.fromkeys(("csi", "ephemeral"), _DRIVER),
+    "flexVolume": "a driver installed on every cluster node",
+    "gitRepo": "the kubelet to run git (deprecated upstream: clone in an init container into an emptyDir)",
+    "persistentVolumeClaim": "PersistentVolumeClaim objects and a provisioner, which minik does not serve yet",
+    "image": "a container runtime that mounts images as volumes",
+}
+"""Why each volume type is rejected: one clause, "…volumes: they need <reason>"."""
+
 SUPPORT: tuple[Entry, ...] = (
-    *(Entry(f"pod.volumes[*].{v}", ERROR, f"{v} volumes") for v in UNSUPPORTED_VOLUME_TYPES),
+    *(
+        Entry(f"pod.volumes[*].{v}", ERROR, f"{v} volumes: they need {VOLUME_REASONS[v]}")
+        for v in UNSUPPORTED_VOLUME_TYPES
+    ),
     Entry(
         "pod.volumes[*].projected.sources[*].serviceAccountToken", ERROR, "serviceAccountToken projections"
     ),
@@ -143,12 +182,13 @@ SUPPORT: tuple[Entry, ...] = (
     Entry(
         "Job:spec.managedBy", ERROR, "Jobs managed by another controller", ("kubernetes.io/job-controller",)
     ),
-    Entry("Service:spec.type", ERROR, "Service types other than ClusterIP", ("ClusterIP",)),
+    Entry("Service:spec.type", ERROR, "ExternalName Services", ("ClusterIP", "NodePort", "LoadBalancer")),
+    Entry("Service:spec.type", WARN, _NODE_PORT, ("ClusterIP", "ExternalName")),
     Entry("Service:spec.externalIPs", ERROR, "externalIPs"),
-    Entry("Service:spec.ports[*].nodePort", ERROR, "nodePort"),
-    Entry("Service:spec.loadBalancerIP", ERROR, "load balancers"),
-    Entry("Service:spec.loadBalancerSourceRanges", ERROR, "load balancers"),
-    Entry("Service:spec.loadBalancerClass", ERROR, "load balancers"),
+    *(
+        Entry(f"Service:spec.{k}", WARN, "there is no load balancer on one machine")
+        for k in ("loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass")
+    ),
     Entry("Service:spec.sessionAffinity", WARN, "session affinity has no effect (no virtual IP)", ("None",)),
     Entry(
         "Service:spec.clusterIP",

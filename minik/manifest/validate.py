@@ -16,11 +16,12 @@ from typing import Any
 from minik.errors import FieldError, ManifestError
 from minik.k8s import Obj
 from minik.manifest import fields as f
-from minik.manifest import rules_job, rules_other, schema, support
+from minik.manifest import removed, rules_access, rules_job, rules_other, schema, support
 from minik.manifest.defaults import default_object
 from minik.manifest.loader import Document
 
 KINDS = {"Job": "batch/v1", "Pod": "v1", "Service": "v1", "ConfigMap": "v1", "Secret": "v1"}
+KINDS.update(rules_access.ACCESS_KINDS)
 PLACEHOLDER_UID = "00000000-0000-0000-0000-000000000000"
 """Stands for the uid the server will generate, so file validation sees what create will see."""
 
@@ -30,7 +31,10 @@ _RULES: dict[str, Callable[[Obj], list[FieldError]]] = {
     "Service": rules_other.validate_service,
     "ConfigMap": rules_other.validate_configmap,
     "Secret": rules_other.validate_secret,
+    **rules_access.RULES,
 }
+GENERATED_SUFFIX = "xxxxx"
+"""Stands for the five random characters the server appends to ``generateName``."""
 
 
 @dataclass
@@ -47,10 +51,15 @@ def _kind_errors(obj: Obj) -> list[FieldError]:
         return [f.required(("kind",), "kind is required")]
     if not isinstance(version, str) or not version:
         return [f.required(("apiVersion",), "apiVersion is required")]
+    gone = removed.removed_version(kind, version)
+    if gone is not None:
+        return [gone]
     if kind not in KINDS:
         return [
             f.unsupported_by_minik(
-                ("kind",), f"{kind} objects (minik runs Job, Pod, Service, ConfigMap and Secret)"
+                ("kind",),
+                f"{kind} objects (minik runs Job, Pod, Service, ConfigMap, Secret, Namespace, "
+                "ServiceAccount and RBAC objects)",
             )
         ]
     if KINDS[kind] != version:
@@ -77,6 +86,8 @@ def _update_errors(obj: Obj, old: Obj) -> list[FieldError]:
         return rules_other.validate_pod_update(obj, old)
     if kind in ("ConfigMap", "Secret"):
         return rules_other.validate_immutable_data(obj, old)
+    if kind in ("RoleBinding", "ClusterRoleBinding"):
+        return rules_access.validate_binding_update(obj, old)
     return []
 
 
@@ -91,7 +102,7 @@ def _check(obj: Obj, *, old: Obj | None, defaulted: bool) -> tuple[list[FieldErr
     if structural:  # strip unknown fields, as strict=Warn decoding would, and go on
         obj = _without(obj, [f.path_of(e) for e in structural])
     if not defaulted:
-        obj = default_object(obj, uid=PLACEHOLDER_UID)
+        obj = default_object(_generated_name(obj), uid=PLACEHOLDER_UID)
         obj.setdefault("metadata", {})["uid"] = PLACEHOLDER_UID
     errors += _RULES[str(obj["kind"])](obj)
     if old is not None and not _kind_errors(old):
@@ -100,6 +111,16 @@ def _check(obj: Obj, *, old: Obj | None, defaulted: bool) -> tuple[list[FieldErr
     if obj.get("kind") == "Job":
         warnings = rules_job.job_warnings(obj) + warnings
     return _dedupe(errors + unsupported), warnings
+
+
+def _generated_name(obj: Obj) -> Obj:
+    """``obj`` named as the server names a ``generateName``-only object before validating it."""
+    m = obj.get("metadata")
+    if not isinstance(m, dict) or m.get("name") or not isinstance(m.get("generateName"), str):
+        return obj
+    if not m["generateName"]:
+        return obj
+    return {**obj, "metadata": {**m, "name": m["generateName"] + GENERATED_SUFFIX}}
 
 
 def _without(obj: Obj, paths: list[tuple[Any, ...]]) -> Obj:

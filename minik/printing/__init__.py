@@ -6,5 +6,8 @@ two cannot drift. Pure: objects and ``now`` in, strings out; no I/O, no clock.
 """
 
 from minik.printing.columns import COLUMNS, Column, cells, columns_for
+from minik.printing.columns_access import ACCESS_COLUMNS
+
+COLUMNS.update(ACCESS_COLUMNS)
 
 __all__ = ["COLUMNS", "Column", "cells", "columns_for"]

@@ -32,7 +32,14 @@ from typing import Any
 from minik.errors import StoreError
 from minik.k8s import Obj, meta, rfc3339
 from minik.store import status as st
-from minik.store.resources import GENERATION_RESOURCES, RESOURCES, SYSTEM_NAMESPACES, Resource
+from minik.store.resources import (
+    DEFAULT_SERVICE_ACCOUNT,
+    GENERATION_RESOURCES,
+    INITIAL_NAMESPACES,
+    RESOURCES,
+    SYSTEM_NAMESPACES,
+    Resource,
+)
 from minik.store.selectors import compile_filter
 from minik.store.watch import Hub, Subscription, WatchEvent
 
@@ -136,9 +143,13 @@ class Store:
         self._committed_rv = self._rv
         self._compacted = self._counter("compacted")
         with self.transaction():
-            for ns in SYSTEM_NAMESPACES:
+            for ns in INITIAL_NAMESPACES:
                 if self._row("namespaces", "", ns) is None:
                     self.create("namespaces", {"metadata": {"name": ns}})
+                elif self._row("serviceaccounts", ns, DEFAULT_SERVICE_ACCOUNT) is None:
+                    self.create(
+                        "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
+                    )
 
     def _counter(self, key: str) -> int:
         return int(self._conn.execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()[0])
@@ -406,6 +417,10 @@ class Store:
                 m.setdefault("labels", {})["kubernetes.io/metadata.name"] = m["name"]
                 obj["spec"] = {"finalizers": ["kubernetes"]}
                 obj["status"] = {"phase": "Active"}
+                created = self._write(resource, obj, "ADDED")
+                sa = {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": m["name"]}}
+                self.create("serviceaccounts", sa)  # as the service account controller does
+                return copy.deepcopy(created)
             if resource == "pods" and not (obj.get("status") or {}).get("phase"):
                 # As the API server's pod strategy does on create.
                 obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}

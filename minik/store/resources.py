@@ -40,6 +40,8 @@ class Resource:
         return f"{self.kind}.{self.group}" if self.group else self.kind
 
 
+RBAC = "rbac.authorization.k8s.io"
+
 RESOURCES: dict[str, Resource] = {
     r.plural: r
     for r in (
@@ -50,6 +52,11 @@ RESOURCES: dict[str, Resource] = {
         Resource("events", "Event", short_names=("ev",)),
         Resource("namespaces", "Namespace", namespaced=False, short_names=("ns",), has_status=True),
         Resource("jobs", "Job", group="batch", has_status=True, categories=("all",)),
+        Resource("serviceaccounts", "ServiceAccount", short_names=("sa",)),
+        Resource("roles", "Role", group=RBAC),
+        Resource("clusterroles", "ClusterRole", group=RBAC, namespaced=False),
+        Resource("rolebindings", "RoleBinding", group=RBAC),
+        Resource("clusterrolebindings", "ClusterRoleBinding", group=RBAC, namespaced=False),
     )
 }
 
@@ -57,6 +64,11 @@ RESOURCES: dict[str, Resource] = {
 GENERATION_RESOURCES = frozenset({"pods", "jobs", "services"})
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public")
+"""The namespaces that may not be deleted (as the API server's namespace strategy says)."""
+INITIAL_NAMESPACES = (*SYSTEM_NAMESPACES, "kube-node-lease")
+"""The namespaces a new cluster starts with."""
+DEFAULT_SERVICE_ACCOUNT = "default"
+"""Every namespace has this ServiceAccount, as the service account controller keeps it."""
 
 
 def resource(plural: str) -> Resource:

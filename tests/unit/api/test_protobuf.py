@@ -95,3 +95,30 @@ def test_create_with_a_protobuf_body(client: TestClient) -> None:
     assert resp.json()["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox"
     bad = client.post(JOBS, content=framed("v1", "Pod", b""), headers={"Content-Type": MEDIA_TYPE})
     assert bad.status_code == 415 and bad.json()["reason"] == "UnsupportedMediaType"
+
+
+def test_kubectl_create_rolebinding_and_namespace_bodies_decode() -> None:
+    subject = field(1, "ServiceAccount") + field(3, "bot") + field(4, "foo")
+    ref = field(1, "rbac.authorization.k8s.io") + field(2, "Role") + field(3, "r")
+    body = framed(
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        field(1, field(1, "rb")) + field(2, subject) + field(3, ref),
+    )
+    assert decode(body) == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "rb"},
+        "subjects": [{"kind": "ServiceAccount", "name": "bot", "namespace": "foo"}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+    }
+    rule = field(1, "get") + field(2, "") + field(3, "pods")
+    role = decode(
+        framed("rbac.authorization.k8s.io/v1", "ClusterRole", field(1, field(1, "cr")) + field(2, rule))
+    )
+    assert role["rules"] == [{"verbs": ["get"], "apiGroups": [""], "resources": ["pods"]}]
+    assert decode(framed("v1", "Namespace", field(1, field(1, "foo")) + field(2, b"") + field(3, b""))) == {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "foo"},
+    }

@@ -46,9 +46,17 @@ def drain(sub: Subscription) -> list[WatchEvent]:
     return out
 
 
-def test_system_namespaces_exist_on_open(store: Store) -> None:
+def test_a_new_store_starts_with_the_four_namespaces_of_a_new_cluster(store: Store) -> None:
     names = [o["metadata"]["name"] for o in store.list("namespaces", None)[0]]
-    assert names == ["default", "kube-public", "kube-system"]
+    assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
+
+
+def test_every_namespace_has_a_default_service_account(store: Store) -> None:
+    store.create("namespaces", {"metadata": {"name": "team"}})
+    accounts = store.list("serviceaccounts", None)[0]
+    assert sorted((o["metadata"]["namespace"], o["metadata"]["name"]) for o in accounts) == [
+        (ns, "default") for ns in ("default", "kube-node-lease", "kube-public", "kube-system", "team")
+    ]
 
 
 def test_create_sets_server_fields(store: Store) -> None:

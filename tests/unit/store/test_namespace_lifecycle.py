@@ -1,0 +1,106 @@
+"""The namespace lifecycle as the API server and the namespace controller give it, as a table of specs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from minik.errors import ApiError, NotFound
+from minik.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "minik.db")
+    yield s
+    s.close()
+
+
+def obj(name: str, ns: str = "team", **extra: Any) -> dict[str, Any]:
+    return {"metadata": {"name": name, "namespace": ns}, **extra}
+
+
+def phase(store: Store, name: str) -> str | None:
+    try:
+        return str(store.get("namespaces", None, name)["status"]["phase"])
+    except NotFound:
+        return None
+
+
+def empty_namespace_is_gone_at_once(store: Store) -> None:
+    store.create("namespaces", {"metadata": {"name": "team"}})
+    store.delete("namespaces", None, "team")
+    assert phase(store, "team") is None
+
+
+def namespace_with_running_pod_is_terminating_until_the_pod_is_terminal(store: Store) -> None:
+    store.create("namespaces", {"metadata": {"name": "team"}})
+    store.create("jobs", obj("work", spec={}))
+    store.create("pods", obj("work-x", status={"phase": "Running"}))
+    store.delete("namespaces", None, "team")
+    assert phase(store, "team") == "Terminating"
+    assert [o["metadata"]["name"] for o in store.list("jobs", "team")[0]] == []
+    pod = store.get("pods", "team", "work-x")
+    assert pod["metadata"]["deletionTimestamp"]
+    store.update("pods", {**pod, "status": {"phase": "Succeeded"}}, status_only=True)
+    assert phase(store, "team") is None
+    assert store.list("serviceaccounts", "team")[0] == []
+
+
+def nothing_new_in_a_terminating_namespace(store: Store) -> None:
+    store.create("namespaces", {"metadata": {"name": "team"}})
+    store.create("pods", obj("p", status={"phase": "Running"}))
+    store.delete("namespaces", None, "team")
+    with pytest.raises(ApiError, match="because it is being terminated"):
+        store.create("configmaps", obj("late"))
+
+
+def an_object_in_a_missing_namespace_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFound, match='namespaces "nowhere" not found'):
+        store.create("roles", obj("r", "nowhere"))
+
+
+def system_namespaces_may_not_be_deleted(store: Store) -> None:
+    for name in ("default", "kube-system", "kube-public"):
+        with pytest.raises(ApiError, match="this namespace may not be deleted"):
+            store.delete("namespaces", None, name)
+
+
+def kube_node_lease_may_be_deleted(store: Store) -> None:
+    store.delete("namespaces", None, "kube-node-lease")
+    assert phase(store, "kube-node-lease") is None
+
+
+def a_new_namespace_gets_a_default_service_account(store: Store) -> None:
+    store.create("namespaces", {"metadata": {"name": "team"}})
+    assert store.get("serviceaccounts", "team", "default")["metadata"]["namespace"] == "team"
+
+
+def cluster_scoped_rbac_objects_outlive_a_namespace(store: Store) -> None:
+    store.create("namespaces", {"metadata": {"name": "team"}})
+    store.create("clusterroles", {"metadata": {"name": "viewer"}, "rules": []})
+    store.create("roles", obj("reader", rules=[]))
+    store.delete("namespaces", None, "team")
+    assert store.get("clusterroles", None, "viewer")["metadata"]["name"] == "viewer"
+    with pytest.raises(NotFound):
+        store.get("roles", "team", "reader")
+
+
+SPECS: list[Callable[[Store], None]] = [
+    empty_namespace_is_gone_at_once,
+    namespace_with_running_pod_is_terminating_until_the_pod_is_terminal,
+    nothing_new_in_a_terminating_namespace,
+    an_object_in_a_missing_namespace_is_not_found,
+    system_namespaces_may_not_be_deleted,
+    kube_node_lease_may_be_deleted,
+    a_new_namespace_gets_a_default_service_account,
+    cluster_scoped_rbac_objects_outlive_a_namespace,
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.__name__.replace("_", " "))
+def test_namespace_lifecycle(store: Store, spec: Callable[[Store], None]) -> None:
+    spec(store)
