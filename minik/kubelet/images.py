@@ -38,6 +38,8 @@ class Images:
                 raise ImagePullError(
                     f'Container image "{image}" is not present with pull policy of Never', never=True
                 )
+            present = f'Container image "{image}" already present on machine'
+            await self.k.sink.record_event(w.pod, "Normal", "Pulled", present, "kubelet")
             return image
         recent = self._failed.get(image)
         if recent is None or anyio.current_time() - recent > 60:
@@ -45,8 +47,15 @@ class Images:
                 await self.k.sink.record_event(
                     w.pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet"
                 )
+                began = anyio.current_time()
                 await _pull(self.k.docker, image)
+                took = _go_seconds(anyio.current_time() - began)
                 self._failed.pop(image, None)
+                pulled = f'Successfully pulled image "{image}" in {took} ({took} including waiting)'
+                size = await _image_size(self.k.docker, image)
+                if size is not None:
+                    pulled += f". Image size: {size} bytes."
+                await self.k.sink.record_event(w.pod, "Normal", "Pulled", pulled, "kubelet")
                 return image
             except MinikError as exc:
                 self._failed[image] = anyio.current_time()
@@ -83,3 +92,18 @@ async def _has_image(d: DockerAPI, image: str) -> bool:
 async def _pull(d: DockerAPI, image: str) -> None:
     repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")
     await d.call(f"pull {image}", lambda: d.api.pull(repo, tag=tag or "latest"))
+
+
+async def _image_size(d: DockerAPI, image: str) -> int | None:
+    try:
+        info = await d.call(f"image {image}", lambda: d.api.inspect_image(image))
+    except MinikError:
+        return None
+    return int(info.get("Size") or 0)
+
+
+def _go_seconds(seconds: float) -> str:
+    """A duration as Go prints one under a minute: ``1.234s``, ``250ms``."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"

@@ -33,6 +33,8 @@ from minik.kubelet.worker import EVICTED, PAUSE_IMAGE_DEFAULT, PodWorker
 
 log = logging.getLogger("minik.kubelet")
 
+NODE_NAME = "minik"  # the one node every pod runs on
+
 
 class ObjectSource(Protocol):
     def get(self, resource: str, namespace: str, name: str) -> Obj | None: ...
@@ -70,6 +72,7 @@ class Kubelet:
         self.state_dir = state_dir
         self.pause_image = pause_image or os.environ.get("MINIK_PAUSE_IMAGE", PAUSE_IMAGE_DEFAULT)
         self.network = f"minik-{instance}"
+        self.node_name = NODE_NAME
         self.workers: dict[str, PodWorker] = {}
         self.sandboxes: dict[str, str] = {}
         self.aliases: dict[str, frozenset[str]] = {}
@@ -94,6 +97,10 @@ class Kubelet:
                 labels = {"minik.io/instance": self.instance, "minik.io/home": str(self.state_dir)}
                 await self.docker.ensure_network(self.network, labels)
                 self._network_ok = True
+
+    def network_lost(self) -> None:
+        """A sandbox could not be made: make sure the network exists before the next one."""
+        self._network_ok = False
 
     async def run(self) -> None:
         async with anyio.create_task_group() as tg:
@@ -243,10 +250,8 @@ class Kubelet:
             await w.report(
                 "Succeeded" if ok else "Failed"
             )  # as getPhase: a deleted pod whose apps exited 0 succeeded
-        if w.sandbox_id:
-            with contextlib.suppress(MinikError):
-                await self.docker.stop(w.sandbox_id, grace_seconds=0)
         w.done.set()
+        await w.stop_sandbox()
 
     async def forget_pod(self, pod: Obj) -> None:
         uid = str(meta(pod)["uid"])

@@ -167,6 +167,19 @@ class Volumes:
             ]
         return [(k, val, mode) for k, val in data.items()]
 
+    def termination_file(self, uid: str, container: str, attempt: int, c: Obj) -> Path | None:
+        """A fresh, empty file for one run's termination message (mode 0666, as the kubelet makes it)."""
+        target = c.get("terminationMessagePath")
+        if not target:
+            return None
+        d = self.pod_dir(uid) / "containers" / container
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / f"termination-log-{attempt}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+        os.close(fd)
+        os.chmod(path, 0o666)
+        return path
+
     def remove(self, uid: str) -> None:
         shutil.rmtree(self.pod_dir(uid), ignore_errors=True)
 

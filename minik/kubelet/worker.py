@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -19,7 +20,7 @@ import anyio.abc
 
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
 from minik.k8s import Obj, meta, parse_time
-from minik.kubelet import deadline, status
+from minik.kubelet import deadline, status, termination
 from minik.kubelet.docker_api import ContainerInfo, NoSuchObject
 from minik.kubelet.env import expand
 from minik.kubelet.errors import ConfigError, ImagePullError, PodDeleted, sanitize, sentence
@@ -48,6 +49,7 @@ SETUP_RETRY_FIRST = 1.0  # pod setup / image pull retries: 1 s doubling …
 SETUP_RETRY_CAP = 300.0  # … to 5 min, as the kubelet's back-off (scaled by MINIK_TIME_SCALE)
 IMAGE_BACKOFF_FIRST = 10.0  # image pulls back off 10 s doubling to 5 min (upstream image manager)
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
+SCHEDULER = "default-scheduler"  # the component of the Scheduled event
 EVICTED = "Evicted"  # the eviction manager's pod reason
 EVICTION_INTERVAL = 10.0  # seconds between emptyDir sizeLimit checks (the kubelet's housekeeping)
 
@@ -84,6 +86,7 @@ class PodWorker:
         self.kill_grace: int | None = None  # overrides the grace period of a kill (an eviction's 0)
         self.sidecar_stop = anyio.Event()  # the regular containers are done: sidecars stop
         self.sidecar_started: dict[str, anyio.Event] = {}
+        self.sandbox_stopped = False  # a finished pod's sandbox is stopped: PodReadyToStartContainers False
 
     # -- labels and names ----------------------------------------------------
     def labels(self, container: str) -> dict[str, str]:
@@ -110,12 +113,17 @@ class PodWorker:
 
     # -- status ----------------------------------------------------------------
     async def report(self, phase: str, *, reason: str = "", message: str = "") -> None:
-        view = PodView(self.spec, self.statuses, self.status, bool(self.sandbox_id), self.ip, self.evicted)
+        ready = bool(self.sandbox_id) and not self.sandbox_stopped
+        view = PodView(self.spec, self.statuses, self.status, ready, self.ip, self.evicted)
         self.status = pod_status(view, phase, now=self.k.clock(), reason=reason, message=message)
         await self.k.sink.update_pod_status(self.pod, self.status)
 
     # -- the pod's life ------------------------------------------------------
     async def run(self) -> None:
+        where = f"{self.ns}/{self.name} to {self.k.node_name}"
+        await self.k.sink.record_event(
+            self.pod, "Normal", "Scheduled", f"Successfully assigned {where}", SCHEDULER
+        )
         if self.spec.get("activeDeadlineSeconds") is not None:
             self.k.spawn(self._enforce_deadline)
         try:
@@ -174,10 +182,21 @@ class PodWorker:
     async def _stop_sandbox_later(self) -> None:
         with anyio.move_on_after(SANDBOX_STOP_DELAY):
             await self.forgotten.wait()
+        await self.stop_sandbox()
+
+    async def stop_sandbox(self) -> None:
+        """Stop a finished pod's sandbox and report it: PodReadyToStartContainers turns False."""
         async with self.sandbox_lock:
-            if not self.forgotten.is_set():
-                with contextlib.suppress(MinikError):
-                    await self.k.docker.stop(self.sandbox_id, grace_seconds=0)
+            if self.forgotten.is_set() or not self.sandbox_id:
+                return
+            try:
+                await self.k.docker.stop(self.sandbox_id, grace_seconds=0)
+            except MinikError:
+                return
+        self.sandbox_stopped = True
+        last = self.status or {}
+        phase = str(last.get("phase") or "Failed")
+        await self.report(phase, reason=str(last.get("reason") or ""), message=str(last.get("message") or ""))
 
     async def _retry_pause(self, attempt: int, *, first: float = SETUP_RETRY_FIRST) -> bool:
         """Wait before retrying pod setup; False when the pod is being deleted."""
@@ -230,6 +249,7 @@ class PodWorker:
                 with contextlib.suppress(MinikError):
                     await self.k.docker.remove_container(self.sandbox_id)
             self.sandbox_id = ""
+            self.k.network_lost()  # it may be what went missing: the next attempt checks
             raise SandboxError(sentence(exc)) from exc
 
     async def _create_sandbox(self) -> None:
@@ -395,6 +415,12 @@ class PodWorker:
                 config["user"] = f"{user}:{group}" if group is not None else str(user)
             if cmd is not None:
                 config["entrypoint"] = cmd
+            message_file = self.k.volumes.termination_file(self.uid, name, restarts, c)
+            if message_file is not None:
+                host_config["binds"] = [
+                    *host_config["binds"],
+                    f"{message_file}:{c['terminationMessagePath']}",
+                ]
             cid = await self.k.docker.create_container(
                 image=image,
                 name=self.cname(name, restarts),
@@ -402,9 +428,15 @@ class PodWorker:
                 command=args,
                 **config,
             )
+            await self.k.sink.record_event(
+                self.pod, "Normal", "Created", f"Created container: {name}", "kubelet"
+            )
             started = True
             try:
                 await self.k.docker.start(cid)
+                await self.k.sink.record_event(
+                    self.pod, "Normal", "Started", f"Started container {name}", "kubelet"
+                )
             except DockerUnavailable:
                 raise
             except MinikError as exc:
@@ -415,6 +447,7 @@ class PodWorker:
                 )
             if started:
                 code, terminated = await self._run_started(c, cid, name, restarts, init)
+                await self._termination_message(c, cid, code, terminated, message_file)
             if self._stopping(sidecar):
                 return False
             if policy == "Never" or (code == 0 and ((init and not sidecar) or policy == "OnFailure")):
@@ -428,12 +461,34 @@ class PodWorker:
                 msg = backoff.message(name, self.name, self.ns, self.uid)
                 # restartCount stays the exited container's: the next one's is set when it is created.
                 self.statuses[name]["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": msg}}
+                pod_ref = f"{self.name}_{self.ns}({self.uid})"
+                await self.k.sink.record_event(
+                    self.pod,
+                    "Warning",
+                    "BackOff",
+                    f"Back-off restarting failed container {name} in pod {pod_ref}",
+                    "kubelet",
+                )
                 await self.report(self._live_phase(init, sidecar))
                 with anyio.move_on_after(delay):
                     await (_first(self.kill, self.sidecar_stop) if sidecar else self.kill.wait())
                 if self._stopping(sidecar):
                     return False
             backoff.advance(exited, self.k.clock())
+
+    async def _termination_message(
+        self, c: Obj, cid: str, code: int, terminated: Obj, message_file: Path | None
+    ) -> None:
+        """``state.terminated.message``: the termination-message file, or (FallbackToLogsOnError,
+        a failure, no message written) the log's tail, as the kubelet reads them."""
+        cap = termination.per_container_cap(self.spec)
+        message = termination.read_file(message_file, cap) if message_file is not None else ""
+        if not message and termination.falls_back_to_logs(c, code):
+            with contextlib.suppress(MinikError):
+                tail = await self.k.docker.logs(cid, tail=termination.LOG_LINES)
+                message = termination.from_logs(tail, cap)
+        if message:
+            terminated["message"] = message
 
     def _stopping(self, sidecar: bool) -> bool:
         """The pod is being killed, or (for a sidecar) its regular containers are done."""
@@ -510,7 +565,7 @@ class PodWorker:
         if sidecar:
             self.sidecar_started[name].set()
         code = await self._wait_or_kill(
-            cid, also=self.sidecar_stop if sidecar else None, known=info, mark=mark
+            cid, also=self.sidecar_stop if sidecar else None, known=info, mark=mark, container=name
         )
         after: ContainerInfo | None = None
         with contextlib.suppress(NoSuchObject):
@@ -527,7 +582,8 @@ class PodWorker:
             )
         self.statuses[name] = {
             **self.statuses[name],
-            "ready": False,
+            # A regular init container that completed is ready (the prober manager's rule).
+            "ready": init and not sidecar and code == 0,
             "started": False,
             "state": {"terminated": terminated},
         }
@@ -540,6 +596,7 @@ class PodWorker:
         also: anyio.Event | None = None,
         known: ContainerInfo | None = None,
         mark: int | None = None,
+        container: str = "",
     ) -> int:
         """The container's exit code; it is stopped (grace period) on a kill or on ``also``."""
         code = -1
@@ -559,6 +616,9 @@ class PodWorker:
                     grace = meta(self.pod).get("deletionGracePeriodSeconds")
                 if grace is None:
                     grace = self.spec.get("terminationGracePeriodSeconds", 30)
+                if container:
+                    stopping = f"Stopping container {container}"
+                    await self.k.sink.record_event(self.pod, "Normal", "Killing", stopping, "kubelet")
                 with contextlib.suppress(MinikError):
                     await self.k.docker.stop(cid, grace_seconds=int(grace))
 

@@ -235,3 +235,109 @@ def test_forty_quiet_log_followers_do_not_stop_a_new_pod_from_starting(minik: Cl
             f.wait()
     minik.delete("pod", pod_name)
     minik.delete("pod", quiet, grace_seconds=0)
+
+
+def test_a_pod_records_the_events_a_node_records(minik: Cluster, pod_name: str) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            f"""  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    {BUSYBOX}
+    command: ["sleep", "600"]
+""",
+        )
+    )
+    minik.wait_container(pod_name, "c", "running")
+    minik.delete("pod", pod_name)  # its events stay
+    events = sorted(
+        minik.events(pod_name), key=lambda e: int(e["metadata"]["resourceVersion"])
+    )  # each recorded once
+    got = [(e["type"], e["reason"], e["message"], e["source"]["component"]) for e in events]
+    assert got[:4] == [
+        ("Normal", "Scheduled", f"Successfully assigned default/{pod_name} to minik", "default-scheduler"),
+        ("Normal", "Pulled", 'Container image "busybox:latest" already present on machine', "kubelet"),
+        ("Normal", "Created", "Created container: c", "kubelet"),
+        ("Normal", "Started", "Started container c", "kubelet"),
+    ]
+    assert ("Normal", "Killing", "Stopping container c", "kubelet") in got
+
+
+def test_a_crash_loop_records_back_off(minik: Cluster, pod_name: str) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            f"""  restartPolicy: OnFailure
+  containers:
+  - name: c
+    {BUSYBOX}
+    command: ["sh", "-c", "exit 1"]
+""",
+        )
+    )
+    uid = minik.pod(pod_name)["metadata"]["uid"]
+    want = f"Back-off restarting failed container c in pod {pod_name}_default({uid})"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(e["message"] == want for e in minik.events(pod_name)):
+        time.sleep(0.2)
+    back_off = [e for e in minik.events(pod_name) if e["reason"] == "BackOff"]
+    assert back_off and back_off[0]["type"] == "Warning" and back_off[0]["message"] == want
+    minik.delete("pod", pod_name, grace_seconds=0)
+
+
+def test_termination_messages_from_the_file_and_from_the_log(minik: Cluster, pod_name: str) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            f"""  restartPolicy: Never
+  containers:
+  - name: file
+    {BUSYBOX}
+    command: ["sh", "-c", "printf 'done: 42 rows' > /dev/termination-log"]
+  - name: custom
+    {BUSYBOX}
+    terminationMessagePath: /tmp/why
+    command: ["sh", "-c", "echo disk full > /tmp/why; exit 3"]
+  - name: logs
+    {BUSYBOX}
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: ["sh", "-c", "echo first; echo last words; exit 4"]
+""",
+        )
+    )
+    pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+    message = {s["name"]: s["state"]["terminated"].get("message") for s in pod["status"]["containerStatuses"]}
+    assert message == {"custom": "disk full\n", "file": "done: 42 rows", "logs": "first\nlast words\n"}
+    described = minik.run("describe", "pod", pod_name).stdout
+    assert "Message:" in described and "done: 42 rows" in described
+    minik.delete("pod", pod_name)
+
+
+def test_a_finished_pod_is_not_ready_to_start_containers_and_its_init_container_is_ready(
+    minik: Cluster, pod_name: str
+) -> None:
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            f"""  restartPolicy: Never
+  initContainers:
+  - name: init
+    {BUSYBOX}
+    command: ["true"]
+  containers:
+  - name: c
+    {BUSYBOX}
+    command: ["true"]
+""",
+        )
+    )
+
+    def sandbox_stopped(p: dict) -> bool:  # type: ignore[type-arg]
+        conds = {c["type"]: c["status"] for c in p["status"].get("conditions") or []}
+        return p["status"].get("phase") == "Succeeded" and conds.get("PodReadyToStartContainers") == "False"
+
+    pod = minik.wait_pod(pod_name, "PodReadyToStartContainers False", sandbox_stopped, 30)
+    assert pod["status"]["initContainerStatuses"][0]["ready"] is True
+    minik.delete("pod", pod_name)
