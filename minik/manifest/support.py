@@ -143,6 +143,12 @@ SUPPORT: tuple[Entry, ...] = (
     Entry(
         "Job:spec.managedBy", ERROR, "Jobs managed by another controller", ("kubernetes.io/job-controller",)
     ),
+    Entry(
+        "CronJob:spec.jobTemplate.spec.managedBy",
+        ERROR,
+        "Jobs managed by another controller",
+        ("kubernetes.io/job-controller",),
+    ),
     Entry("Service:spec.type", ERROR, "Service types other than ClusterIP", ("ClusterIP",)),
     Entry("Service:spec.externalIPs", ERROR, "externalIPs"),
     Entry("Service:spec.ports[*].nodePort", ERROR, "nodePort"),
@@ -171,7 +177,11 @@ SUPPORT: tuple[Entry, ...] = (
     ),
 )
 
-_POD_ROOT = {"Job": ("spec", "template", "spec"), "Pod": ("spec",)}
+_POD_ROOT = {
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
 
 
 def _parse(pattern: str) -> tuple[str | int, ...]:
