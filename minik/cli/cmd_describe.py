@@ -1,4 +1,4 @@
-"""``minik describe job|pod``: kubectl's describe pages (R11).
+"""``minik describe job|cronjob|pod``: kubectl's describe pages (R11).
 
 Requests: ``GET <object>`` (or ``GET <collection>?labelSelector=`` without a
 name), then ``GET /api/v1/namespaces/<ns>/events?fieldSelector=involvedObject.name=<n>,
@@ -12,13 +12,14 @@ from typing import Any
 
 from minik.cli import describe
 from minik.cli.common import Ctx, add_namespace, no_resources
-from minik.cli.resources import EVENTS, JOBS, PODS, parse_targets
+from minik.cli.describe_cronjob import describe_cronjob
+from minik.cli.resources import CRONJOBS, EVENTS, JOBS, PODS, parse_targets
 from minik.errors import UsageError
 from minik.k8s import Obj, meta
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("describe", help="show a job or pod in detail, with its events")
+    p = sub.add_parser("describe", help="show a job, cronjob or pod in detail, with its events")
     p.add_argument("targets", nargs="+", metavar="TYPE[/NAME] [NAME...]")
     p.add_argument("-l", "--selector", default=None)
     p.add_argument("--show-events", default="true", choices=("true", "false"))
@@ -39,8 +40,8 @@ def events_for(ctx: Ctx, obj: Obj) -> list[Obj]:
 def run(ctx: Ctx, args: argparse.Namespace) -> int:
     pages: list[str] = []
     for resource, name in parse_targets(args.targets):
-        if resource not in (JOBS, PODS):
-            raise UsageError(f"minik describes jobs and pods, not {resource.plural}")
+        if resource not in (JOBS, CRONJOBS, PODS):
+            raise UsageError(f"minik describes jobs, cronjobs and pods, not {resource.plural}")
         if name is not None:
             objs = [ctx.client.get(resource.path(ctx.namespace, name))]
         else:
@@ -49,11 +50,12 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
         for obj in objs:
             events = events_for(ctx, obj) if args.show_events == "true" else None
             now = ctx.clock()
-            page = (
-                describe.describe_job(obj, events, now)
-                if resource is JOBS
-                else describe.describe_pod(obj, events, now)
-            )
+            if resource is JOBS:
+                page = describe.describe_job(obj, events, now)
+            elif resource is CRONJOBS:
+                page = describe_cronjob(obj, events, now)
+            else:
+                page = describe.describe_pod(obj, events, now)
             pages.append(page)
     if not pages:
         no_resources(ctx)

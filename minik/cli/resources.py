@@ -49,6 +49,7 @@ class Resource:
 
 
 JOBS = Resource("jobs", "Job", "batch", "v1")
+CRONJOBS = Resource("cronjobs", "CronJob", "batch", "v1")
 PODS = Resource("pods", "Pod", "", "v1")
 SERVICES = Resource("services", "Service", "", "v1")
 CONFIGMAPS = Resource("configmaps", "ConfigMap", "", "v1")
@@ -56,12 +57,13 @@ SECRETS = Resource("secrets", "Secret", "", "v1")
 EVENTS = Resource("events", "Event", "", "v1")
 NAMESPACES = Resource("namespaces", "Namespace", "", "v1", namespaced=False)
 
-ALL = (JOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES)
+ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES)
 BY_KIND = {r.kind: r for r in ALL}
 
 _ALIASES: dict[str, Resource] = {}
 for _r, _names in (
     (JOBS, ("job", "jobs", "job.batch", "jobs.batch", "job.batch/v1")),
+    (CRONJOBS, ("cj", "cronjob", "cronjobs", "cronjob.batch", "cronjobs.batch", "cronjob.batch/v1")),
     (PODS, ("po", "pod", "pods")),
     (SERVICES, ("svc", "service", "services")),
     (CONFIGMAPS, ("cm", "configmap", "configmaps")),
@@ -72,8 +74,8 @@ for _r, _names in (
     for _n in _names:
         _ALIASES[_n] = _r
 
-# `kubectl get all` (the "all" category): pods, services, jobs — in kubectl's order.
-ALL_CATEGORY = (PODS, SERVICES, JOBS)
+# `kubectl get all` (the "all" category): pods, services, cronjobs, jobs — in kubectl's order.
+ALL_CATEGORY = (PODS, SERVICES, CRONJOBS, JOBS)
 
 
 def lookup(name: str) -> Resource:

@@ -50,11 +50,14 @@ RESOURCES: dict[str, Resource] = {
         Resource("events", "Event", short_names=("ev",)),
         Resource("namespaces", "Namespace", namespaced=False, short_names=("ns",), has_status=True),
         Resource("jobs", "Job", group="batch", has_status=True, categories=("all",)),
+        Resource(
+            "cronjobs", "CronJob", group="batch", short_names=("cj",), has_status=True, categories=("all",)
+        ),
     )
 }
 
 # Resources whose spec changes bump metadata.generation (the others have no generation).
-GENERATION_RESOURCES = frozenset({"pods", "jobs", "services"})
+GENERATION_RESOURCES = frozenset({"pods", "jobs", "cronjobs", "services"})
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public")
 
