@@ -66,6 +66,8 @@ def time_zone_errors(zone: str | None) -> list[FieldError]:
                 "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
             )
         )
+    if zone == "Local":  # Go's LoadLocation("Local") is the process's zone: no second error
+        return errors
     try:
         cron.load_zone(zone)
     except cron.CronError as exc:
