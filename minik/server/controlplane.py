@@ -253,7 +253,8 @@ class ControlPlane:
                 if owner and owner.get("kind") == "CronJob":
                     self.cronjobs.add((_key(obj)[0], str(owner.get("name"))))
             elif resource == "cronjobs":
-                self.cronjobs.add(_key(obj))
+                old = getattr(ev, "old", None) if kind == "MODIFIED" else None
+                self.cronjobs.add_after(_key(obj), self.cron.wake_delay(old, obj))
                 if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
                     self.gc.add("all")
             elif resource == "services":

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from minik import manifest
-from minik.controllers.cronjob import job_ref, sync_cronjob
+from minik.controllers.cronjob import delay_after_schedule_change, job_ref, sync_cronjob
 from minik.errors import AlreadyExists, NotFound
 from minik.k8s import Obj, meta, parse_time
 from minik.store import Store
@@ -51,6 +51,21 @@ class CronJobExecutor:
             return real
         created = parse_time(meta(cj).get("creationTimestamp")) or real
         return created + (real - created) * self.rate
+
+    def wake_delay(self, old: Obj | None, new: Obj) -> float:
+        """How long after a CronJob change its key is synced (upstream ``updateCronJob``).
+
+        A changed schedule or timeZone: at the new next time (real seconds);
+        anything else: at once.
+        """
+        os_, ns = (old or {}).get("spec") or {}, new.get("spec") or {}
+        if old is None or (os_.get("schedule"), os_.get("timeZone")) == (
+            ns.get("schedule"),
+            ns.get("timeZone"),
+        ):
+            return 0.0
+        delay = delay_after_schedule_change(new, self.now_for(new))
+        return 0.0 if delay is None else max(0.0, delay / self.rate)
 
     def sync(self, key: Key) -> tuple[float | None, bool]:
         """(real seconds until the next sync or None, whether Jobs were deleted)."""

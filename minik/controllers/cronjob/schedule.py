@@ -87,3 +87,15 @@ def next_schedule_delay(cj: Obj, now: datetime, sched: cron.Schedule) -> float |
     if nxt is None:
         return None
     return (nxt - now).total_seconds() + NEXT_SCHEDULE_DELTA
+
+
+def delay_after_schedule_change(cj: Obj, now: datetime) -> float | None:
+    """``updateCronJob``: a changed schedule or zone is next synced at its next time, not at once.
+
+    ``None`` when the new schedule does not parse (validation keeps that from happening).
+    """
+    try:
+        sched = cron.parse(formatted_schedule(cj))
+    except cron.CronError:
+        return None
+    return next_schedule_delay(cj, now, sched)

@@ -164,3 +164,16 @@ def test_history_limits_delete_old_jobs_through_the_store(store: Store, clock: C
     cj = store.get("cronjobs", "default", "tick")
     assert cj["status"]["lastSuccessfulTime"] == rfc3339(START + timedelta(minutes=3))
     assert "active" not in cj["status"]
+
+
+def test_a_schedule_change_is_synced_at_the_new_next_time_and_other_changes_at_once(
+    store: Store, clock: Clock
+) -> None:
+    """Upstream ``updateCronJob``: a new schedule does not start a missed time of its own at once."""
+    old = store.create("cronjobs", cronjob(schedule="0 0 * * *"))
+    ex = CronJobExecutor(store, clock=clock)
+    new = {**old, "spec": {**old["spec"], "schedule": "*/5 * * * *"}}
+    assert ex.wake_delay(old, new) == pytest.approx(4 * 60 + 50 + 0.1)  # 12:00:10 → 12:05:00
+    suspended = {**old, "spec": {**old["spec"], "suspend": True}}
+    assert ex.wake_delay(old, suspended) == 0.0
+    assert ex.wake_delay(None, new) == 0.0
