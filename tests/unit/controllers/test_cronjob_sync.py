@@ -176,6 +176,14 @@ SCENARIOS = [
         events=["SuccessfulCreate"],
     ),
     S(
+        "over 100 missed times inside a long startingDeadlineSeconds: a warning, and the latest runs",
+        cronjob(startingDeadlineSeconds=3 * 3600, status={"lastScheduleTime": "2026-01-01T07:00:00Z"}),
+        create=[name_for(T12)],
+        events=["TooManyMissedTimes", f"SuccessfulCreate: Created job {name_for(T12)}"],
+        status={"lastScheduleTime": "2026-01-01T12:00:00Z"},
+        requeue=30.1,
+    ),
+    S(
         "an hourly schedule missed for a week (168 times) warns and runs the latest hour",
         cronjob(schedule="@hourly", status={"lastScheduleTime": "2025-12-25T12:00:00Z"}),
         create=[name_for(T12)],
@@ -383,6 +391,17 @@ SCENARIOS = [
         now=t("2026-11-01T06:45:00Z"),
         create=[name_for(t("2026-11-01T06:30:00Z"))],
         status={"lastScheduleTime": "2026-11-01T06:30:00Z"},
+    ),
+    S(
+        "DST fall back: after the first 01:30 New York the next run is one hour later",
+        cronjob(
+            schedule="30 1 * * *",
+            timeZone="America/New_York",
+            status={"lastScheduleTime": "2026-11-01T05:30:00Z"},
+        ),
+        now=t("2026-11-01T05:31:00Z"),
+        events=[],
+        requeue=3540.1,
     ),
     S(
         "DST: a daily 09:00 keeps local time across the change (13:00 UTC, then 14:00 UTC)",
