@@ -15,7 +15,7 @@ import time
 
 from tests.integration.e2e.conftest import EXAMPLES, Minik
 from tests.integration.e2e.cronjob_helpers import finished, jobs_of, until
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.integration.e2e.test_kubectl import AGE, kubectl
 
 
 def test_the_every_minute_example_runs_a_job_on_the_real_clock(minik: Minik) -> None:
@@ -75,6 +75,10 @@ def test_the_every_minute_example_runs_a_job_on_the_real_clock(minik: Minik) -> 
     assert "Hello from the Kubernetes cluster" in minik.run("logs", "cronjob/hello").stdout
     status = json.loads(kubectl(minik, "get", "cronjob", "hello", "-o", "json").stdout)["status"]
     assert status["lastScheduleTime"] >= stamp and "active" not in status
+
+    # kubectl's describe page and minik's are the same (ages aside).
+    ours = AGE.sub("AGE", minik.run("describe", "cronjob", "hello").stdout)
+    assert AGE.sub("AGE", kubectl(minik, "describe", "cronjob", "hello").stdout) == ours
 
     assert kubectl(minik, "delete", "cronjob", "hello").stdout.strip() == 'cronjob.batch "hello" deleted'
 
