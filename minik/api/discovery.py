@@ -32,7 +32,8 @@ VERSION = {
 
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 SINGULAR = {"pods": "pod", "services": "service", "configmaps": "configmap", "secrets": "secret",
-            "events": "event", "namespaces": "namespace", "jobs": "job"}  # fmt: skip
+            "events": "event", "namespaces": "namespace", "jobs": "job",
+            "cronjobs": "cronjob"}  # fmt: skip
 SINGULAR.update({r.plural: r.kind.lower() for r in RESOURCES.values() if r.plural not in SINGULAR})
 
 

@@ -40,7 +40,12 @@ MESSAGES: dict[str, F] = {
     "ObjectMeta": {
         1: ("name", "s"), 2: ("generateName", "s"), 3: ("namespace", "s"), 5: ("uid", "s"),
         6: ("resourceVersion", "s"), 7: ("generation", "i"), 8: ("creationTimestamp", "t"),
-        11: ("labels", "map"), 12: ("annotations", "map"), 14: ("finalizers", "[]s"),
+        11: ("labels", "map"), 12: ("annotations", "map"), 13: ("ownerReferences", "[]m:OwnerReference"),
+        14: ("finalizers", "[]s"),
+    },
+    "OwnerReference": {
+        1: ("kind", "s"), 3: ("name", "s"), 4: ("uid", "s"), 5: ("apiVersion", "s"), 6: ("controller", "b*"),
+        7: ("blockOwnerDeletion", "b*"),
     },
     "Job": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:JobSpec"), 3: ("status", "m:Ignored")},
     "JobSpec": {
@@ -57,8 +62,8 @@ MESSAGES: dict[str, F] = {
         2: ("containers", "[]m:Container"), 3: ("restartPolicy", "s"), 4: ("terminationGracePeriodSeconds", "i*"),
         5: ("activeDeadlineSeconds", "i*"), 6: ("dnsPolicy", "s"), 7: ("nodeSelector", "map"),
         8: ("serviceAccountName", "s"), 9: ("serviceAccount", "s"), 16: ("hostname", "s"),
-        17: ("subdomain", "s"), 19: ("schedulerName", "s"), 20: ("initContainers", "[]m:Container"),
-        24: ("priorityClassName", "s"),
+        14: ("securityContext", "m:PodSecurityContext*"), 17: ("subdomain", "s"), 19: ("schedulerName", "s"),
+        20: ("initContainers", "[]m:Container"), 24: ("priorityClassName", "s"), 30: ("enableServiceLinks", "b*"),
     },
     "Container": {
         1: ("name", "s"), 2: ("image", "s"), 3: ("command", "[]s"), 4: ("args", "[]s"), 5: ("workingDir", "s"),
@@ -77,6 +82,7 @@ MESSAGES: dict[str, F] = {
         5: ("externalIPs", "[]s"), 7: ("sessionAffinity", "s"), 10: ("externalName", "s"),
     },
     "ServicePort": {1: ("name", "s"), 2: ("protocol", "s"), 3: ("port", "i"), 4: ("targetPort", "ios"), 5: ("nodePort", "i")},
+    "PodSecurityContext": {},
     "Ignored": {},
     # kubectl create namespace|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding
     "Namespace": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:NamespaceSpec"), 3: ("status", "m:Ignored")},

@@ -45,7 +45,7 @@ from minik.store.status import already_exists, bad_request, error, invalid
 
 log = logging.getLogger("minik.api")
 
-HOOKED = frozenset({"pods", "jobs", "services", "configmaps", "secrets", "serviceaccounts",
+HOOKED = frozenset({"pods", "jobs", "cronjobs", "services", "configmaps", "secrets", "serviceaccounts",
                     "roles", "clusterroles", "rolebindings", "clusterrolebindings"})  # fmt: skip
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
@@ -282,7 +282,7 @@ class Handlers:
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
-        if r.plural in ("pods", "jobs", "services"):
+        if r.plural in ("pods", "jobs", "cronjobs", "services"):
             obj.pop("status", None)
         uid = str(uuid.uuid4())
         if r.plural in HOOKED:

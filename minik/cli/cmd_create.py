@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from minik.cli import printers
+from minik.cli import cmd_create_job, printers
 from minik.cli.cmd_apply import _load, _when, rbac_warning
 from minik.cli.common import Ctx, add_namespace, render_error
 from minik.cli.resources import Resource, for_kind
@@ -22,8 +22,17 @@ from minik.k8s import Obj, meta
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("create", help="create objects from YAML/JSON files (honours generateName)")
-    p.add_argument("-f", "--filename", action="append", required=True, help="file, directory or - for stdin")
+    p = sub.add_parser(
+        "create",
+        help="create objects from files (honours generateName), or a job from a cronjob "
+        "(create job NAME --from=cronjob/NAME)",
+    )
+    p.add_argument(
+        "kind", nargs="?", metavar="job", help="with NAME and --from: a job from a cronjob's template"
+    )
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("--from", dest="source", metavar="cronjob/NAME")
+    p.add_argument("-f", "--filename", action="append", help="file, directory or - for stdin")
     p.add_argument("-R", "--recursive", action="store_true")
     p.add_argument(
         "--dry-run", default="none", choices=("none", "client", "server"), nargs="?", const="client"
@@ -35,6 +44,18 @@ def register(sub: Any) -> None:
 
 def create(ctx: Ctx, args: argparse.Namespace) -> int:
     from minik.manifest import validate_documents
+
+    if args.kind is not None:
+        if args.kind != "job" or not args.name or not args.source or args.filename:
+            raise UsageError("usage: minik create -f FILE, or minik create job NAME --from=cronjob/NAME")
+        if args.output not in ("", "name"):
+            raise UsageError("create job supports -o name only")
+        args.output = args.output or None
+        return cmd_create_job.run(ctx, args)
+    if not args.filename:
+        raise UsageError(
+            "must specify one of -f and -k (minik supports -f), or create job NAME --from=cronjob/NAME"
+        )
 
     docs = _load(ctx, args.filename, args.recursive)
     validated = validate_documents(docs)

@@ -1,4 +1,4 @@
-"""``minik describe job|pod``: kubectl's describe pages (R11).
+"""``minik describe job|cronjob|pod``: kubectl's describe pages (R11).
 
 Requests: ``GET <object>`` (or ``GET <collection>?labelSelector=`` without a
 name), then ``GET /api/v1/namespaces/<ns>/events?fieldSelector=involvedObject.name=<n>,
@@ -12,13 +12,16 @@ from typing import Any
 
 from minik.cli import describe, describe_access
 from minik.cli.common import Ctx, add_namespace, no_resources
-from minik.cli.resources import EVENTS, JOBS, PODS, parse_targets
+from minik.cli.describe_cronjob import describe_cronjob
+from minik.cli.resources import CRONJOBS, EVENTS, JOBS, PODS, parse_targets
 from minik.errors import UsageError
 from minik.k8s import Obj, meta
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("describe", help="show an object in detail (jobs and pods with their events)")
+    p = sub.add_parser(
+        "describe", help="show an object in detail (jobs, cronjobs and pods with their events)"
+    )
     p.add_argument("targets", nargs="+", metavar="TYPE[/NAME] [NAME...]")
     p.add_argument("-l", "--selector", default=None)
     p.add_argument("--show-events", default="true", choices=("true", "false"))
@@ -39,7 +42,7 @@ def events_for(ctx: Ctx, obj: Obj) -> list[Obj]:
 def run(ctx: Ctx, args: argparse.Namespace) -> int:
     pages: list[str] = []
     for resource, name in parse_targets(args.targets):
-        if resource not in (JOBS, PODS) and resource.plural not in describe_access.DESCRIBED:
+        if resource not in (JOBS, CRONJOBS, PODS) and resource.plural not in describe_access.DESCRIBED:
             raise UsageError(f"minik does not describe {resource.plural}")
         if name is not None:
             objs = [ctx.client.get(resource.path(ctx.namespace, name))]
@@ -51,6 +54,8 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
             now = ctx.clock()
             if resource is JOBS:
                 page = describe.describe_job(obj, events, now)
+            elif resource is CRONJOBS:
+                page = describe_cronjob(obj, events, now)
             elif resource is PODS:
                 page = describe.describe_pod(obj, events, now)
             else:

@@ -25,7 +25,7 @@ from typing import Any
 from minik.cli.common import Ctx, add_namespace
 from minik.cli.durations import parse_go_duration
 from minik.cli.printers import format_label_selector
-from minik.cli.resources import JOBS, PODS, lookup
+from minik.cli.resources import CRONJOBS, JOBS, PODS, lookup
 from minik.errors import ApiError, MinikError, UsageError
 from minik.k8s import Obj, meta, parse_time
 
@@ -223,10 +223,28 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
         else:
             logs.sequential(streams, many=False, tolerate=False)
         return 0
+    if resource is CRONJOBS:
+        return _job(logs, _latest_job(ctx, name))
     if resource is not JOBS:
-        raise UsageError(f"cannot get logs of {resource.plural}; use a pod, job/NAME or -l SELECTOR")
+        raise UsageError(
+            f"cannot get logs of {resource.plural}; use a pod, job/NAME, cronjob/NAME or -l SELECTOR"
+        )
     job = ctx.client.get(JOBS.path(ctx.namespace, name))
     return _job(logs, job)
+
+
+def _latest_job(ctx: Ctx, name: str) -> Obj:
+    """The CronJob's most recently created Job (its controller ownerReference names the CronJob)."""
+    uid = meta(ctx.client.get(CRONJOBS.path(ctx.namespace, name))).get("uid")
+    items = ctx.client.get(JOBS.path(ctx.namespace)).get("items") or []
+    owned = [
+        j
+        for j in items
+        if any(r.get("controller") and r.get("uid") == uid for r in meta(j).get("ownerReferences") or [])
+    ]
+    if not owned:
+        raise MinikError(f"no jobs found for cronjob {name} yet")
+    return max(owned, key=lambda j: (str(meta(j).get("creationTimestamp") or ""), str(meta(j).get("name"))))
 
 
 def _pods(logs: Logs, pods: list[Obj], *, many: bool) -> int:

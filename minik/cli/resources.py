@@ -49,6 +49,7 @@ class Resource:
 
 
 JOBS = Resource("jobs", "Job", "batch", "v1")
+CRONJOBS = Resource("cronjobs", "CronJob", "batch", "v1")
 PODS = Resource("pods", "Pod", "", "v1")
 SERVICES = Resource("services", "Service", "", "v1")
 CONFIGMAPS = Resource("configmaps", "ConfigMap", "", "v1")
@@ -63,12 +64,13 @@ ROLEBINDINGS = Resource("rolebindings", "RoleBinding", _RBAC, "v1")
 CLUSTERROLEBINDINGS = Resource("clusterrolebindings", "ClusterRoleBinding", _RBAC, "v1", namespaced=False)
 ACCESS = (SERVICEACCOUNTS, ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
 
-ALL = (JOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, *ACCESS)
+ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, *ACCESS)
 BY_KIND = {r.kind: r for r in ALL}
 
 _ALIASES: dict[str, Resource] = {}
 for _r, _names in (
     (JOBS, ("job", "jobs", "job.batch", "jobs.batch", "job.batch/v1")),
+    (CRONJOBS, ("cj", "cronjob", "cronjobs", "cronjob.batch", "cronjobs.batch", "cronjob.batch/v1")),
     (PODS, ("po", "pod", "pods")),
     (SERVICES, ("svc", "service", "services")),
     (CONFIGMAPS, ("cm", "configmap", "configmaps")),
@@ -84,8 +86,8 @@ for _r, _names in (
     for _n in _names:
         _ALIASES[_n] = _r
 
-# `kubectl get all` (the "all" category): pods, services, jobs — in kubectl's order.
-ALL_CATEGORY = (PODS, SERVICES, JOBS)
+# `kubectl get all` (the "all" category): pods, services, cronjobs, jobs — in kubectl's order.
+ALL_CATEGORY = (PODS, SERVICES, CRONJOBS, JOBS)
 
 
 def lookup(name: str) -> Resource:

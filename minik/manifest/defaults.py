@@ -144,6 +144,25 @@ def _job(job: Obj, uid: str | None) -> None:
         meta["labels"] = dict(tlabels)
 
 
+def _cronjob(cj: Obj) -> None:
+    """``SetDefaults_CronJob``; the job template gets pod-spec defaults only (as upstream)."""
+    spec = _d(cj, "spec", create=True)
+    if spec is None:
+        return
+    if not spec.get("concurrencyPolicy"):
+        spec["concurrencyPolicy"] = "Allow"
+    if spec.get("suspend") is None:
+        spec["suspend"] = False
+    if spec.get("successfulJobsHistoryLimit") is None:
+        spec["successfulJobsHistoryLimit"] = 3
+    if spec.get("failedJobsHistoryLimit") is None:
+        spec["failedJobsHistoryLimit"] = 1
+    template = _d(_d(_d(spec, "jobTemplate", create=True), "spec", create=True), "template", create=True)
+    pod = _d(template, "spec", create=True)
+    if pod is not None:
+        pod_spec(pod)
+
+
 def _service(svc: Obj) -> None:
     spec = _d(svc, "spec", create=True)
     if spec is None:
@@ -185,12 +204,14 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
     kind = out.get("kind")
     if (
         meta is not None
-        and kind in ("Job", "Pod", "Service", "ConfigMap", "Secret", *NAMESPACED_ACCESS_KINDS)
+        and kind in ("Job", "CronJob", "Pod", "Service", "ConfigMap", "Secret", *NAMESPACED_ACCESS_KINDS)
         and not meta.get("namespace")
     ):
         meta["namespace"] = "default"
     if kind == "Job":
         _job(out, uid)
+    elif kind == "CronJob":
+        _cronjob(out)
     elif kind == "Pod":
         spec = _d(out, "spec", create=True)
         if spec is not None:

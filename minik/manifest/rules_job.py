@@ -49,14 +49,14 @@ def parse_succeeded_indexes(text: str, completions: int) -> tuple[int, str]:
     return count, ""
 
 
-def _pod_failure_policy(spec: dict[str, Any], pfp: dict[str, Any]) -> list[FieldError]:
+def _pod_failure_policy(spec: dict[str, Any], pfp: dict[str, Any], base: PathT) -> list[FieldError]:
     errors: list[FieldError] = []
-    path = (*SPEC, "podFailurePolicy")
+    path = (*base, "podFailurePolicy")
     pod = (spec.get("template") or {}).get("spec") or {}
     if pod.get("restartPolicy") != "Never":
         errors.append(
             f.invalid(
-                (*SPEC, "template", "spec", "restartPolicy"),
+                (*base, "template", "spec", "restartPolicy"),
                 pod.get("restartPolicy", ""),
                 'only "Never" is supported when podFailurePolicy is specified',
             )
@@ -130,8 +130,8 @@ def _pod_failure_policy(spec: dict[str, Any], pfp: dict[str, Any]) -> list[Field
     return errors
 
 
-def _success_policy(spec: dict[str, Any], sp: dict[str, Any]) -> list[FieldError]:
-    path = (*SPEC, "successPolicy")
+def _success_policy(spec: dict[str, Any], sp: dict[str, Any], base: PathT) -> list[FieldError]:
+    path = (*base, "successPolicy")
     if spec.get("completionMode") != "Indexed":
         return [f.invalid(path, sp, "requires indexed completion mode")]
     errors: list[FieldError] = []
@@ -205,6 +205,94 @@ def _selector(sel: dict[str, Any], path: PathT) -> list[FieldError]:
     return errors
 
 
+def job_spec_errors(spec: dict[str, Any], base: PathT) -> list[FieldError]:
+    """Upstream ``validateJobSpec``: a Job's or a CronJob's ``jobTemplate`` spec at ``base``."""
+    errors: list[FieldError] = []
+    for fld in (
+        "parallelism",
+        "completions",
+        "activeDeadlineSeconds",
+        "backoffLimit",
+        "ttlSecondsAfterFinished",
+        "backoffLimitPerIndex",
+        "maxFailedIndexes",
+    ):
+        if spec.get(fld) is not None and spec[fld] < 0:
+            errors.append(f.invalid((*base, fld), spec[fld], "must be greater than or equal to 0"))
+    mode = spec.get("completionMode")
+    completions, parallelism = spec.get("completions"), spec.get("parallelism")
+    blpi, mfi = spec.get("backoffLimitPerIndex"), spec.get("maxFailedIndexes")
+    if mode not in (None, "NonIndexed", "Indexed"):
+        errors.append(f.not_supported((*base, "completionMode"), mode, ("NonIndexed", "Indexed")))
+    if mode == "Indexed":
+        if completions is None:
+            errors.append(f.required((*base, "completions"), "when completion mode is Indexed"))
+        if parallelism is not None and parallelism > 100000:
+            errors.append(
+                f.invalid(
+                    (*base, "parallelism"),
+                    parallelism,
+                    "must be less than or equal to 100000 when completion mode is Indexed",
+                )
+            )
+        if blpi is not None and completions is not None and completions > 100000:
+            if mfi is None:
+                errors.append(
+                    f.required(
+                        (*base, "maxFailedIndexes"), "must be specified when completions is above 100000"
+                    )
+                )
+            elif mfi > 10000:
+                errors.append(
+                    f.invalid(
+                        (*base, "maxFailedIndexes"),
+                        mfi,
+                        "must be less than or equal to 10000 when completions is above 100000",
+                    )
+                )
+    else:
+        for fld, val in (("backoffLimitPerIndex", blpi), ("maxFailedIndexes", mfi)):
+            if val is not None:
+                errors.append(f.invalid((*base, fld), val, "requires indexed completion mode"))
+    if mfi is not None:
+        if blpi is None:
+            errors.append(f.required((*base, "backoffLimitPerIndex"), "when maxFailedIndexes is specified"))
+        if completions is not None and mfi > completions:
+            errors.append(
+                f.invalid((*base, "maxFailedIndexes"), mfi, "must be less than or equal to completions")
+            )
+    if spec.get("podFailurePolicy") is not None:
+        errors += _pod_failure_policy(spec, spec["podFailurePolicy"], base)
+    if spec.get("successPolicy") is not None:
+        errors += _success_policy(spec, spec["successPolicy"], base)
+    prp = spec.get("podReplacementPolicy")
+    if prp is not None:
+        allowed = (
+            ("Failed",) if spec.get("podFailurePolicy") is not None else ("Failed", "TerminatingOrFailed")
+        )
+        if prp not in allowed:
+            errors.append(f.not_supported((*base, "podReplacementPolicy"), prp, allowed))
+    managed = spec.get("managedBy")
+    if managed is not None and len(managed) > 63:
+        errors.append(
+            FieldError(
+                path=f.fmt_path((*base, "managedBy")),
+                reason="Too long",
+                detail="may not be more than 63 bytes",
+                extra={"path": (*base, "managedBy")},
+            )
+        )
+    template = spec.get("template") or {}
+    errors += rules_pod.pod_template(template, (*base, "template"))
+    rp = (template.get("spec") or {}).get("restartPolicy") or ""
+    rp_path = (*base, "template", "spec", "restartPolicy")
+    if rp in ("", "Always"):
+        errors.append(f.required(rp_path, 'valid values: "OnFailure", "Never"'))
+    elif rp not in ("OnFailure", "Never"):
+        errors.append(f.not_supported(rp_path, rp, ("OnFailure", "Never")))
+    return errors
+
+
 def validate_job(job: dict[str, Any]) -> list[FieldError]:
     """Every error of a defaulted Job, in the API server's order (R2.2)."""
     meta = job.get("metadata") or {}
@@ -223,88 +311,8 @@ def validate_job(job: dict[str, Any]) -> list[FieldError]:
         }
         if not selector_matches(sel, expected):
             errors.append(f.invalid((*SPEC, "selector"), sel, "`selector` not auto-generated"))
-    for fld in (
-        "parallelism",
-        "completions",
-        "activeDeadlineSeconds",
-        "backoffLimit",
-        "ttlSecondsAfterFinished",
-        "backoffLimitPerIndex",
-        "maxFailedIndexes",
-    ):
-        if spec.get(fld) is not None and spec[fld] < 0:
-            errors.append(f.invalid((*SPEC, fld), spec[fld], "must be greater than or equal to 0"))
-    mode = spec.get("completionMode")
-    completions, parallelism = spec.get("completions"), spec.get("parallelism")
-    blpi, mfi = spec.get("backoffLimitPerIndex"), spec.get("maxFailedIndexes")
-    if mode not in (None, "NonIndexed", "Indexed"):
-        errors.append(f.not_supported((*SPEC, "completionMode"), mode, ("NonIndexed", "Indexed")))
-    if mode == "Indexed":
-        if completions is None:
-            errors.append(f.required((*SPEC, "completions"), "when completion mode is Indexed"))
-        if parallelism is not None and parallelism > 100000:
-            errors.append(
-                f.invalid(
-                    (*SPEC, "parallelism"),
-                    parallelism,
-                    "must be less than or equal to 100000 when completion mode is Indexed",
-                )
-            )
-        if blpi is not None and completions is not None and completions > 100000:
-            if mfi is None:
-                errors.append(
-                    f.required(
-                        (*SPEC, "maxFailedIndexes"), "must be specified when completions is above 100000"
-                    )
-                )
-            elif mfi > 10000:
-                errors.append(
-                    f.invalid(
-                        (*SPEC, "maxFailedIndexes"),
-                        mfi,
-                        "must be less than or equal to 10000 when completions is above 100000",
-                    )
-                )
-    else:
-        for fld, val in (("backoffLimitPerIndex", blpi), ("maxFailedIndexes", mfi)):
-            if val is not None:
-                errors.append(f.invalid((*SPEC, fld), val, "requires indexed completion mode"))
-    if mfi is not None:
-        if blpi is None:
-            errors.append(f.required((*SPEC, "backoffLimitPerIndex"), "when maxFailedIndexes is specified"))
-        if completions is not None and mfi > completions:
-            errors.append(
-                f.invalid((*SPEC, "maxFailedIndexes"), mfi, "must be less than or equal to completions")
-            )
-    if spec.get("podFailurePolicy") is not None:
-        errors += _pod_failure_policy(spec, spec["podFailurePolicy"])
-    if spec.get("successPolicy") is not None:
-        errors += _success_policy(spec, spec["successPolicy"])
-    prp = spec.get("podReplacementPolicy")
-    if prp is not None:
-        allowed = (
-            ("Failed",) if spec.get("podFailurePolicy") is not None else ("Failed", "TerminatingOrFailed")
-        )
-        if prp not in allowed:
-            errors.append(f.not_supported((*SPEC, "podReplacementPolicy"), prp, allowed))
-    managed = spec.get("managedBy")
-    if managed is not None and len(managed) > 63:
-        errors.append(
-            FieldError(
-                path="spec.managedBy",
-                reason="Too long",
-                detail="may not be more than 63 bytes",
-                extra={"path": (*SPEC, "managedBy")},
-            )
-        )
+    errors += job_spec_errors(spec, SPEC)
     template = spec.get("template") or {}
-    errors += rules_pod.pod_template(template, (*SPEC, "template"))
-    rp = (template.get("spec") or {}).get("restartPolicy") or ""
-    rp_path = (*SPEC, "template", "spec", "restartPolicy")
-    if rp in ("", "Always"):
-        errors.append(f.required(rp_path, 'valid values: "OnFailure", "Never"'))
-    elif rp not in ("OnFailure", "Never"):
-        errors.append(f.not_supported(rp_path, rp, ("OnFailure", "Never")))
     if sel is None and manual:
         errors.append(f.required((*SPEC, "selector")))
     elif sel is not None:
@@ -318,6 +326,7 @@ def validate_job(job: dict[str, Any]) -> list[FieldError]:
                     "`selector` does not match template `labels`",
                 )
             )
+    mode, completions = spec.get("completionMode"), spec.get("completions")
     if mode == "Indexed" and completions and completions > 0 and name:
         host = f"{name}-{completions - 1}"
         if m.dns1123_label(host):

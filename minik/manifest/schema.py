@@ -26,6 +26,7 @@ Check = Callable[[Any, PathT, list[FieldError]], None]
 
 SCHEMA_FILES = {
     ("batch/v1", "Job"): "job.json",
+    ("batch/v1", "CronJob"): "cronjob.json",
     ("v1", "Pod"): "pod.json",
     ("v1", "Service"): "service.json",
     ("v1", "ConfigMap"): "configmap.json",

@@ -238,6 +238,19 @@ JOB_DEFS: dict[str, Any] = {
     ),
 }
 
+CRONJOB_DEFS: dict[str, Any] = {
+    "CronJobSpec": obj(
+        schedule=S,
+        timeZone=S,
+        startingDeadlineSeconds=I64,
+        concurrencyPolicy=S,
+        suspend=B,
+        jobTemplate=obj(metadata=ref("ObjectMeta"), spec=ref("JobSpec")),
+        successfulJobsHistoryLimit=I32,
+        failedJobsHistoryLimit=I32,
+    ),
+}
+
 SERVICE_DEFS: dict[str, Any] = {
     "ServiceSpec": obj(
         ports=arr(obj(name=S, protocol=S, appProtocol=S, port=I32, targetPort=IOS, nodePort=I32)),
@@ -291,6 +304,13 @@ def build() -> dict[str, dict[str, Any]]:
     return {
         **build_access(_top, meta),
         "job.json": _top("Job", "batch/v1", {**CORE_DEFS, **JOB_DEFS}, spec=ref("JobSpec"), status=ANY_OBJ),
+        "cronjob.json": _top(
+            "CronJob",
+            "batch/v1",
+            {**CORE_DEFS, **JOB_DEFS, **CRONJOB_DEFS},
+            spec=ref("CronJobSpec"),
+            status=ANY_OBJ,
+        ),
         "pod.json": _top("Pod", "v1", CORE_DEFS, spec=ref("PodSpec"), status=ANY_OBJ),
         "service.json": _top(
             "Service", "v1", {**meta, **SERVICE_DEFS}, spec=ref("ServiceSpec"), status=ANY_OBJ

@@ -182,6 +182,12 @@ SUPPORT: tuple[Entry, ...] = (
     Entry(
         "Job:spec.managedBy", ERROR, "Jobs managed by another controller", ("kubernetes.io/job-controller",)
     ),
+    Entry(
+        "CronJob:spec.jobTemplate.spec.managedBy",
+        ERROR,
+        "Jobs managed by another controller",
+        ("kubernetes.io/job-controller",),
+    ),
     Entry("Service:spec.type", ERROR, "ExternalName Services", ("ClusterIP", "NodePort", "LoadBalancer")),
     Entry("Service:spec.type", WARN, _NODE_PORT, ("ClusterIP", "ExternalName")),
     Entry("Service:spec.externalIPs", ERROR, "externalIPs"),
@@ -211,7 +217,11 @@ SUPPORT: tuple[Entry, ...] = (
     ),
 )
 
-_POD_ROOT = {"Job": ("spec", "template", "spec"), "Pod": ("spec",)}
+_POD_ROOT = {
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
 
 
 def _parse(pattern: str) -> tuple[str | int, ...]:

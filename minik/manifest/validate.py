@@ -16,17 +16,25 @@ from typing import Any
 from minik.errors import FieldError, ManifestError
 from minik.k8s import Obj
 from minik.manifest import fields as f
-from minik.manifest import removed, rules_access, rules_job, rules_other, schema, support
+from minik.manifest import removed, rules_access, rules_cronjob, rules_job, rules_other, schema, support
 from minik.manifest.defaults import default_object
 from minik.manifest.loader import Document
 
-KINDS = {"Job": "batch/v1", "Pod": "v1", "Service": "v1", "ConfigMap": "v1", "Secret": "v1"}
+KINDS = {
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+    "Pod": "v1",
+    "Service": "v1",
+    "ConfigMap": "v1",
+    "Secret": "v1",
+}
 KINDS.update(rules_access.ACCESS_KINDS)
 PLACEHOLDER_UID = "00000000-0000-0000-0000-000000000000"
 """Stands for the uid the server will generate, so file validation sees what create will see."""
 
 _RULES: dict[str, Callable[[Obj], list[FieldError]]] = {
     "Job": rules_job.validate_job,
+    "CronJob": rules_cronjob.validate_cronjob,
     "Pod": rules_other.validate_pod,
     "Service": rules_other.validate_service,
     "ConfigMap": rules_other.validate_configmap,
@@ -58,7 +66,7 @@ def _kind_errors(obj: Obj) -> list[FieldError]:
         return [
             f.unsupported_by_minik(
                 ("kind",),
-                f"{kind} objects (minik runs Job, Pod, Service, ConfigMap, Secret, Namespace, "
+                f"{kind} objects (minik runs Job, CronJob, Pod, Service, ConfigMap, Secret, Namespace, "
                 "ServiceAccount and RBAC objects)",
             )
         ]
@@ -104,9 +112,12 @@ def _check(obj: Obj, *, old: Obj | None, defaulted: bool) -> tuple[list[FieldErr
     if not defaulted:
         obj = default_object(_generated_name(obj), uid=PLACEHOLDER_UID)
         obj.setdefault("metadata", {})["uid"] = PLACEHOLDER_UID
-    errors += _RULES[str(obj["kind"])](obj)
-    if old is not None and not _kind_errors(old):
-        errors += _update_errors(obj, old)
+    if obj.get("kind") == "CronJob" and old is not None and not _kind_errors(old):
+        errors += rules_cronjob.validate_cronjob_update(obj, old)
+    else:
+        errors += _RULES[str(obj["kind"])](obj)
+        if old is not None and not _kind_errors(old):
+            errors += _update_errors(obj, old)
     unsupported, warnings = support.check(obj)
     if obj.get("kind") == "Job":
         warnings = rules_job.job_warnings(obj) + warnings

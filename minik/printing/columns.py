@@ -123,6 +123,27 @@ def _job_cells(job: Obj, now: datetime) -> list[str]:
     return cells
 
 
+def _cronjob_cells(cj: Obj, now: datetime) -> list[str]:
+    """``printCronJob``: schedule, zone, suspend, active Jobs, last schedule, age (+ wide template cells)."""
+    spec, status = cj.get("spec") or {}, cj.get("status") or {}
+    suspend = spec.get("suspend")
+    last = status.get("lastScheduleTime")
+    template = (spec.get("jobTemplate") or {}).get("spec") or {}
+    containers = ((template.get("template") or {}).get("spec") or {}).get("containers") or []
+    return [
+        meta(cj).get("name", ""),
+        str(spec.get("schedule") or ""),
+        str(spec.get("timeZone")) if spec.get("timeZone") is not None else "<none>",
+        "<unset>" if suspend is None else ("True" if suspend else "False"),
+        str(len(status.get("active") or [])),
+        since(last, now) if last else "<none>",
+        since(meta(cj).get("creationTimestamp"), now),
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        format_label_selector(template.get("selector")),
+    ]
+
+
 def _restartable(c: Obj | None) -> bool:
     return bool(c) and (c or {}).get("restartPolicy") == "Always"
 
@@ -336,6 +357,26 @@ COLUMNS: dict[str, tuple[tuple[Column, ...], Cells]] = {
             Column("Selector", "Query over pods that should match the pod count.", 1),
         ),
         _job_cells,
+    ),
+    "cronjobs": (
+        (
+            NAME,
+            Column("Schedule", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
+            Column(
+                "Timezone",
+                "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.",
+            ),
+            Column(
+                "Suspend", "This flag tells the controller to suspend subsequent executions.", type="boolean"
+            ),
+            Column("Active", "A list of pointers to currently running jobs.", type="integer"),
+            Column("Last Schedule", "Information when was the last time the job was successfully scheduled."),
+            AGE,
+            Column("Containers", "Names of each container in the template.", 1),
+            Column("Images", "Images referenced by each container in the template.", 1),
+            Column("Selector", "Query over pods that should match the pod count.", 1),
+        ),
+        _cronjob_cells,
     ),
     "pods": (
         (

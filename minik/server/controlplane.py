@@ -2,9 +2,10 @@
 
 Owns the loops around the pure parts: the store's change feed wakes keys;
 the Job executor runs :func:`minik.controllers.job.sync_job` for a key and
-carries out its actions in one store transaction; the pod loop hands pods to
-the kubelet; the garbage collector deletes (or orphans) the pods of deleted
-Jobs. Everything is level-triggered: a wake-up only names a key, and the
+carries out its actions in one store transaction; the CronJob executor
+(:mod:`minik.server.cronjobs`) does the same for CronJobs; the pod loop
+hands pods to the kubelet; the garbage collector deletes (or orphans) the
+pods of deleted Jobs and the Jobs of deleted CronJobs. Everything is level-triggered: a wake-up only names a key, and the
 handler re-reads what is stored.
 """
 
@@ -26,6 +27,7 @@ from minik.errors import AlreadyExists, DockerUnavailable, FieldError, MinikErro
 from minik.k8s import Obj, meta, parse_time
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
+from minik.server.cronjobs import CronJobExecutor
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
@@ -156,11 +158,16 @@ class Settings:
     home: Path
     instance: str
     time_scale: float = 1.0
+    cron_time_rate: float = 1.0
+    """Test-only: CronJob schedules run this many times faster (``MINIK_CRON_TIME_RATE``)."""
 
 
 class ControlPlane:
-    def __init__(self, *, settings: Settings, store: Store, docker: DockerAPI) -> None:
+    def __init__(
+        self, *, settings: Settings, store: Store, docker: DockerAPI, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.store = store
         self.docker = docker
         self.kubelet = Kubelet(
@@ -168,7 +175,7 @@ class ControlPlane:
             StoreObjects(store),
             PodSink(store),
             instance=settings.instance,
-            clock=utcnow,
+            clock=clock,
             time_scale=settings.time_scale,
             state_dir=settings.home,
         )
@@ -177,6 +184,8 @@ class ControlPlane:
         self.pods: WorkQueue[Key] = WorkQueue()
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
+        self.cronjobs: WorkQueue[Key] = WorkQueue()
+        self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
 
@@ -190,13 +199,16 @@ class ControlPlane:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
             self.pods.add(_key(pod))
+        for cj in self.store.list("cronjobs", None)[0]:
+            self.cronjobs.add(_key(cj))  # catch up on what was missed while stopped
         self.gc.add("all")
         self.services.add("all")
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.kubelet.run)
             tg.start_soon(self._consume, feed)
-            for q in (self.jobs, self.pods, self.gc, self.services):
+            for q in (self.jobs, self.pods, self.gc, self.services, self.cronjobs):
                 tg.start_soon(q.run_timers)
+            tg.start_soon(self.cronjobs.run_worker, self._sync_cronjob, self._report("cronjob"))
             tg.start_soon(self.jobs.run_worker, self._sync_job, self._report("job"))
             for _ in range(4):
                 tg.start_soon(self.pods.run_worker, self._sync_pod, self._report("pod"))
@@ -261,6 +273,7 @@ class ControlPlane:
             "pod": self.pods,
             "gc": self.gc,
             "services": self.services,
+            "cronjob": self.cronjobs,
         }
 
         def on_error(key: object, exc: Exception) -> None:
@@ -286,6 +299,14 @@ class ControlPlane:
                     self.services.add("all")
             elif resource == "jobs":
                 self.jobs.add(_key(obj))
+                if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
+                    self.gc.add("all")
+                owner = controller_of(obj)
+                if owner and owner.get("kind") == "CronJob":
+                    self.cronjobs.add((_key(obj)[0], str(owner.get("name"))))
+            elif resource == "cronjobs":
+                old = getattr(ev, "old", None) if kind == "MODIFIED" else None
+                self.cronjobs.add_after(_key(obj), self.cron.wake_delay(old, obj))
                 if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
                     self.gc.add("all")
             elif resource == "services":
@@ -316,7 +337,7 @@ class ControlPlane:
             "pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}", shared=True
         )
         pods = [p for p in owned if (controller_of(p) or {}).get("uid") == uid]
-        now = utcnow()
+        now = self.clock()
         res = sync_job(job, pods, now, new_name=new_name, time_scale=self.settings.time_scale)
         by_name = {meta(p)["name"]: p for p in pods}
         with self.store.transaction():
@@ -369,6 +390,14 @@ class ControlPlane:
         meta(current)["finalizers"] = [f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING]
         self.store.update("pods", current)
 
+    # -- the CronJob executor -----------------------------------------------------
+    async def _sync_cronjob(self, key: Key) -> None:
+        delay, deleted = self.cron.sync(key)
+        if deleted:
+            self.gc.add("all")
+        if delay is not None:
+            self.cronjobs.add_after(key, delay)
+
     # -- kubelet -----------------------------------------------------------------
     async def _sync_pod(self, key: Key) -> None:
         ns, name = key
@@ -401,7 +430,9 @@ class ControlPlane:
 
     # -- garbage collection ----------------------------------------------------
     async def _collect_garbage(self, _: str) -> None:
-        """Delete or orphan the pods of deleted Jobs; finish foreground deletions."""
+        """Delete or orphan the pods of deleted Jobs and the Jobs of deleted CronJobs; finish foreground deletions."""
+        if self.cron.collect_garbage():
+            self.gc.add_after("all", 0.5)
         jobs = {meta(j).get("uid"): j for j in self.store.list("jobs", None, shared=True)[0]}
         pods = self.store.list("pods", None, shared=True)[0]
         with self.store.transaction():

@@ -51,6 +51,18 @@ def _time_scale() -> float:
     return value
 
 
+def _cron_time_rate() -> float:
+    """Test-only ``MINIK_CRON_TIME_RATE``: CronJob schedules run this many times faster (default 1)."""
+    raw = os.environ.get("MINIK_CRON_TIME_RATE", "1")
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise MinikError(f"MINIK_CRON_TIME_RATE must be a number, not {raw!r}") from exc
+    if not 1 <= value <= 3600:
+        raise MinikError(f"MINIK_CRON_TIME_RATE must be in [1, 3600], not {raw}")
+    return value
+
+
 async def serve() -> None:
     home = state.ensure_home()
     lock = state.ServerLock()
@@ -62,7 +74,9 @@ async def serve() -> None:
         docker = DockerAPI()
         await docker.ping()
         plane = ControlPlane(
-            settings=Settings(home=home, instance=instance, time_scale=_time_scale()),
+            settings=Settings(
+                home=home, instance=instance, time_scale=_time_scale(), cron_time_rate=_cron_time_rate()
+            ),
             store=store,
             docker=docker,
         )

@@ -496,10 +496,10 @@ class Store:
         """Delete an object, or mark it deleting (``deletionTimestamp``); returns its state.
 
         ``propagation`` (``Orphan``/``Background``/``Foreground``) matters for
-        Jobs only, the one owner kind minik has: ``Orphan`` — the default
-        when ``None`` (R7.5) — adds the ``orphan`` finalizer, ``Foreground``
-        ``foregroundDeletion``; the control plane's garbage collector handles
-        both. A pod that is not terminal is marked (the kubelet stops it with
+        the owner kinds, Jobs and CronJobs: ``Orphan`` — the default for a Job
+        when ``None`` (R7.5; a CronJob's is ``Background``) — adds the
+        ``orphan`` finalizer, ``Foreground`` ``foregroundDeletion``; the
+        control plane's garbage collector handles both. A pod that is not terminal is marked (the kubelet stops it with
         ``grace_seconds`` or its ``terminationGracePeriodSeconds`` and reports
         the terminal phase, which removes it); ``grace_seconds=0`` forces it.
         """
@@ -520,8 +520,9 @@ class Store:
             new = copy.deepcopy(current)
             nm = meta(new)
             fins = list(nm.get("finalizers") or [])
-            if resource == "jobs":
-                policy = propagation or "Orphan"
+            if resource in ("jobs", "cronjobs"):
+                # batch/v1 Jobs orphan their pods by default (R7.5); CronJobs delete their Jobs.
+                policy = propagation or ("Orphan" if resource == "jobs" else "Background")
                 wanted = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(policy)
                 fins = [f for f in fins if f not in ("orphan", "foregroundDeletion") or f == wanted]
                 if wanted and wanted not in fins:

@@ -57,11 +57,14 @@ RESOURCES: dict[str, Resource] = {
         Resource("clusterroles", "ClusterRole", group=RBAC, namespaced=False),
         Resource("rolebindings", "RoleBinding", group=RBAC),
         Resource("clusterrolebindings", "ClusterRoleBinding", group=RBAC, namespaced=False),
+        Resource(
+            "cronjobs", "CronJob", group="batch", short_names=("cj",), has_status=True, categories=("all",)
+        ),
     )
 }
 
 # Resources whose spec changes bump metadata.generation (the others have no generation).
-GENERATION_RESOURCES = frozenset({"pods", "jobs", "services"})
+GENERATION_RESOURCES = frozenset({"pods", "jobs", "cronjobs", "services"})
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public")
 """The namespaces that may not be deleted (as the API server's namespace strategy says)."""

@@ -68,7 +68,8 @@ def test_discovery(client: TestClient) -> None:
     )
     assert "watch" in core["pods"]["verbs"] and core["namespaces"]["namespaced"] is False
     batch = {r["name"]: r for r in client.get("/apis/batch/v1").json()["resources"]}
-    assert set(batch) == {"jobs", "jobs/status"} and batch["jobs"]["kind"] == "Job"
+    assert set(batch) == {"jobs", "jobs/status", "cronjobs", "cronjobs/status"}
+    assert batch["jobs"]["kind"] == "Job" and batch["cronjobs"]["shortNames"] == ["cj"]
 
 
 def test_openapi_stub_tells_kubectl_the_server_validates_fields(client: TestClient) -> None:

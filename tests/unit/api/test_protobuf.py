@@ -122,3 +122,19 @@ def test_kubectl_create_rolebinding_and_namespace_bodies_decode() -> None:
         "kind": "Namespace",
         "metadata": {"name": "foo"},
     }
+
+
+def test_create_job_from_a_cronjob_keeps_the_owner_and_the_template_defaults() -> None:
+    """``kubectl create job --from=cronjob/x`` sends an ownerReference and the server-defaulted template."""
+    owner = field(1, "CronJob") + field(3, "hello") + field(4, "cj-uid") + field(5, "batch/v1") + field(6, 1)
+    meta = field(1, "manual") + field(12, field(1, "cronjob.kubernetes.io/instantiate") + field(2, "manual"))
+    meta += field(13, owner)
+    container = field(1, "c") + field(2, "busybox")
+    pod_spec = field(2, container) + field(3, "OnFailure") + field(14, b"") + field(30, 1)
+    job = decode(framed("batch/v1", "Job", field(1, meta) + field(2, field(6, field(2, pod_spec)))))
+    assert job["metadata"]["ownerReferences"] == [
+        {"kind": "CronJob", "name": "hello", "uid": "cj-uid", "apiVersion": "batch/v1", "controller": True}
+    ]
+    assert job["metadata"]["annotations"] == {"cronjob.kubernetes.io/instantiate": "manual"}
+    pod = job["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {} and pod["enableServiceLinks"] is True

@@ -152,3 +152,47 @@ def test_openapi_v3_serves_schemas_with_merge_keys_for_kubectl(tclient: TestClie
         core["io.k8s.api.core.v1.Container"]["properties"]["ports"]["x-kubernetes-patch-merge-key"]
         == "containerPort"
     )
+
+
+def test_cronjobs_table_has_kubectls_cronjob_columns(tclient: TestClient, later: list[datetime]) -> None:
+    cronjobs = "/apis/batch/v1/namespaces/default/cronjobs"
+    body = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "tick"},
+        "spec": {
+            "schedule": "*/5 * * * *",
+            "timeZone": "Europe/Berlin",
+            "suspend": True,
+            "jobTemplate": {
+                "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}}
+            },
+        },
+    }
+    assert tclient.post(cronjobs, json=body).status_code == 201
+    table = tclient.get(cronjobs, headers={"Accept": TABLE}).json()
+    cols = [(c["name"], c["priority"]) for c in table["columnDefinitions"]]
+    assert cols == [
+        ("Name", 0),
+        ("Schedule", 0),
+        ("Timezone", 0),
+        ("Suspend", 0),
+        ("Active", 0),
+        ("Last Schedule", 0),
+        ("Age", 0),
+        ("Containers", 1),
+        ("Images", 1),
+        ("Selector", 1),
+    ]
+    assert table["rows"][0]["cells"] == [
+        "tick",
+        "*/5 * * * *",
+        "Europe/Berlin",
+        "True",
+        "0",
+        "<none>",
+        "5m",
+        "c",
+        "busybox",
+        "<none>",
+    ]

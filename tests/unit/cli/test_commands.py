@@ -63,6 +63,7 @@ def test_get_all_prints_one_table_per_type_with_kind_prefixes(api: FakeApi) -> N
     api.on("GET", PODS, items(pod("pi-abcde", phase="Succeeded")))
     api.on("GET", "/api/v1/namespaces/default/services", items())
     api.on("GET", JOBS, items(job("pi")))
+    api.on("GET", "/apis/batch/v1/namespaces/default/cronjobs", items())
     code, out, _ = api.run("get", "all")
     assert code == 0
     blocks = out.split("\n\n")

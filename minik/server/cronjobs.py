@@ -1,0 +1,200 @@
+"""The CronJob executor: runs :func:`minik.controllers.cronjob.sync_cronjob` for one key and acts.
+
+Owns reading a CronJob and the Jobs it controls from the store, the
+controller's clock (the injected one; with ``MINIK_CRON_TIME_RATE`` > 1, a
+test-only per-CronJob clock that runs that many times faster from the
+CronJob's creation), and carrying out one result in one store transaction:
+delete Jobs (background propagation, so their pods follow), create Jobs as
+the API server would (defaults, generated selector, validation), write the
+status with a reference to each created Job, record the events, and
+requeue at the next schedule time. It decides nothing itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from minik import manifest
+from minik.controllers.cronjob import delay_after_schedule_change, job_ref, sync_cronjob
+from minik.errors import AlreadyExists, NotFound
+from minik.k8s import Obj, meta, parse_time
+from minik.store import Store
+
+log = logging.getLogger("minik.server")
+COMPONENT = "cronjob-controller"
+
+Key = tuple[str, str]
+
+
+def controller_ref(obj: Obj) -> Obj | None:
+    for ref in meta(obj).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return dict(ref)
+    return None
+
+
+class CronJobExecutor:
+    """One CronJob sync at a time per key (the control plane's work queue calls :meth:`sync`)."""
+
+    def __init__(self, store: Store, *, clock: Callable[[], datetime], rate: float = 1.0) -> None:
+        self.store = store
+        self.clock = clock
+        self.rate = rate
+
+    def now_for(self, cj: Obj) -> datetime:
+        """The controller's ``now`` for ``cj`` (test-only acceleration when ``rate`` > 1)."""
+        real = self.clock()
+        if self.rate == 1.0:
+            return real
+        created = parse_time(meta(cj).get("creationTimestamp")) or real
+        return created + (real - created) * self.rate
+
+    def wake_delay(self, old: Obj | None, new: Obj) -> float:
+        """How long after a CronJob change its key is synced (upstream ``updateCronJob``).
+
+        A changed schedule or timeZone: at the new next time (real seconds);
+        anything else: at once.
+        """
+        os_, ns = (old or {}).get("spec") or {}, new.get("spec") or {}
+        if old is None or (os_.get("schedule"), os_.get("timeZone")) == (
+            ns.get("schedule"),
+            ns.get("timeZone"),
+        ):
+            return 0.0
+        delay = delay_after_schedule_change(new, self.now_for(new))
+        return 0.0 if delay is None else max(0.0, delay / self.rate)
+
+    def sync(self, key: Key) -> tuple[float | None, bool]:
+        """(real seconds until the next sync or None, whether Jobs were deleted)."""
+        ns, name = key
+        try:
+            cj = self.store.get("cronjobs", ns, name)
+        except NotFound:
+            return None, False
+        items, _ = self.store.list("jobs", ns, shared=True)
+        jobs = [
+            j
+            for j in items
+            if (ref := controller_ref(j)) is not None
+            and ref.get("kind") == "CronJob"
+            and ref.get("name") == name
+        ]
+        res = sync_cronjob(cj, jobs, self.now_for(cj))
+        status = dict(res.status)
+        failed: set[str] = set()
+        with self.store.transaction():
+            for job_name in res.delete:
+                try:
+                    self.store.delete("jobs", ns, job_name, propagation="Background")
+                except NotFound:
+                    pass
+            for job in res.create:
+                created = self._create_job(cj, job)
+                if created is None:  # invalid, or a Job of that name that is not ours: nothing was scheduled
+                    failed.add(f"Created job {meta(job).get('name')}")
+                    old = (cj.get("status") or {}).get("lastScheduleTime")
+                    if old is None:
+                        status.pop("lastScheduleTime", None)
+                    else:
+                        status["lastScheduleTime"] = old
+                else:
+                    status["active"] = [*(status.get("active") or []), job_ref(created)]
+            if status != (cj.get("status") or {}):
+                cj["status"] = status
+                self.store.update("cronjobs", cj, status_only=True)
+            for ev in res.events:
+                if ev.reason == "SuccessfulCreate" and ev.message in failed:
+                    continue
+                self.store.record_event(
+                    cj, type=ev.type, reason=ev.reason, message=ev.message, component=COMPONENT
+                )
+        delay = None if res.requeue_after is None else max(0.0, res.requeue_after / self.rate)
+        return delay, bool(res.delete)
+
+    def _create_job(self, cj: Obj, job: Obj) -> Obj | None:
+        """Create ``job`` as the API server would; ``None`` when the name is taken by a Job not ours."""
+        uid = str(uuid.uuid4())
+        obj = manifest.default_object(job, uid=uid)
+        errors, _ = manifest.validate_object(obj)
+        if errors:
+            text = ", ".join(f"{e.path}: {e.body()}" for e in errors)
+            self._event(
+                cj,
+                "Warning",
+                "FailedCreate",
+                f'Error creating job: Job.batch "{meta(job)["name"]}" is invalid: {text}',
+            )
+            return None
+        meta(obj)["uid"] = uid
+        try:
+            return self.store.create("jobs", obj)
+        except AlreadyExists:
+            log.info("cronjob %s: job %s already exists", meta(cj).get("name"), meta(job).get("name"))
+            return None
+
+    def _event(self, cj: Obj, type_: str, reason: str, message: str) -> None:
+        self.store.record_event(cj, type=type_, reason=reason, message=message, component=COMPONENT)
+
+    def collect_garbage(self) -> bool:
+        """The Jobs of a deleted CronJob go (background) or lose their owner (orphan), as the GC does.
+
+        Returns whether a foreground deletion still waits for Jobs (look again soon).
+        """
+        again = False
+        cronjobs = {meta(c).get("uid"): c for c in self.store.list("cronjobs", None, shared=True)[0]}
+        jobs = self.store.list("jobs", None, shared=True)[0]
+        with self.store.transaction():
+            for job in jobs:
+                owner = controller_ref(job)
+                if not owner or owner.get("kind") != "CronJob":
+                    continue
+                cj = cronjobs.get(owner.get("uid"))
+                if cj is not None and not meta(cj).get("deletionTimestamp"):
+                    continue
+                jm = meta(job)
+                if cj is not None and "orphan" in (meta(cj).get("finalizers") or []):
+                    self._orphan_job(job)
+                elif not jm.get("deletionTimestamp"):
+                    try:
+                        self.store.delete(
+                            "jobs", jm.get("namespace", "default"), jm["name"], propagation="Background"
+                        )
+                    except NotFound:
+                        pass
+            for cj in cronjobs.values():
+                cm = meta(cj)
+                if not cm.get("deletionTimestamp"):
+                    continue
+                uid = cm.get("uid")
+                left = [j for j in jobs if (controller_ref(j) or {}).get("uid") == uid]
+                fins = cm.get("finalizers") or []
+                if "orphan" in fins or ("foregroundDeletion" in fins and not left):
+                    try:
+                        current = self.store.get("cronjobs", cm.get("namespace", "default"), cm["name"])
+                    except NotFound:
+                        continue
+                    keep = [
+                        f
+                        for f in meta(current).get("finalizers") or []
+                        if f not in ("orphan", "foregroundDeletion")
+                    ]
+                    meta(current)["finalizers"] = keep
+                    self.store.update("cronjobs", current)
+                elif left:
+                    again = True
+        return again
+
+    def _orphan_job(self, job: Obj) -> None:
+        m = meta(job)
+        try:
+            current = self.store.get("jobs", m.get("namespace", "default"), m["name"])
+        except NotFound:
+            return
+        cm = meta(current)
+        cm["ownerReferences"] = [r for r in cm.get("ownerReferences") or [] if not r.get("controller")]
+        if not cm["ownerReferences"]:
+            del cm["ownerReferences"]
+        self.store.update("jobs", current)
