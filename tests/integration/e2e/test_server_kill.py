@@ -4,7 +4,7 @@ Each trial starts an Indexed Job, kills the server at a random moment, lets
 the next CLI call start it again, and checks: the Job completes with every
 index, no pod failed, and no index ever had two containers running at once
 (checked on Docker's own timestamps). MINIK_FAULT_TRIALS sets the number of
-trials (default 3; issue 10 asks for 10+: `MINIK_FAULT_TRIALS=10 tox -e integration -- -k kill`).
+trials (default 3; issue 10 asks for 10+: `MINIK_FAULT_TRIALS=10 tox -e integration -- integration -k kill`).
 """
 
 from __future__ import annotations
