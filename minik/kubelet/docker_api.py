@@ -16,9 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
@@ -26,125 +24,28 @@ import anyio.to_thread
 import docker
 import docker.errors
 import docker.types
-import requests.exceptions
 
-from minik.errors import DockerUnavailable, RuntimeFailure
-from minik.kubelet import subnets
+from minik.errors import RuntimeFailure
+from minik.kubelet import labels, subnets
+from minik.kubelet.docker_base import EventStream, translate
+from minik.kubelet.docker_cleanup import containers_on, forget_endpoint, remove_labelled_sync
+from minik.kubelet.runtime import ContainerEvent, ContainerInfo, NoSuchObject
 
-MANAGED_LABEL = "minik.io/managed"
+__all__ = [
+    "MANAGED_LABEL",
+    "ContainerEvent",
+    "ContainerInfo",
+    "DockerAPI",
+    "NoSuchObject",
+    "forget_endpoint",
+    "remove_labelled_sync",
+]
+
+MANAGED_LABEL = labels.MANAGED
 FOLLOW_LIMIT = 512  # concurrent `logs -f` readers, each a thread blocked on its stream
 
 log = logging.getLogger("minik.docker")
 T = TypeVar("T")
-
-_UNREACHABLE = (requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError)
-
-
-def _unavailable(exc: BaseException) -> DockerUnavailable:
-    return DockerUnavailable(
-        "cannot reach the Docker engine "
-        f"({type(exc).__name__}: {exc}); start it (as root on Debian: "
-        "scripts/ensure-docker.sh) or set DOCKER_HOST to a running engine"
-    )
-
-
-def _translate(what: str, exc: Exception) -> Exception:
-    if isinstance(exc, _UNREACHABLE):
-        return _unavailable(exc)
-    if isinstance(exc, docker.errors.NotFound):
-        return NoSuchObject(f"{what}: {exc.explanation or exc}")
-    if isinstance(exc, docker.errors.APIError):
-        return RuntimeFailure(f"{what}: {exc.explanation or exc}")
-    if isinstance(exc, docker.errors.DockerException):
-        if "Error while fetching server API version" in str(exc):
-            return _unavailable(exc)
-        return RuntimeFailure(f"{what}: {exc}")
-    return exc  # not a Docker failure: let it through unchanged
-
-
-@dataclass(frozen=True)
-class ContainerEvent:
-    """One container event from Docker's stream (``die`` carries the exit code)."""
-
-    action: str  # die | destroy | oom | …
-    id: str
-    exit_code: int | None = None
-
-
-class EventStream:
-    """An open ``/events`` stream; each event is read in a worker thread.
-
-    Iteration ends with :class:`DockerUnavailable` when the engine goes
-    away. :meth:`aclose` unblocks a reader thread left behind by a cancel.
-    """
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-        self._done = object()
-
-    def _read(self) -> Any:
-        try:
-            return next(self._stream, self._done)
-        except Exception as exc:
-            raise _translate("events", exc) from exc
-
-    def __aiter__(self) -> EventStream:
-        return self
-
-    async def __anext__(self) -> ContainerEvent:
-        raw = await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
-        if raw is self._done:
-            raise DockerUnavailable("the Docker engine closed its event stream")
-        actor = raw.get("Actor") or {}
-        attrs = actor.get("Attributes") or {}
-        code = str(attrs.get("exitCode", ""))
-        return ContainerEvent(
-            action=str(raw.get("Action") or raw.get("status") or ""),
-            id=str(actor.get("ID") or raw.get("id") or ""),
-            exit_code=int(code) if code.lstrip("-").isdigit() else None,
-        )
-
-    async def aclose(self) -> None:
-        with contextlib.suppress(Exception):
-            self._stream.close()
-
-
-class NoSuchObject(RuntimeFailure):
-    """The container, volume, network or image does not exist."""
-
-
-@dataclass(frozen=True)
-class ContainerInfo:
-    """What minik reads back about a container (from ``inspect``)."""
-
-    id: str
-    name: str
-    labels: Mapping[str, str]
-    status: str  # created | running | exited | dead | paused | restarting | removing
-    exit_code: int
-    oom_killed: bool
-    started_at: str
-    finished_at: str
-    error: str
-    ip: str
-
-    @classmethod
-    def from_attrs(cls, attrs: Mapping[str, Any]) -> ContainerInfo:
-        state = attrs.get("State") or {}
-        nets = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
-        ip = next((n.get("IPAddress", "") for n in nets.values() if n.get("IPAddress")), "")
-        return cls(
-            id=str(attrs["Id"]),
-            name=str(attrs.get("Name", "")).lstrip("/"),
-            labels=dict((attrs.get("Config") or {}).get("Labels") or {}),
-            status=str(state.get("Status", "")),
-            exit_code=int(state.get("ExitCode") or 0),
-            oom_killed=bool(state.get("OOMKilled")),
-            started_at=str(state.get("StartedAt", "")),
-            finished_at=str(state.get("FinishedAt", "")),
-            error=str(state.get("Error", "")),
-            ip=ip,
-        )
 
 
 class DockerAPI:
@@ -161,7 +62,7 @@ class DockerAPI:
             try:
                 self._client = docker.from_env(timeout=self._timeout)
             except Exception as exc:
-                raise _translate("connect", exc) from exc
+                raise translate("connect", exc) from exc
         return self._client
 
     async def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -169,7 +70,7 @@ class DockerAPI:
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:
-                translated = _translate(what, exc)
+                translated = translate(what, exc)
                 if translated is exc:
                     raise
                 raise translated from exc
@@ -264,6 +165,51 @@ class DockerAPI:
             f"logs {container_id[:12]}", lambda: self._docker().api.logs(container_id, **kwargs)
         )
         return bytes(data)
+
+    # -- images ------------------------------------------------------------
+    async def has_image(self, image: str) -> bool:
+        try:
+            await self._call(f"image {image}", lambda: self._docker().api.inspect_image(image))
+        except NoSuchObject:
+            return False
+        return True
+
+    async def image_size(self, image: str) -> int:
+        attrs = await self._call(f"image {image}", lambda: self._docker().api.inspect_image(image))
+        return int(attrs.get("Size") or 0)
+
+    async def pull(self, image: str) -> None:
+        last = image.rsplit("/", 1)[-1]
+        repo, _, tag = image.rpartition(":") if ":" in last else (image, "", "latest")
+        await self._call(f"pull {image}", lambda: self._docker().api.pull(repo, tag=tag or "latest"))
+
+    # -- volumes -----------------------------------------------------------
+    async def create_volume(self, name: str, volume_labels: Mapping[str, str]) -> None:
+        all_labels = {MANAGED_LABEL: "true", **volume_labels}
+        await self._call(f"volume {name}", lambda: self._docker().api.create_volume(name, labels=all_labels))
+
+    async def volume_path(self, name: str) -> str:
+        info = await self._call(f"volume {name}", lambda: self._docker().api.inspect_volume(name))
+        return str(info["Mountpoint"])
+
+    # -- network membership ------------------------------------------------
+    async def set_aliases(self, network: str, container: str, aliases: list[str]) -> None:
+        """(Re)connect ``container`` to ``network`` with these DNS aliases."""
+
+        def run() -> None:
+            api = self._docker().api
+            with contextlib.suppress(docker.errors.APIError):
+                api.disconnect_container_from_network(container, network)
+            api.connect_container_to_network(container, network, aliases=aliases)
+
+        await self._call(f"aliases {container[:12]}", run)
+
+    async def forget_endpoint(self, network: str, container_name: str) -> None:
+        """Drop an endpoint Docker 20.10 may keep for a removed container (see :func:`forget_endpoint`)."""
+        await self._call(
+            f"forget endpoint {container_name}",
+            lambda: forget_endpoint(self._docker().api, network, container_name),
+        )
 
     async def image_user(self, image: str) -> str:
         """The user an image runs as (its ``Config.User``; ``""`` for root by default)."""
@@ -381,7 +327,7 @@ class DockerAPI:
             for n in api.networks():
                 if n.get("Name") != name:
                     continue
-                if (api.inspect_network(n["Id"]).get("Containers") or {}) or _containers_on(api, name):
+                if (api.inspect_network(n["Id"]).get("Containers") or {}) or containers_on(api, name):
                     return False
                 try:
                     api.remove_network(n["Id"])
@@ -425,113 +371,3 @@ class DockerAPI:
             return out
 
         return await self._call("list labelled objects", run)
-
-
-def remove_labelled_sync(client: Any, labels: Mapping[str, str], *, names: list[str] | None = None) -> int:
-    """Blocking body of :meth:`DockerAPI.remove_labelled` (also used by tests).
-
-    ``names``, when given, receives ``container NAME``, ``volume NAME`` and
-    ``network NAME`` for each object removed.
-    """
-    said = names if names is not None else []
-    filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
-    api = client.api
-    removed = 0
-    cnames: list[str] = []
-    for c in api.containers(all=True, filters=filters):
-        cnames += [n.lstrip("/") for n in c.get("Names") or []]
-        if c.get("State") == "running":
-            # Leave the networks first: a running container force-removed while
-            # attached is how Docker 20.10 ends up miscounting a network's endpoints.
-            for net in (c.get("NetworkSettings") or {}).get("Networks") or {}:
-                try:
-                    api.disconnect_container_from_network(c["Id"], net, force=True)
-                except docker.errors.APIError:
-                    pass
-        try:
-            api.remove_container(c["Id"], force=True, v=True)
-            removed += 1
-            said.append(f"container {(c.get('Names') or [c['Id'][:12]])[0].lstrip('/')}")
-        except docker.errors.NotFound:
-            pass
-    for v in (api.volumes(filters=filters) or {}).get("Volumes") or []:
-        try:
-            api.remove_volume(v["Name"], force=True)
-            removed += 1
-            said.append(f"volume {v['Name']}")
-        except docker.errors.NotFound:
-            pass
-    for n in api.networks(filters=filters):
-        gone = _remove_network(api, n["Id"], labels, cnames)
-        removed += gone
-        if gone:
-            said.append(f"network {n.get('Name', n['Id'][:12])}")
-    return removed
-
-
-def _containers_on(api: Any, network: str) -> bool:
-    """Whether any container, running or stopped, is configured on ``network``."""
-    return bool(api.containers(all=True, filters={"network": [network]}))
-
-
-def forget_endpoint(api: Any, network: str, container_name: str) -> None:
-    """Drop a removed container's endpoint from ``network`` if Docker kept it.
-
-    Docker 20.10 sometimes keeps the endpoint of a container removed while
-    the engine is busy; nothing lists it, but the network can no longer be
-    removed ("has active endpoints"). A forced disconnect by name deletes it.
-    """
-    try:
-        api.disconnect_container_from_network(container_name, network, force=True)
-    except docker.errors.APIError:
-        pass  # nothing left over: the usual case
-
-
-def _remove_network(
-    api: Any, network_id: str, labels: Mapping[str, str], names: list[str], *, attempts: int = 12
-) -> int:
-    """Remove a network, first detaching what still holds an endpoint in it.
-
-    Docker refuses ("has active endpoints") while a container that was just
-    removed is still being torn down, when one was created a moment ago, or
-    when it kept a removed container's endpoint: remove the attached ones
-    carrying ``labels``, force-disconnect any other and the removed names,
-    retry.
-    """
-    for attempt in range(attempts):
-        try:
-            api.remove_network(network_id)
-            return 1
-        except docker.errors.NotFound:
-            return 0
-        except docker.errors.APIError as exc:
-            if "active endpoints" not in str(exc):
-                raise
-            if attempt == attempts - 1:
-                # Docker 20.10's endpoint counter can stay above zero after a
-                # busy spell with no endpoint left at all; only a newer engine
-                # frees such a network. It holds no container: leave it.
-                log.warning("cannot remove network %s: %s", network_id[:12], exc)
-                return 0
-        if attempt == 0:
-            for name in names:
-                forget_endpoint(api, network_id, name)
-            continue
-        try:
-            attached = (api.inspect_network(network_id).get("Containers") or {}).keys()
-        except docker.errors.NotFound:
-            return 0
-        for cid in attached:
-            try:
-                mine = all(
-                    (api.inspect_container(cid)["Config"].get("Labels") or {}).get(k) == v
-                    for k, v in labels.items()
-                )
-                if mine:
-                    api.remove_container(cid, force=True, v=True)
-                else:
-                    api.disconnect_container_from_network(cid, network_id, force=True)
-            except docker.errors.NotFound:
-                pass
-        time.sleep(0.25)
-    return 0

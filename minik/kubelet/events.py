@@ -26,7 +26,7 @@ from collections import OrderedDict
 import anyio
 
 from minik.errors import MinikError
-from minik.kubelet.docker_api import ContainerInfo, DockerAPI, NoSuchObject
+from minik.kubelet.runtime import ContainerInfo, NoSuchObject, Runtime
 
 log = logging.getLogger("minik.kubelet.events")
 
@@ -39,7 +39,7 @@ RECONNECT_CAP = 5.0  # … to this while the engine is away
 class ContainerExits:
     """Waits for container exits, fed by Docker's event stream."""
 
-    def __init__(self, docker: DockerAPI, labels: dict[str, str]) -> None:
+    def __init__(self, docker: Runtime, labels: dict[str, str]) -> None:
         self._docker = docker
         self._labels = labels
         self._waiters: dict[str, anyio.Event] = {}

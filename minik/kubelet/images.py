@@ -8,7 +8,6 @@ import anyio
 
 from minik.errors import MinikError
 from minik.k8s import Obj
-from minik.kubelet.docker_api import DockerAPI, NoSuchObject
 from minik.kubelet.errors import ImagePullError
 
 if TYPE_CHECKING:
@@ -24,13 +23,19 @@ class Images:
         self._failed: dict[str, float] = {}
         self._present: dict[str, float] = {}  # image → when last seen locally
 
+    async def _size(self, image: str) -> int | None:
+        try:
+            return await self.k.docker.image_size(image)
+        except MinikError:
+            return None
+
     async def ensure(self, w: PodWorker, c: Obj) -> str:
         image = str(c["image"])
         policy = c.get("imagePullPolicy") or ("Always" if _latest(image) else "IfNotPresent")
         seen = self._present.get(image)
         local = seen is not None and anyio.current_time() - seen < 30
         if not local:
-            local = await _has_image(self.k.docker, image)
+            local = await self.k.docker.has_image(image)
             if local:
                 self._present[image] = anyio.current_time()
         if policy == "Never" or (policy == "IfNotPresent" and local):
@@ -48,11 +53,11 @@ class Images:
                     w.pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet"
                 )
                 began = anyio.current_time()
-                await _pull(self.k.docker, image)
+                await self.k.docker.pull(image)
                 took = _go_seconds(anyio.current_time() - began)
                 self._failed.pop(image, None)
                 pulled = f'Successfully pulled image "{image}" in {took} ({took} including waiting)'
-                size = await _image_size(self.k.docker, image)
+                size = await self._size(image)
                 if size is not None:
                     pulled += f". Image size: {size} bytes."
                 await self.k.sink.record_event(w.pod, "Normal", "Pulled", pulled, "kubelet")
@@ -79,27 +84,6 @@ def _latest(image: str) -> bool:
         return False
     last = image.rsplit("/", 1)[-1]
     return ":" not in last or last.endswith(":latest")
-
-
-async def _has_image(d: DockerAPI, image: str) -> bool:
-    try:
-        await d.call(f"image {image}", lambda: d.api.inspect_image(image))
-        return True
-    except NoSuchObject:
-        return False
-
-
-async def _pull(d: DockerAPI, image: str) -> None:
-    repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")
-    await d.call(f"pull {image}", lambda: d.api.pull(repo, tag=tag or "latest"))
-
-
-async def _image_size(d: DockerAPI, image: str) -> int | None:
-    try:
-        info = await d.call(f"image {image}", lambda: d.api.inspect_image(image))
-    except MinikError:
-        return None
-    return int(info.get("Size") or 0)
 
 
 def _go_seconds(seconds: float) -> str:

@@ -4,7 +4,7 @@ The :class:`Kubelet` owns one :class:`~minik.kubelet.worker.PodWorker` task
 per pod, the Docker event stream the workers learn exits from, adoption of
 running pods after a server restart, logs, pod deletion (every Docker object
 of the pod) and the DNS names Services give pods. Docker is reached only
-through :class:`~minik.kubelet.docker_api.DockerAPI`.
+through the typed :class:`~minik.kubelet.runtime.Runtime` interface.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import anyio.abc
 
 from minik.errors import MinikError
 from minik.k8s import Obj, meta, selector_matches
-from minik.kubelet import deadline
-from minik.kubelet.docker_api import DockerAPI, forget_endpoint
+from minik.kubelet import deadline, labels
 from minik.kubelet.env import Env
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
+from minik.kubelet.runtime import Runtime
 from minik.kubelet.status import container_status, terminated
 from minik.kubelet.volumes import Volumes
 from minik.kubelet.worker import EVICTED, PAUSE_IMAGE_DEFAULT, PodWorker
@@ -51,7 +51,7 @@ class PodSink(Protocol):
 class Kubelet:
     def __init__(
         self,
-        docker: DockerAPI,
+        docker: Runtime,
         objects: ObjectSource,
         sink: PodSink,
         *,
@@ -71,7 +71,7 @@ class Kubelet:
         self.time_scale = time_scale
         self.state_dir = state_dir
         self.pause_image = pause_image or os.environ.get("MINIK_PAUSE_IMAGE", PAUSE_IMAGE_DEFAULT)
-        self.network = f"minik-{instance}"
+        self.network = labels.network_name(instance)
         self.node_name = NODE_NAME
         self.workers: dict[str, PodWorker] = {}
         self.sandboxes: dict[str, str] = {}
@@ -79,7 +79,7 @@ class Kubelet:
         self.volumes = Volumes(self)
         self.env = Env(self)
         self.images = Images(self)
-        self.exits = ContainerExits(docker, {"minik.io/instance": instance})
+        self.exits = ContainerExits(docker, labels.instance(instance))
         self._tg: anyio.abc.TaskGroup | None = None
         self._ready = anyio.Event()
         self._network_ok = False
@@ -94,8 +94,8 @@ class Kubelet:
     async def ensure_network(self) -> None:
         async with self._network_lock:
             if not self._network_ok:
-                labels = {"minik.io/instance": self.instance, "minik.io/home": str(self.state_dir)}
-                await self.docker.ensure_network(self.network, labels)
+                net_labels = {labels.INSTANCE: self.instance, labels.HOME: str(self.state_dir)}
+                await self.docker.ensure_network(self.network, net_labels)
                 self._network_ok = True
 
     def network_lost(self) -> None:
@@ -119,12 +119,12 @@ class Kubelet:
 
     async def sweep(self, known: set[str]) -> int:
         """Remove the containers, volumes and pod directories of pods not in ``known``; how many pods."""
-        found = await self.docker.label_values({"minik.io/instance": self.instance}, "minik.io/pod-uid")
+        found = await self.docker.label_values(labels.instance(self.instance), labels.POD_UID)
         pods_dir = self.state_dir / "pods"
         dirs = {p.name for p in pods_dir.iterdir()} if pods_dir.is_dir() else set()
         stale = (set(found) | dirs) - known
         for uid in sorted(stale):
-            await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+            await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
             self.volumes.remove(uid)
         return len(stale)
 
@@ -136,8 +136,8 @@ class Kubelet:
 
     async def adopt(self) -> None:
         """Pods that have containers from an earlier server are never started again."""
-        for c in await self.docker.list_containers({"minik.io/instance": self.instance}):
-            uid = c.labels.get("minik.io/pod-uid")
+        for c in await self.docker.list_containers(labels.instance(self.instance)):
+            uid = c.labels.get(labels.POD_UID)
             if uid:
                 self._adopted.add(uid)
 
@@ -189,15 +189,13 @@ class Kubelet:
         pod, uid = w.pod, w.uid
         spec = pod.get("spec") or {}
         app_names = [x["name"] for x in spec.get("containers") or []]
-        found = await self.docker.list_containers(
-            {"minik.io/instance": self.instance, "minik.io/pod-uid": uid}
-        )
+        found = await self.docker.list_containers(labels.of_pod(self.instance, uid))
         latest: dict[str, Any] = {}
-        for c in sorted(found, key=lambda c: int(c.labels.get("minik.io/attempt", "0"))):
-            latest[c.labels.get("minik.io/container", "")] = c
+        for c in sorted(found, key=lambda c: labels.attempt(c.labels)):
+            latest[c.labels.get(labels.CONTAINER, "")] = c
         apps = [latest[n] for n in app_names if n in latest]
         if not apps:
-            await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+            await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
             await w.run()
             return
         w.status = dict(pod.get("status") or {})
@@ -206,10 +204,10 @@ class Kubelet:
         await self.volumes.adopt_size_limits(w)
         if w.size_limits:
             self.spawn(w.watch_size_limits)
-        if "POD" in latest:
-            w.sandbox_id = latest["POD"].id
+        if labels.SANDBOX in latest:
+            w.sandbox_id = latest[labels.SANDBOX].id
             self.sandboxes[uid] = w.sandbox_id
-            w.ip = latest["POD"].ip
+            w.ip = latest[labels.SANDBOX].ip
         for old in (pod.get("status") or {}).get("initContainerStatuses") or []:
             w.statuses[old["name"]] = old
         async with anyio.create_task_group() as tg:
@@ -219,7 +217,7 @@ class Kubelet:
                     if c.status == "running":
                         await w._wait_or_kill(c.id)
                     info = await self.docker.inspect(c.id)
-                    name = c.labels.get("minik.io/container", "")
+                    name = c.labels.get(labels.CONTAINER, "")
                     c_spec = next(
                         (x for x in spec.get("containers") or [] if x["name"] == name), {"name": name}
                     )
@@ -235,7 +233,7 @@ class Kubelet:
                             )
                         },
                         cid=info.id,
-                        restarts=int(c.labels.get("minik.io/attempt", "0")),
+                        restarts=labels.attempt(c.labels),
                     )
 
                 tg.start_soon(adopt_one)
@@ -263,14 +261,12 @@ class Kubelet:
             await w.sandbox_lock.acquire()  # a sandbox stop in flight ends first
         self.sandboxes.pop(uid, None)
         self.aliases.pop(uid, None)
-        await self.docker.remove_labelled({"minik.io/instance": self.instance, "minik.io/pod-uid": uid})
+        await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
         # Docker 20.10 may keep a removed sandbox's endpoint (the network then
         # cannot be removed); a forced disconnect by name drops it.
-        sandbox = PodWorker(self, pod).cname("POD")
+        sandbox = labels.container_name(self.instance, pod, labels.SANDBOX)
         with contextlib.suppress(MinikError):
-            await self.docker.call(
-                f"forget endpoint {sandbox}", lambda: forget_endpoint(self.docker.api, self.network, sandbox)
-            )
+            await self.docker.forget_endpoint(self.network, sandbox)
         self.volumes.remove(uid)
 
     async def logs(
@@ -286,9 +282,9 @@ class Kubelet:
     ) -> AsyncIterator[bytes]:
         uid = str(meta(pod)["uid"])
         found = await self.docker.list_containers(
-            {"minik.io/instance": self.instance, "minik.io/pod-uid": uid, "minik.io/container": container}
+            {**labels.of_pod(self.instance, uid), labels.CONTAINER: container}
         )
-        found.sort(key=lambda c: int(c.labels.get("minik.io/attempt", "0")))
+        found.sort(key=lambda c: labels.attempt(c.labels))
         if previous:
             found = found[:-1]
         if not found:
@@ -330,7 +326,7 @@ class Kubelet:
             want = frozenset(names)
             if self.aliases.get(uid, frozenset()) == want:
                 continue
-            await _set_aliases(self.docker, self.network, sandbox, sorted(want))
+            await self.docker.set_aliases(self.network, sandbox, sorted(want))
             self.aliases[uid] = want
             # Reconnecting may give the sandbox a new address: report it.
             ip = (await self.docker.inspect(sandbox)).ip
@@ -340,13 +336,3 @@ class Kubelet:
                 phase = str((w.status or {}).get("phase") or "Pending")
                 if phase not in ("Succeeded", "Failed"):
                     await w.report(phase)
-
-
-# -- Docker operations the pod runtime needs beyond DockerAPI's basics ---------
-async def _set_aliases(d: DockerAPI, network: str, container: str, aliases: list[str]) -> None:
-    def run() -> None:
-        with contextlib.suppress(Exception):
-            d.api.disconnect_container_from_network(container, network)
-        d.api.connect_container_to_network(container, network, aliases=aliases)
-
-    await d.call(f"aliases {container[:12]}", run)

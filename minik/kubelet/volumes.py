@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from minik.k8s import Obj
-from minik.kubelet.docker_api import DockerAPI, NoSuchObject
+from minik.kubelet import labels
 from minik.kubelet.env import expand, resolve_field, resource_value
-from minik.kubelet.errors import ConfigError, sanitize
+from minik.kubelet.errors import ConfigError
 from minik.kubelet.quantity import size_bytes
+from minik.kubelet.runtime import NoSuchObject
 
 if TYPE_CHECKING:
     from minik.kubelet.kubelet import Kubelet
@@ -31,7 +32,7 @@ class Volumes:
 
     def volume_name(self, w: PodWorker, name: str) -> str:
         """The Docker volume behind a disk emptyDir."""
-        return sanitize(f"minik-{self.k.instance}-{w.uid[:8]}-{name}")
+        return labels.volume_name(self.k.instance, w.uid, name)
 
     async def adopt_size_limits(self, w: PodWorker) -> None:
         """For a pod adopted after a restart: the disk emptyDirs with a sizeLimit to keep checking."""
@@ -41,7 +42,7 @@ class Volumes:
                 continue
             limit = str(ed["sizeLimit"])
             with contextlib.suppress(NoSuchObject):
-                path = await _volume_path(self.k.docker, self.volume_name(w, v["name"]))
+                path = await self.k.docker.volume_path(self.volume_name(w, v["name"]))
                 w.size_limits[v["name"]] = (path, size_bytes(limit), limit)
 
     async def prepare(self, w: PodWorker) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
@@ -54,12 +55,12 @@ class Volumes:
                     sources[name] = ("tmpfs", str(ed.get("sizeLimit") or ""))
                 else:
                     vol = self.volume_name(w, name)
-                    await _create_volume(self.k.docker, vol, w.labels(name))
+                    await self.k.docker.create_volume(vol, w.labels(name))
                     sources[name] = ("volume", vol)
                     if ed.get("sizeLimit"):
                         limit = str(ed["sizeLimit"])
                         w.size_limits[name] = (
-                            await _volume_path(self.k.docker, vol),
+                            await self.k.docker.volume_path(vol),
                             size_bytes(limit),
                             limit,
                         )
@@ -104,7 +105,7 @@ class Volumes:
                     continue
                 if sub:
                     if kind == "volume":
-                        src = await _volume_path(self.k.docker, src)
+                        src = await self.k.docker.volume_path(src)
                     target = Path(src) / sub
                     if not target.exists():
                         target.mkdir(parents=True, exist_ok=True)
@@ -182,17 +183,6 @@ class Volumes:
 
     def remove(self, uid: str) -> None:
         shutil.rmtree(self.pod_dir(uid), ignore_errors=True)
-
-
-async def _create_volume(d: DockerAPI, name: str, labels: dict[str, str]) -> None:
-    await d.call(
-        f"volume {name}", lambda: d.api.create_volume(name, labels={"minik.io/managed": "true", **labels})
-    )
-
-
-async def _volume_path(d: DockerAPI, name: str) -> str:
-    info = await d.call(f"volume {name}", lambda: d.api.inspect_volume(name))
-    return str(info["Mountpoint"])
 
 
 def disk_usage(root: str) -> int:

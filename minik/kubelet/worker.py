@@ -10,7 +10,6 @@ the pod's status to the sink.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,12 +19,11 @@ import anyio.abc
 
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
 from minik.k8s import Obj, meta, parse_time
-from minik.kubelet import deadline, status, termination
-from minik.kubelet.docker_api import ContainerInfo, NoSuchObject
-from minik.kubelet.env import expand
-from minik.kubelet.errors import ConfigError, ImagePullError, PodDeleted, sanitize, sentence
-from minik.kubelet.quantity import cores, size_bytes
-from minik.kubelet.security import needs_image_user, security_opts, verify_run_as_non_root
+from minik.kubelet import deadline, labels, status, termination
+from minik.kubelet.config import container_config
+from minik.kubelet.errors import ConfigError, ImagePullError, PodDeleted, sentence
+from minik.kubelet.runtime import ContainerInfo, NoSuchObject
+from minik.kubelet.security import needs_image_user, verify_run_as_non_root
 from minik.kubelet.status import (
     CrashLoopBackoff,
     PodView,
@@ -48,7 +46,6 @@ SANDBOX_STOP_DELAY = 0.5  # seconds after a pod's terminal report before its san
 SETUP_RETRY_FIRST = 1.0  # pod setup / image pull retries: 1 s doubling …
 SETUP_RETRY_CAP = 300.0  # … to 5 min, as the kubelet's back-off (scaled by MINIK_TIME_SCALE)
 IMAGE_BACKOFF_FIRST = 10.0  # image pulls back off 10 s doubling to 5 min (upstream image manager)
-INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 SCHEDULER = "default-scheduler"  # the component of the Scheduled event
 EVICTED = "Evicted"  # the eviction manager's pod reason
 EVICTION_INTERVAL = 10.0  # seconds between emptyDir sizeLimit checks (the kubelet's housekeeping)
@@ -90,26 +87,10 @@ class PodWorker:
 
     # -- labels and names ----------------------------------------------------
     def labels(self, container: str) -> dict[str, str]:
-        m = meta(self.pod)
-        out = {
-            "minik.io/instance": self.k.instance,
-            "minik.io/pod-uid": self.uid,
-            "minik.io/pod-name": self.name,
-            "minik.io/namespace": self.ns,
-            "minik.io/container": container,
-        }
-        for ref in m.get("ownerReferences") or []:
-            if ref.get("controller") and ref.get("kind") == "Job":
-                out["minik.io/job-uid"] = str(ref.get("uid"))
-        idx = (m.get("labels") or {}).get(INDEX_LABEL)
-        if idx is not None:
-            out["minik.io/completion-index"] = str(idx)
-        return out
+        return labels.for_container(self.k.instance, self.pod, container)
 
     def cname(self, container: str, attempt: int = 0) -> str:
-        h = hashlib.sha1(self.uid.encode()).hexdigest()[:8]
-        base = f"minik-{self.k.instance}-{self.ns}-{self.name}-{container}"[:200]
-        return sanitize(f"{base}-{h}" + (f"-{attempt}" if attempt else ""))
+        return labels.container_name(self.k.instance, self.pod, container, attempt)
 
     # -- status ----------------------------------------------------------------
     async def report(self, phase: str, *, reason: str = "", message: str = "") -> None:
@@ -261,13 +242,13 @@ class PodWorker:
             # pod's /etc/hosts (shared by every container), so `hostname -f`
             # gives the FQDN, as GeneratePodHostNameAndDomain makes it upstream.
             extra["domainname"] = f"{self.spec['subdomain']}.{self.ns}.svc.cluster.local"
-        name = self.cname("POD")
+        name = self.cname(labels.SANDBOX)
         with contextlib.suppress(NoSuchObject):  # left by an attempt the engine dropped
             await self.k.docker.remove_container(name)
         self.sandbox_id = await self.k.docker.create_container(
             image=self.k.pause_image,
             name=name,
-            labels=self.labels("POD"),
+            labels=self.labels(labels.SANDBOX),
             hostname=hostname,
             host_config={"network_mode": self.k.network, "init": False},
             **extra,
@@ -378,54 +359,20 @@ class PodWorker:
                 waits += 1
                 continue
             waits = 0
-            cmd = [expand(x, env) for x in c.get("command") or []] or None
-            args = [expand(x, env) for x in c.get("args") or []] or None
-            host_config: dict[str, Any] = {
-                "network_mode": f"container:{self.sandbox_id}",
-                "binds": binds.get(name, []),
-                "tmpfs": tmpfs.get(name) or None,
-            }
-            limits = (c.get("resources") or {}).get("limits") or {}
-            if "memory" in limits:
-                host_config["mem_limit"] = size_bytes(str(limits["memory"]))
-            if "cpu" in limits:
-                host_config["nano_cpus"] = int(cores(str(limits["cpu"])) * 1e9)
-            sc = c.get("securityContext") or {}
-            psc = self.spec.get("securityContext") or {}
-            user = sc.get("runAsUser", psc.get("runAsUser"))
-            group = sc.get("runAsGroup", psc.get("runAsGroup"))
-            if sc.get("privileged"):
-                host_config["privileged"] = True
-            if sc.get("readOnlyRootFilesystem"):
-                host_config["read_only"] = True
-            if security_opts(c):
-                host_config["security_opt"] = security_opts(c)
-            caps = sc.get("capabilities") or {}
-            if caps.get("add"):
-                host_config["cap_add"] = caps["add"]
-            if caps.get("drop"):
-                host_config["cap_drop"] = caps["drop"]
-            config: dict[str, Any] = {
-                "environment": [f"{k}={v}" for k, v in env.items()],
-                "host_config": host_config,
-            }
-            if c.get("workingDir"):
-                config["working_dir"] = c["workingDir"]
-            if user is not None:
-                config["user"] = f"{user}:{group}" if group is not None else str(user)
-            if cmd is not None:
-                config["entrypoint"] = cmd
             message_file = self.k.volumes.termination_file(self.uid, name, restarts, c)
-            if message_file is not None:
-                host_config["binds"] = [
-                    *host_config["binds"],
-                    f"{message_file}:{c['terminationMessagePath']}",
-                ]
+            config = container_config(
+                c,
+                self.spec,
+                env,
+                network_mode=f"container:{self.sandbox_id}",
+                binds=binds.get(name, []),
+                tmpfs=tmpfs.get(name),
+                message_file=message_file,
+            )
             cid = await self.k.docker.create_container(
                 image=image,
                 name=self.cname(name, restarts),
-                labels={**self.labels(name), "minik.io/attempt": str(restarts)},
-                command=args,
+                labels={**self.labels(name), labels.ATTEMPT: str(restarts)},
                 **config,
             )
             await self.k.sink.record_event(
