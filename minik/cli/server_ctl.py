@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from minik.errors import ApiError, MinikError, ServerUnavailable
 
 START_TIMEOUT = 10.0
 POLL = 0.02
+_URL = re.compile(r"https://127\.0\.0\.1:([0-9]{1,5})")
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,24 @@ class ServerInfo:
 
 
 def read_info() -> ServerInfo | None:
-    """``server.json`` if present and well formed."""
+    """``server.json`` if present and well formed.
+
+    Its ``url`` must be ``https://127.0.0.1:PORT``, the only address a minik
+    server listens on: the token is never sent anywhere else.
+    """
     try:
-        raw = json.loads(paths.server_file().read_text())
+        raw = json.loads(paths.read_text(paths.server_file()))
     except (OSError, ValueError):
         return None
     if not isinstance(raw, dict) or not raw.get("url"):
         return None
+    url = raw["url"]
+    port = _URL.fullmatch(url) if isinstance(url, str) else None
+    if port is None or not 0 < int(port.group(1)) < 65536:
+        raise MinikError(
+            f"{paths.server_file()} names the server {url!r}, not https://127.0.0.1:PORT; "
+            "minik sends its token nowhere else (remove the file to start afresh)"
+        )
     try:
         pid = int(raw.get("pid") or 0)
     except (TypeError, ValueError):
@@ -62,7 +75,7 @@ def pid_alive(pid: int) -> bool:
 
 def _token() -> str:
     try:
-        return paths.token_file().read_text().strip()
+        return paths.read_text(paths.token_file()).strip()
     except OSError:
         return ""
 
@@ -100,7 +113,7 @@ def running() -> ServerInfo | None:
 def _log_tail(lines: int = 5, *, since: int = 0) -> str:
     """The last ``lines`` non-blank lines of the server log, from byte ``since`` on (this start's)."""
     try:
-        with paths.log_file().open("rb") as f:
+        with os.fdopen(paths.open_nofollow(paths.log_file(), os.O_RDONLY), "rb") as f:
             f.seek(since)
             text = f.read().decode(errors="replace")
     except OSError:
@@ -115,7 +128,8 @@ def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
 
     home = paths.home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    log = open(paths.log_file(), "ab")  # noqa: SIM115 - handed to the child
+    paths.check_home(home)
+    log = os.fdopen(paths.open_nofollow(paths.log_file(), os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab")
     since = log.tell()  # what this start writes to the log begins here
     try:
         proc = subprocess.Popen(
