@@ -25,6 +25,7 @@ import logging
 import logging.handlers
 import os
 import resource
+from pathlib import Path
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -86,13 +87,15 @@ def raise_fd_limit(want: int = FD_LIMIT) -> int:
     return soft
 
 
-class _RotatingLog(logging.handlers.RotatingFileHandler):
-    """A rotating handler that opens without following links and keeps fds 1 and 2 on the current file."""
+class RotatingLog(logging.handlers.RotatingFileHandler):
+    """A rotating handler that opens without following links and keeps ``std_fds`` on the current file."""
+
+    std_fds: tuple[int, ...] = (1, 2)
 
     def _open(self) -> io.TextIOWrapper:
-        fd = paths.open_nofollow(paths.log_file(), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        fd = paths.open_nofollow(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         stream = os.fdopen(fd, "a", encoding=self.encoding or "utf-8", errors=self.errors)
-        for target in (1, 2):
+        for target in self.std_fds:
             try:
                 os.dup2(stream.fileno(), target)
             except OSError:
@@ -102,7 +105,7 @@ class _RotatingLog(logging.handlers.RotatingFileHandler):
 
 def log_to_file(level: str) -> logging.Handler:
     """Send the root logger (and stdout/stderr) to the rotating ``server.log``."""
-    handler = _RotatingLog(paths.log_file(), maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, delay=False)
+    handler = RotatingLog(paths.log_file(), maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, delay=False)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
