@@ -15,8 +15,8 @@ Three strategies, each with a property that holds for every example:
   made the old regular expressions backtrack): parsing is a result or a 400,
   in time linear in the input.
 
-A small number of examples runs with the unit tests; ``tox -e fuzz`` runs
-``MINIK_FUZZ_EXAMPLES`` of each.
+Every property is marked ``fuzz``: ``tox -e fuzz`` runs ``MINIK_FUZZ_EXAMPLES``
+examples of each, the unit run (which does not deselect the marker) 100.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def growing_patches(draw: st.DrawFn) -> list[dict[str, Any]]:
     return ops
 
 
+@pytest.mark.fuzz
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(ops=growing_patches())
 def test_json_patch_never_copies_more_than_its_budget(ops: list[dict[str, Any]]) -> None:
@@ -123,6 +124,7 @@ def alias_documents(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.fuzz
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(text=alias_documents())
 def test_yaml_aliases_are_refused_quickly_or_within_budget(text: str) -> None:
@@ -196,6 +198,7 @@ def selectors(draw: st.DrawFn) -> str:
     )
 
 
+@pytest.mark.fuzz
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(text=selectors(), resource=st.sampled_from(["pods", "events", "jobs"]))
 def test_selectors_parse_in_linear_time(text: str, resource: str) -> None:
