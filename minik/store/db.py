@@ -578,8 +578,8 @@ class Store:
         with self.transaction():
             with self._guard():
                 row = self._conn.execute(
-                    "SELECT json FROM objects WHERE resource = 'events' AND namespace = ?"
-                    " AND json_extract(json, '$.involvedObject.uid') IS ?"
+                    "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
+                    " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
                     " AND json_extract(json, '$.involvedObject.name') = ?"
                     " AND json_extract(json, '$.reason') = ? AND json_extract(json, '$.message') = ?"
                     " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
@@ -627,7 +627,7 @@ class Store:
         cutoff = rfc3339(self._clock() - EVENT_TTL)
         with self._guard():
             rows = self._conn.execute(
-                "SELECT json FROM objects WHERE resource = 'events' AND COALESCE(json_extract(json, "
+                "SELECT json FROM objects INDEXED BY events_expiry WHERE resource = 'events' AND COALESCE(json_extract(json, "
                 "'$.lastTimestamp'), json_extract(json, '$.metadata.creationTimestamp')) < ? LIMIT ?",
                 (cutoff, batch),
             ).fetchall()

@@ -97,6 +97,22 @@ def test_a_repeat_is_found_through_the_index_not_a_scan(store: Store) -> None:
     assert any("USING INDEX events_repeat" in str(row) for row in plan), plan
 
 
+def test_expiry_finds_old_events_through_the_index(store: Store, clock: Clock) -> None:
+    with store.transaction():
+        for i in range(3000):
+            store.record_event(_pod(f"p{i}"), type="Normal", reason="R", message="m", component="c")
+    clock.now = T0 + timedelta(minutes=30)
+    store.record_event(_pod("late"), type="Normal", reason="R", message="m", component="c")
+    clock.now = T0 + timedelta(minutes=75)
+    start = time.perf_counter()
+    assert store.expire_events(batch=5000) == 3000
+    assert time.perf_counter() - start < 5.0
+    assert _names(store) == ["late"]
+    start = time.perf_counter()
+    assert store.expire_events() == 0  # nothing old left: the index answers without a scan
+    assert time.perf_counter() - start < 0.05
+
+
 def test_recording_stays_fast_with_many_events(store: Store) -> None:
     with store.transaction():
         for i in range(5000):
