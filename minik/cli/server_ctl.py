@@ -82,6 +82,7 @@ def _token() -> str:
 
 def make_client(info: ServerInfo, *, on_warning: Callable[[str], None] | None = None) -> Client:
     cert = paths.tls_cert_file()
+    paths.refuse_link(cert)  # ssl reads it by name
     return Client(
         info.url,
         _token(),
