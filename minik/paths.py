@@ -5,13 +5,18 @@
 own SQLite store, its own token, and its own Docker objects (labelled with
 ``minik.io/instance``), so two instances never adopt each other's containers.
 
+The directory must be a real directory, owned by the user and writable by
+nobody else (:func:`check_home`, on every :func:`home` call); files in it
+are read and written without following symbolic links (:func:`read_bytes`,
+:func:`write_private`, :func:`open_nofollow`).
+
 Files (all written by the server; secrets mode 0600):
 - ``minik.db``      the SQLite store
-- ``tls.crt``/``tls.key`` the API's self-signed certificate (key 0600)
+- ``tls.crt``/``tls.key`` the API's self-signed certificate (both 0600)
 - ``server.json``   ``{"url": "https://127.0.0.1:PORT", "pid": N, "instance": ID}`` while running
 - ``token``         the bearer token (0600)
 - ``kubeconfig``    for minik and real kubectl (0600)
-- ``server.log``    the server's log
+- ``server.log``    the server's log (rotated: ``server.log.1``, ``.2``)
 - ``instance``      the instance id (Docker label value)
 """
 
