@@ -13,12 +13,16 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from minik.errors import MinikError
+
+_URL = re.compile(r"https://127\.0\.0\.1:([0-9]{1,5})")
 LOCK_NAME = "server.lock"
 INFO_NAME = "server.json"
 
@@ -31,18 +35,33 @@ class ServerInfo:
 
 
 def read_info(home: Path) -> ServerInfo | None:
-    """``server.json`` if present and well formed (not yet checked against the lock)."""
+    """``server.json`` if present and well formed (not yet checked against the lock).
+
+    Read without following a symbolic link. Its ``url`` must be
+    ``https://127.0.0.1:PORT``, the only address a minik server listens on:
+    the token is never sent anywhere else (:class:`MinikError` otherwise).
+    """
+    path = home / INFO_NAME
     try:
-        raw = json.loads((home / INFO_NAME).read_text())
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            raw = json.loads(f.read(1024 * 1024))
     except (OSError, ValueError):
         return None
     if not isinstance(raw, dict) or not raw.get("url"):
         return None
+    url = raw["url"]
+    port = _URL.fullmatch(url) if isinstance(url, str) else None
+    if port is None or not 0 < int(port.group(1)) < 65536:
+        raise MinikError(
+            f"{path} names the server {url!r}, not https://127.0.0.1:PORT; "
+            "minik sends its token nowhere else (remove the file to start afresh)"
+        )
     try:
         pid = int(raw.get("pid") or 0)
     except (TypeError, ValueError):
         pid = 0
-    return ServerInfo(str(raw["url"]), pid, raw)
+    return ServerInfo(str(url), pid, raw)
 
 
 def lock_held(home: Path) -> bool:

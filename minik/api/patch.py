@@ -15,13 +15,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from minik.api.limits import MAX_COPY_BYTES, MAX_JSON_PATCH_OPS, TooLarge, json_size
 from minik.mergekeys import MERGE_KEYS, merge_key
 
-__all__ = ["MERGE_KEYS", "PatchError", "json_patch", "merge_patch", "strategic_merge_patch"]
+__all__ = ["MERGE_KEYS", "PatchError", "PatchTooLarge", "json_patch", "merge_patch", "strategic_merge_patch"]
 
 
 class PatchError(Exception):
     """The patch cannot be applied (bad shape, failed ``test`` op, missing path)."""
+
+
+class PatchTooLarge(PatchError):
+    """The patch asks for too much work: too many operations, or too much copying (a 413)."""
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -171,11 +176,22 @@ def _add(doc: Any, path: str, value: Any, *, replace: bool = False) -> None:
         raise PatchError(f"path {path!r} does not exist")
 
 
-def json_patch(doc: Any, ops: Any) -> Any:
-    """Apply an RFC 6902 operation list to a copy of ``doc``."""
+def json_patch(
+    doc: Any, ops: Any, *, max_ops: int = MAX_JSON_PATCH_OPS, copy_limit: int = MAX_COPY_BYTES
+) -> Any:
+    """Apply an RFC 6902 operation list to a copy of ``doc``.
+
+    At most ``max_ops`` operations, and the ``copy`` operations together
+    copy at most ``copy_limit`` bytes of JSON, counted before each copy is
+    made: a patch whose copies double the object is refused at the copy
+    that crosses the limit, not after building it.
+    """
     if not isinstance(ops, list):
         raise PatchError("a JSON patch must be a list of operations")
+    if len(ops) > max_ops:
+        raise PatchTooLarge(f"The allowed maximum operations in a JSON patch is {max_ops}, got {len(ops)}")
     doc = copy.deepcopy(doc)
+    copied = 0
     for op in ops:
         if not isinstance(op, dict) or not isinstance(op.get("path"), str):
             raise PatchError(f"invalid JSON patch operation {op!r}")
@@ -192,7 +208,17 @@ def json_patch(doc: Any, ops: Any) -> Any:
             source = op.get("from")
             if not isinstance(source, str):
                 raise PatchError(f"operation {kind!r} on {path!r} needs 'from'")
-            value = _remove(doc, source) if kind == "move" else copy.deepcopy(_get(doc, source))
+            if kind == "copy":
+                value = _get(doc, source)
+                try:
+                    copied += json_size(value, limit=copy_limit - copied)
+                except TooLarge:
+                    raise PatchTooLarge(
+                        f"the copy operations of this patch copy more than the limit of {copy_limit} bytes"
+                    ) from None
+                value = copy.deepcopy(value)
+            else:
+                value = _remove(doc, source)
             _add(doc, path, value)
         elif kind == "test":
             if _get(doc, path) != op["value"]:

@@ -30,6 +30,10 @@ class ProtobufError(ValueError):
     """The body is not protobuf minik can read."""
 
 
+class ProtobufValueError(ProtobufError):
+    """The body is well-formed protobuf but a value in it is out of range (a 400, not a 415)."""
+
+
 # message → field number → (json name, type). Types: s string, b bool, i int, y bytes (base64),
 # t Time, q Quantity, ios IntOrString, m:<Msg>, map (string→string), mapy (string→bytes),
 # mapq (string→Quantity); a leading "[]" repeats, a trailing "*" keeps zero values.
@@ -172,7 +176,12 @@ def _scalar(kind: str, raw: int | bytes) -> Any:
         return _text(parts.get(3)) if parts.get(1) == 1 else _signed(_number(parts.get(2)))
     if kind == "t":
         seconds = _signed(_number(parts.get(1)))
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if seconds > 0 else None
+        if seconds <= 0:
+            return None
+        try:
+            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (OverflowError, OSError, ValueError):
+            raise ProtobufValueError(f"the timestamp {seconds} is out of range") from None
     return None
 
 

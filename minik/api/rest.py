@@ -25,11 +25,12 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from minik.api import nodeports, protobuf, tables
+from minik.api import limits, nodeports, protobuf, tables
 from minik.api import patch as patching
 from minik.api.hooks import ApiHooks
 from minik.api.responses import (
     decode,
+    decode_async,
     dry_run,
     media_type,
     object_response,
@@ -51,7 +52,7 @@ SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "de
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
 KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 DEFAULT_WATCH_TIMEOUT = 1800.0
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
 
 @dataclass(frozen=True)
@@ -149,14 +150,16 @@ class Handlers:
                 warnings.append(FieldError(path="", reason=f'unknown field "{e.path}"'))
         return warnings
 
-    def _decode_object(self, request: Request, r: Resource, body: bytes) -> Obj:
+    async def _decode_object(self, request: Request, r: Resource, body: bytes) -> Obj:
         if media_type(request) == protobuf.MEDIA_TYPE:  # kubectl's typed `create` commands
             try:
                 obj: Any = protobuf.decode(body)
+            except protobuf.ProtobufValueError as exc:
+                raise bad_request(f"{_cannot(r)}: {exc}") from None
             except protobuf.ProtobufError as exc:
                 raise error(415, "UnsupportedMediaType", f"{_cannot(r)}: {exc}") from None
         else:
-            obj = decode(body, media_type(request), what=_cannot(r))
+            obj = await decode_async(body, media_type(request), what=_cannot(r))
         if not isinstance(obj, dict):
             raise bad_request(f"{_cannot(r)}: the body is not an object")
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
@@ -271,7 +274,7 @@ class Handlers:
 
     async def create(self, request: Request, route: Route) -> Response:
         r = route.resource
-        obj = self._decode_object(request, r, await read_body(request))
+        obj = await self._decode_object(request, r, await read_body(request))
         self._set_namespace(route, obj)
         m = meta(obj)
         for key in SERVER_OWNED:
@@ -284,6 +287,7 @@ class Handlers:
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
         if r.plural in ("pods", "jobs", "cronjobs", "services"):
             obj.pop("status", None)
+        limits.check_object(obj, _cannot(r))
         uid = str(uuid.uuid4())
         if r.plural in HOOKED:
             obj = self.hooks.default(obj, uid)
@@ -335,7 +339,7 @@ class Handlers:
     async def replace(self, request: Request, route: Route) -> Response:
         r = route.resource
         assert route.name is not None
-        obj = self._decode_object(request, r, await read_body(request))
+        obj = await self._decode_object(request, r, await read_body(request))
         return self._update(request, route, obj)
 
     async def patch(self, request: Request, route: Route) -> Response:
@@ -358,6 +362,8 @@ class Handlers:
                     f"the media type {kind!r} is not supported for PATCH; use application/merge-patch+json, "
                     "application/strategic-merge-patch+json or application/json-patch+json",
                 )
+        except patching.PatchTooLarge as exc:
+            raise error(413, "RequestEntityTooLarge", f"Request entity too large: {exc}") from None
         except patching.PatchError as exc:
             raise error(422, "Invalid", f"the patch could not be applied: {exc}") from None
         if not isinstance(patched, dict):
@@ -374,6 +380,7 @@ class Handlers:
             )
         m["name"] = route.name
         self._set_namespace(route, obj)
+        limits.check_object(obj, _cannot(r))
         current = self.store.get(r.plural, route.namespace, route.name)
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
         if route.subresource == "status":
@@ -404,7 +411,7 @@ class Handlers:
         body = await read_body(request)
         if not body.strip():
             return {}
-        opts = decode(body, media_type(request), what="DeleteOptions")
+        opts = await decode_async(body, media_type(request), what="DeleteOptions")
         if opts is None:
             return {}
         if not isinstance(opts, dict):

@@ -73,7 +73,7 @@ def delete(ctx: Ctx, args: argparse.Namespace) -> int:
 
 def logs_cmd(ctx: Ctx, args: argparse.Namespace) -> int:
     try:
-        text = paths.log_file().read_text(errors="replace")
+        text = paths.read_text(paths.log_file())
     except FileNotFoundError:
         return 0
     if args.tail >= 0:

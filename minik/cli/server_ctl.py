@@ -26,7 +26,7 @@ POLL = 0.02
 
 
 def read_info() -> ServerInfo | None:
-    """``server.json`` if present and well formed."""
+    """``server.json`` if present and well formed (its url checked: see :func:`minik.process.read_info`)."""
     return process.read_info(paths.home())
 
 
@@ -41,13 +41,14 @@ def _live() -> ServerInfo | None:
 
 def _token() -> str:
     try:
-        return paths.token_file().read_text().strip()
+        return paths.read_text(paths.token_file()).strip()
     except OSError:
         return ""
 
 
 def make_client(info: ServerInfo, *, on_warning: Callable[[str], None] | None = None) -> Client:
     cert = paths.tls_cert_file()
+    paths.refuse_link(cert)  # ssl reads it by name
     return Client(
         info.url,
         _token(),
@@ -79,7 +80,7 @@ def running() -> ServerInfo | None:
 def _log_tail(lines: int = 5, *, since: int = 0) -> str:
     """The last ``lines`` non-blank lines of the server log, from byte ``since`` on (this start's)."""
     try:
-        with paths.log_file().open("rb") as f:
+        with os.fdopen(paths.open_nofollow(paths.log_file(), os.O_RDONLY), "rb") as f:
             f.seek(since)
             text = f.read().decode(errors="replace")
     except OSError:
@@ -117,7 +118,8 @@ def start(*, timeout: float = START_TIMEOUT) -> ServerInfo:
 
     home = paths.home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    log = open(paths.log_file(), "ab")  # noqa: SIM115 - handed to the child
+    paths.check_home(home)
+    log = os.fdopen(paths.open_nofollow(paths.log_file(), os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab")
     since = log.tell()  # what this start writes to the log begins here
     argv, env = server_command("run")
     try:

@@ -22,6 +22,7 @@ import yaml
 from minik.errors import FieldError, ManifestError
 from minik.k8s import Obj
 from minik.manifest.fields import PathT
+from minik.manifest.yamlsafe import AliasBomb, check_aliases
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Largest manifest file (or stdin) minik reads: 4 MiB, the API server's request size order."""
@@ -147,7 +148,16 @@ def parse(text: str, source: str) -> tuple[list[Document], list[FieldError]]:
                 continue
             positions: dict[PathT, tuple[int, int]] = {}
             try:
+                check_aliases(node)
                 value = _build(node, (), positions, 0)
+            except AliasBomb as exc:
+                line, col = _pos(node.start_mark)
+                errors.append(
+                    FieldError(
+                        path="", reason="Invalid YAML", detail=str(exc), location=f"{source}:{line}:{col}"
+                    )
+                )
+                continue
             except _Problem as p:
                 line, col = _pos(p.mark)
                 errors.append(

@@ -21,12 +21,12 @@ LABEL_VALUE_FMT = "(" + QNAME_FMT + ")?"
 CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
 DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
 
-_label = re.compile(f"^{DNS1123_LABEL_FMT}$")
-_subdomain = re.compile(f"^{DNS1123_SUBDOMAIN_FMT}$")
-_qname = re.compile(f"^{QNAME_FMT}$")
-_label_value = re.compile(f"^{LABEL_VALUE_FMT}$")
-_config_key = re.compile(f"^{CONFIG_KEY_FMT}$")
-_dns1035 = re.compile(f"^{DNS1035_LABEL_FMT}$")
+_label = re.compile(rf"^{DNS1123_LABEL_FMT}\Z")
+_subdomain = re.compile(rf"^{DNS1123_SUBDOMAIN_FMT}\Z")
+_qname = re.compile(rf"^{QNAME_FMT}\Z")
+_label_value = re.compile(rf"^{LABEL_VALUE_FMT}\Z")
+_config_key = re.compile(rf"^{CONFIG_KEY_FMT}\Z")
+_dns1035 = re.compile(rf"^{DNS1035_LABEL_FMT}\Z")
 
 QNAME_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 

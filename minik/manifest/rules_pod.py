@@ -19,7 +19,7 @@ from minik.manifest import rules_volumes as v
 from minik.manifest.fields import Key, PathT
 
 MAX_INT32 = 2**31 - 1
-_quantity = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_quantity = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\Z")
 QUANTITY_MSG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 _SUFFIX: dict[str, Decimal | int] = {
     "": 1,

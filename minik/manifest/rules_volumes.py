@@ -100,7 +100,7 @@ HOST_PATH_TYPES = (
     "FileOrCreate",
     "Socket",
 )
-_subscript = re.compile(r"^(metadata\.(?:labels|annotations))\['(.*)'\]$")
+_subscript = re.compile(r"^(metadata\.(?:labels|annotations))\['(.*)'\]\Z")
 
 
 def field_selector(ref: dict[str, Any], allowed: tuple[str, ...], path: PathT) -> list[FieldError]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 
 from minik import manifest
 from minik.controllers.job import sync_job
@@ -214,6 +215,7 @@ class ControlPlane:
                 tg.start_soon(self.pods.run_worker, self._sync_pod, self._report("pod"))
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
+            tg.start_soon(self._expire_events)
             task_status.started()
 
     async def _sweep(self) -> None:
@@ -266,6 +268,18 @@ class ControlPlane:
             await self.kubelet.release_network()
         except MinikError as exc:
             log.warning("kept the instance network: %s", exc)
+
+    async def _expire_events(self) -> None:
+        """Remove Events an hour after their last occurrence (the API server's event TTL), every minute."""
+        while True:
+            try:
+                more = True
+                while more:  # batches, with other tasks running between them
+                    more = self.store.expire_events() > 0
+                    await anyio.lowlevel.checkpoint()
+            except StoreError as exc:
+                log.warning("expiring events: %s (retrying)", exc)
+            await anyio.sleep(EVENT_SWEEP)
 
     def _report(self, what: str) -> Any:
         queues: dict[str, WorkQueue[Any]] = {
@@ -487,6 +501,10 @@ class ControlPlane:
             del cm["ownerReferences"]
         cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING]
         self.store.update("pods", current)
+
+
+EVENT_SWEEP = 60.0
+"""Seconds between two sweeps for expired Events."""
 
 
 def _key(obj: Obj) -> Key:

@@ -1,8 +1,10 @@
 """``python -m minik.server run``: the control plane process.
 
 Owns the process: the state directory and its lock, logging to
-``server.log``, the loopback listening socket, uvicorn, signals, and
-``server.json`` (written once the API answers, removed on exit). Containers
+``server.log`` (rotated; see :mod:`minik.server.bounds`), the loopback
+listening socket, uvicorn (with a deadline for request headers and a
+connection limit), signals, and ``server.json`` (written once the API
+answers, removed on exit). Containers
 keep running when the server stops; the next start adopts them.
 """
 
@@ -24,7 +26,7 @@ from minik import __version__, paths
 from minik.api import create_app
 from minik.errors import MinikError
 from minik.kubelet.docker_api import DockerAPI
-from minik.server import state
+from minik.server import bounds, state
 from minik.server.controlplane import ControlPlane, Settings
 from minik.server.tls import ensure_certificate
 from minik.store import Store
@@ -65,11 +67,14 @@ def _cron_time_rate() -> float:
 
 async def serve() -> None:
     home = state.ensure_home()
+    fd_limit = bounds.raise_fd_limit()
     lock = state.ServerLock()
     lock.acquire()
     try:
         instance = state.instance_id()
         bearer = state.token()
+        for name in ("", "-wal", "-shm"):
+            paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
         store = Store(paths.db_path())
         docker = DockerAPI()
         await docker.ping()
@@ -94,6 +99,8 @@ async def serve() -> None:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            http=bounds.HeaderTimeoutProtocol,
+            limit_concurrency=min(bounds.MAX_CONNECTIONS, max(64, fd_limit - 256)),
             ssl_certfile=str(cert),
             ssl_keyfile=str(key),
         )
@@ -104,7 +111,7 @@ async def serve() -> None:
             tg.start_soon(server.serve, [sock])
             while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
                 await anyio.sleep(0.005)
-            state.write_kubeconfig(url, bearer, cert.read_bytes())
+            state.write_kubeconfig(url, bearer, paths.read_bytes(cert))
             state.write_server_file(
                 {"url": url, "pid": os.getpid(), "instance": instance, "version": __version__}
             )
@@ -168,10 +175,12 @@ def main(argv: list[str]) -> int:
     if argv[:1] != ["run"]:
         print("usage: python -m minik.server run | delete [--all]", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=os.environ.get("MINIK_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        state.ensure_home()
+        bounds.log_to_file(os.environ.get("MINIK_LOG_LEVEL", "INFO"))
+    except (MinikError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, MinikError) else 1
     try:
         anyio.run(serve)
     except MinikError as exc:

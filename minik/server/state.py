@@ -20,18 +20,15 @@ from minik.errors import ServerUnavailable
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` atomically to ``path`` with mode 0600."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    """Write ``text`` atomically to ``path`` with mode 0600 (never through a link)."""
+    paths.write_private(path, text.encode())
 
 
 def ensure_home() -> Path:
+    """The state directory, made 0700 when missing; refused when unsafe (see :func:`minik.paths.check_home`)."""
     home = paths.home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    paths.check_home(home)  # it may have appeared, made by someone else, since the first check
     os.chmod(home, 0o700)
     return home
 
@@ -40,7 +37,7 @@ def instance_id() -> str:
     """This state directory's id (the ``minik.io/instance`` Docker label value)."""
     f = paths.instance_file()
     try:
-        value = f.read_text().strip()
+        value = paths.read_text(f).strip()
         if value:
             return value
     except FileNotFoundError:
@@ -54,7 +51,7 @@ def token() -> str:
     """The bearer token; created once per state directory."""
     f = paths.token_file()
     try:
-        value = f.read_text().strip()
+        value = paths.read_text(f).strip()
         if value:
             os.chmod(f, 0o600)
             return value
@@ -92,7 +89,7 @@ def remove_server_file(pid: int) -> None:
     """Remove ``server.json`` if it still describes this process."""
     f = paths.server_file()
     try:
-        if json.loads(f.read_text()).get("pid") == pid:
+        if json.loads(paths.read_text(f)).get("pid") == pid:
             f.unlink()
     except (FileNotFoundError, ValueError):
         pass
@@ -105,7 +102,8 @@ class ServerLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
-        f = open(paths.home() / "server.lock", "a+")  # noqa: SIM115 - held for the process lifetime
+        fd = paths.open_nofollow(paths.home() / "server.lock", os.O_RDWR | os.O_CREAT)
+        f = os.fdopen(fd, "a+")
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from pathlib import Path
 
 from cryptography import x509
@@ -22,8 +21,10 @@ from minik import paths
 
 
 def ensure_certificate() -> tuple[Path, Path]:
-    """Return (cert, key) paths, creating them on first use (key mode 0600)."""
+    """Return (cert, key) paths, creating them on first use (both mode 0600, written atomically)."""
     cert_path, key_path = paths.tls_cert_file(), paths.tls_key_file()
+    paths.refuse_link(cert_path)
+    paths.refuse_link(key_path)
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
     key = ec.generate_private_key(ec.SECP256R1())
@@ -46,12 +47,11 @@ def ensure_certificate() -> tuple[Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    # Each file is written whole to a fresh 0600 temporary file and renamed into place, the
+    # key first: a crash leaves either no certificate (made afresh next time) or both files.
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    paths.write_private(key_path, pem)
+    paths.write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path

@@ -63,7 +63,16 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters VALUES ('rv', 0), ('compacted', 0);
+CREATE INDEX IF NOT EXISTS events_repeat ON objects (
+    namespace, json_extract(json, '$.involvedObject.uid'), json_extract(json, '$.involvedObject.name'),
+    json_extract(json, '$.reason')
+) WHERE resource = 'events';
+CREATE INDEX IF NOT EXISTS events_expiry ON objects (
+    COALESCE(json_extract(json, '$.lastTimestamp'), json_extract(json, '$.metadata.creationTimestamp'))
+) WHERE resource = 'events';
 """
+EVENT_TTL = timedelta(hours=1)
+"""How long an Event lives after its last occurrence: the API server's default ``--event-ttl``."""
 
 
 def _utcnow() -> datetime:
@@ -585,8 +594,8 @@ class Store:
         with self.transaction():
             with self._guard():
                 row = self._conn.execute(
-                    "SELECT json FROM objects WHERE resource = 'events' AND namespace = ?"
-                    " AND json_extract(json, '$.involvedObject.uid') IS ?"
+                    "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
+                    " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
                     " AND json_extract(json, '$.involvedObject.name') = ?"
                     " AND json_extract(json, '$.reason') = ? AND json_extract(json, '$.message') = ?"
                     " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
@@ -624,6 +633,24 @@ class Store:
                 "reportingInstance": "",
             }
             return self.create("events", event)
+
+    def expire_events(self, *, batch: int = 1000) -> int:
+        """Remove up to ``batch`` Events last seen more than :data:`EVENT_TTL` ago; how many went.
+
+        Found through the ``events_expiry`` index; each removal is a DELETED watch event,
+        as when etcd's lease on an Event runs out.
+        """
+        cutoff = rfc3339(self._clock() - EVENT_TTL)
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT json FROM objects INDEXED BY events_expiry WHERE resource = 'events' AND COALESCE(json_extract(json, "
+                "'$.lastTimestamp'), json_extract(json, '$.metadata.creationTimestamp')) < ? LIMIT ?",
+                (cutoff, batch),
+            ).fetchall()
+        with self.transaction():
+            for (text,) in rows:
+                self._remove("events", json.loads(text))
+        return len(rows)
 
     # -- watch ---------------------------------------------------------------------
     def subscribe(

@@ -15,8 +15,12 @@ from typing import Any
 
 from minik.store.status import bad_request
 
-_KEY = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_PREFIX = re.compile(r"[A-Za-z0-9][-A-Za-z0-9_.]*")
+_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_INTEGER = re.compile(r"-?[0-9]+")
+MAX_PREFIX, MAX_NAME = 253, 63
+"""A label key is an optional DNS-subdomain prefix (253) and ``/`` and a name (63), as apimachinery checks."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ LabelSelector = tuple[Requirement, ...]
 
 
 def _split_top(text: str) -> list[str]:
-    """Split on commas that are not inside parentheses."""
+    """Split on commas that are not inside parentheses (one pass: linear in the input)."""
     parts: list[str] = []
     cur: list[str] = []
     depth = 0
@@ -69,24 +73,59 @@ def _split_top(text: str) -> list[str]:
     return parts
 
 
+def _valid_key(key: str) -> bool:
+    prefix, slash, name = key.rpartition("/")
+    if slash and not (len(prefix) <= MAX_PREFIX and _PREFIX.fullmatch(prefix)):
+        return False
+    return len(name) <= MAX_NAME and _NAME.fullmatch(name) is not None
+
+
 def _check_key(key: str, text: str) -> str:
-    if not _KEY.match(key):
+    if not _valid_key(key):
         raise bad_request(f"unable to parse requirement: invalid label key {key!r} in selector {text!r}")
     return key
 
 
 def _check_value(value: str, text: str) -> str:
-    if len(value) > 63 or not _VALUE.match(value):
+    if len(value) > MAX_NAME or not _VALUE.fullmatch(value):
         raise bad_request(f"unable to parse requirement: invalid label value {value!r} in selector {text!r}")
     return value
 
 
-_SET = re.compile(r"^\s*(\S+?)\s+(in|notin)\s*\((.*)\)\s*$")
-_CMP = re.compile(r"^\s*([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*?)\s*$")
+_OPERATORS = ("!=", "==", "=", ">", "<")
+
+
+def _set_requirement(part: str) -> tuple[str, str, str] | None:
+    """``key in (a,b)`` / ``key notin (a)`` → (key, op, inner), else ``None``."""
+    if not part.endswith(")") or "(" not in part:
+        return None
+    head, _, inner = part[:-1].partition("(")
+    words = head.split()
+    if len(words) != 2 or words[1] not in ("in", "notin"):
+        return None
+    return words[0], words[1], inner
+
+
+def _cmp_requirement(part: str) -> tuple[str, str, str] | None:
+    """``key=v``, ``key==v``, ``key!=v``, ``key>n``, ``key<n`` → (key, op, value), else ``None``."""
+    at = next((i for i, ch in enumerate(part) if ch in "=!<>"), -1)
+    if at <= 0:
+        return None
+    op = next((o for o in _OPERATORS if part.startswith(o, at)), None)
+    if op is None:
+        return None
+    key = part[:at].strip()
+    if not key or any(ch.isspace() for ch in key):
+        return None
+    return key, op, part[at + len(op) :].strip()
 
 
 def parse_labels(text: str | None) -> LabelSelector:
-    """Parse a label selector; ``None``/empty selects everything."""
+    """Parse a label selector; ``None``/empty selects everything.
+
+    Hand-split, with no backtracking regular expression over the whole
+    input, so the work is linear in the selector's length.
+    """
     if not text or not text.strip():
         return ()
     reqs: list[Requirement] = []
@@ -94,16 +133,16 @@ def parse_labels(text: str | None) -> LabelSelector:
         part = raw.strip()
         if not part:
             raise bad_request(f"unable to parse requirement: empty requirement in selector {text!r}")
-        if m := _SET.match(part):
-            key, op, inner = m.group(1), m.group(2), m.group(3)
+        if (found := _set_requirement(part)) is not None:
+            key, op, inner = found
             values = tuple(_check_value(v.strip(), text) for v in inner.split(",")) if inner.strip() else ()
             if not values:
                 raise bad_request(f"unable to parse requirement: {op} needs at least one value in {text!r}")
             reqs.append(Requirement(_check_key(key, text), op, values))
-        elif m := _CMP.match(part):
-            key, op, value = m.group(1), m.group(2), m.group(3)
+        elif (cmp := _cmp_requirement(part)) is not None:
+            key, op, value = cmp
             op = {"==": "=", ">": "gt", "<": "lt"}.get(op, op)
-            if op in ("gt", "lt") and not re.fullmatch(r"-?\d+", value):
+            if op in ("gt", "lt") and not _INTEGER.fullmatch(value):
                 raise bad_request(f"unable to parse requirement: {value!r} is not an integer in {text!r}")
             reqs.append(Requirement(_check_key(key, text), op, (_check_value(value, text),)))
         elif part.startswith("!"):
@@ -175,10 +214,11 @@ def parse_fields(text: str | None, resource: str) -> FieldSelector:
     out: list[FieldRequirement] = []
     for raw in re.split(r"(?<!\\),", text):
         part = raw.strip()
-        m = re.match(r"^([^=!]+?)\s*(==|=|!=)\s*(.*)$", part)
-        if not m:
+        at = next((i for i, ch in enumerate(part) if ch in "=!"), -1)
+        op = next((o for o in ("==", "!=", "=") if part.startswith(o, at)), None) if at > 0 else None
+        if op is None:
             raise bad_request(f"invalid selector: {text!r}; can't understand {part!r}")
-        field, op, value = m.group(1).strip(), m.group(2), _unescape(m.group(3).strip())
+        field, value = part[:at].strip(), _unescape(part[at + len(op) :].strip())
         if field not in allowed:
             supported = ", ".join(allowed)
             raise bad_request(f"field label not supported: {field} (for {resource}: {supported})")
