@@ -99,6 +99,9 @@ def meta(obj: Mapping[str, Any]) -> dict[str, Any]:
     return m if isinstance(m, dict) else {}
 
 
+NODE_NAME = "minik"
+"""The one node every pod of an instance runs on (the Node object, ``spec.nodeName``)."""
+
 QOS_RESOURCES = ("cpu", "memory")
 
 

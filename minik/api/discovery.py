@@ -32,7 +32,7 @@ VERSION = {
 
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 SINGULAR = {"pods": "pod", "services": "service", "configmaps": "configmap", "secrets": "secret",
-            "events": "event", "namespaces": "namespace", "jobs": "job",
+            "events": "event", "namespaces": "namespace", "nodes": "node", "jobs": "job",
             "cronjobs": "cronjob"}  # fmt: skip
 SINGULAR.update({r.plural: r.kind.lower() for r in RESOURCES.values() if r.plural not in SINGULAR})
 

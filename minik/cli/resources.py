@@ -56,6 +56,7 @@ CONFIGMAPS = Resource("configmaps", "ConfigMap", "", "v1")
 SECRETS = Resource("secrets", "Secret", "", "v1")
 EVENTS = Resource("events", "Event", "", "v1")
 NAMESPACES = Resource("namespaces", "Namespace", "", "v1", namespaced=False)
+NODES = Resource("nodes", "Node", "", "v1", namespaced=False)
 SERVICEACCOUNTS = Resource("serviceaccounts", "ServiceAccount", "", "v1")
 _RBAC = "rbac.authorization.k8s.io"
 ROLES = Resource("roles", "Role", _RBAC, "v1")
@@ -64,7 +65,7 @@ ROLEBINDINGS = Resource("rolebindings", "RoleBinding", _RBAC, "v1")
 CLUSTERROLEBINDINGS = Resource("clusterrolebindings", "ClusterRoleBinding", _RBAC, "v1", namespaced=False)
 ACCESS = (SERVICEACCOUNTS, ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
 
-ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, *ACCESS)
+ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, NODES, *ACCESS)
 BY_KIND = {r.kind: r for r in ALL}
 
 _ALIASES: dict[str, Resource] = {}
@@ -77,6 +78,7 @@ for _r, _names in (
     (SECRETS, ("secret", "secrets")),
     (EVENTS, ("ev", "event", "events", "event.events.k8s.io")),
     (NAMESPACES, ("ns", "namespace", "namespaces")),
+    (NODES, ("no", "node", "nodes")),
     (SERVICEACCOUNTS, ("sa", "serviceaccount", "serviceaccounts")),
     *(
         (r, (r.kind.lower(), r.plural, f"{r.kind.lower()}.{_RBAC}", f"{r.plural}.{_RBAC}"))

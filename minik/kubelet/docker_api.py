@@ -166,6 +166,10 @@ class DockerAPI:
         )
         return bytes(data)
 
+    async def engine_info(self) -> dict[str, Any]:
+        """``docker info``: CPUs, memory, OS, kernel, engine version (for the Node)."""
+        return dict(await self._call("info", lambda: self._docker().info()))
+
     # -- images ------------------------------------------------------------
     async def has_image(self, image: str) -> bool:
         try:

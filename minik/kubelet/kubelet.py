@@ -21,7 +21,7 @@ import anyio
 import anyio.abc
 
 from minik.errors import MinikError
-from minik.k8s import Obj, meta, selector_matches
+from minik.k8s import NODE_NAME, Obj, meta, selector_matches
 from minik.kubelet import deadline, labels
 from minik.kubelet.env import Env
 from minik.kubelet.events import ContainerExits
@@ -32,8 +32,6 @@ from minik.kubelet.volumes import Volumes
 from minik.kubelet.worker import EVICTED, PAUSE_IMAGE_DEFAULT, PodWorker
 
 log = logging.getLogger("minik.kubelet")
-
-NODE_NAME = "minik"  # the one node every pod runs on
 
 
 class ObjectSource(Protocol):
@@ -72,7 +70,7 @@ class Kubelet:
         self.state_dir = state_dir
         self.pause_image = pause_image or os.environ.get("MINIK_PAUSE_IMAGE", PAUSE_IMAGE_DEFAULT)
         self.network = labels.network_name(instance)
-        self.node_name = NODE_NAME
+        self.node_name = NODE_NAME  # the one node every pod runs on
         self.workers: dict[str, PodWorker] = {}
         self.sandboxes: dict[str, str] = {}
         self.aliases: dict[str, frozenset[str]] = {}

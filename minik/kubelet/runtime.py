@@ -76,6 +76,7 @@ class Runtime(Protocol):
     """What the kubelet needs of a container engine."""
 
     async def ping(self) -> None: ...
+    async def engine_info(self) -> dict[str, Any]: ...
 
     # containers
     async def create_container(

@@ -25,9 +25,10 @@ import anyio.lowlevel
 from minik import manifest
 from minik.controllers.job import sync_job
 from minik.errors import AlreadyExists, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
-from minik.k8s import Obj, meta, parse_time
+from minik.k8s import NODE_NAME, Obj, meta, parse_time
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
+from minik.kubelet.node import node_object
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
@@ -195,6 +196,7 @@ class ControlPlane:
         """Adopt what runs, wake every key, then run all loops until cancelled."""
         feed = self.store.subscribe(None, None)
         await self._sweep()
+        await self._register_node()
         await self.kubelet.adopt()
         for job in self.store.list("jobs", None)[0]:
             self.jobs.add(_key(job))
@@ -233,6 +235,25 @@ class ControlPlane:
             return
         if swept:
             log.info("removed the leftovers of %d deleted pods", swept)
+
+    async def _register_node(self) -> None:
+        """Store the instance's one Node, built from the engine, as a kubelet registers its node.
+
+        An existing Node keeps its metadata and spec (``kubectl cordon`` marks);
+        its status is brought up to date.
+        """
+        try:
+            node = node_object(await self.docker.engine_info(), utcnow())
+        except DockerUnavailable as exc:
+            log.warning("could not register the node (the engine is down): %s", exc)
+            return
+        try:
+            current = self.store.get("nodes", None, NODE_NAME)
+        except NotFound:
+            self.store.create("nodes", node)
+            return
+        current["status"] = node["status"]
+        self.store.update("nodes", current, status_only=True)
 
     def pending_deletions(self) -> tuple[int, float]:
         """How many deletions are under way, and how long they may still take (seconds).

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from minik.errors import StoreError
-from minik.k8s import Obj, meta, rfc3339
+from minik.k8s import NODE_NAME, Obj, meta, rfc3339
 from minik.store import status as st
 from minik.store.resources import (
     DEFAULT_SERVICE_ACCOUNT,
@@ -433,6 +433,9 @@ class Store:
             if resource == "pods" and not (obj.get("status") or {}).get("phase"):
                 # As the API server's pod strategy does on create.
                 obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}
+            if resource == "pods" and not (obj.get("spec") or {}).get("nodeName"):
+                # One node: the scheduler's binding, at once.
+                obj.setdefault("spec", {})["nodeName"] = NODE_NAME
             return copy.deepcopy(self._write(resource, obj, "ADDED"))
 
     def update(self, resource: str, obj: Obj, *, status_only: bool = False) -> Obj:

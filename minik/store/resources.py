@@ -51,6 +51,7 @@ RESOURCES: dict[str, Resource] = {
         Resource("secrets", "Secret"),
         Resource("events", "Event", short_names=("ev",)),
         Resource("namespaces", "Namespace", namespaced=False, short_names=("ns",), has_status=True),
+        Resource("nodes", "Node", namespaced=False, short_names=("no",), has_status=True),
         Resource("jobs", "Job", group="batch", has_status=True, categories=("all",)),
         Resource("serviceaccounts", "ServiceAccount", short_names=("sa",)),
         Resource("roles", "Role", group=RBAC),

@@ -341,3 +341,38 @@ def test_a_finished_pod_is_not_ready_to_start_containers_and_its_init_container_
     pod = minik.wait_pod(pod_name, "PodReadyToStartContainers False", sandbox_stopped, 30)
     assert pod["status"]["initContainerStatuses"][0]["ready"] is True
     minik.delete("pod", pod_name)
+
+
+def test_kubectl_sees_one_ready_node_and_pods_run_on_it(minik: Cluster, pod_name: str) -> None:
+    env = {**minik.env, "KUBECONFIG": str(minik.home / "kubeconfig")}
+
+    def kubectl(*args: str) -> str:
+        res = subprocess.run(
+            ["kubectl", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    table = kubectl("get", "nodes").splitlines()
+    assert table[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    assert table[1].split()[:3] == ["minik", "Ready", "control-plane"]
+    described = kubectl("describe", "node", "minik")
+    for line in ("Name:               minik", "Container Runtime Version:  docker://", "KubeletReady"):
+        assert line in described
+    assert minik.run("get", "nodes").stdout.split()[5:8] == ["minik", "Ready", "control-plane"]
+    minik.apply(
+        pod_yaml(
+            pod_name,
+            f"""  restartPolicy: Never
+  containers:
+  - name: c
+    {BUSYBOX}
+    command: ["true"]
+""",
+        )
+    )
+    assert minik.pod(pod_name)["spec"]["nodeName"] == "minik"
+    minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+    node_line = next(x for x in kubectl("describe", "pod", pod_name).splitlines() if x.startswith("Node:"))
+    assert node_line.split() == ["Node:", "minik/127.0.0.1"]
+    minik.delete("pod", pod_name)

@@ -102,3 +102,41 @@ def test_job_pods_carry_the_generate_name_the_controller_creates_them_with() -> 
     assert indexed["metadata"]["name"] == "work-3-abcde"
     plain = build_pod(job, index=None, extra_annotations=None, new_name=lambda p: p + "abcde")
     assert plain["metadata"]["generateName"] == "work-"
+
+
+def test_the_node_is_built_from_what_the_engine_reports() -> None:
+    from minik.kubelet.node import node_object
+    from minik.printing import cells
+
+    info = {
+        "NCPU": 2,
+        "MemTotal": 25275990016,
+        "OperatingSystem": "Debian GNU/Linux 12 (bookworm)",
+        "KernelVersion": "6.1.0",
+        "ServerVersion": "20.10.24",
+        "Architecture": "x86_64",
+        "OSType": "linux",
+    }
+    node = node_object(info, NOW)
+    status = node["status"]
+    assert node["metadata"]["name"] == "minik"
+    assert status["capacity"] == {"cpu": "2", "memory": "24683584Ki", "pods": "110"}
+    assert status["nodeInfo"]["containerRuntimeVersion"] == "docker://20.10.24"
+    assert status["nodeInfo"]["architecture"] == "amd64"
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("True", "KubeletReady")
+    node["metadata"]["creationTimestamp"] = "2026-12-01T09:00:00Z"
+    assert cells("nodes", node, NOW) == [
+        "minik",
+        "Ready",
+        "control-plane",
+        "60m",
+        "v1.33.0-minik",
+        "127.0.0.1",
+        "<none>",
+        "Debian GNU/Linux 12 (bookworm)",
+        "6.1.0",
+        "docker://20.10.24",
+    ]
+    node["spec"]["unschedulable"] = True
+    assert cells("nodes", node, NOW)[1] == "Ready,SchedulingDisabled"
