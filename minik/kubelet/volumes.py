@@ -9,16 +9,22 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import anyio.to_thread
+
 from minik.k8s import Obj
 from minik.kubelet import labels
 from minik.kubelet.env import expand, resolve_field, resource_value
 from minik.kubelet.errors import ConfigError
+from minik.kubelet.paths_safe import check_expanded_subpath, resolve_subpath, write_atomically
 from minik.kubelet.quantity import size_bytes
 from minik.kubelet.runtime import NoSuchObject
 
 if TYPE_CHECKING:
     from minik.kubelet.kubelet import Kubelet
     from minik.kubelet.worker import PodWorker
+
+
+Sources = dict[str, tuple[str, str]]  # volume name -> (tmpfs | volume | bind | rendered, where)
 
 
 class Volumes:
@@ -45,8 +51,9 @@ class Volumes:
                 path = await self.k.docker.volume_path(self.volume_name(w, v["name"]))
                 w.size_limits[v["name"]] = (path, size_bytes(limit), limit)
 
-    async def prepare(self, w: PodWorker) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
-        sources: dict[str, tuple[str, str]] = {}  # volume name -> (kind, host path or volume name)
+    async def prepare(self, w: PodWorker) -> Sources:
+        """Make the pod's volumes; what each is on the host (mounts are made per container run)."""
+        sources: Sources = {}  # volume name -> (kind, host path or volume name)
         for v in w.spec.get("volumes") or []:
             name = v["name"]
             if "emptyDir" in v:
@@ -66,6 +73,9 @@ class Volumes:
                         )
             elif "hostPath" in v:
                 hp = v["hostPath"]
+                if not os.path.isabs(str(hp["path"])):
+                    # Docker would take it for a named volume that nothing labels or removes.
+                    raise ConfigError(f'hostPath "{hp["path"]}" is not an absolute path')
                 p = Path(hp["path"])
                 kind = hp.get("type") or ""
                 if kind == "DirectoryOrCreate":
@@ -79,38 +89,36 @@ class Volumes:
                     raise ConfigError(f"hostPath type check failed: {p} is not a file")
                 sources[name] = ("bind", str(p))
             else:
+                # configMap, secret, downwardAPI, projected: rendered by minik, read-only in the pod.
                 d = self.pod_dir(w.uid) / "volumes" / name
-                d.mkdir(parents=True, exist_ok=True)
-                for rel, data, mode in self.files(w, v):
-                    f = d / rel
-                    f.parent.mkdir(parents=True, exist_ok=True)
-                    f.write_bytes(data)
-                    f.chmod(mode)
-                sources[name] = ("bind", str(d))
-        binds: dict[str, list[str]] = {}
-        tmpfs: dict[str, dict[str, str]] = {}
-        for c in (w.spec.get("initContainers") or []) + (w.spec.get("containers") or []):
-            env = (
-                self.k.env.resolve(w, c)
-                if any(vm.get("subPathExpr") for vm in c.get("volumeMounts") or [])
-                else {}
-            )
-            for vm in c.get("volumeMounts") or []:
-                kind, src = sources[vm["name"]]
-                rw = "ro" if vm.get("readOnly") else "rw"
-                sub = vm.get("subPath") or (expand(vm["subPathExpr"], env) if vm.get("subPathExpr") else "")
-                if kind == "tmpfs":
-                    opts = f"size={size_bytes(src)}" if src else ""
-                    tmpfs.setdefault(c["name"], {})[vm["mountPath"]] = opts
-                    continue
-                if sub:
-                    if kind == "volume":
-                        src = await self.k.docker.volume_path(src)
-                    target = Path(src) / sub
-                    if not target.exists():
-                        target.mkdir(parents=True, exist_ok=True)
-                    src = str(target)
-                binds.setdefault(c["name"], []).append(f"{src}:{vm['mountPath']}:{rw}")
+                write_atomically(d, self.files(w, v))
+                sources[name] = ("rendered", str(d))
+        return sources
+
+    async def mounts(self, w: PodWorker, c: Obj, sources: Sources) -> tuple[list[str], dict[str, str]]:
+        """One container run's binds and tmpfs mounts; subPaths resolved now, inside their volumes."""
+        env = (
+            self.k.env.resolve(w, c)
+            if any(vm.get("subPathExpr") for vm in c.get("volumeMounts") or [])
+            else {}
+        )
+        binds: list[str] = []
+        tmpfs: dict[str, str] = {}
+        for vm in c.get("volumeMounts") or []:
+            kind, src = sources[vm["name"]]
+            rw = "ro" if vm.get("readOnly") or kind == "rendered" else "rw"
+            sub = vm.get("subPath") or ""
+            if vm.get("subPathExpr"):
+                sub = expand(vm["subPathExpr"], env)
+                check_expanded_subpath(vm["subPathExpr"], sub)
+            if kind == "tmpfs":
+                tmpfs[vm["mountPath"]] = f"size={size_bytes(src)}" if src else ""
+                continue
+            if sub:
+                if kind == "volume":
+                    src = await self.k.docker.volume_path(src)
+                src = await anyio.to_thread.run_sync(resolve_subpath, src, sub)
+            binds.append(f"{src}:{vm['mountPath']}:{rw}")
         return binds, tmpfs
 
     def files(self, w: PodWorker, v: Obj) -> list[tuple[str, bytes, int]]:

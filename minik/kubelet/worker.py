@@ -34,7 +34,7 @@ from minik.kubelet.status import (
     start_error,
     vanished,
 )
-from minik.kubelet.volumes import disk_usage
+from minik.kubelet.volumes import Sources, disk_usage
 
 if TYPE_CHECKING:
     from minik.kubelet.kubelet import Kubelet
@@ -186,7 +186,7 @@ class PodWorker:
             await self.kill.wait()
         return not self.kill.is_set()
 
-    async def _setup(self) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+    async def _setup(self) -> Sources:
         """Sandbox and volumes, retried as the kubelet does until they can be made.
 
         A missing configMap/secret or a failed hostPath check is a
@@ -198,8 +198,7 @@ class PodWorker:
             try:
                 if not self.sandbox_id:
                     await self._make_sandbox()
-                binds, tmpfs = await self.k.volumes.prepare(self)
-                return binds, tmpfs
+                return await self.k.volumes.prepare(self)
             except SandboxError as exc:
                 # A node problem, not the pod's: it stays Pending (ContainerCreating)
                 # and is retried with back-off; it never counts against a Job.
@@ -261,7 +260,7 @@ class PodWorker:
         if self.kill.is_set():  # deleted before it started: nothing is made
             return "Failed"
         try:
-            binds, tmpfs = await self._setup()
+            sources = await self._setup()
         except PodDeleted:
             return "Failed"
         if self.size_limits:
@@ -270,29 +269,25 @@ class PodWorker:
         phase = "Failed"
         async with anyio.create_task_group() as sidecars:
             try:
-                phase = await self._run_containers(sidecars, binds, tmpfs)
+                phase = await self._run_containers(sidecars, sources)
             finally:
                 self.sidecar_stop.set()  # sidecars end (SIGTERM, grace) after the regular containers
         return phase
 
-    async def _run_sidecar(
-        self, c: Obj, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]]
-    ) -> None:
-        await self.run_container(c, binds, tmpfs, init=True)
+    async def _run_sidecar(self, c: Obj, sources: Sources) -> None:
+        await self.run_container(c, sources, init=True)
 
-    async def _run_containers(
-        self, sidecars: anyio.abc.TaskGroup, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]]
-    ) -> str:
+    async def _run_containers(self, sidecars: anyio.abc.TaskGroup, sources: Sources) -> str:
         """Init containers in order (sidecars started and left running), then the app containers."""
         for c in self.spec.get("initContainers") or []:
             if c.get("restartPolicy") == "Always":
                 self.sidecar_started[c["name"]] = started = anyio.Event()
-                sidecars.start_soon(self._run_sidecar, c, binds, tmpfs)
+                sidecars.start_soon(self._run_sidecar, c, sources)
                 await _first(started, self.kill)  # the next init container waits for it to start
                 if self.kill.is_set():
                     return "Failed"
                 continue
-            ok = await self.run_container(c, binds, tmpfs, init=True)
+            ok = await self.run_container(c, sources, init=True)
             if self.kill.is_set():
                 return "Failed"
             if not ok:
@@ -303,7 +298,7 @@ class PodWorker:
             for c in self.spec.get("containers") or []:
 
                 async def one(c: Obj = c) -> None:
-                    results[c["name"]] = await self.run_container(c, binds, tmpfs, init=False)
+                    results[c["name"]] = await self.run_container(c, sources, init=False)
 
                 tg.start_soon(one)
         if self.kill.is_set():
@@ -320,9 +315,7 @@ class PodWorker:
                 return False
         return True
 
-    async def run_container(
-        self, c: Obj, binds: dict[str, list[str]], tmpfs: dict[str, dict[str, str]], *, init: bool
-    ) -> bool:
+    async def run_container(self, c: Obj, sources: Sources, *, init: bool) -> bool:
         """Run one container to completion (with OnFailure restarts); True if it exited 0.
 
         A sidecar (an init container with restartPolicy Always) is restarted
@@ -346,6 +339,7 @@ class PodWorker:
                 )
                 if refused:
                     raise ConfigError(refused)
+                binds, tmpfs = await self.k.volumes.mounts(self, c, sources)
             except ImagePullError as exc:
                 await self._image_wait(c, init, exc, backoff=waits > 0)
                 if not await self._retry_pause(waits, first=IMAGE_BACKOFF_FIRST):
@@ -365,8 +359,8 @@ class PodWorker:
                 self.spec,
                 env,
                 network_mode=f"container:{self.sandbox_id}",
-                binds=binds.get(name, []),
-                tmpfs=tmpfs.get(name),
+                binds=binds,
+                tmpfs=tmpfs,
                 message_file=message_file,
             )
             cid = await self.k.docker.create_container(
