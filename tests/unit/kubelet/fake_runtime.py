@@ -1,0 +1,186 @@
+"""An in-memory container engine implementing :class:`minik.kubelet.runtime.Runtime`.
+
+Containers "run" a script instead of a process: ``exit_codes[name]`` lists
+the exit code of each run of the pod container ``name`` (a run with no code
+left exits 0); ``RUNS`` keeps it running until stopped, when it exits with
+``stop_codes.get(name, 137)``. Sandboxes run until stopped. Every exit is
+published on the event stream, as Docker's ``die`` event.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+from anyio.streams.memory import MemoryObjectSendStream
+
+from minik.errors import RuntimeFailure
+from minik.kubelet.runtime import ContainerEvent, ContainerInfo, NoSuchObject
+
+RUNS = -1  # an exit code that means: keep running until stopped
+STAMP = "2026-12-01T10:00:00.000000000Z"
+
+
+@dataclass
+class _Container:
+    info: ContainerInfo
+    config: dict[str, Any]
+
+
+@dataclass
+class FakeRuntime:
+    root: Path
+    images: dict[str, str] = field(default_factory=lambda: {"busybox:latest": "", "pause": ""})
+    exit_codes: dict[str, list[int]] = field(default_factory=dict)
+    stop_codes: dict[str, int] = field(default_factory=dict)
+    network_error: str = ""
+    containers: dict[str, _Container] = field(default_factory=dict)
+    networks: set[str] = field(default_factory=set)
+    volumes: dict[str, Path] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)  # container names, in creation order
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _subscribers: list[MemoryObjectSendStream[ContainerEvent]] = field(default_factory=list)
+
+    # -- engine ------------------------------------------------------------
+    async def ping(self) -> None:
+        return None
+
+    async def engine_info(self) -> dict[str, Any]:
+        return {"NCPU": 2, "MemTotal": 2**31, "OSType": "linux", "Architecture": "x86_64"}
+
+    # -- containers --------------------------------------------------------
+    async def create_container(
+        self,
+        *,
+        image: str,
+        name: str,
+        labels: Mapping[str, str],
+        command: list[str] | None = None,
+        **config: Any,
+    ) -> str:
+        if any(c.info.name == name for c in self.containers.values()):
+            raise RuntimeFailure(f"create container {name}: Conflict. The container name is already in use")
+        cid = f"c{next(self._ids):063d}"
+        info = ContainerInfo(
+            id=cid, name=name, labels=dict(labels), status="created", exit_code=0, oom_killed=False,
+            started_at="0001-01-01T00:00:00Z", finished_at="0001-01-01T00:00:00Z", error="", ip="",
+        )  # fmt: skip
+        self.containers[cid] = _Container(info, {"image": image, "command": command, **config})
+        self.created.append(name)
+        return cid
+
+    def _get(self, cid: str) -> _Container:
+        if cid not in self.containers:
+            raise NoSuchObject(f"no such container {cid[:12]}")
+        return self.containers[cid]
+
+    def _exit(self, c: _Container, code: int) -> None:
+        c.info = replace(c.info, status="exited", exit_code=code, finished_at=STAMP)
+        for s in self._subscribers:
+            s.send_nowait(ContainerEvent("die", c.info.id, code))
+
+    async def start(self, container_id: str) -> None:
+        c = self._get(container_id)
+        ip = f"10.0.0.{len(self.containers)}" if c.info.labels.get("minik.io/container") == "POD" else ""
+        c.info = replace(c.info, status="running", started_at=STAMP, ip=ip)
+        name = c.info.labels.get("minik.io/container", "")
+        if name == "POD":
+            return
+        codes = self.exit_codes.get(name) or []
+        code = codes.pop(0) if codes else 0
+        if code != RUNS:
+            await anyio.lowlevel.checkpoint()
+            self._exit(c, code)
+
+    async def stop(self, container_id: str, *, grace_seconds: int) -> None:
+        c = self._get(container_id)
+        if c.info.status == "running":
+            self._exit(c, self.stop_codes.get(c.info.labels.get("minik.io/container", ""), 137))
+
+    async def inspect(self, container_id: str) -> ContainerInfo:
+        return self._get(container_id).info
+
+    async def remove_container(self, container_id: str) -> None:
+        self.containers.pop(container_id, None)
+
+    async def list_containers(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
+        return [c.info for c in self.containers.values() if labels.items() <= c.info.labels.items()]
+
+    async def open_container_events(self, labels: Mapping[str, str], actions: tuple[str, ...]) -> Any:
+        send, receive = anyio.create_memory_object_stream[ContainerEvent](1000)
+        self._subscribers.append(send)
+
+        class Stream:
+            def __aiter__(self) -> AsyncIterator[ContainerEvent]:
+                return receive.__aiter__()
+
+            async def aclose(self) -> None:
+                await receive.aclose()
+
+        return Stream()
+
+    # -- logs --------------------------------------------------------------
+    async def logs(self, container_id: str, *, timestamps: bool = False, tail: int | None = None) -> bytes:
+        return b""
+
+    async def stream_logs(self, container_id: str, **_: Any) -> AsyncIterator[bytes]:
+        if False:  # pragma: no cover - an empty async generator
+            yield b""
+
+    # -- images ------------------------------------------------------------
+    async def has_image(self, image: str) -> bool:
+        return image in self.images
+
+    async def image_size(self, image: str) -> int:
+        return 1
+
+    async def image_user(self, image: str) -> str:
+        return self.images[image]
+
+    async def pull(self, image: str) -> None:
+        raise RuntimeFailure(f"pull {image}: no registry answers")
+
+    # -- volumes and networks -------------------------------------------------
+    async def create_volume(self, name: str, volume_labels: Mapping[str, str]) -> None:
+        path = self.root / "volumes" / name
+        path.mkdir(parents=True, exist_ok=True)
+        self.volumes[name] = path
+
+    async def volume_path(self, name: str) -> str:
+        if name not in self.volumes:
+            raise NoSuchObject(f"no such volume {name}")
+        return str(self.volumes[name])
+
+    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
+        if self.network_error:
+            raise RuntimeFailure(f"network {name}: {self.network_error}")
+        self.networks.add(name)
+
+    async def remove_network_if_unused(self, name: str) -> bool:
+        self.networks.discard(name)
+        return True
+
+    async def set_aliases(self, network: str, container: str, aliases: list[str]) -> None:
+        return None
+
+    async def forget_endpoint(self, network: str, container_name: str) -> None:
+        return None
+
+    # -- cleanup -----------------------------------------------------------
+    async def remove_labelled(self, labels: Mapping[str, str], *, names: list[str] | None = None) -> int:
+        gone = [cid for cid, c in self.containers.items() if labels.items() <= c.info.labels.items()]
+        for cid in gone:
+            del self.containers[cid]
+        return len(gone)
+
+    async def label_values(self, labels: Mapping[str, str], key: str) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for c in self.containers.values():
+            if labels.items() <= c.info.labels.items() and key in c.info.labels:
+                out.setdefault(c.info.labels[key], dict(c.info.labels))
+        return out

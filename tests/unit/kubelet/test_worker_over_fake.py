@@ -1,0 +1,214 @@
+"""The kubelet's pod worker over an in-memory runtime: the pod's life, no Docker."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from minik.kubelet.kubelet import Kubelet
+from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
+
+Obj = dict[str, Any]
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.statuses: list[Obj] = []
+        self.events: list[tuple[str, str, str]] = []
+
+    async def update_pod_status(self, pod: Obj, status: Obj) -> None:
+        self.statuses.append(copy.deepcopy(status))
+
+    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
+        self.events.append((type, reason, message))
+
+    @property
+    def last(self) -> Obj:
+        return self.statuses[-1] if self.statuses else {}
+
+
+class Objects:
+    def get(self, resource: str, namespace: str, name: str) -> Obj | None:
+        return None
+
+
+def container(name: str, **extra: Any) -> Obj:
+    return {"name": name, "image": "busybox:latest", "imagePullPolicy": "IfNotPresent", **extra}
+
+
+def pod(spec: Obj, **meta: Any) -> Obj:
+    return {
+        "metadata": {"name": "p", "namespace": "default", "uid": "u1", **meta},
+        "spec": spec,
+        "status": {},
+    }
+
+
+def terminal(status: Obj) -> bool:
+    return status.get("phase") in ("Succeeded", "Failed")
+
+
+def run(
+    fake: FakeRuntime,
+    p: Obj,
+    until: Callable[[Sink], bool] = lambda s: terminal(s.last),
+    *,
+    then: Callable[[Kubelet, Sink], Any] | None = None,
+    tmp: Path,
+) -> Sink:
+    sink = Sink()
+
+    async def main() -> None:
+        k = Kubelet(
+            fake,
+            Objects(),
+            sink,
+            instance="t",
+            clock=lambda: NOW,
+            time_scale=0.001,
+            state_dir=tmp,
+            pause_image="pause",
+        )
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(k.run)
+            await k.sync_pod(p)
+            with anyio.fail_after(10):
+                await poll(lambda: until(sink))
+                if then is not None:
+                    await then(k, sink)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    return sink
+
+
+async def poll(done: Callable[[], bool]) -> None:
+    """Until ``done()``: the worker reports through the sink, which has no event to wait on."""
+    while not done():  # noqa: ASYNC110 - polling a plain list the worker appends to
+        await anyio.sleep(0.005)
+
+
+def reasons(sink: Sink) -> list[str]:
+    return [r for _, r, _ in sink.events]
+
+
+def test_an_init_container_runs_before_the_app_and_the_pod_succeeds(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    sink = run(
+        fake,
+        pod(
+            {
+                "restartPolicy": "Never",
+                "initContainers": [container("init")],
+                "containers": [container("app")],
+            }
+        ),
+        tmp=tmp_path,
+    )
+    assert sink.last["phase"] == "Succeeded"
+    assert [n.split("-")[-2] for n in fake.created] == ["POD", "init", "app"]
+    assert sink.last["initContainerStatuses"][0]["ready"] is True
+    assert reasons(sink) == ["Scheduled", "Pulled", "Created", "Started", "Pulled", "Created", "Started"]
+
+
+def test_a_failing_init_container_fails_a_never_pod_and_the_app_never_starts(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path, exit_codes={"init": [2]})
+    sink = run(
+        fake,
+        pod(
+            {
+                "restartPolicy": "Never",
+                "initContainers": [container("init")],
+                "containers": [container("app")],
+            }
+        ),
+        tmp=tmp_path,
+    )
+    assert sink.last["phase"] == "Failed"
+    assert not any(n.split("-")[-2] == "app" for n in fake.created)
+
+
+def test_on_failure_restarts_count_at_creation_and_crash_loop_back_off_is_recorded(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path, exit_codes={"app": [1, 1, 0]})
+    sink = run(fake, pod({"restartPolicy": "OnFailure", "containers": [container("app")]}), tmp=tmp_path)
+    assert sink.last["phase"] == "Succeeded"
+    app = sink.last["containerStatuses"][0]
+    assert app["restartCount"] == 2 and app["lastState"]["terminated"]["exitCode"] == 1
+    waiting = [
+        s["containerStatuses"][0] for s in sink.statuses if "waiting" in s["containerStatuses"][0]["state"]
+    ]
+    crash = [w for w in waiting if w["state"]["waiting"]["reason"] == "CrashLoopBackOff"]
+    assert crash and all(w["restartCount"] == 1 for w in crash)  # the exited container's count
+    assert "BackOff" in reasons(sink)
+
+
+def test_run_as_non_root_with_a_root_image_waits_in_create_container_config_error(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    spec = {
+        "restartPolicy": "Never",
+        "securityContext": {"runAsNonRoot": True},
+        "containers": [container("app")],
+    }
+
+    def refused(s: Sink) -> bool:
+        cs = (s.last.get("containerStatuses") or [{}])[0]
+        return (cs.get("state") or {}).get("waiting", {}).get("reason") == "CreateContainerConfigError"
+
+    sink = run(fake, pod(spec), refused, tmp=tmp_path)
+    message = sink.last["containerStatuses"][0]["state"]["waiting"]["message"]
+    assert (
+        message
+        == 'container has runAsNonRoot and image will run as root (pod: "p_default(u1)", container: app)'
+    )
+    assert ("Warning", "Failed", f"Error: {message}") in sink.events
+    assert not any(n.split("-")[-2] == "app" for n in fake.created)
+
+
+def test_a_sandbox_the_engine_refuses_leaves_the_pod_pending_then_it_runs(tmp_path: Path) -> None:
+    fake = FakeRuntime(
+        tmp_path, network_error="could not find an available, non-overlapping IPv4 address pool"
+    )
+
+    async def heal(k: Kubelet, sink: Sink) -> None:
+        assert sink.last["phase"] == "Pending"
+        assert sink.last["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
+        fake.network_error = ""
+        with anyio.fail_after(10):
+            await poll(lambda: terminal(sink.last))
+
+    sink = run(
+        fake,
+        pod({"restartPolicy": "Never", "containers": [container("app")]}),
+        lambda s: "FailedCreatePodSandBox" in reasons(s),
+        then=heal,
+        tmp=tmp_path,
+    )
+    assert sink.last["phase"] == "Succeeded"
+    failed = [m for _, r, m in sink.events if r == "FailedCreatePodSandBox"]
+    assert failed[0].startswith("Failed to create pod sandbox: network minik-t: could not find an available")
+
+
+@pytest.mark.parametrize(("stop_code", "phase"), [(0, "Succeeded"), (143, "Failed")])
+def test_a_pod_deleted_while_running_ends_as_its_containers_did(
+    tmp_path: Path, stop_code: int, phase: str
+) -> None:
+    fake = FakeRuntime(tmp_path, exit_codes={"app": [RUNS]}, stop_codes={"app": stop_code})
+    p = pod({"restartPolicy": "Never", "terminationGracePeriodSeconds": 1, "containers": [container("app")]})
+
+    async def delete(k: Kubelet, sink: Sink) -> None:
+        deleting = copy.deepcopy(p)
+        deleting["metadata"]["deletionTimestamp"] = "2026-12-01T10:00:01Z"
+        await k.sync_pod(deleting)
+        with anyio.fail_after(10):
+            await poll(lambda: terminal(sink.last))
+
+    sink = run(fake, p, lambda s: s.last.get("phase") == "Running", then=delete, tmp=tmp_path)
+    assert sink.last["phase"] == phase
+    assert ("Normal", "Killing", "Stopping container app") in sink.events
