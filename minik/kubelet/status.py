@@ -17,11 +17,6 @@ BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
 
 
-def is_sidecar(c: Obj, init: bool) -> bool:
-    """A native sidecar: an init container with restartPolicy Always."""
-    return init and c.get("restartPolicy") == "Always"
-
-
 def init_done(s: Obj, *, sidecar: bool) -> bool:
     """Whether an init container lets the pod be Initialized: exited 0, or (sidecar) started once."""
     state = s.get("state") or {}

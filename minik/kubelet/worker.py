@@ -19,9 +19,10 @@ import anyio.abc
 
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
 from minik.k8s import Obj, meta, parse_time
-from minik.kubelet import deadline, labels, status, termination
+from minik.kubelet import deadline, labels, plan, status, termination
 from minik.kubelet.config import container_config
 from minik.kubelet.errors import ConfigError, ImagePullError, PodDeleted, sentence
+from minik.kubelet.plan import is_sidecar
 from minik.kubelet.runtime import ContainerInfo, NoSuchObject
 from minik.kubelet.security import needs_image_user, verify_run_as_non_root
 from minik.kubelet.status import (
@@ -29,7 +30,6 @@ from minik.kubelet.status import (
     PodView,
     container_status,
     docker_time,
-    is_sidecar,
     pod_status,
     start_error,
     vanished,
@@ -304,16 +304,8 @@ class PodWorker:
         if self.kill.is_set():
             # A deleted pod's phase is what its containers did (the kubelet's getPhase for a
             # terminal pod): a worker that finished on SIGTERM with exit 0 succeeded.
-            return "Succeeded" if self._apps_exited_zero() else "Failed"
+            return plan.phase_when_stopped(self.spec.get("containers") or [], self.statuses)
         return "Succeeded" if all(results.values()) else "Failed"
-
-    def _apps_exited_zero(self) -> bool:
-        """Every app container has terminated, with exit code 0."""
-        for c in self.spec.get("containers") or []:
-            term = ((self.statuses.get(c["name"]) or {}).get("state") or {}).get("terminated")
-            if not term or term.get("exitCode") != 0:
-                return False
-        return True
 
     async def run_container(self, c: Obj, sources: Sources, *, init: bool) -> bool:
         """Run one container to completion (with OnFailure restarts); True if it exited 0.
@@ -323,7 +315,6 @@ class PodWorker:
         """
         name = c["name"]
         sidecar = is_sidecar(c, init)
-        policy = "Always" if sidecar else self.restart_policy
         restarts = 0
         backoff = CrashLoopBackoff(scale=self.k.time_scale)
         waits = 0
@@ -391,8 +382,9 @@ class PodWorker:
                 await self._termination_message(c, cid, code, terminated, message_file)
             if self._stopping(sidecar):
                 return False
-            if policy == "Never" or (code == 0 and ((init and not sidecar) or policy == "OnFailure")):
-                return code == 0
+            decision = plan.after_exit(c, self.restart_policy, code, init=init)
+            if not decision.restart:
+                return decision.ok
             # OnFailure, or Always (whatever the exit code): restart in place with crash-loop backoff.
             exited = self.k.clock()
             restarts += 1
@@ -436,10 +428,7 @@ class PodWorker:
         return self.kill.is_set() or (sidecar and self.sidecar_stop.is_set())
 
     def _live_phase(self, init: bool, sidecar: bool) -> str:
-        """The phase to report while a container runs: a sidecar keeps the pod's current phase."""
-        if sidecar:
-            return str(self.status.get("phase") or "Pending")
-        return "Running" if not init else "Pending"
+        return plan.live_phase(str(self.status.get("phase") or ""), init=init, sidecar=sidecar)
 
     def _last_state(self, name: str) -> Obj | None:
         """The container's previous termination, kept across its restarts."""

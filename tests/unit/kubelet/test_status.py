@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from minik.k8s import Obj
+from minik.kubelet.plan import is_sidecar
 from minik.kubelet.status import (
     CrashLoopBackoff,
     PodView,
     docker_time,
     go_duration,
     init_done,
-    is_sidecar,
     pod_status,
     start_error,
     terminated,

@@ -1,0 +1,87 @@
+"""The pod plan: the kubelet's decisions about a pod's containers, as pure functions.
+
+In the manner of the kubelet's ``computePodActions``: from the pod spec and
+what the runtime reported, decide whether the pod needs a sandbox, which
+init container runs next, whether an exited container is restarted (and
+so whether it counts as done), what phase a pod whose containers have all
+stopped ends in, and what phase it shows while one runs. The worker
+(:mod:`minik.kubelet.worker`) carries the decisions out; table tests in
+``tests/unit/kubelet/test_plan.py`` state them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from minik.k8s import Obj
+
+TERMINAL = ("Succeeded", "Failed")
+
+
+def is_sidecar(c: Obj, init: bool) -> bool:
+    """A native sidecar: an init container with restartPolicy Always."""
+    return init and c.get("restartPolicy") == "Always"
+
+
+def needs_sandbox(spec: Obj) -> bool:
+    """Whether two containers of the pod can run at once (several app containers, or sidecars).
+
+    Only then must they share a network namespace through a sandbox; a pod
+    whose containers run one at a time could run each directly (issue 22).
+    """
+    apps = spec.get("containers") or []
+    sidecars = [c for c in spec.get("initContainers") or [] if is_sidecar(c, True)]
+    return len(apps) > 1 or bool(sidecars)
+
+
+def restart_policy(c: Obj, pod_policy: str, *, init: bool) -> str:
+    """The policy a container restarts under: a sidecar always restarts, others follow the pod."""
+    return "Always" if is_sidecar(c, init) else pod_policy
+
+
+@dataclass(frozen=True)
+class AfterExit:
+    """What happens to a container that exited: restart it, or it is done (``ok``: it succeeded)."""
+
+    restart: bool
+    ok: bool
+
+
+def after_exit(c: Obj, pod_policy: str, code: int, *, init: bool) -> AfterExit:
+    """Restart or not (the kubelet's ``ShouldContainerBeRestarted``).
+
+    Never: never. OnFailure: only a failure. Always: every exit — except a
+    regular init container that succeeded, which is done whatever the policy.
+    """
+    policy = restart_policy(c, pod_policy, init=init)
+    if policy == "Never":
+        return AfterExit(False, code == 0)
+    if code == 0 and ((init and not is_sidecar(c, init)) or policy == "OnFailure"):
+        return AfterExit(False, True)
+    return AfterExit(True, code == 0)
+
+
+def next_init_container(spec: Obj, done: Mapping[str, bool]) -> Obj | None:
+    """The first init container not done yet, in spec order (``done[name]``: it succeeded, or a
+    sidecar started); ``None`` when every one is."""
+    init: list[Obj] = list(spec.get("initContainers") or [])
+    return next((c for c in init if not done.get(c["name"])), None)
+
+
+def phase_when_stopped(app_specs: Sequence[Obj], statuses: Mapping[str, Obj]) -> str:
+    """A terminal pod's phase from its app containers (the kubelet's ``getPhase`` for a terminal pod):
+    Succeeded when every one terminated with exit code 0, else Failed."""
+    for c in app_specs:
+        term = ((statuses.get(c["name"]) or {}).get("state") or {}).get("terminated")
+        if not term or term.get("exitCode") != 0:
+            return "Failed"
+    return "Succeeded"
+
+
+def live_phase(current: str, *, init: bool, sidecar: bool) -> str:
+    """The phase shown while a container runs: Pending during init, Running for app containers;
+    a sidecar keeps the pod's current phase."""
+    if sidecar:
+        return current or "Pending"
+    return "Pending" if init else "Running"
