@@ -12,7 +12,7 @@ from minik.kubelet.quantity import cores, size_bytes
 
 if TYPE_CHECKING:
     from minik.kubelet.kubelet import Kubelet
-    from minik.kubelet.worker import PodWorker
+    from minik.kubelet.worker_base import WorkerBase as PodWorker
 
 
 _REF = re.compile(r"\$\$|\$\(([^)]*)\)")

@@ -12,7 +12,7 @@ from minik.kubelet.errors import ImagePullError
 
 if TYPE_CHECKING:
     from minik.kubelet.kubelet import Kubelet
-    from minik.kubelet.worker import PodWorker
+    from minik.kubelet.worker_base import WorkerBase as PodWorker
 
 
 class Images:

@@ -22,14 +22,13 @@ import anyio.abc
 
 from minik.errors import MinikError
 from minik.k8s import NODE_NAME, Obj, meta, selector_matches
-from minik.kubelet import deadline, labels
+from minik.kubelet import labels
 from minik.kubelet.env import Env
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
 from minik.kubelet.runtime import Runtime
-from minik.kubelet.status import container_status, terminated
 from minik.kubelet.volumes import Volumes
-from minik.kubelet.worker import EVICTED, PAUSE_IMAGE_DEFAULT, PodWorker
+from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
 
 log = logging.getLogger("minik.kubelet")
 
@@ -156,7 +155,7 @@ class Kubelet:
             self._adopted.discard(uid)
             # Registered before it runs: a deletion that comes meanwhile waits for it.
             w = self.workers[uid] = PodWorker(self, pod)
-            self._tg.start_soon(self._resume_or_fail, w)
+            self._tg.start_soon(w.resume_or_fail)
             return
         if meta(pod).get("deletionTimestamp"):
             await self.sink.update_pod_status(pod, {**(pod.get("status") or {}), "phase": "Failed"})
@@ -164,90 +163,6 @@ class Kubelet:
         w = PodWorker(self, pod)
         self.workers[uid] = w
         self._tg.start_soon(w.run)
-
-    async def _resume_or_fail(self, w: PodWorker) -> None:
-        try:
-            await self._resume(w)
-        except Exception as exc:  # noqa: BLE001 - the pod is reported, the kubelet goes on
-            log.warning("pod %s/%s could not be adopted: %s", w.ns, w.name, exc)
-            if not w.done.is_set():
-                await w.report("Failed")
-        finally:
-            w.done.set()
-
-    async def _resume(self, w: PodWorker) -> None:
-        """A pod whose containers outlived a server restart.
-
-        If its app containers were never created, nothing of the workload
-        ran: its partial containers are removed and the pod starts afresh.
-        Otherwise the app containers are adopted: running ones are waited
-        for (never started twice), and the pod's status is rebuilt from what
-        Docker recorded.
-        """
-        pod, uid = w.pod, w.uid
-        spec = pod.get("spec") or {}
-        app_names = [x["name"] for x in spec.get("containers") or []]
-        found = await self.docker.list_containers(labels.of_pod(self.instance, uid))
-        latest: dict[str, Any] = {}
-        for c in sorted(found, key=lambda c: labels.attempt(c.labels)):
-            latest[c.labels.get(labels.CONTAINER, "")] = c
-        apps = [latest[n] for n in app_names if n in latest]
-        if not apps:
-            await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
-            await w.run()
-            return
-        w.status = dict(pod.get("status") or {})
-        if spec.get("activeDeadlineSeconds") is not None:
-            self.spawn(w._enforce_deadline)
-        await self.volumes.adopt_size_limits(w)
-        if w.size_limits:
-            self.spawn(w.watch_size_limits)
-        if labels.SANDBOX in latest:
-            w.sandbox_id = latest[labels.SANDBOX].id
-            self.sandboxes[uid] = w.sandbox_id
-            w.ip = latest[labels.SANDBOX].ip
-        for old in (pod.get("status") or {}).get("initContainerStatuses") or []:
-            w.statuses[old["name"]] = old
-        async with anyio.create_task_group() as tg:
-            for c in apps:
-
-                async def adopt_one(c: Any = c) -> None:
-                    if c.status == "running":
-                        await w._wait_or_kill(c.id)
-                    info = await self.docker.inspect(c.id)
-                    name = c.labels.get(labels.CONTAINER, "")
-                    c_spec = next(
-                        (x for x in spec.get("containers") or [] if x["name"] == name), {"name": name}
-                    )
-                    w.statuses[name] = container_status(
-                        c_spec,
-                        {
-                            "terminated": terminated(
-                                info.exit_code,
-                                oom=info.oom_killed,
-                                started_at=info.started_at,
-                                finished_at=info.finished_at,
-                                cid=info.id,
-                            )
-                        },
-                        cid=info.id,
-                        restarts=labels.attempt(c.labels),
-                    )
-
-                tg.start_soon(adopt_one)
-        ok = len(apps) == len(app_names) and all(
-            w.statuses[n]["state"]["terminated"]["exitCode"] == 0 for n in app_names
-        )
-        if w.evicted:
-            await w.report("Failed", reason=EVICTED, message=w.evicted)
-        elif w.deadline_exceeded:
-            await w.report("Failed", reason=deadline.REASON, message=deadline.MESSAGE)
-        else:
-            await w.report(
-                "Succeeded" if ok else "Failed"
-            )  # as getPhase: a deleted pod whose apps exited 0 succeeded
-        w.done.set()
-        await w.stop_sandbox()
 
     async def forget_pod(self, pod: Obj) -> None:
         uid = str(meta(pod)["uid"])

@@ -21,7 +21,7 @@ from minik.kubelet.runtime import NoSuchObject
 
 if TYPE_CHECKING:
     from minik.kubelet.kubelet import Kubelet
-    from minik.kubelet.worker import PodWorker
+    from minik.kubelet.worker_base import WorkerBase as PodWorker
 
 
 Sources = dict[str, tuple[str, str]]  # volume name -> (tmpfs | volume | bind | rendered, where)

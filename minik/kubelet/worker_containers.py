@@ -1,0 +1,123 @@
+"""One container run as a node reports it: waiting reasons, start errors, the run's end, its message."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from minik.errors import MinikError
+from minik.k8s import Obj
+from minik.kubelet import status, termination
+from minik.kubelet.errors import ImagePullError, sentence
+from minik.kubelet.plan import is_sidecar
+from minik.kubelet.runtime import ContainerInfo, NoSuchObject
+from minik.kubelet.status import (
+    container_status,
+    docker_time,
+    start_error,
+    vanished,
+)
+from minik.kubelet.worker_sandbox import SandboxWorker
+
+
+class ContainerWorker(SandboxWorker):
+    """The per-container states of a :class:`~minik.kubelet.worker.PodWorker`."""
+
+    async def _termination_message(
+        self, c: Obj, cid: str, code: int, terminated: Obj, message_file: Path | None
+    ) -> None:
+        """``state.terminated.message``: the termination-message file, or (FallbackToLogsOnError,
+        a failure, no message written) the log's tail, as the kubelet reads them."""
+        cap = termination.per_container_cap(self.spec)
+        message = termination.read_file(message_file, cap) if message_file is not None else ""
+        if not message and termination.falls_back_to_logs(c, code):
+            with contextlib.suppress(MinikError):
+                tail = await self.k.docker.logs(cid, tail=termination.LOG_LINES)
+                message = termination.from_logs(tail, cap)
+        if message:
+            terminated["message"] = message
+
+    async def _wait_state(
+        self, c: Obj, init: bool, reason: str, message: str, event: str, *, event_message: str = ""
+    ) -> None:
+        """The container cannot be created yet: waiting with ``reason``, a Warning event."""
+        name = c["name"]
+        self.statuses[name] = container_status(
+            c,
+            {"waiting": {"reason": reason, "message": message}},
+            restarts=int((self.statuses.get(name) or {}).get("restartCount") or 0),
+            last=self._last_state(name),
+        )
+        msg = event_message or f"Error: {message}"
+        await self.k.sink.record_event(self.pod, "Warning", event, msg, "kubelet")
+        await self.report("Pending" if init or self.status.get("phase") != "Running" else "Running")
+
+    async def _image_wait(self, c: Obj, init: bool, exc: ImagePullError, *, backoff: bool) -> None:
+        """The image is missing: the waiting state and events of the kubelet's image manager.
+
+        A failed pull is ErrImagePull (Warning Failed: the pull error, then
+        "Error: ErrImagePull"); while the pull backs off the container waits
+        in ImagePullBackOff (Normal BackOff "Back-off pulling image"); with
+        imagePullPolicy Never it is ErrImageNeverPull.
+        """
+        image = str(c["image"])
+        sink = self.k.sink
+        if exc.never:
+            reason, message = "ErrImageNeverPull", str(exc)
+            await sink.record_event(self.pod, "Warning", reason, message, "kubelet")
+        elif backoff:
+            reason, message = "ImagePullBackOff", f'Back-off pulling image "{image}"'
+            await sink.record_event(self.pod, "Normal", "BackOff", message, "kubelet")
+        else:
+            reason, message = "ErrImagePull", str(exc)
+            await sink.record_event(self.pod, "Warning", "Failed", message, "kubelet")
+        await self._wait_state(c, init, reason, message, "Failed", event_message=f"Error: {reason}")
+
+    async def _start_error(self, c: Obj, cid: str, exc: MinikError) -> Obj:
+        """Docker created the container but could not start it (containerd's StartError)."""
+        message = sentence(exc)
+        await self.k.sink.record_event(self.pod, "Warning", "Failed", f"Error: {message}", "kubelet")
+        return start_error(cid, message, now=self.k.clock())
+
+    async def _run_started(self, c: Obj, cid: str, name: str, restarts: int, init: bool) -> tuple[int, Obj]:
+        """Wait for a started container; its exit code and terminated state."""
+        mark = self.k.exits.mark()
+        info = await self.k.docker.inspect(cid)
+        started_at = info.started_at  # kept: the container may be gone when it ends
+        sidecar = is_sidecar(c, init)
+        self.statuses[name] = container_status(
+            c,
+            {"running": {"startedAt": docker_time(info.started_at)}},
+            cid=cid,
+            restarts=restarts,
+            ready=not init or sidecar,
+            started=True,
+            last=self._last_state(name),
+        )
+        await self.report(self._live_phase(init, sidecar))
+        if sidecar:
+            self.sidecar_started[name].set()
+        code = await self._wait_or_kill(
+            cid, also=self.sidecar_stop if sidecar else None, known=info, mark=mark, container=name
+        )
+        after: ContainerInfo | None = None
+        with contextlib.suppress(NoSuchObject):
+            after = await self.k.docker.inspect(cid)
+        if after is None or after.status in ("removing", "dead"):  # docker rm -f from outside
+            code, terminated = 137, vanished(cid, started_at=docker_time(started_at), now=self.k.clock())
+        else:
+            terminated = status.terminated(
+                code,
+                oom=after.oom_killed,
+                started_at=after.started_at,
+                finished_at=after.finished_at,
+                cid=cid,
+            )
+        self.statuses[name] = {
+            **self.statuses[name],
+            # A regular init container that completed is ready (the prober manager's rule).
+            "ready": init and not sidecar and code == 0,
+            "started": False,
+            "state": {"terminated": terminated},
+        }
+        return code, terminated
