@@ -115,8 +115,14 @@ class Streams:
         return pod, opts
 
     async def http(self, request: Request, route: Route) -> Response:
-        """A streaming subresource asked without a WebSocket upgrade: checked, then refused."""
-        self._check(route, list(request.query_params.multi_items()), None)
+        """A streaming subresource asked without a WebSocket upgrade: checked, then refused.
+
+        SPDY port-forward carries its ports in stream headers, not the query: only the pod is checked.
+        """
+        if route.subresource == "portforward":
+            self.store.get("pods", route.namespace, str(route.name))
+        else:
+            self._check(route, list(request.query_params.multi_items()), None)
         return status_response(bad_request("Upgrade request required").status)
 
     async def websocket(self, ws: WebSocket, route: Route) -> None:
