@@ -24,7 +24,8 @@ from typing import Any
 V5 = "v5.channel.k8s.io"
 V4 = "v4.channel.k8s.io"
 EXEC_PROTOCOLS = (V5, V4)
-PORTFORWARD_PROTOCOLS = (V4,)
+SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io"  # kubectl port-forward: SPDY inside the WebSocket
+PORTFORWARD_PROTOCOLS = (V4, SPDY_TUNNEL)
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE = 0, 1, 2, 3, 4
 CLOSE = 255

@@ -98,7 +98,8 @@ class Streams:
         pod = self.store.get("pods", route.namespace, route.name)
         try:
             if route.subresource == "portforward":
-                opts: Any = channels.parse_ports(query)
+                tunnel = channels.SPDY_TUNNEL in (protocols or [])  # ports come in SPDY headers
+                opts: Any = [] if tunnel else channels.parse_ports(query)
             else:
                 opts = channels.stream_options(query, exec_=route.subresource == "exec")
                 opts = (opts, pick_container(pod, opts.container))
@@ -135,7 +136,10 @@ class Streams:
         if route.subresource == "portforward":
             protocol = channels.negotiate(protocols, channels.PORTFORWARD_PROTOCOLS)
             await ws.accept(subprotocol=protocol if protocols else None)
-            await portforward.serve(ws, pod, opts)
+            if protocol == channels.SPDY_TUNNEL:
+                await portforward.serve_spdy(ws, pod)
+            else:
+                await portforward.serve(ws, pod, opts)
             return
         protocol = channels.negotiate(protocols, channels.EXEC_PROTOCOLS)
         await ws.accept(subprotocol=protocol if protocols else None)
