@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 
 import anyio
 import anyio.abc
@@ -32,6 +33,18 @@ from minik.k8s import Obj, meta
 log = logging.getLogger("minik.api")
 CONNECT_TIMEOUT = 10.0
 CHUNK = 65536
+
+
+def _dial_error(ip: str, port: int, exc: BaseException) -> str:
+    """Go's words for a failed dial (``dial tcp4 IP:PORT: connect: connection refused``)."""
+    if isinstance(exc, TimeoutError):
+        return f"dial tcp4 {ip}:{port}: i/o timeout"
+    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+    if isinstance(cause, ExceptionGroup) and cause.exceptions:
+        cause = cause.exceptions[0]
+    errno = getattr(cause, "errno", None)
+    why = os.strerror(errno) if isinstance(errno, int) else str(cause)
+    return f"dial tcp4 {ip}:{port}: connect: {why.lower()}" if ip else str(exc)
 
 
 async def serve(ws: WebSocket, pod: Obj, ports: list[int]) -> None:
@@ -49,7 +62,8 @@ async def serve(ws: WebSocket, pod: Obj, ports: list[int]) -> None:
                 with anyio.fail_after(CONNECT_TIMEOUT):
                     conns[i] = await anyio.connect_tcp(ip, port)
             except (OSError, TimeoutError) as exc:
-                text = f"error forwarding port {port} to pod {m.get('name')}, uid {m.get('uid')}: {exc}"
+                why = _dial_error(ip, port, exc)
+                text = f"error forwarding port {port} to pod {m.get('name')}, uid {m.get('uid')}: {why}"
                 await ws.send_bytes(channels.encode(2 * i + 1, text.encode()))
         if conns:
             await _relay(ws, conns)
@@ -138,7 +152,8 @@ async def serve_spdy(ws: WebSocket, pod: Obj) -> None:
             with anyio.fail_after(CONNECT_TIMEOUT):
                 pair.conn = await anyio.connect_tcp(ip, pair.port)
         except (OSError, TimeoutError) as exc:
-            text = f"error forwarding port {pair.port} to pod {m.get('name')}, uid {m.get('uid')}: {exc}"
+            why = _dial_error(ip, pair.port, exc)
+            text = f"error forwarding port {pair.port} to pod {m.get('name')}, uid {m.get('uid')}: {why}"
             await send(writer.data(pair.error, text.encode()))
         else:
             gone = (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError)

@@ -1,4 +1,4 @@
-"""kubectl exec, exec -i, cp, and the Python client's exec and port-forward, against real Docker.
+"""kubectl exec, exec -i, cp, port-forward, and the Python client's exec and port-forward, against real Docker.
 
 One busybox pod serves ``/srv`` with ``httpd`` on port 8080 for the whole module; the
 port-forward requests go to 127.0.0.1 (kubectl) or through the WebSocket (the
@@ -7,7 +7,10 @@ Python client), which the server relays to the pod's IP on the instance network.
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +130,40 @@ def test_the_python_clients_port_forward_reaches_httpd_in_the_pod(core: client.C
     assert data.startswith(b"HTTP/1.") and b" 200 " in data.split(b"\r\n", 1)[0]
     assert data.endswith(b"hello from the pod\n")
     assert pf.error(8080) is None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_kubectl_port_forward_serves_http_from_the_pod_on_127_0_0_1(minik: Minik, web: str) -> None:
+    kubeconfig = minik.run("kubeconfig").stdout.strip()
+    local = free_port()
+    proc = subprocess.Popen(
+        [
+            "kubectl",
+            "--kubeconfig",
+            kubeconfig,
+            "port-forward",
+            f"pod/{web}",
+            f"{local}:8080",
+            "--address=127.0.0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith(f"Forwarding from 127.0.0.1:{local} -> 8080"), line
+        for _ in range(2):  # two connections over the one forwarding session
+            with urllib.request.urlopen(f"http://127.0.0.1:{local}/hello.txt", timeout=30) as resp:
+                assert (resp.status, resp.read()) == (200, b"hello from the pod\n")
+        time.sleep(0.2)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -22,8 +22,10 @@ from minik.api.channels import BadOptions, StreamOptions, stream_options
         pytest.param([], channels.EXEC_PROTOCOLS, "v5.channel.k8s.io", id="a client offering none gets the server's first"),
         pytest.param(["v5.channel.k8s.io", "v4.channel.k8s.io"], channels.PORTFORWARD_PROTOCOLS, "v4.channel.k8s.io",
                      id="port-forward speaks v4 only"),
-        pytest.param(["SPDY/3.1+portforward.k8s.io"], channels.PORTFORWARD_PROTOCOLS, None,
-                     id="kubectl's SPDY tunnel is not spoken"),
+        pytest.param(["SPDY/3.1+portforward.k8s.io"], channels.PORTFORWARD_PROTOCOLS, "SPDY/3.1+portforward.k8s.io",
+                     id="kubectl's port-forward gets its SPDY tunnel"),
+        pytest.param(["SPDY/3.1+portforward.k8s.io"], channels.EXEC_PROTOCOLS, None,
+                     id="exec has no SPDY tunnel"),
     ],
 )  # fmt: skip
 def test_the_subprotocol_is_the_clients_first_one_the_server_speaks(
