@@ -167,3 +167,28 @@ def test_kubectl_port_forward_serves_http_from_the_pod_on_127_0_0_1(minik: Minik
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+TICKER = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: ticker}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox:latest
+    command: [sh, -c, "sleep 2; for i in 1 2 3; do echo tick $i; sleep 0.3; done"]
+"""
+
+
+def test_kubectl_attach_streams_the_main_process_output_until_it_exits(minik: Minik) -> None:
+    assert kubectl(minik, "apply", "-f", "-", input=TICKER).returncode == 0
+    try:
+        res = kubectl(minik, "wait", "--for=condition=Ready", "pod/ticker", "--timeout=60s")
+        assert res.returncode == 0, res.stderr
+        res = kubectl(minik, "attach", "ticker")
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.endswith("tick 3\n"), res.stdout
+    finally:
+        kubectl(minik, "delete", "pod", "ticker", "--wait=false")
