@@ -10,6 +10,7 @@ problem, anything else a generic 500.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 
 from minik.api import discovery
 from minik.api.hooks import ApiHooks
@@ -191,6 +192,17 @@ def create_app(
             await ws.send_denial_response(
                 status_response(failure(500, "InternalError", f"Internal error occurred: {exc.message}"))
             )
+        except Exception:
+            log.exception("unexpected error serving the WebSocket %s", ws.url.path)
+            with contextlib.suppress(Exception):
+                if ws.application_state == WebSocketState.CONNECTING:
+                    await ws.send_denial_response(
+                        status_response(
+                            failure(500, "InternalError", "Internal error occurred: unexpected server error")
+                        )
+                    )
+                else:
+                    await ws.close(1011)
 
     http = request_response(endpoint)
 

@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from minik.api import create_app
+from minik.api.streams import Streams
 from minik.kubelet import labels
 from minik.kubelet.exec import PodStreams
 from minik.store import Store
@@ -170,3 +171,14 @@ def test_attach_copies_stdin_to_the_main_process_and_reports_success(
         ws.send_bytes(b"\xff\x00")
         frames = receive_all(ws)
     assert (1, b"typed") in frames and status_of(frames)["status"] == "Success"
+
+
+def test_an_unexpected_error_before_the_upgrade_is_a_500_status(
+    client: TestClient, runtime: FakeRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def boom(*_: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(Streams, "websocket", boom)
+    code, status = denial(client, url(), subprotocols=[V5])
+    assert code == 500 and status["message"] == "Internal error occurred: unexpected server error"
