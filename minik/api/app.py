@@ -10,6 +10,7 @@ problem, anything else a generic 500.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,14 +20,17 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import request_response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketState
 
 from minik.api import discovery
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
 from minik.api.rest import Handlers, Route
+from minik.api.streams import SUBRESOURCES, PodStreamer, Streams
 from minik.errors import ApiError, StoreError
 from minik.store import RESOURCES, Store
-from minik.store.status import error, failure
+from minik.store.status import bad_request, error, failure
 
 log = logging.getLogger("minik.api")
 
@@ -41,8 +45,9 @@ def _not_allowed(method: str) -> ApiError:
 
 
 class _Router:
-    def __init__(self, handlers: Handlers) -> None:
+    def __init__(self, handlers: Handlers, streams: Streams) -> None:
         self.h = handlers
+        self.streams = streams
 
     def resolve(self, path: str) -> tuple[Route | None, Response | None]:
         """A resource route, or a discovery response, or ``(None, None)`` for 404."""
@@ -113,6 +118,8 @@ class _Router:
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch}
         elif route.subresource == "log" and r.plural == "pods":
             table = {"GET": h.logs}
+        elif route.subresource in SUBRESOURCES and r.plural == "pods":
+            table = {"GET": self.streams.http, "POST": self.streams.http}
         else:
             raise ApiError(NOT_FOUND)
         if method not in table:
@@ -121,18 +128,25 @@ class _Router:
 
 
 def create_app(
-    *, store: Store, token: str, hooks: ApiHooks, clock: Callable[[], datetime] | None = None
+    *,
+    store: Store,
+    token: str,
+    hooks: ApiHooks,
+    clock: Callable[[], datetime] | None = None,
+    streamer: PodStreamer | None = None,
 ) -> Starlette:
     """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route).
 
-    ``clock`` (default: the system's UTC time) only dates the AGE cells of server-side Tables.
+    ``clock`` (default: the system's UTC time) only dates the AGE cells of server-side Tables;
+    ``streamer`` (the kubelet's exec and attach) serves ``pods/exec`` and ``pods/attach``
+    over WebSocket (without it they end with an error status).
     """
     handlers = (
         Handlers(store=store, hooks=hooks)
         if clock is None
         else Handlers(store=store, hooks=hooks, clock=clock)
     )
-    router = _Router(handlers)
+    router = _Router(handlers, Streams(store=store, streamer=streamer))
     expected = f"Bearer {token}".encode()
 
     async def endpoint(request: Request) -> Response:
@@ -159,8 +173,47 @@ def create_app(
                 failure(500, "InternalError", "Internal error occurred: unexpected server error")
             )
 
+    async def ws_endpoint(ws: WebSocket) -> None:
+        """A WebSocket upgrade: ``pods/exec|attach|portforward`` only; any refusal is a Status."""
+        try:
+            given = ws.headers.get("authorization", "").encode("latin-1", "replace")
+            if not token or not hmac.compare_digest(given, expected):
+                raise ApiError(failure(401, "Unauthorized", "Unauthorized"))
+            route, _ = router.resolve(ws.url.path)
+            if route is None or route.resource.plural != "pods" or route.name is None:
+                raise ApiError(NOT_FOUND)
+            if route.subresource not in SUBRESOURCES:
+                raise bad_request("Upgrade request required")
+            await router.streams.websocket(ws, route)
+        except ApiError as exc:
+            await ws.send_denial_response(status_response(exc.status))
+        except StoreError as exc:
+            log.error("store: %s", exc)
+            await ws.send_denial_response(
+                status_response(failure(500, "InternalError", f"Internal error occurred: {exc.message}"))
+            )
+        except Exception:
+            log.exception("unexpected error serving the WebSocket %s", ws.url.path)
+            with contextlib.suppress(Exception):
+                if ws.application_state == WebSocketState.CONNECTING:
+                    await ws.send_denial_response(
+                        status_response(
+                            failure(500, "InternalError", "Internal error occurred: unexpected server error")
+                        )
+                    )
+                else:
+                    await ws.close(1011)
+
+    http = request_response(endpoint)
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await ws_endpoint(WebSocket(scope, receive, send))
+        else:
+            await http(scope, receive, send)
+
     app = Starlette()
     # Every request, whatever its method or path (even one holding a newline), reaches
     # the endpoint and so gets a Status; Starlette's routing would answer some in plain text.
-    app.router.default = request_response(endpoint)
+    app.router.default = dispatch
     return app

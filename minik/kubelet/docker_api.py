@@ -29,6 +29,7 @@ from minik.errors import RuntimeFailure
 from minik.kubelet import labels, subnets
 from minik.kubelet.docker_base import EventStream, translate
 from minik.kubelet.docker_cleanup import containers_on, forget_endpoint, remove_labelled_sync
+from minik.kubelet.hijacked import STREAM_LIMIT, HijackedStream
 from minik.kubelet.runtime import ContainerEvent, ContainerInfo, NoSuchObject
 
 __all__ = [
@@ -55,6 +56,7 @@ class DockerAPI:
         self._client = client
         self._timeout = timeout
         self._followers: anyio.CapacityLimiter | None = None
+        self._streams: anyio.CapacityLimiter | None = None
 
     # -- plumbing ----------------------------------------------------------
     def _docker(self) -> Any:
@@ -375,3 +377,61 @@ class DockerAPI:
             return out
 
         return await self._call("list labelled objects", run)
+
+    # -- exec and attach -----------------------------------------------------
+    def _hijacked(self, sock: Any, *, tty: bool) -> HijackedStream:
+        if self._streams is None:
+            self._streams = anyio.CapacityLimiter(STREAM_LIMIT)
+        return HijackedStream(sock, tty=tty, limiter=self._streams)
+
+    async def exec_create(
+        self, container_id: str, command: list[str], *, stdin: bool, stdout: bool, stderr: bool, tty: bool
+    ) -> str:
+        """Create a process in a running container (``docker exec``, not started); its id."""
+        res = await self._call(
+            f"exec in {container_id[:12]}",
+            lambda: self._docker().api.exec_create(
+                container_id, command, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
+            ),
+        )
+        return str(res["Id"])
+
+    async def exec_start(self, exec_id: str, *, tty: bool) -> HijackedStream:
+        """Start an exec; its stdin and output on the hijacked connection."""
+        sock = await self._call(
+            f"exec start {exec_id[:12]}",
+            lambda: self._docker().api.exec_start(exec_id, tty=tty, socket=True),
+        )
+        return self._hijacked(sock, tty=tty)
+
+    async def exec_resize(self, exec_id: str, *, height: int, width: int) -> None:
+        await self._call(
+            f"exec resize {exec_id[:12]}",
+            lambda: self._docker().api.exec_resize(exec_id, height=height, width=width),
+        )
+
+    async def exec_exit_code(self, exec_id: str) -> int | None:
+        info = await self._call(
+            f"exec inspect {exec_id[:12]}", lambda: self._docker().api.exec_inspect(exec_id)
+        )
+        if info.get("Running"):
+            return None
+        code = info.get("ExitCode")
+        return int(code) if code is not None else None
+
+    async def attach(
+        self, container_id: str, *, stdin: bool, stdout: bool, stderr: bool, tty: bool
+    ) -> HijackedStream:
+        """Attach to a running container's main process (``docker attach``)."""
+        params = {"stdin": int(stdin), "stdout": int(stdout), "stderr": int(stderr), "stream": 1}
+        sock = await self._call(
+            f"attach {container_id[:12]}",
+            lambda: self._docker().api.attach_socket(container_id, params=params),
+        )
+        return self._hijacked(sock, tty=tty)
+
+    async def resize(self, container_id: str, *, height: int, width: int) -> None:
+        await self._call(
+            f"resize {container_id[:12]}",
+            lambda: self._docker().api.resize(container_id, height=height, width=width),
+        )

@@ -27,6 +27,7 @@ from minik.controllers.job import sync_job
 from minik.errors import AlreadyExists, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, meta, parse_time
 from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.server.cronjobs import CronJobExecutor
@@ -182,6 +183,7 @@ class ControlPlane:
             state_dir=settings.home,
         )
         self.hooks = ApiHooks(self.kubelet)
+        self.streams = PodStreams(docker, instance=settings.instance)  # exec and attach
         self.jobs: WorkQueue[Key] = WorkQueue()
         self.pods: WorkQueue[Key] = WorkQueue()
         self.gc: WorkQueue[str] = WorkQueue()

@@ -85,7 +85,7 @@ async def serve() -> None:
             store=store,
             docker=docker,
         )
-        app = create_app(store=store, token=bearer, hooks=plane.hooks)
+        app = create_app(store=store, token=bearer, hooks=plane.hooks, streamer=plane.streams)
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -100,6 +100,7 @@ async def serve() -> None:
             lifespan="off",
             timeout_graceful_shutdown=2,
             http=bounds.HeaderTimeoutProtocol,
+            ws="wsproto",  # pods/exec, attach, portforward
             limit_concurrency=min(bounds.MAX_CONNECTIONS, max(64, fd_limit - 256)),
             ssl_certfile=str(cert),
             ssl_keyfile=str(key),

@@ -32,6 +32,45 @@ class _Container:
     config: dict[str, Any]
 
 
+class FakeProcess:
+    """An exec'd or attached "process": ``echo ARGS`` prints them, ``warn ARGS`` prints them on
+    stderr, ``exit N`` exits N, ``cat`` (and attach) copies stdin to stdout until stdin is closed."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.sizes: list[tuple[int, int]] = []
+        self.exit_code: int | None = None
+        self._send, self._receive = anyio.create_memory_object_stream[tuple[int, bytes]](100)
+        verb, args = (command[0], command[1:]) if command else ("cat", [])
+        if verb in ("echo", "warn"):
+            self._send.send_nowait((1 if verb == "echo" else 2, (" ".join(args) + "\n").encode()))
+            self._end(0)
+        elif verb == "exit":
+            self._end(int(args[0]))
+
+    def _end(self, code: int) -> None:
+        self.exit_code = code
+        self._send.close()
+
+    async def read(self) -> list[tuple[int, bytes]]:
+        try:
+            return [await self._receive.receive()]
+        except anyio.EndOfStream:
+            return []
+
+    async def write(self, data: bytes) -> None:
+        if self.exit_code is None:
+            await self._send.send((1, data))
+
+    async def close_write(self) -> None:
+        if self.exit_code is None:
+            self._end(0)
+
+    async def aclose(self) -> None:
+        self._send.close()
+        self._receive.close()
+
+
 @dataclass
 class FakeRuntime:
     root: Path
@@ -45,6 +84,7 @@ class FakeRuntime:
     created: list[str] = field(default_factory=list)  # container names, in creation order
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _subscribers: list[MemoryObjectSendStream[ContainerEvent]] = field(default_factory=list)
+    processes: dict[str, FakeProcess] = field(default_factory=dict)  # exec id (or container id) -> process
 
     # -- engine ------------------------------------------------------------
     async def ping(self) -> None:
@@ -184,3 +224,32 @@ class FakeRuntime:
             if labels.items() <= c.info.labels.items() and key in c.info.labels:
                 out.setdefault(c.info.labels[key], dict(c.info.labels))
         return out
+
+    # -- exec and attach ---------------------------------------------------
+    async def exec_create(
+        self, container_id: str, command: list[str], *, stdin: bool, stdout: bool, stderr: bool, tty: bool
+    ) -> str:
+        if self._get(container_id).info.status != "running":
+            raise RuntimeFailure(f"exec in {container_id[:12]}: Container {container_id} is not running")
+        exec_id = f"e{len(self.processes) + 1}"
+        self.processes[exec_id] = FakeProcess(command)
+        return exec_id
+
+    async def exec_start(self, exec_id: str, *, tty: bool) -> FakeProcess:
+        return self.processes[exec_id]
+
+    async def exec_resize(self, exec_id: str, *, height: int, width: int) -> None:
+        self.processes[exec_id].sizes.append((width, height))
+
+    async def exec_exit_code(self, exec_id: str) -> int | None:
+        return self.processes[exec_id].exit_code
+
+    async def attach(
+        self, container_id: str, *, stdin: bool, stdout: bool, stderr: bool, tty: bool
+    ) -> FakeProcess:
+        self._get(container_id)
+        process = self.processes[container_id] = FakeProcess([])
+        return process
+
+    async def resize(self, container_id: str, *, height: int, width: int) -> None:
+        self.processes[container_id].sizes.append((width, height))

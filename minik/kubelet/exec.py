@@ -1,0 +1,125 @@
+"""The kubelet's side of ``kubectl exec`` and ``attach``: a process's streams in a pod's running container.
+
+:class:`PodStreams` finds the container's current run by its Docker labels
+and opens an exec (or attaches) through the :class:`Runtime`; the result is
+an :class:`ExecSession` the API pumps to the client. A container that is not
+running is refused as the kubelet refuses it: ``container not found
+("NAME")`` (it only looks among running containers).
+
+Owns no protocol: the WebSocket channels are the API's (:mod:`minik.api.streams`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from minik.errors import MinikError
+from minik.k8s import Obj, meta
+from minik.kubelet import labels
+from minik.kubelet.runtime import EngineStream, Runtime
+
+EXIT_CODE_WAIT = 5.0  # seconds an ended exec may take to report its exit code
+
+
+class StreamRefused(MinikError):
+    """The kubelet cannot open the stream (the API reports it as an internal error)."""
+
+
+class ExecSession:
+    """One exec or attach: its output, its stdin, its terminal size, how it ended."""
+
+    def __init__(
+        self,
+        stream: EngineStream,
+        *,
+        resize: Callable[[int, int], Awaitable[None]],
+        exit_code: Callable[[], Awaitable[int | None]],
+    ) -> None:
+        self.stream = stream
+        self._resize = resize
+        self._exit_code = exit_code
+
+    async def read(self) -> list[tuple[int, bytes]]:
+        return await self.stream.read()
+
+    async def write(self, data: bytes) -> None:
+        await self.stream.write(data)
+
+    async def close_write(self) -> None:
+        await self.stream.close_write()
+
+    async def resize(self, width: int, height: int) -> None:
+        try:
+            await self._resize(width, height)
+        except MinikError:
+            pass  # a resize racing the process's end, as the kubelet: ignored
+
+    async def exit_code(self) -> int | None:
+        """The process's exit code once its output has ended (``None``: unknown, or attach)."""
+        return await self._exit_code()
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
+
+
+class PodStreams:
+    def __init__(self, runtime: Runtime, *, instance: str) -> None:
+        self.runtime = runtime
+        self.instance = instance
+
+    async def _running(self, pod: Obj, container: str) -> str:
+        uid = str(meta(pod).get("uid"))
+        found = await self.runtime.list_containers(
+            {**labels.of_pod(self.instance, uid), labels.CONTAINER: container}
+        )
+        found.sort(key=lambda c: labels.attempt(c.labels))
+        if not found or found[-1].status != "running":
+            raise StreamRefused(f'container not found ("{container}")')
+        return found[-1].id
+
+    async def exec(
+        self,
+        pod: Obj,
+        container: str,
+        command: list[str],
+        *,
+        stdin: bool,
+        stdout: bool,
+        stderr: bool,
+        tty: bool,
+    ) -> ExecSession:
+        cid = await self._running(pod, container)
+        exec_id = await self.runtime.exec_create(
+            cid, command, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
+        )
+        stream = await self.runtime.exec_start(exec_id, tty=tty)
+
+        async def resize(width: int, height: int) -> None:
+            await self.runtime.exec_resize(exec_id, height=height, width=width)
+
+        async def exit_code() -> int | None:
+            with anyio.move_on_after(EXIT_CODE_WAIT):
+                while True:
+                    code = await self.runtime.exec_exit_code(exec_id)
+                    if code is not None:
+                        return code
+                    await anyio.sleep(0.02)
+            return None
+
+        return ExecSession(stream, resize=resize, exit_code=exit_code)
+
+    async def attach(
+        self, pod: Obj, container: str, *, stdin: bool, stdout: bool, stderr: bool, tty: bool
+    ) -> ExecSession:
+        cid = await self._running(pod, container)
+        stream = await self.runtime.attach(cid, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
+
+        async def resize(width: int, height: int) -> None:
+            await self.runtime.resize(cid, height=height, width=width)
+
+        async def no_code() -> int | None:
+            return None
+
+        return ExecSession(stream, resize=resize, exit_code=no_code)
