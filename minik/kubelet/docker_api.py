@@ -16,20 +16,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
-import anyio
-import anyio.to_thread
 import docker
 import docker.errors
 import docker.types
 
 from minik.errors import RuntimeFailure
 from minik.kubelet import labels, subnets
-from minik.kubelet.docker_base import EventStream, translate
+from minik.kubelet.docker_base import EventStream
 from minik.kubelet.docker_cleanup import containers_on, forget_endpoint, remove_labelled_sync
-from minik.kubelet.hijacked import STREAM_LIMIT, HijackedStream
+from minik.kubelet.docker_streams import DockerStreams
 from minik.kubelet.runtime import ContainerEvent, ContainerInfo, NoSuchObject
 
 __all__ = [
@@ -43,57 +41,17 @@ __all__ = [
 ]
 
 MANAGED_LABEL = labels.MANAGED
-FOLLOW_LIMIT = 512  # concurrent `logs -f` readers, each a thread blocked on its stream
 
 log = logging.getLogger("minik.docker")
-T = TypeVar("T")
 
 
-class DockerAPI:
+class DockerAPI(DockerStreams):
     """Async facade over docker-py; one instance per process."""
 
-    def __init__(self, client: Any | None = None, *, timeout: int = 120) -> None:
-        self._client = client
-        self._timeout = timeout
-        self._followers: anyio.CapacityLimiter | None = None
-        self._streams: anyio.CapacityLimiter | None = None
-
-    # -- plumbing ----------------------------------------------------------
-    def _docker(self) -> Any:
-        if self._client is None:
-            try:
-                self._client = docker.from_env(timeout=self._timeout)
-            except Exception as exc:
-                raise translate("connect", exc) from exc
-        return self._client
-
-    async def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        def run() -> T:
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:
-                translated = translate(what, exc)
-                if translated is exc:
-                    raise
-                raise translated from exc
-
-        return await anyio.to_thread.run_sync(run)
-
-    @property
-    def api(self) -> Any:
-        """The low-level ``docker.APIClient`` (for use inside :meth:`call`)."""
-        return self._docker().api
-
-    async def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run one blocking docker-py call in a worker thread, translating errors."""
-        return await self._call(what, fn, *args, **kwargs)
-
-    # -- engine ------------------------------------------------------------
     async def ping(self) -> None:
         """Raise :class:`DockerUnavailable` unless the engine answers."""
         await self._call("ping", lambda: self._docker().ping())
 
-    # -- containers --------------------------------------------------------
     async def create_container(
         self,
         *,
@@ -172,7 +130,6 @@ class DockerAPI:
         """``docker info``: CPUs, memory, OS, kernel, engine version (for the Node)."""
         return dict(await self._call("info", lambda: self._docker().info()))
 
-    # -- images ------------------------------------------------------------
     async def has_image(self, image: str) -> bool:
         try:
             await self._call(f"image {image}", lambda: self._docker().api.inspect_image(image))
@@ -189,7 +146,6 @@ class DockerAPI:
         repo, _, tag = image.rpartition(":") if ":" in last else (image, "", "latest")
         await self._call(f"pull {image}", lambda: self._docker().api.pull(repo, tag=tag or "latest"))
 
-    # -- volumes -----------------------------------------------------------
     async def create_volume(self, name: str, volume_labels: Mapping[str, str]) -> None:
         all_labels = {MANAGED_LABEL: "true", **volume_labels}
         await self._call(f"volume {name}", lambda: self._docker().api.create_volume(name, labels=all_labels))
@@ -198,7 +154,6 @@ class DockerAPI:
         info = await self._call(f"volume {name}", lambda: self._docker().api.inspect_volume(name))
         return str(info["Mountpoint"])
 
-    # -- network membership ------------------------------------------------
     async def set_aliases(self, network: str, container: str, aliases: list[str]) -> None:
         """(Re)connect ``container`` to ``network`` with these DNS aliases."""
 
@@ -222,50 +177,6 @@ class DockerAPI:
         attrs = await self._call(f"image {image}", lambda: self._docker().api.inspect_image(image))
         return str((attrs.get("Config") or {}).get("User") or "")
 
-    async def stream_logs(
-        self,
-        container_id: str,
-        *,
-        follow: bool,
-        tail: int | None = None,
-        timestamps: bool = False,
-        since: int | None = None,
-    ) -> AsyncIterator[bytes]:
-        """A container's logs; with ``follow``, as they come until it stops or the caller goes away.
-
-        A follow reads in threads of its own pool (:data:`FOLLOW_LIMIT`), never
-        the engine calls' pool, so quiet followers cannot stop pods from
-        starting; when the caller goes away the stream is closed, which ends
-        the thread blocked on it.
-        """
-        kwargs: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": timestamps}
-        if tail is not None and tail >= 0:
-            kwargs["tail"] = tail
-        if since:
-            kwargs["since"] = since
-        what = f"logs {container_id[:12]}"
-        if not follow:
-            data = await self._call(what, lambda: self._docker().api.logs(container_id, **kwargs))
-            if data:
-                yield bytes(data)
-            return
-        stream = await self._call(
-            what, lambda: self._docker().api.logs(container_id, stream=True, follow=True, **kwargs)
-        )
-        if self._followers is None:
-            self._followers = anyio.CapacityLimiter(FOLLOW_LIMIT)
-        try:
-            while True:
-                chunk = await anyio.to_thread.run_sync(
-                    next, stream, None, limiter=self._followers, abandon_on_cancel=True
-                )
-                if chunk is None:
-                    return
-                yield bytes(chunk)
-        finally:
-            with contextlib.suppress(Exception):
-                stream.close()
-
     async def list_containers(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
         """Every container (running or not) carrying all of ``labels``."""
         filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
@@ -282,7 +193,6 @@ class DockerAPI:
 
         return [ContainerInfo.from_attrs(a) for a in await self._call("list containers", list_all)]
 
-    # -- networks ----------------------------------------------------------
     async def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
         """Make the bridge network ``name`` unless it exists, on a subnet of minik's range.
 
@@ -344,7 +254,6 @@ class DockerAPI:
 
         return await self._call(f"remove network {name}", run)
 
-    # -- cleanup -----------------------------------------------------------
     async def remove_labelled(self, labels: Mapping[str, str], *, names: list[str] | None = None) -> int:
         """Remove every container, volume and network carrying all ``labels``.
 
@@ -377,61 +286,3 @@ class DockerAPI:
             return out
 
         return await self._call("list labelled objects", run)
-
-    # -- exec and attach -----------------------------------------------------
-    def _hijacked(self, sock: Any, *, tty: bool) -> HijackedStream:
-        if self._streams is None:
-            self._streams = anyio.CapacityLimiter(STREAM_LIMIT)
-        return HijackedStream(sock, tty=tty, limiter=self._streams)
-
-    async def exec_create(
-        self, container_id: str, command: list[str], *, stdin: bool, stdout: bool, stderr: bool, tty: bool
-    ) -> str:
-        """Create a process in a running container (``docker exec``, not started); its id."""
-        res = await self._call(
-            f"exec in {container_id[:12]}",
-            lambda: self._docker().api.exec_create(
-                container_id, command, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
-            ),
-        )
-        return str(res["Id"])
-
-    async def exec_start(self, exec_id: str, *, tty: bool) -> HijackedStream:
-        """Start an exec; its stdin and output on the hijacked connection."""
-        sock = await self._call(
-            f"exec start {exec_id[:12]}",
-            lambda: self._docker().api.exec_start(exec_id, tty=tty, socket=True),
-        )
-        return self._hijacked(sock, tty=tty)
-
-    async def exec_resize(self, exec_id: str, *, height: int, width: int) -> None:
-        await self._call(
-            f"exec resize {exec_id[:12]}",
-            lambda: self._docker().api.exec_resize(exec_id, height=height, width=width),
-        )
-
-    async def exec_exit_code(self, exec_id: str) -> int | None:
-        info = await self._call(
-            f"exec inspect {exec_id[:12]}", lambda: self._docker().api.exec_inspect(exec_id)
-        )
-        if info.get("Running"):
-            return None
-        code = info.get("ExitCode")
-        return int(code) if code is not None else None
-
-    async def attach(
-        self, container_id: str, *, stdin: bool, stdout: bool, stderr: bool, tty: bool
-    ) -> HijackedStream:
-        """Attach to a running container's main process (``docker attach``)."""
-        params = {"stdin": int(stdin), "stdout": int(stdout), "stderr": int(stderr), "stream": 1}
-        sock = await self._call(
-            f"attach {container_id[:12]}",
-            lambda: self._docker().api.attach_socket(container_id, params=params),
-        )
-        return self._hijacked(sock, tty=tty)
-
-    async def resize(self, container_id: str, *, height: int, width: int) -> None:
-        await self._call(
-            f"resize {container_id[:12]}",
-            lambda: self._docker().api.resize(container_id, height=height, width=width),
-        )

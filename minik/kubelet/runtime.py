@@ -3,8 +3,8 @@
 Every engine call the kubelet makes — containers, logs, images, volumes,
 networks, the event stream, cleanup by label — is a method here, typed.
 :class:`minik.kubelet.docker_api.DockerAPI` implements it over docker-py
-(the only modules that import docker-py are ``docker_api``, ``docker_base``
-and ``docker_cleanup``); unit tests use an in-memory fake. The values it
+(the only modules that import docker-py are ``docker_api``,
+``docker_streams``, ``docker_base`` and ``docker_cleanup``); unit tests use an in-memory fake. The values it
 returns are plain records, defined here.
 """
 
