@@ -594,6 +594,10 @@ class Store:
         m = meta(involved)
         ns = m.get("namespace") or "default"
         now = rfc3339(self._clock())
+        owner = self._row("namespaces", "", ns)
+        if owner is not None and meta(owner).get("deletionTimestamp"):
+            # The API server forbids new content in a terminating namespace; the recorder drops it.
+            return {}
         with self.transaction():
             with self._guard():
                 row = self._conn.execute(

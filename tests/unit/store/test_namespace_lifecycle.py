@@ -104,3 +104,16 @@ SPECS: list[Callable[[Store], None]] = [
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.__name__.replace("_", " "))
 def test_namespace_lifecycle(store: Store, spec: Callable[[Store], None]) -> None:
     spec(store)
+
+
+def test_events_about_a_terminating_namespace_are_dropped_so_it_can_end(store: Store) -> None:
+    store.create("namespaces", {"metadata": {"name": "team"}})
+    pod = store.create("pods", obj("p", spec={"containers": [{"name": "c"}]}, status={"phase": "Running"}))
+    store.delete("namespaces", None, "team")
+    assert phase(store, "team") == "Terminating"
+    # The kubelet stopping the pod records Killing: upstream refuses new content in a terminating namespace.
+    store.record_event(pod, type="Normal", reason="Killing", message="Stopping container c", component="kubelet")
+    current = store.get("pods", "team", "p")
+    current["status"] = {"phase": "Failed"}
+    store.update("pods", current, status_only=True)
+    assert phase(store, "team") is None
