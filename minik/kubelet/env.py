@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from minik.k8s import Obj, meta
 from minik.kubelet.errors import ConfigError
 from minik.kubelet.quantity import cores, size_bytes
 
-if TYPE_CHECKING:
-    from minik.kubelet.kubelet import Kubelet
-    from minik.kubelet.worker_base import WorkerBase as PodWorker
+
+class ObjectSource(Protocol):
+    """The kubelet's read-only view of the API objects pods refer to (configmaps, secrets)."""
+
+    def get(self, resource: str, namespace: str, name: str) -> Obj | None: ...
 
 
 _REF = re.compile(r"\$\$|\$\(([^)]*)\)")
@@ -56,16 +58,17 @@ def resolve_field(pod: Obj, path: str, *, ip: str) -> str:
 class Env:
     """Builds a container's environment (env, envFrom, downward API, $(VAR))."""
 
-    def __init__(self, kubelet: Kubelet) -> None:
-        self.k = kubelet
+    def __init__(self, objects: ObjectSource) -> None:
+        self.objects = objects
 
-    def resolve(self, w: PodWorker, c: Obj) -> dict[str, str]:
+    def resolve(self, pod: Obj, ip: str, c: Obj) -> dict[str, str]:
+        ns = str(meta(pod).get("namespace") or "default")
         env: dict[str, str] = {}
         for ef in c.get("envFrom") or []:
             prefix = ef.get("prefix", "")
             ref = ef.get("configMapRef") or ef.get("secretRef") or {}
             is_cm = "configMapRef" in ef
-            obj = self.k.objects.get("configmaps" if is_cm else "secrets", w.ns, str(ref.get("name")))
+            obj = self.objects.get("configmaps" if is_cm else "secrets", ns, str(ref.get("name")))
             if obj is None:
                 if ref.get("optional"):
                     continue
@@ -79,13 +82,13 @@ class Env:
                 continue
             vf = e["valueFrom"]
             if "fieldRef" in vf:
-                env[name] = resolve_field(w.pod, vf["fieldRef"]["fieldPath"], ip=w.ip)
+                env[name] = resolve_field(pod, vf["fieldRef"]["fieldPath"], ip=ip)
             elif "resourceFieldRef" in vf:
                 env[name] = resource_value(c, vf["resourceFieldRef"])
             else:
                 is_cm = "configMapKeyRef" in vf
                 ref = vf.get("configMapKeyRef") or vf.get("secretKeyRef") or {}
-                obj = self.k.objects.get("configmaps" if is_cm else "secrets", w.ns, str(ref.get("name")))
+                obj = self.objects.get("configmaps" if is_cm else "secrets", ns, str(ref.get("name")))
                 raw = (obj or {}).get("data", {}).get(ref.get("key"))
                 if raw is None:
                     if ref.get("optional"):
@@ -94,9 +97,7 @@ class Env:
                         what = "configmap" if is_cm else "secret"
                         raise ConfigError(f'{what} "{ref.get("name")}" not found')
                     what = "ConfigMap" if is_cm else "Secret"
-                    raise ConfigError(
-                        f"couldn't find key {ref.get('key')} in {what} {w.ns}/{ref.get('name')}"
-                    )
+                    raise ConfigError(f"couldn't find key {ref.get('key')} in {what} {ns}/{ref.get('name')}")
                 env[name] = str(raw) if is_cm else base64.b64decode(raw).decode(errors="replace")
         return env
 

@@ -2,40 +2,46 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import anyio
 
 from minik.errors import MinikError
 from minik.k8s import Obj
 from minik.kubelet.errors import ImagePullError
+from minik.kubelet.runtime import Runtime
 
-if TYPE_CHECKING:
-    from minik.kubelet.kubelet import Kubelet
-    from minik.kubelet.worker_base import WorkerBase as PodWorker
+
+class EventSink(Protocol):
+    """Where the kubelet records a pod's events."""
+
+    async def record_event(
+        self, involved: Obj, type: str, reason: str, message: str, component: str
+    ) -> None: ...
 
 
 class Images:
     """imagePullPolicy: pull when asked; fall back to a local image when offline."""
 
-    def __init__(self, kubelet: Kubelet) -> None:
-        self.k = kubelet
+    def __init__(self, docker: Runtime, events: EventSink) -> None:
+        self.docker = docker
+        self.events = events
         self._failed: dict[str, float] = {}
         self._present: dict[str, float] = {}  # image → when last seen locally
 
     async def _size(self, image: str) -> int | None:
         try:
-            return await self.k.docker.image_size(image)
+            return await self.docker.image_size(image)
         except MinikError:
             return None
 
-    async def ensure(self, w: PodWorker, c: Obj) -> str:
+    async def ensure(self, pod: Obj, c: Obj) -> str:
         image = str(c["image"])
         policy = c.get("imagePullPolicy") or ("Always" if _latest(image) else "IfNotPresent")
         seen = self._present.get(image)
         local = seen is not None and anyio.current_time() - seen < 30
         if not local:
-            local = await self.k.docker.has_image(image)
+            local = await self.docker.has_image(image)
             if local:
                 self._present[image] = anyio.current_time()
         if policy == "Never" or (policy == "IfNotPresent" and local):
@@ -44,23 +50,23 @@ class Images:
                     f'Container image "{image}" is not present with pull policy of Never', never=True
                 )
             present = f'Container image "{image}" already present on machine'
-            await self.k.sink.record_event(w.pod, "Normal", "Pulled", present, "kubelet")
+            await self.events.record_event(pod, "Normal", "Pulled", present, "kubelet")
             return image
         recent = self._failed.get(image)
         if recent is None or anyio.current_time() - recent > 60:
             try:
-                await self.k.sink.record_event(
-                    w.pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet"
+                await self.events.record_event(
+                    pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet"
                 )
                 began = anyio.current_time()
-                await self.k.docker.pull(image)
+                await self.docker.pull(image)
                 took = _go_seconds(anyio.current_time() - began)
                 self._failed.pop(image, None)
                 pulled = f'Successfully pulled image "{image}" in {took} ({took} including waiting)'
                 size = await self._size(image)
                 if size is not None:
                     pulled += f". Image size: {size} bytes."
-                await self.k.sink.record_event(w.pod, "Normal", "Pulled", pulled, "kubelet")
+                await self.events.record_event(pod, "Normal", "Pulled", pulled, "kubelet")
                 return image
             except MinikError as exc:
                 self._failed[image] = anyio.current_time()
@@ -68,8 +74,8 @@ class Images:
         else:
             err = "no registry answered a recent pull"
         if local:
-            await self.k.sink.record_event(
-                w.pod,
+            await self.events.record_event(
+                pod,
                 "Warning",
                 "PullFailedUsingLocal",
                 f'Failed to pull image "{image}" ({err.splitlines()[0][:200]}); using the local image',

@@ -23,7 +23,7 @@ import anyio.abc
 from minik.errors import MinikError
 from minik.k8s import NODE_NAME, Obj, meta, selector_matches
 from minik.kubelet import labels
-from minik.kubelet.env import Env
+from minik.kubelet.env import Env, ObjectSource
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
 from minik.kubelet.runtime import Runtime
@@ -31,10 +31,6 @@ from minik.kubelet.volumes import Volumes
 from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
 
 log = logging.getLogger("minik.kubelet")
-
-
-class ObjectSource(Protocol):
-    def get(self, resource: str, namespace: str, name: str) -> Obj | None: ...
 
 
 class PodSink(Protocol):
@@ -71,11 +67,10 @@ class Kubelet:
         self.network = labels.network_name(instance)
         self.node_name = NODE_NAME  # the one node every pod runs on
         self.workers: dict[str, PodWorker] = {}
-        self.sandboxes: dict[str, str] = {}
         self.aliases: dict[str, frozenset[str]] = {}
-        self.volumes = Volumes(self)
-        self.env = Env(self)
-        self.images = Images(self)
+        self.env = Env(objects)
+        self.volumes = Volumes(docker, self.env, objects, state_dir=state_dir, instance=instance)
+        self.images = Images(docker, sink)
         self.exits = ContainerExits(docker, labels.instance(instance))
         self._tg: anyio.abc.TaskGroup | None = None
         self._ready = anyio.Event()
@@ -172,7 +167,6 @@ class Kubelet:
             await w.done.wait()
             w.forgotten.set()
             await w.sandbox_lock.acquire()  # a sandbox stop in flight ends first
-        self.sandboxes.pop(uid, None)
         self.aliases.pop(uid, None)
         await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
         # Docker 20.10 may keep a removed sandbox's endpoint (the network then
@@ -214,7 +208,8 @@ class Kubelet:
         for pod in pods:
             m = meta(pod)
             uid = str(m.get("uid"))
-            sandbox = self.sandboxes.get(uid)
+            worker = self.workers.get(uid)
+            sandbox = worker.sandbox_id if worker is not None else ""
             if not sandbox:
                 continue
             ns = str(m.get("namespace") or "default")

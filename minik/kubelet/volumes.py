@@ -7,67 +7,73 @@ import contextlib
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-from minik.k8s import Obj
+from minik.k8s import Obj, meta
 from minik.kubelet import labels
-from minik.kubelet.env import expand, resolve_field, resource_value
+from minik.kubelet.env import Env, ObjectSource, expand, resolve_field, resource_value
 from minik.kubelet.errors import ConfigError
 from minik.kubelet.paths_safe import check_expanded_subpath, resolve_subpath, write_atomically
 from minik.kubelet.quantity import size_bytes
-from minik.kubelet.runtime import NoSuchObject
+from minik.kubelet.runtime import NoSuchObject, Runtime
 
-if TYPE_CHECKING:
-    from minik.kubelet.kubelet import Kubelet
-    from minik.kubelet.worker_base import WorkerBase as PodWorker
-
-
+SizeLimits = dict[str, tuple[str, int, str]]  # disk emptyDir -> (host path, bytes, as written)
 Sources = dict[str, tuple[str, str]]  # volume name -> (tmpfs | volume | bind | rendered, where)
 
 
 class Volumes:
     """Prepares a pod's volumes; returns per-container binds and tmpfs mounts."""
 
-    def __init__(self, kubelet: Kubelet) -> None:
-        self.k = kubelet
+    def __init__(
+        self, docker: Runtime, env: Env, objects: ObjectSource, *, state_dir: Path, instance: str
+    ) -> None:
+        self.docker = docker
+        self.env = env
+        self.objects = objects
+        self.state_dir = state_dir
+        self.instance = instance
 
     def pod_dir(self, uid: str) -> Path:
-        return self.k.state_dir / "pods" / uid
+        return self.state_dir / "pods" / uid
 
-    def volume_name(self, w: PodWorker, name: str) -> str:
+    def volume_name(self, uid: str, name: str) -> str:
         """The Docker volume behind a disk emptyDir."""
-        return labels.volume_name(self.k.instance, w.uid, name)
+        return labels.volume_name(self.instance, uid, name)
 
-    async def adopt_size_limits(self, w: PodWorker) -> None:
+    async def adopt_size_limits(self, pod: Obj) -> SizeLimits:
         """For a pod adopted after a restart: the disk emptyDirs with a sizeLimit to keep checking."""
-        for v in w.spec.get("volumes") or []:
+        limits: SizeLimits = {}
+        uid = str(meta(pod)["uid"])
+        for v in (pod.get("spec") or {}).get("volumes") or []:
             ed = v.get("emptyDir")
             if ed is None or (ed or {}).get("medium") == "Memory" or not (ed or {}).get("sizeLimit"):
                 continue
             limit = str(ed["sizeLimit"])
             with contextlib.suppress(NoSuchObject):
-                path = await self.k.docker.volume_path(self.volume_name(w, v["name"]))
-                w.size_limits[v["name"]] = (path, size_bytes(limit), limit)
+                path = await self.docker.volume_path(self.volume_name(uid, v["name"]))
+                limits[v["name"]] = (path, size_bytes(limit), limit)
+        return limits
 
-    async def prepare(self, w: PodWorker) -> Sources:
+    async def prepare(self, pod: Obj, ip: str) -> tuple[Sources, SizeLimits]:
         """Make the pod's volumes; what each is on the host (mounts are made per container run)."""
         sources: Sources = {}  # volume name -> (kind, host path or volume name)
-        for v in w.spec.get("volumes") or []:
+        limits: SizeLimits = {}
+        uid = str(meta(pod)["uid"])
+        for v in (pod.get("spec") or {}).get("volumes") or []:
             name = v["name"]
             if "emptyDir" in v:
                 ed = v["emptyDir"] or {}
                 if ed.get("medium") == "Memory":
                     sources[name] = ("tmpfs", str(ed.get("sizeLimit") or ""))
                 else:
-                    vol = self.volume_name(w, name)
-                    await self.k.docker.create_volume(vol, w.labels(name))
+                    vol = self.volume_name(uid, name)
+                    await self.docker.create_volume(vol, labels.for_container(self.instance, pod, name))
                     sources[name] = ("volume", vol)
                     if ed.get("sizeLimit"):
                         limit = str(ed["sizeLimit"])
-                        w.size_limits[name] = (
-                            await self.k.docker.volume_path(vol),
+                        limits[name] = (
+                            await self.docker.volume_path(vol),
                             size_bytes(limit),
                             limit,
                         )
@@ -90,15 +96,15 @@ class Volumes:
                 sources[name] = ("bind", str(p))
             else:
                 # configMap, secret, downwardAPI, projected: rendered by minik, read-only in the pod.
-                d = self.pod_dir(w.uid) / "volumes" / name
-                write_atomically(d, self.files(w, v))
+                d = self.pod_dir(uid) / "volumes" / name
+                write_atomically(d, self.files(pod, ip, v))
                 sources[name] = ("rendered", str(d))
-        return sources
+        return sources, limits
 
-    async def mounts(self, w: PodWorker, c: Obj, sources: Sources) -> tuple[list[str], dict[str, str]]:
+    async def mounts(self, pod: Obj, ip: str, c: Obj, sources: Sources) -> tuple[list[str], dict[str, str]]:
         """One container run's binds and tmpfs mounts; subPaths resolved now, inside their volumes."""
         env = (
-            self.k.env.resolve(w, c)
+            self.env.resolve(pod, ip, c)
             if any(vm.get("subPathExpr") for vm in c.get("volumeMounts") or [])
             else {}
         )
@@ -116,23 +122,24 @@ class Volumes:
                 continue
             if sub:
                 if kind == "volume":
-                    src = await self.k.docker.volume_path(src)
+                    src = await self.docker.volume_path(src)
                 src = await anyio.to_thread.run_sync(resolve_subpath, src, sub)
             binds.append(f"{src}:{vm['mountPath']}:{rw}")
         return binds, tmpfs
 
-    def files(self, w: PodWorker, v: Obj) -> list[tuple[str, bytes, int]]:
+    def files(self, pod: Obj, ip: str, v: Obj) -> list[tuple[str, bytes, int]]:
+        spec = pod.get("spec") or {}
         out: list[tuple[str, bytes, int]] = []
         if "downwardAPI" in v:
             dv = v["downwardAPI"]
             for item in dv.get("items") or []:
                 if "fieldRef" in item:
-                    value = resolve_field(w.pod, item["fieldRef"]["fieldPath"], ip=w.ip)
+                    value = resolve_field(pod, item["fieldRef"]["fieldPath"], ip=ip)
                 elif "resourceFieldRef" in item:
                     ref = item["resourceFieldRef"]
                     named = [
                         x
-                        for x in (w.spec.get("initContainers") or []) + (w.spec.get("containers") or [])
+                        for x in (spec.get("initContainers") or []) + (spec.get("containers") or [])
                         if x["name"] == ref.get("containerName")
                     ]
                     value = resource_value(named[0], ref) if named else ""
@@ -140,24 +147,26 @@ class Volumes:
                     value = ""
                 out.append((item["path"], value.encode(), item.get("mode", dv.get("defaultMode", 0o644))))
         elif "configMap" in v or "secret" in v:
-            out += self._keyed(w, v)
+            out += self._keyed(pod, v)
         elif "projected" in v:
             pv = v["projected"]
             for src in pv.get("sources") or []:
                 if "downwardAPI" in src:
                     out += self.files(
-                        w,
+                        pod,
+                        ip,
                         {"downwardAPI": {**src["downwardAPI"], "defaultMode": pv.get("defaultMode", 0o644)}},
                     )
                 else:
-                    out += self._keyed(w, src)
+                    out += self._keyed(pod, src)
         return out
 
-    def _keyed(self, w: PodWorker, v: Obj) -> list[tuple[str, bytes, int]]:
+    def _keyed(self, pod: Obj, v: Obj) -> list[tuple[str, bytes, int]]:
+        ns = str(meta(pod).get("namespace") or "default")
         is_cm = "configMap" in v
         ref = v["configMap"] if is_cm else v["secret"]
         name = ref.get("name") if is_cm else ref.get("secretName", ref.get("name"))
-        obj = self.k.objects.get("configmaps" if is_cm else "secrets", w.ns, str(name))
+        obj = self.objects.get("configmaps" if is_cm else "secrets", ns, str(name))
         if obj is None:
             if ref.get("optional"):
                 return []

@@ -135,15 +135,15 @@ class PodWorker(ContainerWorker):
             if self.kill.is_set():
                 return False
             try:
-                env = self.k.env.resolve(self, c)
-                image = await self.k.images.ensure(self, c)
+                env = self.k.env.resolve(self.pod, self.ip, c)
+                image = await self.k.images.ensure(self.pod, c)
                 image_user = await self.k.docker.image_user(image) if needs_image_user(c, self.spec) else ""
                 refused = verify_run_as_non_root(
                     c, self.spec, f"{self.name}_{self.ns}({self.uid})", image_user
                 )
                 if refused:
                     raise ConfigError(refused)
-                binds, tmpfs = await self.k.volumes.mounts(self, c, sources)
+                binds, tmpfs = await self.k.volumes.mounts(self.pod, self.ip, c, sources)
             except ImagePullError as exc:
                 await self._image_wait(c, init, exc, backoff=waits > 0)
                 if not await self._retry_pause(waits, first=IMAGE_BACKOFF_FIRST):
@@ -259,12 +259,11 @@ class PodWorker(ContainerWorker):
         w.status = dict(pod.get("status") or {})
         if spec.get("activeDeadlineSeconds") is not None:
             k.spawn(w._enforce_deadline)
-        await k.volumes.adopt_size_limits(w)
+        w.size_limits = await k.volumes.adopt_size_limits(pod)
         if w.size_limits:
             k.spawn(w.watch_size_limits)
         if labels.SANDBOX in latest:
             w.sandbox_id = latest[labels.SANDBOX].id
-            k.sandboxes[uid] = w.sandbox_id
             w.ip = latest[labels.SANDBOX].ip
         for old in (pod.get("status") or {}).get("initContainerStatuses") or []:
             w.statuses[old["name"]] = old

@@ -93,7 +93,8 @@ class SandboxWorker(WorkerBase):
             try:
                 if not self.sandbox_id:
                     await self._make_sandbox()
-                return await self.k.volumes.prepare(self)
+                sources, self.size_limits = await self.k.volumes.prepare(self.pod, self.ip)
+                return sources
             except SandboxError as exc:
                 # A node problem, not the pod's: it stays Pending (ContainerCreating)
                 # and is retried with back-off; it never counts against a Job.
@@ -149,4 +150,3 @@ class SandboxWorker(WorkerBase):
         )
         await self.k.docker.start(self.sandbox_id)
         self.ip = (await self.k.docker.inspect(self.sandbox_id)).ip
-        self.k.sandboxes[self.uid] = self.sandbox_id
