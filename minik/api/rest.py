@@ -37,6 +37,7 @@ from minik.api.responses import (
     query_int,
     read_body,
 )
+from minik.api.status_strategy import prepare_status_update
 from minik.errors import ApiError, FieldError, MinikError
 from minik.k8s import Obj, meta, qos_class
 from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
@@ -377,13 +378,10 @@ class Handlers:
         current = self.store.get(r.plural, route.namespace, route.name)
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
         if route.subresource == "status":
-            new = copy.deepcopy(current)
-            new["status"] = obj.get("status") or {}
-            if m.get("resourceVersion"):
-                meta(new)["resourceVersion"] = m["resourceVersion"]
+            new = prepare_status_update(r.plural, obj, current)
             if dry_run(request):
                 return object_response(new)
-            return object_response(self.store.update(r.plural, new, status_only=True))
+            return object_response(self.store.update(r.plural, new, status_only=True, status_meta=True))
         if "status" in current:
             obj["status"] = copy.deepcopy(current["status"])
         else:

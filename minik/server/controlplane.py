@@ -12,7 +12,6 @@ handler re-reads what is stored.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,19 +21,17 @@ from typing import Any
 import anyio
 
 from minik import manifest
-from minik.controllers.job import sync_job
-from minik.errors import AlreadyExists, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
-from minik.k8s import Obj, meta, parse_time
+from minik.errors import DockerUnavailable, FieldError, MinikError, NotFound, StoreError
+from minik.k8s import Obj, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
 from minik.server.cronjobs import CronJobExecutor
+from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
 log = logging.getLogger("minik.server")
 
-JOB_TRACKING = "batch.kubernetes.io/job-tracking"
-NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 # A Job's next sync waits this many times what its last sync cost (see Pacer).
 JOB_SYNC_PACE = 4.0
 
@@ -50,10 +47,6 @@ def controller_of(obj: Obj) -> dict[str, Any] | None:
         if ref.get("controller"):
             return dict(ref)
     return None
-
-
-def new_name(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
 
 
 class StoreObjects:
@@ -186,6 +179,7 @@ class ControlPlane:
         self.services: WorkQueue[str] = WorkQueue()
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
+        self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
 
@@ -295,6 +289,8 @@ class ControlPlane:
                 owner = controller_of(obj)
                 if owner and owner.get("kind") == "Job":
                     self.jobs.add((key[0], str(owner.get("name"))))
+                elif owner is None and kind != "DELETED":
+                    self._wake_claimers(obj)
                 if kind != "MODIFIED" or _ip_changed(ev):
                     self.services.add("all")
             elif resource == "jobs":
@@ -312,6 +308,16 @@ class ControlPlane:
             elif resource == "services":
                 self.services.add("all")
 
+    def _wake_claimers(self, pod: Obj) -> None:
+        """An orphan pod: the Jobs whose selector matches may adopt it; a tracking finalizer goes."""
+        m = meta(pod)
+        ns = str(m.get("namespace") or "default")
+        for job in self.store.list("jobs", ns, shared=True)[0]:
+            if selector_matches((job.get("spec") or {}).get("selector"), m.get("labels")):
+                self.jobs.add(_key(job))
+        if JOB_TRACKING in (m.get("finalizers") or []):
+            self.gc.add("all")
+
     # -- the Job executor ------------------------------------------------------
     async def _sync_job(self, key: Key) -> None:
         delay = self._job_pace.delay(key)
@@ -322,73 +328,13 @@ class ControlPlane:
             await self._sync_job_now(key)
 
     async def _sync_job_now(self, key: Key) -> None:
-        ns, name = key
-        try:
-            job = self.store.get("jobs", ns, name)
-        except NotFound:
+        out = self.job_executor.sync(*key)
+        if out.forget:
             self._job_pace.forget(key)
-            return
-        if meta(job).get("deletionTimestamp"):
+        if out.collect_garbage:
             self.gc.add("all")
-            return
-        uid = meta(job).get("uid")
-        # Shared, read-only objects: sync_job never mutates its inputs (a unit test checks).
-        owned, _ = self.store.list(
-            "pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}", shared=True
-        )
-        pods = [p for p in owned if (controller_of(p) or {}).get("uid") == uid]
-        now = self.clock()
-        res = sync_job(job, pods, now, new_name=new_name, time_scale=self.settings.time_scale)
-        by_name = {meta(p)["name"]: p for p in pods}
-        with self.store.transaction():
-            for pod_name in res.finalize:
-                pod = by_name.get(pod_name)
-                if pod is not None:
-                    self._drop_finalizer(pod)
-            for pod_name in res.delete:
-                try:
-                    self.store.delete("pods", ns, pod_name)
-                except NotFound:
-                    pass
-            for pod in res.create:
-                self._create_pod(pod)
-            if res.status != job.get("status"):
-                job["status"] = res.status
-                self.store.update("jobs", job, status_only=True)
-            for ev in res.events:
-                self.store.record_event(
-                    job, type=ev.type, reason=ev.reason, message=ev.message, component="job-controller"
-                )
-        if res.delete_job:
-            try:
-                self.store.delete("jobs", ns, name, propagation="Background")
-            except NotFound:
-                pass
-            self.gc.add("all")
-        elif res.requeue_after is not None:
-            self.jobs.add_after(key, res.requeue_after)
-
-    def _create_pod(self, pod: Obj) -> None:
-        for _ in range(5):
-            try:
-                self.store.create("pods", pod)
-                return
-            except AlreadyExists:
-                m = meta(pod)
-                m["name"] = new_name(m["name"][:-5])
-        raise AlreadyExists({"code": 409, "reason": "AlreadyExists", "message": "could not pick a pod name"})
-
-    def _drop_finalizer(self, pod: Obj) -> None:
-        m = meta(pod)
-        fins = [f for f in m.get("finalizers") or [] if f != JOB_TRACKING]
-        if fins == (m.get("finalizers") or []):
-            return
-        try:
-            current = self.store.get("pods", m.get("namespace", "default"), m["name"])
-        except NotFound:
-            return
-        meta(current)["finalizers"] = [f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING]
-        self.store.update("pods", current)
+        if out.requeue_after is not None:
+            self.jobs.add_after(key, out.requeue_after)
 
     # -- the CronJob executor -----------------------------------------------------
     async def _sync_cronjob(self, key: Key) -> None:
@@ -438,6 +384,8 @@ class ControlPlane:
         with self.store.transaction():
             for pod in pods:
                 owner = controller_of(pod)
+                if owner is None:  # an orphan keeps no tracking finalizer (upstream syncOrphanPod)
+                    drop_tracking_finalizer(self.store, pod)
                 if not owner or owner.get("kind") != "Job":
                     continue
                 job = jobs.get(owner.get("uid"))
@@ -447,8 +395,7 @@ class ControlPlane:
                     self._orphan(pod)
                     continue
                 pm = meta(pod)
-                if JOB_TRACKING in (pm.get("finalizers") or []):
-                    self._drop_finalizer(pod)
+                drop_tracking_finalizer(self.store, pod)
                 if not pm.get("deletionTimestamp"):
                     try:
                         self.store.delete("pods", pm.get("namespace", "default"), pm["name"])
