@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import request_response
 
 from minik.api import discovery
+from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
 from minik.api.rest import Handlers, Route
@@ -43,6 +44,7 @@ def _not_allowed(method: str) -> ApiError:
 class _Router:
     def __init__(self, handlers: Handlers) -> None:
         self.h = handlers
+        self.evictions = Evictions(handlers.store, clock=handlers.clock)
 
     def resolve(self, path: str) -> tuple[Route | None, Response | None]:
         """A resource route, or a discovery response, or ``(None, None)`` for 404."""
@@ -113,6 +115,8 @@ class _Router:
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch}
         elif route.subresource == "log" and r.plural == "pods":
             table = {"GET": h.logs}
+        elif route.subresource == "eviction" and r.plural == "pods":
+            table = {"POST": self.evictions.create}
         else:
             raise ApiError(NOT_FOUND)
         if method not in table:

@@ -47,7 +47,7 @@ from minik.store.status import already_exists, bad_request, error, invalid
 log = logging.getLogger("minik.api")
 
 HOOKED = frozenset({"pods", "jobs", "cronjobs", "services", "configmaps", "secrets", "serviceaccounts",
-                    "roles", "clusterroles", "rolebindings", "clusterrolebindings"})  # fmt: skip
+                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets"})  # fmt: skip
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
 KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")

@@ -185,7 +185,8 @@ def _success_policy(spec: dict[str, Any], sp: dict[str, Any], base: PathT) -> li
     return errors
 
 
-def _selector(sel: dict[str, Any], path: PathT) -> list[FieldError]:
+def label_selector(sel: dict[str, Any], path: PathT) -> list[FieldError]:
+    """Upstream ``ValidateLabelSelector``: label keys and values, operators and their values."""
     errors = m.labels(sel.get("matchLabels"), (*path, "matchLabels"))
     for i, expr in enumerate(sel.get("matchExpressions") or []):
         ep = (*path, "matchExpressions", i)
@@ -338,7 +339,7 @@ def validate_job(job: dict[str, Any]) -> list[FieldError]:
     if sel is None and manual:
         errors.append(f.required((*SPEC, "selector")))
     elif sel is not None:
-        errors += _selector(sel, (*SPEC, "selector"))
+        errors += label_selector(sel, (*SPEC, "selector"))
         labels = (template.get("metadata") or {}).get("labels") or {}
         if not selector_matches(sel, labels):
             errors.append(

@@ -26,7 +26,9 @@ from minik.k8s import Obj, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
 from minik.server.cronjobs import CronJobExecutor
+from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
+from minik.server.podstatus import merge_pod_status
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
@@ -100,6 +102,7 @@ class PodSink:
             current = self._store.get("pods", m.get("namespace", "default"), m["name"])
         except NotFound:
             return
+        status = merge_pod_status(current.get("status") or {}, status)
         if meta(current).get("uid") != m.get("uid") or current.get("status") == status:
             return
         current["status"] = status
@@ -180,6 +183,8 @@ class ControlPlane:
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
+        self.budgets: WorkQueue[str] = WorkQueue()
+        self.disruption = DisruptionExecutor(store, clock=clock)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
 
@@ -193,6 +198,8 @@ class ControlPlane:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
             self.pods.add(_key(pod))
+        for pdb in self.store.list("poddisruptionbudgets", None)[0]:
+            self.budgets.add(_key(pdb)[0])
         for cj in self.store.list("cronjobs", None)[0]:
             self.cronjobs.add(_key(cj))  # catch up on what was missed while stopped
         self.gc.add("all")
@@ -200,7 +207,7 @@ class ControlPlane:
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.kubelet.run)
             tg.start_soon(self._consume, feed)
-            for q in (self.jobs, self.pods, self.gc, self.services, self.cronjobs):
+            for q in (self.jobs, self.pods, self.gc, self.services, self.cronjobs, self.budgets):
                 tg.start_soon(q.run_timers)
             tg.start_soon(self.cronjobs.run_worker, self._sync_cronjob, self._report("cronjob"))
             tg.start_soon(self.jobs.run_worker, self._sync_job, self._report("job"))
@@ -208,6 +215,7 @@ class ControlPlane:
                 tg.start_soon(self.pods.run_worker, self._sync_pod, self._report("pod"))
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
+            tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
             task_status.started()
 
     async def _sweep(self) -> None:
@@ -268,6 +276,7 @@ class ControlPlane:
             "gc": self.gc,
             "services": self.services,
             "cronjob": self.cronjobs,
+            "budgets": self.budgets,
         }
 
         def on_error(key: object, exc: Exception) -> None:
@@ -281,6 +290,8 @@ class ControlPlane:
     async def _consume(self, feed: AsyncIterator[Any]) -> None:
         async for ev in feed:
             resource, obj, kind = ev.resource, ev.obj, ev.type
+            if resource in ("pods", "poddisruptionbudgets"):
+                self.budgets.add(_key(obj)[0])
             if resource == "pods":
                 key = _key(obj)
                 if kind == "DELETED":
@@ -368,6 +379,11 @@ class ControlPlane:
         await self.kubelet.forget_pod(gone)
         if self._gone_pods.get(key) is gone:
             del self._gone_pods[key]
+
+    async def _sync_budgets(self, namespace: str) -> None:
+        recheck = self.disruption.sync(namespace)
+        if recheck is not None:
+            self.budgets.add_after(namespace, recheck)
 
     async def _sync_services(self, _: str) -> None:
         services = self.store.list("services", None)[0]
