@@ -83,9 +83,10 @@ class Evictions:
     async def create(self, request: Request, route: Route) -> Response:
         ns, name = route.namespace, str(route.name)
         body = decode(await read_body(request), media_type(request), what="Eviction")
-        if not isinstance(body, dict) or body.get("kind") != "Eviction":
+        # Like the API server's decoder, a body without kind/apiVersion is taken as an Eviction.
+        if not isinstance(body, dict) or body.get("kind", "Eviction") != "Eviction":
             raise bad_request("the body of an eviction must be a policy/v1 Eviction object")
-        if body.get("apiVersion") not in EVICTION_VERSIONS:
+        if body.get("apiVersion", "policy/v1") not in EVICTION_VERSIONS:
             raise bad_request(f"unsupported Eviction apiVersion {body.get('apiVersion')!r}: use policy/v1")
         given = meta(body).get("name")
         if given and given != name:
