@@ -137,9 +137,25 @@ def sync_pdb(pdb: Mapping[str, Any], pods: list[Obj], now: datetime) -> PdbSync:
     return PdbSync(status, recheck, tuple(events))
 
 
+def go_selector(selector: Mapping[str, Any] | None) -> str:
+    """A ``*metav1.LabelSelector`` as Go's ``%v`` prints it (its generated ``String``)."""
+    if selector is None:
+        return "nil"
+    labels = "".join(f"{k}: {v}," for k, v in sorted((selector.get("matchLabels") or {}).items()))
+    exprs = "".join(
+        f"LabelSelectorRequirement{{Key:{e.get('key', '')},Operator:{e.get('operator', '')},"
+        f"Values:[{' '.join(e.get('values') or [])}],}},"
+        for e in selector.get("matchExpressions") or []
+    )
+    return (
+        f"&LabelSelector{{MatchLabels:map[string]string{{{labels}}},"
+        f"MatchExpressions:[]LabelSelectorRequirement{{{exprs}}},}}"
+    )
+
+
 def _unmanaged_message(spec: Mapping[str, Any]) -> str:
     return (
-        f"Pods selected by this PodDisruptionBudget (selector: {spec.get('selector')}) were found to be "
+        f"Pods selected by this PodDisruptionBudget (selector: {go_selector(spec.get('selector'))}) were found to be "
         "unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in "
         'undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an '
         "integer value."

@@ -131,6 +131,13 @@ def test_sync_pdb(s: P) -> None:
     assert [e[1] for e in r.events] == s.events
 
 
+def test_the_unmanaged_pods_warning_names_the_selector_as_go_prints_it() -> None:
+    r = sync_pdb(budget(minAvailable="50%"), [a_pod("a")], NOW)
+    message = dict((reason, msg) for _, reason, msg in r.events)["UnmanagedPods"]
+    assert "(selector: &LabelSelector{MatchLabels:map[string]string{app: x,},MatchExpressions:" in message
+    assert "[]LabelSelectorRequirement{},})" in message
+
+
 def test_the_condition_keeps_its_transition_time_while_its_status_holds() -> None:
     first = sync_pdb(budget(minAvailable=1), [a_pod("a"), a_pod("b")], NOW)
     later = sync_pdb(
