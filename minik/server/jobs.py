@@ -6,7 +6,9 @@ carrying out one result in one store transaction: adopt and release pods
 delete and create pods, write the status, record the events. A Job whose
 ``ttlSecondsAfterFinished`` expired is deleted with Foreground propagation,
 as upstream's TTL-after-finished controller does. Jobs being deleted are
-still synced (their pods' finalizers are removed). It decides nothing itself.
+still synced (their pods' finalizers are removed). Keeps each Job's
+pod-failure back-off record in memory between syncs, as upstream's
+``backoffStore`` (lost on restart, as upstream's). It decides nothing itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from minik.controllers.job import sync_job
+from minik.controllers.job.backoff import BackoffRecord
 from minik.controllers.job.claim import controller_ref, owner_reference
 from minik.errors import AlreadyExists, NotFound
 from minik.k8s import Obj, meta
@@ -47,16 +50,21 @@ class JobExecutor:
         self.store = store
         self.clock = clock
         self.time_scale = time_scale
+        self.backoffs: dict[tuple[str, str], tuple[str, BackoffRecord]] = {}
 
     def sync(self, ns: str, name: str) -> Outcome:
         try:
             job = self.store.get("jobs", ns, name)
         except NotFound:
+            self.backoffs.pop((ns, name), None)
             return Outcome(forget=True)
+        uid = str(meta(job).get("uid"))
+        kept = self.backoffs.get((ns, name))
+        record = kept[1] if kept is not None and kept[0] == uid else None
         deleting = bool(meta(job).get("deletionTimestamp"))
         # Shared, read-only objects: sync_job never mutates its inputs (a unit test checks).
         pods, _ = self.store.list("pods", ns, shared=True)
-        res = sync_job(job, pods, self.clock(), new_name=new_name, time_scale=self.time_scale)
+        res = sync_job(job, pods, self.clock(), new_name=new_name, time_scale=self.time_scale, backoff=record)
         by_name = {meta(p)["name"]: p for p in pods}
         with self.store.transaction():
             for pod_name in res.adopt:
@@ -81,6 +89,10 @@ class JobExecutor:
                 self.store.record_event(
                     job, type=ev.type, reason=ev.reason, message=ev.message, component="job-controller"
                 )
+        if res.backoff is None:  # finished (or not ours): upstream removes the record
+            self.backoffs.pop((ns, name), None)
+        else:
+            self.backoffs[(ns, name)] = (uid, res.backoff)
         if res.delete_job and not deleting:
             try:
                 self.store.delete("jobs", ns, name, propagation="Foreground")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from minik.controllers.job.backoff import BackoffRecord
 from minik.k8s import Obj
 
 
@@ -41,3 +42,5 @@ class SyncResult:
     """Orphan pods to adopt: add the Job's controller reference and the tracking finalizer."""
     release: list[str] = field(default_factory=list)
     """Pods to release: remove the Job's controller reference and the tracking finalizer."""
+    backoff: BackoffRecord | None = None
+    """The pod-failure back-off record to keep for the next sync (``None``: forget it)."""

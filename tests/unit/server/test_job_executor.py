@@ -117,3 +117,16 @@ def test_a_job_managed_by_another_controller_gets_no_pods_and_no_status(store: S
     _executor(store).sync("default", "j")
     assert "ownerReferences" not in store.get("pods", "default", "o")["metadata"]
     assert not store.get("jobs", "default", "j").get("status")
+
+
+def test_the_back_off_record_outlives_a_user_deleted_pods_object(store: Store) -> None:
+    job = _job(store, status={"startTime": "2026-01-01T11:59:00Z"})
+    _pod(store, "a", owner=job, fin=True)
+    store.delete("pods", "default", "a", grace_seconds=30)
+    executor = JobExecutor(store, clock=lambda: datetime.now(UTC))
+    executor.sync("default", "j")  # counts the deleted pod as failed and drops its finalizer
+    store.delete("pods", "default", "a", grace_seconds=0)
+    assert [p["metadata"]["name"] for p in store.list("pods", "default")[0]] == []
+    out = executor.sync("default", "j")
+    assert store.list("pods", "default")[0] == [], "the replacement waits out the back-off"
+    assert out.requeue_after is not None and 0 < out.requeue_after <= 10
