@@ -23,7 +23,8 @@ NS = "default"
 
 
 @pytest.fixture(scope="module")
-def api(minik: Minik) -> Iterator[client.ApiClient]:
+def api(real_time: None, minik: Minik) -> Iterator[client.ApiClient]:
+    assert minik.env["MINIK_TIME_SCALE"] == "1"
     kubeconfig = minik.run("kubeconfig").stdout.strip()
     with config.new_client_from_config(config_file=kubeconfig) as api_client:
         yield api_client
