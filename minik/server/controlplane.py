@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 
 from minik import manifest
-from minik.errors import DockerUnavailable, FieldError, MinikError, NotFound, StoreError
+from minik.errors import ApiError, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
 from minik.k8s import Obj, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
@@ -110,7 +110,12 @@ class PodSink:
 
     async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
         def write() -> None:
-            self._store.record_event(involved, type=type, reason=reason, message=message, component=component)
+            try:
+                self._store.record_event(
+                    involved, type=type, reason=reason, message=message, component=component
+                )
+            except ApiError as exc:  # e.g. a terminating namespace: an event is best effort, never fatal
+                log.info("event %s of %s not recorded: %s", reason, meta(involved).get("name"), exc)
 
         await until_stored(f"event {reason} of {meta(involved).get('name')}", write)
 
