@@ -123,7 +123,7 @@ class Handlers:
         """Run the validation hook; raise for errors; return the warnings (R2.2/R2.3)."""
         if r.plural not in HOOKED:
             name = meta(obj).get("name", "")
-            if not _NAME.match(name) or len(name) > 63:
+            if not isinstance(name, str) or not _NAME.match(name) or len(name) > 63:
                 detail = (
                     f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
                     "alphanumeric characters or '-', and must start and end with an alphanumeric character"

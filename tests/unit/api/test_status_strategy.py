@@ -57,3 +57,14 @@ def test_status_write_with_a_stale_resource_version_conflicts(client: TestClient
     client.patch(f"{JOBS}/j/status", json={"status": {"active": 1}}, headers=MERGE)
     job["status"] = {"active": 2}
     assert client.put(f"{JOBS}/j/status", json=job).status_code == 409
+
+
+def test_a_status_write_with_invalid_metadata_is_refused_and_changes_nothing(client: TestClient) -> None:
+    client.post(JOBS, json=a_job())
+    for bad in ({"labels": 5}, {"labels": {"a": 1}}, {"labels": {"bad key!": "v"}}, {"finalizers": "x"}):
+        resp = client.patch(
+            f"{JOBS}/j/status", json={"metadata": bad, "status": {"active": 3}}, headers=MERGE
+        )
+        assert resp.status_code == 422, (bad, resp.text)
+        assert resp.json()["reason"] == "Invalid"
+    assert client.get(f"{JOBS}/j").json().get("status", {}).get("active") is None
