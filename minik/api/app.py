@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from minik.api import discovery
+from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
 from minik.api.rest import Handlers, Route
@@ -48,6 +49,7 @@ class _Router:
     def __init__(self, handlers: Handlers, streams: Streams) -> None:
         self.h = handlers
         self.streams = streams
+        self.evictions = Evictions(handlers.store, clock=handlers.clock)
 
     def resolve(self, path: str) -> tuple[Route | None, Response | None]:
         """A resource route, or a discovery response, or ``(None, None)`` for 404."""
@@ -120,6 +122,8 @@ class _Router:
             table = {"GET": h.logs}
         elif route.subresource in SUBRESOURCES and r.plural == "pods":
             table = {"GET": self.streams.http, "POST": self.streams.http}
+        elif route.subresource == "eviction" and r.plural == "pods":
+            table = {"POST": self.evictions.create}
         else:
             raise ApiError(NOT_FOUND)
         if method not in table:

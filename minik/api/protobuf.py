@@ -6,8 +6,8 @@ rolebinding|clusterrole|clusterrolebinding`` post their object as
 ``runtime.Unknown`` holding the apiVersion/kind and the object's bytes. This
 module turns those bytes into the JSON-shaped dict the rest of the API works
 on, for the fields in :data:`MESSAGES` (those of Jobs, pods' templates,
-ConfigMaps, Secrets, Services, Namespaces, ServiceAccounts and the RBAC
-kinds that such commands fill in).
+ConfigMaps, Secrets, Services, Namespaces, ServiceAccounts, the RBAC
+kinds, PodDisruptionBudgets and Evictions that such commands fill in).
 
 Go writes every non-pointer field even when it is empty, so an empty or zero
 value is dropped (as ``omitempty`` does in JSON) unless the field is a
@@ -104,12 +104,22 @@ MESSAGES: dict[str, F] = {
     "RoleBinding": {1: ("metadata", "m:ObjectMeta"), 2: ("subjects", "[]m:Subject"), 3: ("roleRef", "m:RoleRef")},
     "Subject": {1: ("kind", "s"), 2: ("apiGroup", "s"), 3: ("name", "s"), 4: ("namespace", "s")},
     "RoleRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
+    # kubectl create poddisruptionbudget; client-go's EvictV1 (kubectl drain)
+    "PodDisruptionBudget": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodDisruptionBudgetSpec"),
+                            3: ("status", "m:Ignored")},
+    "PodDisruptionBudgetSpec": {1: ("minAvailable", "ios*"), 2: ("selector", "m:LabelSelector*"),
+                                3: ("maxUnavailable", "ios*"), 4: ("unhealthyPodEvictionPolicy", "s*")},
+    "Eviction": {1: ("metadata", "m:ObjectMeta"), 2: ("deleteOptions", "m:DeleteOptions*")},
+    "DeleteOptions": {1: ("gracePeriodSeconds", "i*"), 2: ("preconditions", "m:Preconditions"),
+                      3: ("orphanDependents", "b*"), 4: ("propagationPolicy", "s*"), 5: ("dryRun", "[]s")},
+    "Preconditions": {1: ("uid", "s"), 2: ("resourceVersion", "s")},
 }  # fmt: skip
 MESSAGES["ClusterRoleBinding"] = MESSAGES["RoleBinding"]
 KINDS = {("batch/v1", "Job"): "Job", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
          ("v1", "Service"): "Service", ("v1", "Namespace"): "Namespace", ("v1", "ServiceAccount"): "ServiceAccount",
          **{("rbac.authorization.k8s.io/v1", k): k
-            for k in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")}}  # fmt: skip
+            for k in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")},
+         ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget", ("policy/v1", "Eviction"): "Eviction"}  # fmt: skip
 
 
 def _varint(b: bytes, i: int) -> tuple[int, int]:

@@ -38,6 +38,7 @@ from minik.api.responses import (
     query_int,
     read_body,
 )
+from minik.api.status_strategy import prepare_status_update
 from minik.errors import ApiError, FieldError, MinikError
 from minik.k8s import Obj, meta, qos_class
 from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
@@ -47,7 +48,7 @@ from minik.store.status import already_exists, bad_request, error, invalid
 log = logging.getLogger("minik.api")
 
 HOOKED = frozenset({"pods", "jobs", "cronjobs", "services", "configmaps", "secrets", "serviceaccounts",
-                    "roles", "clusterroles", "rolebindings", "clusterrolebindings"})  # fmt: skip
+                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets"})  # fmt: skip
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
 KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -123,7 +124,7 @@ class Handlers:
         """Run the validation hook; raise for errors; return the warnings (R2.2/R2.3)."""
         if r.plural not in HOOKED:
             name = meta(obj).get("name", "")
-            if not _NAME.match(name) or len(name) > 63:
+            if not isinstance(name, str) or not _NAME.match(name) or len(name) > 63:
                 detail = (
                     f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
                     "alphanumeric characters or '-', and must start and end with an alphanumeric character"
@@ -384,13 +385,10 @@ class Handlers:
         current = self.store.get(r.plural, route.namespace, route.name)
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
         if route.subresource == "status":
-            new = copy.deepcopy(current)
-            new["status"] = obj.get("status") or {}
-            if m.get("resourceVersion"):
-                meta(new)["resourceVersion"] = m["resourceVersion"]
+            new = prepare_status_update(r.plural, obj, current)
             if dry_run(request):
                 return object_response(new)
-            return object_response(self.store.update(r.plural, new, status_only=True))
+            return object_response(self.store.update(r.plural, new, status_only=True, status_meta=True))
         if "status" in current:
             obj["status"] = copy.deepcopy(current["status"])
         else:

@@ -64,8 +64,9 @@ CLUSTERROLES = Resource("clusterroles", "ClusterRole", _RBAC, "v1", namespaced=F
 ROLEBINDINGS = Resource("rolebindings", "RoleBinding", _RBAC, "v1")
 CLUSTERROLEBINDINGS = Resource("clusterrolebindings", "ClusterRoleBinding", _RBAC, "v1", namespaced=False)
 ACCESS = (SERVICEACCOUNTS, ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
+PDBS = Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1")
 
-ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, NODES, *ACCESS)
+ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, NODES, *ACCESS, PDBS)
 BY_KIND = {r.kind: r for r in ALL}
 
 _ALIASES: dict[str, Resource] = {}
@@ -80,6 +81,7 @@ for _r, _names in (
     (NAMESPACES, ("ns", "namespace", "namespaces")),
     (NODES, ("no", "node", "nodes")),
     (SERVICEACCOUNTS, ("sa", "serviceaccount", "serviceaccounts")),
+    (PDBS, ("pdb", "poddisruptionbudget", "poddisruptionbudgets", "poddisruptionbudget.policy")),
     *(
         (r, (r.kind.lower(), r.plural, f"{r.kind.lower()}.{_RBAC}", f"{r.plural}.{_RBAC}"))
         for r in (ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)

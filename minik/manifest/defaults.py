@@ -15,7 +15,7 @@ from typing import Any
 from minik.k8s import Obj
 from minik.manifest import rules_access
 
-NAMESPACED_ACCESS_KINDS = ("ServiceAccount", "Role", "RoleBinding")
+NAMESPACED_ACCESS_KINDS = ("ServiceAccount", "Role", "RoleBinding", "PodDisruptionBudget")
 
 MAX_INT32 = 2**31 - 1
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"

@@ -8,6 +8,7 @@ hostname. Pure functions over schema-valid, defaulted dicts.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from minik.errors import FieldError
@@ -184,7 +185,8 @@ def _success_policy(spec: dict[str, Any], sp: dict[str, Any], base: PathT) -> li
     return errors
 
 
-def _selector(sel: dict[str, Any], path: PathT) -> list[FieldError]:
+def label_selector(sel: dict[str, Any], path: PathT) -> list[FieldError]:
+    """Upstream ``ValidateLabelSelector``: label keys and values, operators and their values."""
     errors = m.labels(sel.get("matchLabels"), (*path, "matchLabels"))
     for i, expr in enumerate(sel.get("matchExpressions") or []):
         ep = (*path, "matchExpressions", i)
@@ -202,6 +204,35 @@ def _selector(sel: dict[str, Any], path: PathT) -> list[FieldError]:
         errors += [
             f.invalid((*ep, "key"), expr.get("key", ""), msg) for msg in m.qualified_name(expr.get("key", ""))
         ]
+    return errors
+
+
+_HTTP_PATH_FMT = r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+"
+_HTTP_PATH = re.compile(f"^{_HTTP_PATH_FMT}$")
+
+
+def _managed_by(value: str, path: PathT) -> list[FieldError]:
+    """Upstream ``IsDomainPrefixedPath`` plus the 63-byte limit of ``spec.managedBy``."""
+    errors: list[FieldError] = []
+    host, sep, rest = value.partition("/")
+    if not value:
+        errors.append(f.required(path))
+    elif not sep or not host or not rest:
+        errors.append(f.invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")'))
+    else:
+        errors += [f.invalid(path, host, msg) for msg in m.dns1123_subdomain(host)]
+        if not _HTTP_PATH.match(rest):
+            detail = m.regex_error("Invalid path", _HTTP_PATH_FMT)
+            errors.append(f.invalid(path, rest, detail))
+    if len(value) > 63:
+        errors.append(
+            FieldError(
+                path=f.fmt_path(path),
+                reason="Too long",
+                detail="may not be more than 63 bytes",
+                extra={"path": path},
+            )
+        )
     return errors
 
 
@@ -272,16 +303,8 @@ def job_spec_errors(spec: dict[str, Any], base: PathT) -> list[FieldError]:
         )
         if prp not in allowed:
             errors.append(f.not_supported((*base, "podReplacementPolicy"), prp, allowed))
-    managed = spec.get("managedBy")
-    if managed is not None and len(managed) > 63:
-        errors.append(
-            FieldError(
-                path=f.fmt_path((*base, "managedBy")),
-                reason="Too long",
-                detail="may not be more than 63 bytes",
-                extra={"path": (*base, "managedBy")},
-            )
-        )
+    if spec.get("managedBy") is not None:
+        errors += _managed_by(str(spec["managedBy"]), (*base, "managedBy"))
     template = spec.get("template") or {}
     errors += rules_pod.pod_template(template, (*base, "template"))
     rp = (template.get("spec") or {}).get("restartPolicy") or ""
@@ -316,7 +339,7 @@ def validate_job(job: dict[str, Any]) -> list[FieldError]:
     if sel is None and manual:
         errors.append(f.required((*SPEC, "selector")))
     elif sel is not None:
-        errors += _selector(sel, (*SPEC, "selector"))
+        errors += label_selector(sel, (*SPEC, "selector"))
         labels = (template.get("metadata") or {}).get("labels") or {}
         if not selector_matches(sel, labels):
             errors.append(

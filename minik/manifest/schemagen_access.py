@@ -1,5 +1,6 @@
 """The schemas of the kinds around a Job that set up access: Namespace,
-ServiceAccount and the four ``rbac.authorization.k8s.io/v1`` kinds.
+ServiceAccount, the four ``rbac.authorization.k8s.io/v1`` kinds, and the
+``policy/v1`` PodDisruptionBudget.
 
 Built with :mod:`minik.manifest.schemagen`'s helpers and written by its
 ``main``; this module owns these schemas' text only. minik stores and serves
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minik.manifest.schemagen import ANY_OBJ, B, S, arr, obj, ref, strs
+from minik.manifest.schemagen import ANY_OBJ, CORE_DEFS, IOS, B, S, arr, obj, ref, strs
 
 RBAC = "rbac.authorization.k8s.io/v1"
 
@@ -46,5 +47,17 @@ def build_access(top: Any, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "rolebinding.json": top("RoleBinding", RBAC, meta, roleRef=ROLE_REF, subjects=arr(SUBJECT)),
         "clusterrolebinding.json": top(
             "ClusterRoleBinding", RBAC, meta, roleRef=ROLE_REF, subjects=arr(SUBJECT)
+        ),
+        "poddisruptionbudget.json": top(
+            "PodDisruptionBudget",
+            "policy/v1",
+            {**meta, "LabelSelector": CORE_DEFS["LabelSelector"]},
+            spec=obj(
+                minAvailable=IOS,
+                maxUnavailable=IOS,
+                selector=ref("LabelSelector"),
+                unhealthyPodEvictionPolicy=S,
+            ),
+            status=ANY_OBJ,
         ),
     }

@@ -179,15 +179,6 @@ SUPPORT: tuple[Entry, ...] = (
             ("os", ()),
         )
     ),
-    Entry(
-        "Job:spec.managedBy", ERROR, "Jobs managed by another controller", ("kubernetes.io/job-controller",)
-    ),
-    Entry(
-        "CronJob:spec.jobTemplate.spec.managedBy",
-        ERROR,
-        "Jobs managed by another controller",
-        ("kubernetes.io/job-controller",),
-    ),
     Entry("Service:spec.type", ERROR, "ExternalName Services", ("ClusterIP", "NodePort", "LoadBalancer")),
     Entry("Service:spec.type", WARN, _NODE_PORT, ("ClusterIP", "ExternalName")),
     Entry("Service:spec.externalIPs", ERROR, "externalIPs"),

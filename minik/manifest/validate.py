@@ -16,7 +16,16 @@ from typing import Any
 from minik.errors import FieldError, ManifestError
 from minik.k8s import Obj
 from minik.manifest import fields as f
-from minik.manifest import removed, rules_access, rules_cronjob, rules_job, rules_other, schema, support
+from minik.manifest import (
+    removed,
+    rules_access,
+    rules_cronjob,
+    rules_job,
+    rules_other,
+    rules_policy,
+    schema,
+    support,
+)
 from minik.manifest.defaults import default_object
 from minik.manifest.loader import Document
 
@@ -29,6 +38,7 @@ KINDS = {
     "Secret": "v1",
 }
 KINDS.update(rules_access.ACCESS_KINDS)
+KINDS.update(rules_policy.POLICY_KINDS)
 PLACEHOLDER_UID = "00000000-0000-0000-0000-000000000000"
 """Stands for the uid the server will generate, so file validation sees what create will see."""
 
@@ -40,6 +50,7 @@ _RULES: dict[str, Callable[[Obj], list[FieldError]]] = {
     "ConfigMap": rules_other.validate_configmap,
     "Secret": rules_other.validate_secret,
     **rules_access.RULES,
+    **rules_policy.RULES,
 }
 GENERATED_SUFFIX = "xxxxx"
 """Stands for the five random characters the server appends to ``generateName``."""
@@ -67,7 +78,7 @@ def _kind_errors(obj: Obj) -> list[FieldError]:
             f.unsupported_by_minik(
                 ("kind",),
                 f"{kind} objects (minik runs Job, CronJob, Pod, Service, ConfigMap, Secret, Namespace, "
-                "ServiceAccount and RBAC objects)",
+                "ServiceAccount, PodDisruptionBudget and RBAC objects)",
             )
         ]
     if KINDS[kind] != version:

@@ -1,8 +1,8 @@
-"""kubectl's ``get`` columns of ServiceAccounts and the RBAC kinds, pure.
+"""kubectl's ``get`` columns of ServiceAccounts, the RBAC kinds and PodDisruptionBudgets, pure.
 
-Mirrors ``printServiceAccount``, ``printRole``/``printClusterRole`` and
-``printRoleBinding``/``printClusterRoleBinding`` of kubernetes'
-``pkg/printers/internalversion``. :mod:`minik.printing` adds
+Mirrors ``printServiceAccount``, ``printRole``/``printClusterRole``,
+``printRoleBinding``/``printClusterRoleBinding`` and
+``printPodDisruptionBudget`` of kubernetes' ``pkg/printers/internalversion``. :mod:`minik.printing` adds
 :data:`ACCESS_COLUMNS` to :data:`minik.printing.columns.COLUMNS`.
 """
 
@@ -45,6 +45,18 @@ def _binding_cells(binding: Obj, now: datetime) -> list[str]:
     ]
 
 
+def _pdb_cells(pdb: Obj, now: datetime) -> list[str]:
+    spec, status = pdb.get("spec") or {}, pdb.get("status") or {}
+    least, most = spec.get("minAvailable"), spec.get("maxUnavailable")
+    return [
+        meta(pdb).get("name", ""),
+        "N/A" if least is None else str(least),
+        "N/A" if most is None else str(most),
+        str(int(status.get("disruptionsAllowed") or 0)),
+        since(meta(pdb).get("creationTimestamp"), now),
+    ]
+
+
 _CREATED_AT = Column("Created At", "Time at which the object was created.", format="date")
 _BINDING = (
     NAME,
@@ -64,4 +76,18 @@ ACCESS_COLUMNS: dict[str, tuple[tuple[Column, ...], Cells]] = {
     "clusterroles": ((NAME, _CREATED_AT), _role_cells),
     "rolebindings": (_BINDING, _binding_cells),
     "clusterrolebindings": (_BINDING, _binding_cells),
+    "poddisruptionbudgets": (
+        (
+            NAME,
+            Column("Min Available", "The minimum number of pods that must be available."),
+            Column("Max Unavailable", "The maximum number of pods that may be unavailable."),
+            Column(
+                "Allowed Disruptions",
+                "Calculated number of pods that may be disrupted at this time.",
+                type="integer",
+            ),
+            AGE,
+        ),
+        _pdb_cells,
+    ),
 }

@@ -12,7 +12,6 @@ handler re-reads what is stored.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,21 +22,21 @@ import anyio
 import anyio.lowlevel
 
 from minik import manifest
-from minik.controllers.job import sync_job
-from minik.errors import AlreadyExists, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
-from minik.k8s import NODE_NAME, Obj, meta, parse_time
+from minik.errors import ApiError, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
+from minik.k8s import NODE_NAME, Obj, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.server.cronjobs import CronJobExecutor
+from minik.server.disruption import DisruptionExecutor
+from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
+from minik.server.podstatus import merge_pod_status
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
 log = logging.getLogger("minik.server")
 
-JOB_TRACKING = "batch.kubernetes.io/job-tracking"
-NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 # A Job's next sync waits this many times what its last sync cost (see Pacer).
 JOB_SYNC_PACE = 4.0
 
@@ -53,10 +52,6 @@ def controller_of(obj: Obj) -> dict[str, Any] | None:
         if ref.get("controller"):
             return dict(ref)
     return None
-
-
-def new_name(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
 
 
 class StoreObjects:
@@ -110,6 +105,7 @@ class PodSink:
             current = self._store.get("pods", m.get("namespace", "default"), m["name"])
         except NotFound:
             return
+        status = merge_pod_status(current.get("status") or {}, status)
         if meta(current).get("uid") != m.get("uid") or current.get("status") == status:
             return
         current["status"] = status
@@ -117,7 +113,12 @@ class PodSink:
 
     async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
         def write() -> None:
-            self._store.record_event(involved, type=type, reason=reason, message=message, component=component)
+            try:
+                self._store.record_event(
+                    involved, type=type, reason=reason, message=message, component=component
+                )
+            except ApiError as exc:  # e.g. a terminating namespace: an event is best effort, never fatal
+                log.info("event %s of %s not recorded: %s", reason, meta(involved).get("name"), exc)
 
         await until_stored(f"event {reason} of {meta(involved).get('name')}", write)
 
@@ -190,6 +191,9 @@ class ControlPlane:
         self.services: WorkQueue[str] = WorkQueue()
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
+        self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
+        self.budgets: WorkQueue[str] = WorkQueue()
+        self.disruption = DisruptionExecutor(store, clock=clock)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
 
@@ -204,6 +208,8 @@ class ControlPlane:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
             self.pods.add(_key(pod))
+        for pdb in self.store.list("poddisruptionbudgets", None)[0]:
+            self.budgets.add(_key(pdb)[0])
         for cj in self.store.list("cronjobs", None)[0]:
             self.cronjobs.add(_key(cj))  # catch up on what was missed while stopped
         self.gc.add("all")
@@ -211,7 +217,7 @@ class ControlPlane:
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.kubelet.run)
             tg.start_soon(self._consume, feed)
-            for q in (self.jobs, self.pods, self.gc, self.services, self.cronjobs):
+            for q in (self.jobs, self.pods, self.gc, self.services, self.cronjobs, self.budgets):
                 tg.start_soon(q.run_timers)
             tg.start_soon(self.cronjobs.run_worker, self._sync_cronjob, self._report("cronjob"))
             tg.start_soon(self.jobs.run_worker, self._sync_job, self._report("job"))
@@ -220,6 +226,7 @@ class ControlPlane:
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
             tg.start_soon(self._expire_events)
+            tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
             task_status.started()
 
     async def _sweep(self) -> None:
@@ -311,6 +318,7 @@ class ControlPlane:
             "gc": self.gc,
             "services": self.services,
             "cronjob": self.cronjobs,
+            "budgets": self.budgets,
         }
 
         def on_error(key: object, exc: Exception) -> None:
@@ -324,6 +332,8 @@ class ControlPlane:
     async def _consume(self, feed: AsyncIterator[Any]) -> None:
         async for ev in feed:
             resource, obj, kind = ev.resource, ev.obj, ev.type
+            if resource in ("pods", "poddisruptionbudgets"):
+                self.budgets.add(_key(obj)[0])
             if resource == "pods":
                 key = _key(obj)
                 if kind == "DELETED":
@@ -332,6 +342,8 @@ class ControlPlane:
                 owner = controller_of(obj)
                 if owner and owner.get("kind") == "Job":
                     self.jobs.add((key[0], str(owner.get("name"))))
+                elif owner is None and kind != "DELETED":
+                    self._wake_claimers(obj)
                 if kind != "MODIFIED" or _ip_changed(ev):
                     self.services.add("all")
             elif resource == "jobs":
@@ -349,6 +361,16 @@ class ControlPlane:
             elif resource == "services":
                 self.services.add("all")
 
+    def _wake_claimers(self, pod: Obj) -> None:
+        """An orphan pod: the Jobs whose selector matches may adopt it; a tracking finalizer goes."""
+        m = meta(pod)
+        ns = str(m.get("namespace") or "default")
+        for job in self.store.list("jobs", ns, shared=True)[0]:
+            if selector_matches((job.get("spec") or {}).get("selector"), m.get("labels")):
+                self.jobs.add(_key(job))
+        if JOB_TRACKING in (m.get("finalizers") or []):
+            self.gc.add("all")
+
     # -- the Job executor ------------------------------------------------------
     async def _sync_job(self, key: Key) -> None:
         delay = self._job_pace.delay(key)
@@ -359,73 +381,13 @@ class ControlPlane:
             await self._sync_job_now(key)
 
     async def _sync_job_now(self, key: Key) -> None:
-        ns, name = key
-        try:
-            job = self.store.get("jobs", ns, name)
-        except NotFound:
+        out = self.job_executor.sync(*key)
+        if out.forget:
             self._job_pace.forget(key)
-            return
-        if meta(job).get("deletionTimestamp"):
+        if out.collect_garbage:
             self.gc.add("all")
-            return
-        uid = meta(job).get("uid")
-        # Shared, read-only objects: sync_job never mutates its inputs (a unit test checks).
-        owned, _ = self.store.list(
-            "pods", ns, label_selector=f"batch.kubernetes.io/controller-uid={uid}", shared=True
-        )
-        pods = [p for p in owned if (controller_of(p) or {}).get("uid") == uid]
-        now = self.clock()
-        res = sync_job(job, pods, now, new_name=new_name, time_scale=self.settings.time_scale)
-        by_name = {meta(p)["name"]: p for p in pods}
-        with self.store.transaction():
-            for pod_name in res.finalize:
-                pod = by_name.get(pod_name)
-                if pod is not None:
-                    self._drop_finalizer(pod)
-            for pod_name in res.delete:
-                try:
-                    self.store.delete("pods", ns, pod_name)
-                except NotFound:
-                    pass
-            for pod in res.create:
-                self._create_pod(pod)
-            if res.status != job.get("status"):
-                job["status"] = res.status
-                self.store.update("jobs", job, status_only=True)
-            for ev in res.events:
-                self.store.record_event(
-                    job, type=ev.type, reason=ev.reason, message=ev.message, component="job-controller"
-                )
-        if res.delete_job:
-            try:
-                self.store.delete("jobs", ns, name, propagation="Background")
-            except NotFound:
-                pass
-            self.gc.add("all")
-        elif res.requeue_after is not None:
-            self.jobs.add_after(key, res.requeue_after)
-
-    def _create_pod(self, pod: Obj) -> None:
-        for _ in range(5):
-            try:
-                self.store.create("pods", pod)
-                return
-            except AlreadyExists:
-                m = meta(pod)
-                m["name"] = new_name(m["name"][:-5])
-        raise AlreadyExists({"code": 409, "reason": "AlreadyExists", "message": "could not pick a pod name"})
-
-    def _drop_finalizer(self, pod: Obj) -> None:
-        m = meta(pod)
-        fins = [f for f in m.get("finalizers") or [] if f != JOB_TRACKING]
-        if fins == (m.get("finalizers") or []):
-            return
-        try:
-            current = self.store.get("pods", m.get("namespace", "default"), m["name"])
-        except NotFound:
-            return
-        meta(current)["finalizers"] = [f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING]
-        self.store.update("pods", current)
+        if out.requeue_after is not None:
+            self.jobs.add_after(key, out.requeue_after)
 
     # -- the CronJob executor -----------------------------------------------------
     async def _sync_cronjob(self, key: Key) -> None:
@@ -460,6 +422,11 @@ class ControlPlane:
         if self._gone_pods.get(key) is gone:
             del self._gone_pods[key]
 
+    async def _sync_budgets(self, namespace: str) -> None:
+        recheck = self.disruption.sync(namespace)
+        if recheck is not None:
+            self.budgets.add_after(namespace, recheck)
+
     async def _sync_services(self, _: str) -> None:
         services = self.store.list("services", None)[0]
         pods = self.store.list("pods", None)[0] if services else []
@@ -475,6 +442,8 @@ class ControlPlane:
         with self.store.transaction():
             for pod in pods:
                 owner = controller_of(pod)
+                if owner is None:  # an orphan keeps no tracking finalizer (upstream syncOrphanPod)
+                    drop_tracking_finalizer(self.store, pod)
                 if not owner or owner.get("kind") != "Job":
                     continue
                 job = jobs.get(owner.get("uid"))
@@ -484,8 +453,7 @@ class ControlPlane:
                     self._orphan(pod)
                     continue
                 pm = meta(pod)
-                if JOB_TRACKING in (pm.get("finalizers") or []):
-                    self._drop_finalizer(pod)
+                drop_tracking_finalizer(self.store, pod)
                 if not pm.get("deletionTimestamp"):
                     try:
                         self.store.delete("pods", pm.get("namespace", "default"), pm["name"])

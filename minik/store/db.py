@@ -438,8 +438,12 @@ class Store:
                 obj.setdefault("spec", {})["nodeName"] = NODE_NAME
             return copy.deepcopy(self._write(resource, obj, "ADDED"))
 
-    def update(self, resource: str, obj: Obj, *, status_only: bool = False) -> Obj:
+    def update(self, resource: str, obj: Obj, *, status_only: bool = False, status_meta: bool = False) -> Obj:
         """Replace an object's spec/metadata (or only its status with ``status_only``).
+
+        ``status_meta`` (with ``status_only``): a ``/status`` write through the
+        API, which also keeps the labels, annotations, finalizers and owner
+        references it carries (the API's status strategy chose them).
 
         ``Conflict`` when ``metadata.resourceVersion`` (or uid) is given and stale.
         A spec change bumps ``generation``; a write that changes nothing is not
@@ -463,6 +467,8 @@ class Store:
                 new = copy.deepcopy(current)
                 if "status" in obj:
                     new["status"] = copy.deepcopy(obj["status"])
+                if status_meta:
+                    _copy_user_metadata(m, meta(new))
             else:
                 new = {"apiVersion": r.api_version, "kind": r.kind, **copy.deepcopy(obj)}
                 new.pop("status", None)
@@ -690,3 +696,15 @@ class Store:
     def oldest_replayable_rv(self) -> int:
         """The smallest ``since_rv`` :meth:`subscribe` accepts."""
         return self._compacted
+
+
+def _copy_user_metadata(src: Obj, dst: Obj) -> None:
+    """The metadata a status write may change (no new finalizers on a deleting object)."""
+    for key in ("labels", "annotations", "ownerReferences", "finalizers"):
+        value = src.get(key)
+        if key == "finalizers" and dst.get("deletionTimestamp"):
+            value = [f for f in value or [] if f in (dst.get("finalizers") or [])]
+        if value:
+            dst[key] = copy.deepcopy(value)
+        else:
+            dst.pop(key, None)

@@ -61,11 +61,18 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "cronjobs", "CronJob", group="batch", short_names=("cj",), has_status=True, categories=("all",)
         ),
+        Resource(
+            "poddisruptionbudgets",
+            "PodDisruptionBudget",
+            group="policy",
+            short_names=("pdb",),
+            has_status=True,
+        ),
     )
 }
 
 # Resources whose spec changes bump metadata.generation (the others have no generation).
-GENERATION_RESOURCES = frozenset({"pods", "jobs", "cronjobs", "services"})
+GENERATION_RESOURCES = frozenset({"pods", "jobs", "cronjobs", "services", "poddisruptionbudgets"})
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public")
 """The namespaces that may not be deleted (as the API server's namespace strategy says)."""

@@ -3,9 +3,12 @@
 Owns R4.6: the finish time of a pod, the 10 s × 2^(n−1) delay capped at
 10 minutes (scaled by ``MINIK_TIME_SCALE``), the global "failures since the
 last success" record and the per-index variant used with
-``backoffLimitPerIndex``. Upstream keeps the global record in memory; here it
-is recomputed from the pods every sync (terminal pods stay in the store), so
-the result survives a control-plane restart and the function stays pure.
+``backoffLimitPerIndex``. As upstream's ``backoffStore``, the global record
+is fed only by pods that finished while still carrying the tracking
+finalizer, and it outlives the pod objects: the control plane keeps it in
+memory and hands it to each sync (:func:`next_record` is the pure step).
+Pods released by suspend or scale-down never feed it; a user-deleted pod
+does, so its replacement waits out the delay even once its object is gone.
 """
 
 from __future__ import annotations
@@ -84,14 +87,31 @@ class BackoffRecord:
         )
 
 
+NO_FAILURES = BackoffRecord(0, None)
+
+
+def next_record(
+    previous: BackoffRecord | None,
+    new_succeeded: Iterable[Mapping[str, Any]],
+    new_failed: Iterable[Mapping[str, Any]],
+) -> BackoffRecord:
+    """Upstream ``newBackoffRecord``: the record after the pods that finished since the last sync."""
+    old = previous or NO_FAILURES
+    success_times = sorted(finished_time(p) for p in new_succeeded)
+    failure_times = sorted(finished_time(p) for p in new_failed)
+    if not success_times:
+        if not failure_times:
+            return old
+        return BackoffRecord(old.failures_after_last_success + len(failure_times), failure_times[-1])
+    after = [t for t in failure_times if t > success_times[-1]]
+    return BackoffRecord(len(after), after[-1] if after else None)
+
+
 def backoff_record(
     succeeded: Iterable[Mapping[str, Any]], failed: Iterable[Mapping[str, Any]]
 ) -> BackoffRecord:
-    """Count failures that finished after the latest success (R4.6)."""
-    success_times = [finished_time(p) for p in succeeded]
-    last_success = max(success_times) if success_times else None
-    after = sorted(t for t in (finished_time(p) for p in failed) if last_success is None or t > last_success)
-    return BackoffRecord(len(after), after[-1] if after else None)
+    """Count failures that finished after the latest success (a record started from nothing)."""
+    return next_record(None, succeeded, failed)
 
 
 def remaining_for_index(

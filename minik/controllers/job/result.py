@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from minik.controllers.job.backoff import BackoffRecord
 from minik.k8s import Obj
 
 
@@ -36,4 +37,10 @@ class SyncResult:
     requeue_after: float | None = None
     """Seconds until a time-driven re-sync (backoff, activeDeadline, TTL)."""
     delete_job: bool = False
-    """ttlSecondsAfterFinished has expired: delete the Job (and its pods)."""
+    """ttlSecondsAfterFinished has expired: delete the Job (Foreground: it stays until its pods are gone)."""
+    adopt: list[str] = field(default_factory=list)
+    """Orphan pods to adopt: add the Job's controller reference and the tracking finalizer."""
+    release: list[str] = field(default_factory=list)
+    """Pods to release: remove the Job's controller reference and the tracking finalizer."""
+    backoff: BackoffRecord | None = None
+    """The pod-failure back-off record to keep for the next sync (``None``: forget it)."""

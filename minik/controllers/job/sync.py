@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from minik.controllers.job import conditions as jc
 from minik.controllers.job import indexes, podutil
-from minik.controllers.job.backoff import backoff_record, remaining_for_index
+from minik.controllers.job.backoff import BackoffRecord, next_record, remaining_for_index
+from minik.controllers.job.claim import claim_pods, controller_ref, managed_by_builtin
 from minik.controllers.job.failure_policy import match_pod_failure_policy
 from minik.controllers.job.pods import build_pod, removal_order
 from minik.controllers.job.result import JobEvent, SyncResult
@@ -26,7 +27,7 @@ from minik.controllers.job.spec import JobSpec
 from minik.controllers.job.success_policy import REASON as SUCCESS_POLICY_REASON
 from minik.controllers.job.success_policy import match_success_policy
 from minik.controllers.job.ttl import sync_finished_job
-from minik.k8s import Obj, format_indexes, parse_time, rfc3339
+from minik.k8s import Obj, format_indexes, meta, parse_time, rfc3339
 
 MAX_POD_CREATE_DELETE_PER_SYNC = 500
 
@@ -58,19 +59,41 @@ def sync_job(
     *,
     new_name: Callable[[str], str],
     time_scale: float = 1.0,
+    backoff: BackoffRecord | None = None,
 ) -> SyncResult:
-    """One reconcile pass of the Job controller over ``job`` and the pods it controls."""
+    """One reconcile pass of the Job controller over ``job`` and the pods of its namespace.
+
+    ``pods`` may hold any pods of the Job's namespace: the Job's own are
+    claimed first (:mod:`claim`), adopting matching orphans and releasing
+    pods whose labels stopped matching. A Job managed by another controller
+    (``spec.managedBy``) is left alone. ``backoff`` is the record the
+    previous sync returned (``None``: no failures recorded yet).
+    """
     old_status: Obj = job.get("status") or {}
+    if not managed_by_builtin(job):
+        return SyncResult(status=copy.deepcopy(old_status))
     if jc.finished_condition(old_status) is not None:
-        return sync_finished_job(job, pods, now)
-    return _Sync(JobSpec(job), pods, now, new_name, time_scale).run()
+        uid = meta(job).get("uid")
+        return sync_finished_job(job, [p for p in pods if (controller_ref(p) or {}).get("uid") == uid], now)
+    claim = claim_pods(job, pods)
+    result = _Sync(
+        JobSpec(job), claim.pods, now, new_name=new_name, time_scale=time_scale, backoff=backoff
+    ).run()
+    return replace(result, adopt=claim.adopt, release=claim.release)
 
 
 class _Sync:
     """One pass; mirrors the structure of upstream ``syncJob``."""
 
     def __init__(
-        self, job: JobSpec, pods: list[Obj], now: datetime, new_name: Callable[[str], str], time_scale: float
+        self,
+        job: JobSpec,
+        pods: list[Obj],
+        now: datetime,
+        *,
+        new_name: Callable[[str], str],
+        time_scale: float,
+        backoff: BackoffRecord | None,
     ) -> None:
         self.job = job
         self.pods = pods
@@ -90,6 +113,7 @@ class _Sync:
         new_failed = [p for p in self.tracked if job.is_failed(p)]
         self.succeeded = int(self.old.get("succeeded") or 0) + len(new_succeeded)
         self.failed_for_limit = int(self.old.get("failed") or 0) + sum(1 for p in new_failed if job.counts(p))
+        self.backoff = next_record(backoff, new_succeeded, new_failed)
         self.completed: set[int] = set()
         self.failed_idx: set[int] | None = None
         self.delayed: dict[int, Mapping[str, Any]] = {}
@@ -238,11 +262,7 @@ class _Sync:
         if diff <= 0:
             return
         if job.per_index is None:
-            record = backoff_record(
-                [p for p in self.pods if podutil.phase(p) == "Succeeded"],
-                [p for p in self.pods if job.is_failed(p)],
-            )
-            left = record.remaining(self.now, time_scale=self.time_scale)
+            left = self.backoff.remaining(self.now, time_scale=self.time_scale)
             if left > 0:
                 self.plan.requeue.append(left)
                 return
@@ -410,4 +430,5 @@ class _Sync:
             finalize=list(self.plan.finalize),
             events=self.plan.events,
             requeue_after=self.plan.requeue_after(),
+            backoff=self.backoff,
         )

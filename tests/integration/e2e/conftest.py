@@ -71,6 +71,18 @@ class Minik:
 
 
 @pytest.fixture(scope="module")
+def real_time() -> Iterator[None]:
+    """Request before ``minik``: the module's server runs with ``MINIK_TIME_SCALE=1`` (upstream's timing)."""
+    old = os.environ.get("MINIK_TIME_SCALE")
+    os.environ["MINIK_TIME_SCALE"] = "1"
+    yield
+    if old is None:
+        del os.environ["MINIK_TIME_SCALE"]
+    else:
+        os.environ["MINIK_TIME_SCALE"] = old
+
+
+@pytest.fixture(scope="module")
 def minik(docker_client: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Minik]:
     home = tmp_path_factory.mktemp("minik-home")
     env = dict(os.environ, MINIK_HOME=str(home))

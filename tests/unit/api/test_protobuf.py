@@ -75,6 +75,27 @@ def test_secret_data_is_base64_and_service_target_ports_are_int_or_string() -> N
     assert svc["spec"]["ports"] == [{"port": 80, "targetPort": "http"}]
 
 
+def test_kubectls_create_pdb_body_keeps_a_zero_min_available_and_reads_percentages() -> None:
+    selector = field(1, field(1, "app") + field(2, "x"))
+    spec = field(1, field(1, 0) + field(2, 0)) + field(2, selector)
+    pdb = decode(framed("policy/v1", "PodDisruptionBudget", field(1, field(1, "b")) + field(2, spec)))
+    assert pdb["spec"] == {"minAvailable": 0, "selector": {"matchLabels": {"app": "x"}}}
+    spec = field(3, field(1, 1) + field(3, "50%"))
+    pdb = decode(framed("policy/v1", "PodDisruptionBudget", field(1, field(1, "b")) + field(2, spec)))
+    assert pdb["spec"] == {"maxUnavailable": "50%"}
+
+
+def test_client_gos_eviction_body_carries_its_delete_options() -> None:
+    opts = field(1, 5) + field(2, field(1, "uid-1"))
+    body = decode(framed("policy/v1", "Eviction", field(1, field(1, "p")) + field(2, opts)))
+    assert body == {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": "p"},
+        "deleteOptions": {"gracePeriodSeconds": 5, "preconditions": {"uid": "uid-1"}},
+    }
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from minik.controllers.job import sync_job
+from minik.controllers.job.backoff import BackoffRecord
 from minik.controllers.job.podutil import INDEX_KEY
 from minik.k8s import Obj
 from tests.unit.controllers.builders import NOW, at, job, namer, pod
@@ -55,6 +57,7 @@ class S:
     requeue: float | str | None = "any"
     delete_job: bool = False
     time_scale: float = 1.0
+    backoff: BackoffRecord | None = None  # the record the previous syncs left
 
 
 SCENARIOS = [
@@ -215,6 +218,7 @@ SCENARIOS = [
         [pod(n, "Failed", finalizer=False, finished=f) for n, f in (("a", -100), ("b", -50), ("c", -5))],
         create=[],
         requeue=35.0,
+        backoff=BackoffRecord(3, NOW + timedelta(seconds=-5)),
     ),
     S(
         "backoff is scaled by time_scale",
@@ -230,6 +234,7 @@ SCENARIOS = [
         [pod(f"p{i}", "Failed", finalizer=False, finished=-i) for i in range(10)],
         create=[],
         requeue=600.0,
+        backoff=BackoffRecord(10, NOW),
     ),
     S(
         "a success resets the backoff",
@@ -830,7 +835,7 @@ def _index(p: Obj) -> int | None:
 @pytest.mark.parametrize("s", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_sync_scenario(s: S) -> None:
     before = json.dumps([s.job, s.pods], sort_keys=True)
-    r = sync_job(s.job, s.pods, NOW, new_name=namer(), time_scale=s.time_scale)
+    r = sync_job(s.job, s.pods, NOW, new_name=namer(), time_scale=s.time_scale, backoff=s.backoff)
     # The executor hands sync_job the store's shared, read-only pod objects.
     assert json.dumps([s.job, s.pods], sort_keys=True) == before, "sync_job mutated its inputs"
     if s.create is not None:

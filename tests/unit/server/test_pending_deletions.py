@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 
 from minik.kubelet.docker_api import DockerAPI
@@ -69,3 +70,13 @@ def test_a_pod_whose_containers_are_still_being_removed_counts(plane: ControlPla
     gone = _pod(plane.store, "p")
     plane._gone_pods[("default", "p")] = gone
     assert plane.pending_deletions()[0] == 1
+
+
+def test_an_orphan_loses_its_tracking_finalizer_so_it_is_not_terminating_forever(plane: ControlPlane) -> None:
+    """Upstream ``syncOrphanPod``: a pod without a controller keeps no job-tracking finalizer."""
+    store = plane.store
+    pod = _pod(store, "orphan")
+    pod["metadata"]["finalizers"] = ["batch.kubernetes.io/job-tracking"]
+    store.update("pods", pod)
+    anyio.run(plane._collect_garbage, "all")
+    assert "finalizers" not in store.get("pods", "default", "orphan")["metadata"]

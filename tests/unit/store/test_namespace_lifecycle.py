@@ -112,7 +112,9 @@ def test_events_about_a_terminating_namespace_are_dropped_so_it_can_end(store: S
     store.delete("namespaces", None, "team")
     assert phase(store, "team") == "Terminating"
     # The kubelet stopping the pod records Killing: upstream refuses new content in a terminating namespace.
-    store.record_event(pod, type="Normal", reason="Killing", message="Stopping container c", component="kubelet")
+    store.record_event(
+        pod, type="Normal", reason="Killing", message="Stopping container c", component="kubelet"
+    )
     current = store.get("pods", "team", "p")
     current["status"] = {"phase": "Failed"}
     store.update("pods", current, status_only=True)
