@@ -151,7 +151,9 @@ def after_update(
     in_status = subresource == "status"
     mine = {p for p in mine if (p[:1] == (("f", "status"),)) == in_status}
     changed = {p for p in mine if p not in old_m or _differs(old_m[p], new_m[p])}
-    found = entries(old) if old is not None else []
+    # Managed fields the request sets replace the live ones (how a client resets or upgrades them).
+    given = (new.get("metadata") or {}).get("managedFields")
+    found = entries(new) if given else (entries(old) if old is not None else [])
     if not changed:
         return _finish(found, new)
     own: Entry | None = None

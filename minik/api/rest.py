@@ -449,7 +449,7 @@ class Handlers:
             fields = managed.after_update(
                 current, obj, manager=opts.manager, api_version=r.api_version, now=self.now()
             )
-        m["managedFields"] = fields
+        meta(obj)["managedFields"] = fields
         if opts.dry_run:
             return object_response(obj, warnings=warnings)
         return object_response(self.store.update(r.plural, obj), warnings=warnings)
