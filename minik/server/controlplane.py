@@ -30,6 +30,7 @@ from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.server.cronjobs import CronJobExecutor
+from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
@@ -190,6 +191,7 @@ class ControlPlane:
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
+        self.scheduler = SchedulerGate(store, clock)
 
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -346,6 +348,9 @@ class ControlPlane:
                     self.gc.add("all")
             elif resource == "services":
                 self.services.add("all")
+            elif resource == "nodes":
+                for key in self.scheduler.node_changed():  # cordon/uncordon: wake the waiting pods
+                    self.pods.add(key)
 
     # -- the Job executor ------------------------------------------------------
     async def _sync_job(self, key: Key) -> None:
@@ -444,7 +449,8 @@ class ControlPlane:
         gone = self._gone_pods.get(key)
         if gone is not None and meta(gone).get("uid") != meta(pod).get("uid"):
             await self._forget(key)
-        await self.kubelet.sync_pod(pod)
+        if self.scheduler.admit(pod):  # a pod held by cordon never reaches the kubelet
+            await self.kubelet.sync_pod(pod)
 
     async def _forget(self, key: Key) -> None:
         """Remove a deleted pod's containers; it is forgotten only once that succeeded.
