@@ -29,6 +29,7 @@ from minik.k8s import NODE_NAME, Obj, meta, parse_time
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
+from minik.kubelet.sampler import MetricsSampler
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
@@ -40,6 +41,8 @@ JOB_TRACKING = "batch.kubernetes.io/job-tracking"
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 # A Job's next sync waits this many times what its last sync cost (see Pacer).
 JOB_SYNC_PACE = 4.0
+METRICS_RESOLUTION = 15.0
+"""Seconds between two container-stats readings while metrics are wanted (metrics-server's default)."""
 
 Key = tuple[str, str]  # (namespace, name)
 
@@ -192,6 +195,9 @@ class ControlPlane:
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
         self.scheduler = SchedulerGate(store, clock)
+        self.metrics = MetricsSampler(
+            docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
+        )
 
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -220,6 +226,7 @@ class ControlPlane:
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
             tg.start_soon(self._expire_events)
+            tg.start_soon(self.metrics.run)
             task_status.started()
 
     async def _sweep(self) -> None:

@@ -85,7 +85,7 @@ async def serve() -> None:
             store=store,
             docker=docker,
         )
-        app = create_app(store=store, token=bearer, hooks=plane.hooks)
+        app = create_app(store=store, token=bearer, hooks=plane.hooks, metrics=plane.metrics)
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
