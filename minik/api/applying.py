@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
-from minik.api import managed
+from minik.api import lastapplied, managed
 from minik.api.options import WriteOptions
 from minik.api.responses import decode_async
 from minik.errors import ApiError
@@ -98,9 +98,11 @@ async def apply_patch(
             api_version=r.api_version,
             now=writer.now(),
             with_status=not r.has_status,
+            allowed=lastapplied.allowed_conflicts(live, opts.manager),
         )
     except managed.ApplyConflict as exc:
         raise managed.conflict_error(exc) from None
+    merged = lastapplied.keep_in_step(merged, config, live, opts.manager)
     if live is None:
         merged.setdefault("metadata", {})["name"] = route.name
         return await writer.create_object(request, route, merged, opts, fields)

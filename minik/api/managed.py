@@ -211,11 +211,13 @@ def apply(
     api_version: str,
     now: str,
     with_status: bool,
+    allowed: frozenset[Path] | set[Path] = frozenset(),
 ) -> tuple[Obj, list[dict[str, Any]]]:
     """The object after ``manager`` applies ``config`` to ``live`` (``None``: create) and its managedFields.
 
     Raises :class:`ApplyConflict` when another manager owns an applied field
-    whose value would change and ``force`` is false.
+    whose value would change and ``force`` is false — unless every such
+    field is in ``allowed`` (:mod:`minik.api.lastapplied`), when they are taken.
     """
     config = _drop_nulls(_strip(config))
     base = _strip(live) if live is not None else {}
@@ -237,7 +239,11 @@ def apply(
                 conflicts.append(Conflict(e.printed(), fieldset.path_string(p)))
                 taken.setdefault(e.ident, set()).add(p)
     if conflicts and not force:
-        raise ApplyConflict(conflicts)
+        paths = {p for owned in taken.values() for p in owned}
+        if not paths <= allowed:
+            raise ApplyConflict(
+                [c for c in conflicts if c.path not in {fieldset.path_string(p) for p in allowed}]
+            )
     for e in found:
         e.fields -= taken.get(e.ident, set())
     others = set().union(*(e.fields for e in found if e.ident != ident))

@@ -72,3 +72,15 @@ def test_server_dry_run_and_diff_store_nothing(minik: Minik) -> None:
     assert "-  colour: red" in res.stdout and "+  colour: blue" in res.stdout
     assert kubectl(minik, "get", "cm", "diffed", "-o", "jsonpath={.data.colour}").stdout == "red"
     kubectl(minik, "delete", "cm", "diffed")
+
+
+def test_client_side_then_server_side_apply_migrates_ownership(minik: Minik) -> None:
+    """kubectl's own upgrade path: the server lets ``kubectl`` take what its client-side apply set."""
+    kubectl(minik, "apply", "-f", "-", input=CM.format(name="moved", colour="red"))
+    res = kubectl(minik, "apply", "--server-side", "-f", "-", input=CM.format(name="moved", colour="blue"))
+    assert res.stdout.strip() == "configmap/moved serverside-applied"
+    assert ("kubectl", "Apply") in managers(minik, "configmap/moved")
+    assert ("kubectl-client-side-apply", "Update") not in managers(minik, "configmap/moved")
+    kubectl(minik, "apply", "-f", "-", input=CM.format(name="moved", colour="green"))
+    assert kubectl(minik, "get", "cm", "moved", "-o", "jsonpath={.data.colour}").stdout == "green"
+    kubectl(minik, "delete", "cm", "moved")

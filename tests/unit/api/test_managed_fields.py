@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
-from minik.api import fieldset, managed
+from minik.api import fieldset, lastapplied, managed
 
 NOW = "2026-12-01T20:00:00Z"
 
@@ -229,3 +230,47 @@ def test_apply_never_manages_status_of_a_kind_with_a_status_subresource() -> Non
     config = {**pod({"name": "a", "image": "x"}), "status": {"phase": "Running"}}
     obj = apply(None, config, "one")
     assert "status" not in obj
+
+
+# -- from client-side to server-side apply (minik.api.lastapplied) ----------------------------
+
+
+def csa(data: dict[str, str]) -> dict[str, Any]:
+    """A ConfigMap as ``kubectl apply`` (client-side) leaves it: annotation plus an Update entry."""
+    last = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data})
+    obj = cm(data, annotations={lastapplied.ANNOTATION: last})
+    return with_fields(
+        obj, managed.after_update(None, obj, manager="kubectl-client-side-apply", api_version="v1", now=NOW)
+    )
+
+
+def test_kubectl_takes_over_what_its_client_side_apply_set_without_conflict() -> None:
+    live = csa({"a": "1"})
+    merged, _ = managed.apply(live, cm({"a": "2"}), manager="kubectl", force=False, api_version="v1", now=NOW,
+                              with_status=False, allowed=lastapplied.allowed_conflicts(live, "kubectl"))  # fmt: skip
+    assert merged["data"] == {"a": "2"}
+
+
+def test_another_manager_still_conflicts_with_client_side_apply() -> None:
+    live = csa({"a": "1"})
+    assert lastapplied.allowed_conflicts(live, "other") == set()
+    with pytest.raises(managed.ApplyConflict):
+        managed.apply(
+            live, cm({"a": "2"}), manager="other", force=False, api_version="v1", now=NOW, with_status=False
+        )
+
+
+def test_a_field_changed_since_the_client_side_apply_still_conflicts() -> None:
+    live = csa({"a": "1"})
+    live["data"]["a"] = "edited"
+    allowed = lastapplied.allowed_conflicts(live, "kubectl")
+    with pytest.raises(managed.ApplyConflict):
+        managed.apply(live, cm({"a": "2"}), manager="kubectl", force=False, api_version="v1", now=NOW,
+                      with_status=False, allowed=allowed)  # fmt: skip
+
+
+def test_kubectls_apply_keeps_the_annotation_in_step() -> None:
+    live = csa({"a": "1"})
+    out = lastapplied.keep_in_step(cm({"a": "2"}), cm({"a": "2"}), live, "kubectl")
+    assert json.loads(out["metadata"]["annotations"][lastapplied.ANNOTATION])["data"] == {"a": "2"}
+    assert lastapplied.keep_in_step(cm({"a": "2"}), cm({"a": "2"}), cm({}), "kubectl") == cm({"a": "2"})
