@@ -65,6 +65,19 @@ def test_server_dry_run_and_diff_store_nothing(minik: Minik) -> None:
     assert kubectl(minik, "get", "pods", "-l", "job-name=dry", "-o", "name").stdout == ""
 
     kubectl(minik, "apply", "--server-side", "-f", "-", input=CM.format(name="diffed", colour="red"))
+    # every other write kubectl can dry-run on the server leaves the object as it was
+    # (kubectl 1.32's patch prints no "(server dry run)" suffix)
+    for args in (
+        ("label", "cm", "diffed", "team=a"),
+        ("patch", "cm", "diffed", "-p", '{"data":{"colour":"pink"}}'),
+        ("create", "configmap", "other", "--from-literal=a=1"),
+        ("delete", "cm", "diffed"),
+    ):
+        res = kubectl(minik, *args, "--dry-run=server")
+        assert args[0] == "patch" or res.stdout.strip().endswith("(server dry run)"), res.stdout
+    assert kubectl(minik, "get", "cm", "other", check=False).returncode != 0
+    live = json.loads(kubectl(minik, "get", "cm", "diffed", "-o", "json").stdout)
+    assert live["data"] == {"colour": "red"} and "labels" not in live["metadata"]
     res = kubectl(
         minik, "diff", "--server-side", "-f", "-", input=CM.format(name="diffed", colour="blue"), check=False
     )
