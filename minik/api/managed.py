@@ -170,6 +170,16 @@ def after_update(
     return _finish(found, new)
 
 
+def stamp(old: Obj | None, new: Obj, *, manager: str, api_version: str, now: str,
+          subresource: str = "", fields: list[dict[str, Any]] | None = None) -> None:  # fmt: skip
+    """Set ``new``'s managedFields: ``fields`` (an apply's) or those of an Update by ``manager``."""
+    if fields is None:
+        fields = after_update(
+            old, new, manager=manager, api_version=api_version, now=now, subresource=subresource
+        )
+    new.setdefault("metadata", {})["managedFields"] = fields
+
+
 def _drop_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _drop_nulls(v) for k, v in value.items() if v is not None}

@@ -312,11 +312,9 @@ class Handlers:
         meta(obj)["uid"] = uid
         if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
-        if fields is None:
-            fields = managed.after_update(
-                None, obj, manager=opts.manager, api_version=r.api_version, now=self.now()
-            )
-        meta(obj)["managedFields"] = fields
+        managed.stamp(
+            None, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
+        )
         if opts.dry_run:
             try:
                 self.store.get(r.plural, route.namespace, meta(obj)["name"])
@@ -422,14 +420,8 @@ class Handlers:
             new["status"] = obj.get("status") or {}
             if m.get("resourceVersion"):
                 meta(new)["resourceVersion"] = m["resourceVersion"]
-            meta(new)["managedFields"] = managed.after_update(
-                current,
-                new,
-                manager=opts.manager,
-                api_version=r.api_version,
-                now=self.now(),
-                subresource="status",
-            )
+            managed.stamp(current, new, manager=opts.manager, api_version=r.api_version, now=self.now(),
+                          subresource="status")  # fmt: skip
             if opts.dry_run:
                 return object_response(new)
             return object_response(self.store.update(r.plural, new, status_only=True))
@@ -445,11 +437,9 @@ class Handlers:
         warnings = self._check(request, r, obj, current)
         if r.plural == "services":
             nodeports.allocate(self.store, obj, current)
-        if fields is None:
-            fields = managed.after_update(
-                current, obj, manager=opts.manager, api_version=r.api_version, now=self.now()
-            )
-        meta(obj)["managedFields"] = fields
+        managed.stamp(
+            current, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
+        )
         if opts.dry_run:
             return object_response(obj, warnings=warnings)
         return object_response(self.store.update(r.plural, obj), warnings=warnings)

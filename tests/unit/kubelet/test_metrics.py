@@ -3,6 +3,7 @@ runtime (minik.kubelet.sampler) and the metrics.k8s.io API (minik.api.metrics)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,18 +149,27 @@ def test_the_sampler_samples_only_while_metrics_were_asked_for(tmp_path: Path) -
             return await real(labels)
 
         rt.list_containers = counted  # type: ignore[method-assign]
+
+        async def until(check: Callable[[], bool]) -> None:
+            for _ in range(1000):  # up to 10 s on a loaded machine
+                if check():
+                    return
+                await anyio.sleep(0.01)
+            raise AssertionError("timed out")
+
         async with anyio.create_task_group() as tg:
             tg.start_soon(sampler.run)
             await anyio.sleep(0.05)
             assert calls == 0  # nobody asked: the engine is left alone
             sampler.touch()
-            await anyio.sleep(0.05)
-            assert calls >= 2
-            clock.now += 61  # nobody asked for a minute: it stops
-            await anyio.sleep(0.05)
+            await until(lambda: calls >= 2)  # asked: it samples every interval
+            clock.now += 61  # nobody asked for a minute: it stops at its next turn
+            await anyio.sleep(0.2)
             stopped = calls
-            await anyio.sleep(0.05)
-            assert calls == stopped
+            await anyio.sleep(0.2)
+            assert calls == stopped and sampler.latest is None
+            sampler.touch()  # and a request wakes it again
+            await until(lambda: calls > stopped)
             tg.cancel_scope.cancel()
 
     anyio.run(main)
