@@ -175,7 +175,7 @@ def path_string(p: Path) -> str:
 def value_at(obj: Any, p: Path) -> tuple[bool, Any]:
     """``(found, value)`` of path ``p`` in ``obj``."""
     cur = obj
-    for i, (kind, name) in enumerate(p):
+    for kind, name in p:
         if kind == "f":
             if not isinstance(cur, dict) or name not in cur:
                 return False, None
@@ -183,7 +183,7 @@ def value_at(obj: Any, p: Path) -> tuple[bool, Any]:
         elif kind in ("k", "v"):
             if not isinstance(cur, list):
                 return False, None
-            found = _find(cur, p[:i], (kind, name))
+            found = _find(cur, (kind, name))
             if found is None:
                 return False, None
             cur = cur[found]
@@ -192,7 +192,7 @@ def value_at(obj: Any, p: Path) -> tuple[bool, Any]:
     return True, cur
 
 
-def _find(items: list[Any], list_path: Path, el: Element) -> int | None:
+def _find(items: list[Any], el: Element) -> int | None:
     kind, name = el
     for i, item in enumerate(items):
         if kind == "v" and json.dumps(item, separators=(",", ":")) == name:
@@ -219,7 +219,7 @@ def remove_at(obj: Any, p: Path) -> bool:
         del parent[name]
         return True
     if kind in ("k", "v") and isinstance(parent, list):
-        i = _find(parent, p[:-1], (kind, name))
+        i = _find(parent, (kind, name))
         if i is not None:
             del parent[i]
             return True
