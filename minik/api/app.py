@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from minik.api import discovery
+from minik.api import metrics as metrics_api
 from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
@@ -138,12 +139,14 @@ def create_app(
     hooks: ApiHooks,
     clock: Callable[[], datetime] | None = None,
     streamer: PodStreamer | None = None,
+    metrics: metrics_api.MetricsSource | None = None,
 ) -> Starlette:
     """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route).
 
     ``clock`` (default: the system's UTC time) only dates the AGE cells of server-side Tables;
     ``streamer`` (the kubelet's exec and attach) serves ``pods/exec`` and ``pods/attach``
     over WebSocket (without it they end with an error status).
+    ``metrics`` serves ``metrics.k8s.io`` (``kubectl top``); without it that group is absent.
     """
     handlers = (
         Handlers(store=store, hooks=hooks)
@@ -158,7 +161,17 @@ def create_app(
             given = request.headers.get("authorization", "").encode("latin-1", "replace")
             if not token or not hmac.compare_digest(given, expected):
                 return status_response(failure(401, "Unauthorized", "Unauthorized"))
+            segs = [s for s in request.url.path.strip("/").split("/") if s]
+            if metrics is not None and segs[:2] == ["apis", metrics_api.GROUP]:
+                served = metrics_api.handle(request, segs[2:], store=store, source=metrics)
+                if served is None:
+                    raise ApiError(NOT_FOUND)
+                return served
             route, response = router.resolve(request.url.path)
+            if metrics is not None and segs == ["apis"] and response is not None:
+                groups = discovery.api_group_list()
+                groups["groups"].append(metrics_api.group())
+                response = JSONResponse(groups)
             if response is not None:
                 if request.method not in ("GET", "HEAD"):
                     raise _not_allowed(request.method)

@@ -156,7 +156,12 @@ def query_int(request: Request, name: str) -> int | None:
         raise bad_request(f"{name}: invalid value {raw!r}: must be an integer") from None
 
 
+def api_error(code: int, reason: str, message: str) -> ApiError:
+    return error(code, reason, message)
+
+
 def dry_run(request: Request, body: dict[str, Any] | None = None) -> bool:
+    """``dryRun=All`` (query or an Eviction's ``deleteOptions``); another value is refused."""
     values = request.query_params.getlist("dryRun")
     if body and isinstance(body.get("dryRun"), list):
         values += [str(v) for v in body["dryRun"]]
@@ -164,7 +169,3 @@ def dry_run(request: Request, body: dict[str, Any] | None = None) -> bool:
         if v != "All":
             raise bad_request(f'dryRun: Unsupported value: "{v}": supported values: "All"')
     return bool(values)
-
-
-def api_error(code: int, reason: str, message: str) -> ApiError:
-    return error(code, reason, message)

@@ -25,13 +25,14 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from minik.api import limits, nodeports, protobuf, tables
+from minik.api import limits, managed, nodeports, protobuf, tables
 from minik.api import patch as patching
+from minik.api.applying import apply_patch
 from minik.api.hooks import ApiHooks
+from minik.api.options import APPLY, WriteOptions, write_options
 from minik.api.responses import (
     decode,
     decode_async,
-    dry_run,
     media_type,
     object_response,
     query_bool,
@@ -40,10 +41,10 @@ from minik.api.responses import (
 )
 from minik.api.status_strategy import prepare_status_update
 from minik.errors import ApiError, FieldError, MinikError
-from minik.k8s import Obj, meta, qos_class
+from minik.k8s import Obj, meta, qos_class, rfc3339
 from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
 from minik.store.db import NAME_ALPHABET
-from minik.store.status import already_exists, bad_request, error, invalid
+from minik.store.status import already_exists, bad_request, conflict, error, invalid
 
 log = logging.getLogger("minik.api")
 
@@ -65,6 +66,7 @@ class Route:
 
 
 JSON = "application/json"
+ManagedFields = list[dict[str, Any]]
 NAMESPACE_MISMATCH = "the namespace of the provided object does not match the namespace sent on the request"
 
 
@@ -274,8 +276,20 @@ class Handlers:
         return StreamingResponse(stream(), media_type="application/json")
 
     async def create(self, request: Request, route: Route) -> Response:
+        opts = write_options(request, "create")
+        obj = await self._decode_object(request, route.resource, await read_body(request))
+        return await self.create_object(request, route, obj, opts, None)
+
+    async def create_object(
+        self,
+        request: Request,
+        route: Route,
+        obj: Obj,
+        opts: WriteOptions,
+        fields: ManagedFields | None,
+    ) -> Response:
+        """Create ``obj`` (decoded, or built by an apply) as a POST does; ``fields``: its managedFields."""
         r = route.resource
-        obj = await self._decode_object(request, r, await read_body(request))
         self._set_namespace(route, obj)
         m = meta(obj)
         for key in SERVER_OWNED:
@@ -299,7 +313,10 @@ class Handlers:
         meta(obj)["uid"] = uid
         if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
-        if dry_run(request):
+        managed.stamp(
+            None, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
+        )
+        if opts.dry_run:
             try:
                 self.store.get(r.plural, route.namespace, meta(obj)["name"])
             except ApiError as exc:
@@ -313,6 +330,7 @@ class Handlers:
     async def delete_collection(self, request: Request, route: Route) -> Response:
         r = route.resource
         body = await self._delete_options(request)
+        opts = write_options(request, "delete", body=body)
         items, _ = self.store.list(
             r.plural,
             route.namespace,
@@ -323,10 +341,9 @@ class Handlers:
         with self.store.transaction():
             for obj in items:
                 m = meta(obj)
-                if dry_run(request, body):
-                    out.append(obj)
-                    continue
-                out.append(self._delete_one(request, route, m.get("namespace"), m["name"], body))
+                out.append(
+                    self._delete_one(request, route, m.get("namespace"), m["name"], body, dry=opts.dry_run)
+                )
         return object_response(_list(r, {}, out))
 
     # -- item ------------------------------------------------------------------------
@@ -340,14 +357,18 @@ class Handlers:
     async def replace(self, request: Request, route: Route) -> Response:
         r = route.resource
         assert route.name is not None
+        opts = write_options(request, "update")
         obj = await self._decode_object(request, r, await read_body(request))
-        return self._update(request, route, obj)
+        return self.update_object(request, route, obj, opts)
 
     async def patch(self, request: Request, route: Route) -> Response:
         r = route.resource
         assert route.name is not None
         kind = media_type(request)
+        opts = write_options(request, "patch", patch_type=kind)
         body = await read_body(request)
+        if kind == APPLY:
+            return await apply_patch(self, request, route, body, opts)
         current = self.store.get(r.plural, route.namespace, route.name)
         try:
             if kind == "application/merge-patch+json":
@@ -361,7 +382,8 @@ class Handlers:
                     415,
                     "UnsupportedMediaType",
                     f"the media type {kind!r} is not supported for PATCH; use application/merge-patch+json, "
-                    "application/strategic-merge-patch+json or application/json-patch+json",
+                    "application/strategic-merge-patch+json, application/json-patch+json or "
+                    "application/apply-patch+yaml",
                 )
         except patching.PatchTooLarge as exc:
             raise error(413, "RequestEntityTooLarge", f"Request entity too large: {exc}") from None
@@ -369,9 +391,19 @@ class Handlers:
             raise error(422, "Invalid", f"the patch could not be applied: {exc}") from None
         if not isinstance(patched, dict):
             raise bad_request("the patch did not produce an object")
-        return self._update(request, route, patched)
+        return self.update_object(request, route, patched, opts)
 
-    def _update(self, request: Request, route: Route, obj: Obj) -> Response:
+    def now(self) -> str:
+        return rfc3339(self.clock())
+
+    def update_object(
+        self,
+        request: Request,
+        route: Route,
+        obj: Obj,
+        opts: WriteOptions,
+        fields: ManagedFields | None = None,
+    ) -> Response:
         r = route.resource
         assert route.name is not None
         m = meta(obj)
@@ -386,7 +418,9 @@ class Handlers:
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
         if route.subresource == "status":
             new = prepare_status_update(r.plural, obj, current)
-            if dry_run(request):
+            managed.stamp(current, new, manager=opts.manager, api_version=r.api_version, now=self.now(),
+                          subresource="status")  # fmt: skip
+            if opts.dry_run:
                 return object_response(new)
             return object_response(self.store.update(r.plural, new, status_only=True, status_meta=True))
         if "status" in current:
@@ -401,7 +435,10 @@ class Handlers:
         warnings = self._check(request, r, obj, current)
         if r.plural == "services":
             nodeports.allocate(self.store, obj, current)
-        if dry_run(request):
+        managed.stamp(
+            current, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
+        )
+        if opts.dry_run:
             return object_response(obj, warnings=warnings)
         return object_response(self.store.update(r.plural, obj), warnings=warnings)
 
@@ -417,7 +454,14 @@ class Handlers:
         return opts
 
     def _delete_one(
-        self, request: Request, route: Route, namespace: str | None, name: str, opts: dict[str, Any]
+        self,
+        request: Request,
+        route: Route,
+        namespace: str | None,
+        name: str,
+        opts: dict[str, Any],
+        *,
+        dry: bool,
     ) -> Obj:
         q = request.query_params
         policy = q.get("propagationPolicy") or opts.get("propagationPolicy")
@@ -437,6 +481,12 @@ class Handlers:
         if grace is not None and grace < 0:
             grace = 0
         pre = opts.get("preconditions") or {}
+        if dry:  # checked as a real delete is, then nothing happens
+            current = self.store.get(route.resource.plural, namespace, name)
+            for key in ("uid", "resourceVersion"):
+                if isinstance(pre, dict) and pre.get(key) and str(pre[key]) != meta(current).get(key):
+                    raise conflict(route.resource.plural, name)
+            return current
         return self.store.delete(
             route.resource.plural,
             namespace,
@@ -450,9 +500,10 @@ class Handlers:
         r = route.resource
         assert route.name is not None
         opts = await self._delete_options(request)
-        if dry_run(request, opts):
-            return object_response(self.store.get(r.plural, route.namespace, route.name))
-        obj = self._delete_one(request, route, route.namespace, route.name, opts)
+        dry = write_options(request, "delete", body=opts).dry_run
+        obj = self._delete_one(request, route, route.namespace, route.name, opts, dry=dry)
+        if dry:
+            return object_response(obj)
         try:
             self.store.get(r.plural, route.namespace, route.name)
         except ApiError:

@@ -66,9 +66,9 @@ def emit(
     if output in ("json", "yaml") or output.startswith("jsonpath"):
         data: Any = objs[0] if single and len(objs) == 1 else printers.as_list(objs)
         if output == "json":
-            ctx.print(printers.to_json(data), end="")
+            ctx.print(printers.to_json(printers.omit_managed_fields(data)), end="")
         elif output == "yaml":
-            ctx.print(printers.to_yaml(data), end="")
+            ctx.print(printers.to_yaml(printers.omit_managed_fields(data)), end="")
         else:
             from minik.cli.jsonpath import evaluate
 

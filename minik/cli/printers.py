@@ -101,6 +101,19 @@ def as_list(items: Sequence[Obj]) -> Obj:
     return {"apiVersion": "v1", "items": list(items), "kind": "List", "metadata": {"resourceVersion": ""}}
 
 
+def omit_managed_fields(data: Any) -> Any:
+    """``data`` without ``metadata.managedFields`` (kubectl's default, ``--show-managed-fields=false``)."""
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        return {**data, "items": [omit_managed_fields(i) for i in data["items"]]}
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("metadata"), dict)
+        and "managedFields" in data["metadata"]
+    ):
+        return {**data, "metadata": {k: v for k, v in data["metadata"].items() if k != "managedFields"}}
+    return data
+
+
 def to_json(obj: Any) -> str:
     return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
 

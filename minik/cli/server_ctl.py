@@ -177,7 +177,7 @@ def connect(*, on_warning: Callable[[str], None] | None = None) -> Client:
     return client
 
 
-def stop(*, timeout: float = 15.0, say: Callable[[str], None] | None = None) -> bool:
+def stop(*, timeout: float = 30.0, say: Callable[[str], None] | None = None) -> bool:
     """Stop the server once the deletions already asked for are done. ``False`` when none ran.
 
     The server finishes deleting pods and Jobs being deleted (within their

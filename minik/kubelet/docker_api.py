@@ -28,7 +28,7 @@ from minik.kubelet import labels, subnets
 from minik.kubelet.docker_base import EventStream
 from minik.kubelet.docker_cleanup import containers_on, forget_endpoint, remove_labelled_sync
 from minik.kubelet.docker_streams import DockerStreams
-from minik.kubelet.runtime import ContainerEvent, ContainerInfo, NoSuchObject
+from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, NoSuchObject
 
 __all__ = [
     "MANAGED_LABEL",
@@ -107,6 +107,14 @@ class DockerAPI(DockerStreams):
             f"stop {container_id[:12]}",
             lambda: self._docker().api.stop(container_id, timeout=grace_seconds),
         )
+
+    async def stats(self, container_id: str) -> ContainerStats:
+        """One reading of the container's CPU time and memory working set (no 1 s wait: ``one_shot``)."""
+        raw = await self._call(
+            f"stats {container_id[:12]}",
+            lambda: self._docker().api.stats(container_id, stream=False, one_shot=True),
+        )
+        return ContainerStats.from_raw(raw)
 
     async def remove_container(self, container_id: str) -> None:
         def remove() -> None:

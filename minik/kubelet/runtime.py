@@ -64,6 +64,25 @@ class ContainerInfo:
         )
 
 
+@dataclass(frozen=True)
+class ContainerStats:
+    """One reading of a container's usage (``docker stats``, one shot)."""
+
+    cpu_ns: int
+    """Total CPU time used since the container started, in nanoseconds."""
+    working_set: int
+    """Memory in use minus inactive file cache, in bytes (what the kubelet reports)."""
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> ContainerStats:
+        cpu = int(((raw.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage") or 0)
+        mem = raw.get("memory_stats") or {}
+        usage = int(mem.get("usage") or 0)
+        stats = mem.get("stats") or {}
+        inactive = int(stats.get("inactive_file", stats.get("total_inactive_file", 0)) or 0)
+        return cls(cpu_ns=cpu, working_set=max(0, usage - inactive))
+
+
 class EventSource(Protocol):
     """An open stream of container events (iterate it; close it when done)."""
 
@@ -105,6 +124,7 @@ class Runtime(Protocol):
     async def inspect(self, container_id: str) -> ContainerInfo: ...
     async def remove_container(self, container_id: str) -> None: ...
     async def list_containers(self, labels: Mapping[str, str]) -> list[ContainerInfo]: ...
+    async def stats(self, container_id: str) -> ContainerStats: ...
     async def open_container_events(
         self, labels: Mapping[str, str], actions: tuple[str, ...]
     ) -> EventSource: ...

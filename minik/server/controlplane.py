@@ -28,10 +28,12 @@ from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
+from minik.kubelet.sampler import MetricsSampler
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
 from minik.server.podstatus import merge_pod_status
+from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
@@ -39,6 +41,8 @@ log = logging.getLogger("minik.server")
 
 # A Job's next sync waits this many times what its last sync cost (see Pacer).
 JOB_SYNC_PACE = 4.0
+METRICS_RESOLUTION = 15.0
+"""Seconds between two container-stats readings while metrics are wanted (metrics-server's default)."""
 
 Key = tuple[str, str]  # (namespace, name)
 
@@ -196,6 +200,10 @@ class ControlPlane:
         self.disruption = DisruptionExecutor(store, clock=clock)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
+        self.scheduler = SchedulerGate(store, clock)
+        self.metrics = MetricsSampler(
+            docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
+        )
 
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -227,6 +235,7 @@ class ControlPlane:
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
             tg.start_soon(self._expire_events)
             tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
+            tg.start_soon(self.metrics.run)
             task_status.started()
 
     async def _sweep(self) -> None:
@@ -360,6 +369,9 @@ class ControlPlane:
                     self.gc.add("all")
             elif resource == "services":
                 self.services.add("all")
+            elif resource == "nodes":
+                for key in self.scheduler.node_changed():  # cordon/uncordon: wake the waiting pods
+                    self.pods.add(key)
 
     def _wake_claimers(self, pod: Obj) -> None:
         """An orphan pod: the Jobs whose selector matches may adopt it; a tracking finalizer goes."""
@@ -408,7 +420,8 @@ class ControlPlane:
         gone = self._gone_pods.get(key)
         if gone is not None and meta(gone).get("uid") != meta(pod).get("uid"):
             await self._forget(key)
-        await self.kubelet.sync_pod(pod)
+        if self.scheduler.admit(pod):  # a pod held by cordon never reaches the kubelet
+            await self.kubelet.sync_pod(pod)
 
     async def _forget(self, key: Key) -> None:
         """Remove a deleted pod's containers; it is forgotten only once that succeeded.

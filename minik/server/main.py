@@ -85,7 +85,9 @@ async def serve() -> None:
             store=store,
             docker=docker,
         )
-        app = create_app(store=store, token=bearer, hooks=plane.hooks, streamer=plane.streams)
+        app = create_app(
+            store=store, token=bearer, hooks=plane.hooks, streamer=plane.streams, metrics=plane.metrics
+        )
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -433,8 +433,11 @@ class Store:
             if resource == "pods" and not (obj.get("status") or {}).get("phase"):
                 # As the API server's pod strategy does on create.
                 obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}
-            if resource == "pods" and not (obj.get("spec") or {}).get("nodeName"):
-                # One node: the scheduler's binding, at once.
+            node = self._row("nodes", "", NODE_NAME) if resource == "pods" else None
+            cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
+            if resource == "pods" and not (obj.get("spec") or {}).get("nodeName") and not cordoned:
+                # One node: the scheduler's binding, at once. On a cordoned node the control
+                # plane's scheduler gate (minik.controllers.scheduling) decides.
                 obj.setdefault("spec", {})["nodeName"] = NODE_NAME
             return copy.deepcopy(self._write(resource, obj, "ADDED"))
 

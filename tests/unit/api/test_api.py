@@ -305,9 +305,9 @@ def test_json_patch(client: TestClient) -> None:
     assert resp.status_code == 422
 
 
-def test_apply_patch_is_415(client: TestClient) -> None:
+def test_an_unknown_patch_type_is_415(client: TestClient) -> None:
     client.post(PODS, json=a_pod())
-    resp = client.patch(f"{PODS}/p", content=b"{}", headers={"content-type": "application/apply-patch+yaml"})
+    resp = client.patch(f"{PODS}/p", content=b"{}", headers={"content-type": "application/apply-patch+cbor"})
     assert resp.status_code == 415 and status_of(resp)["reason"] == "UnsupportedMediaType"
 
 

@@ -20,7 +20,7 @@ import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectSendStream
 
 from minik.errors import RuntimeFailure
-from minik.kubelet.runtime import ContainerEvent, ContainerInfo, NoSuchObject
+from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, NoSuchObject
 
 RUNS = -1  # an exit code that means: keep running until stopped
 STAMP = "2026-12-01T10:00:00.000000000Z"
@@ -82,6 +82,7 @@ class FakeRuntime:
     networks: set[str] = field(default_factory=set)
     volumes: dict[str, Path] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)  # container names, in creation order
+    usage: dict[str, ContainerStats] = field(default_factory=dict)  # container id → its next stats reading
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _subscribers: list[MemoryObjectSendStream[ContainerEvent]] = field(default_factory=list)
     processes: dict[str, FakeProcess] = field(default_factory=dict)  # exec id (or container id) -> process
@@ -150,6 +151,10 @@ class FakeRuntime:
 
     async def list_containers(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
         return [c.info for c in self.containers.values() if labels.items() <= c.info.labels.items()]
+
+    async def stats(self, container_id: str) -> ContainerStats:
+        self._get(container_id)
+        return self.usage.get(container_id, ContainerStats(cpu_ns=0, working_set=0))
 
     async def open_container_events(self, labels: Mapping[str, str], actions: tuple[str, ...]) -> Any:
         send, receive = anyio.create_memory_object_stream[ContainerEvent](1000)

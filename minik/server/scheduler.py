@@ -1,0 +1,71 @@
+"""Carries out the scheduler gate (:mod:`minik.controllers.scheduling`) against the store.
+
+Owns the writes the gate decides — binding a pod, the held pod's status and
+``FailedScheduling`` event, the node's unschedulable taint — and which pods
+to wake when the node changes. It never touches the engine: a pod the gate
+holds is simply not handed to the kubelet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from minik.controllers import scheduling
+from minik.errors import ApiError, NotFound, StoreError
+from minik.k8s import NODE_NAME, Obj, meta, rfc3339
+from minik.store import Store
+
+log = logging.getLogger("minik.scheduler")
+
+Key = tuple[str, str]
+
+
+class SchedulerGate:
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    def _node(self) -> Obj | None:
+        try:
+            return self.store.get("nodes", None, NODE_NAME)
+        except NotFound:
+            return None
+
+    def admit(self, pod: Obj) -> bool:
+        """Bind, hold or pass ``pod``; ``True`` when the kubelet should sync it now."""
+        decision = scheduling.schedule(pod, self._node(), rfc3339(self.clock()))
+        if decision.bind:
+            self.store.update("pods", scheduling.bound(pod))  # its MODIFIED event syncs it again
+            return False
+        if decision.status is not None:
+            self.store.update("pods", {**pod, "status": decision.status}, status_only=True)
+        if decision.event is not None:
+            type_, reason, message = decision.event
+            self.store.record_event(
+                pod, type=type_, reason=reason, message=message, component=scheduling.SCHEDULER
+            )
+        return decision.run
+
+    def node_changed(self) -> list[Key]:
+        """Keep the unschedulable taint in step; the keys of the pods waiting for a node."""
+        try:
+            node = self._node()
+            taints = scheduling.node_taints(node) if node is not None else None
+            if node is not None and taints is not None:
+                spec = node.setdefault("spec", {})
+                if taints:
+                    spec["taints"] = taints
+                else:
+                    spec.pop("taints", None)
+                self.store.update("nodes", node)
+            pods = self.store.list("pods", None, shared=True)[0]
+        except (StoreError, ApiError) as exc:  # a conflicting write: the next node event retries
+            log.warning("node change: %s", exc)
+            return []
+        return [
+            (str(meta(p).get("namespace")), str(meta(p)["name"]))
+            for p in pods
+            if not (p.get("spec") or {}).get("nodeName")
+        ]
