@@ -13,7 +13,8 @@ wait_s=${MINIK_DOCKERD_WAIT:-60}
 
 say() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
-engine_up() { docker info >/dev/null 2>&1; }
+# A bounded probe: a wedged dockerd can leave `docker info` hanging for good.
+engine_up() { timeout 20 docker info >/dev/null 2>&1; }
 
 # docker-compose (v1, Debian's) runs the compose-managed services of the
 # tests (pytest-docker); install it alongside the engine when missing.
@@ -46,6 +47,15 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
 fi
 ensure_compose
+
+if pgrep -x dockerd >/dev/null 2>&1 && ! engine_up; then
+  # dockerd runs but does not answer (seen after long busy spells on Docker 20.10): restart it.
+  say "dockerd runs but does not answer; restarting it …"
+  pkill -x dockerd || true
+  for _ in $(seq 1 20); do pgrep -x dockerd >/dev/null 2>&1 || break; sleep 1; done
+  pkill -9 -x dockerd 2>/dev/null || true
+  sleep 1
+fi
 
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   say "starting dockerd (log: $log) …"

@@ -58,3 +58,47 @@ def test_cordon_holds_new_pods_and_uncordon_runs_them(minik: Minik) -> None:
     until("the held pod runs", lambda: pod(minik, "held")["status"]["phase"] == "Succeeded", 60, minik)
     assert pod(minik, "held")["spec"]["nodeName"] == "minik"
     kubectl(minik, "delete", "pod", "before", "held", "--grace-period=0", "--force")
+
+
+def test_drain_evicts_a_jobs_pod_and_its_replacement_waits_for_uncordon(minik: Minik) -> None:
+    job = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: drained
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox:latest
+        imagePullPolicy: IfNotPresent
+        command: ["sh", "-c", "trap 'exit 143' TERM; sleep 2 & wait; sleep 300 & wait"]
+"""
+    kubectl(minik, "apply", "-f", "-", input=job)
+
+    def job_pods() -> list[dict[str, Any]]:
+        out = kubectl(minik, "get", "pods", "-l", "job-name=drained", "-o", "json").stdout
+        return list(json.loads(out)["items"])
+
+    until("the Job's pod runs", lambda: any(p["status"]["phase"] == "Running" for p in job_pods()), 60, minik)
+    first = next(p["metadata"]["name"] for p in job_pods() if p["status"]["phase"] == "Running")
+    try:
+        res = kubectl(
+            minik, "drain", "minik", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s"
+        )
+        assert f"evicting pod default/{first}" in res.stdout + res.stderr
+        assert "node/minik drained" in res.stdout
+        assert all(p["metadata"]["name"] != first for p in job_pods()), "the evicted pod is gone"
+        replacement = until(
+            "a replacement pod", lambda: [p for p in job_pods() if p["metadata"]["name"] != first], 30, minik
+        )
+        assert replacement[0]["status"]["phase"] == "Pending" and not replacement[0]["spec"].get("nodeName")
+    finally:
+        kubectl(minik, "uncordon", "minik")
+    until(
+        "the replacement runs", lambda: any(p["status"]["phase"] == "Running" for p in job_pods()), 60, minik
+    )
+    kubectl(minik, "delete", "job", "drained")
