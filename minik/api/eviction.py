@@ -22,6 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from minik.api import protobuf
 from minik.api.responses import decode, dry_run, media_type, object_response, read_body
 from minik.api.rest import Route
 from minik.controllers.disruption import allowed_condition, is_ready, selected_pods
@@ -82,7 +83,14 @@ class Evictions:
 
     async def create(self, request: Request, route: Route) -> Response:
         ns, name = route.namespace, str(route.name)
-        body = decode(await read_body(request), media_type(request), what="Eviction")
+        raw = await read_body(request)
+        if media_type(request) == protobuf.MEDIA_TYPE:  # what `kubectl drain` sends
+            try:
+                body: Any = protobuf.decode(raw)
+            except protobuf.ProtobufError as exc:
+                raise bad_request(f"Eviction: couldn't decode the protobuf body: {exc}") from None
+        else:
+            body = decode(raw, media_type(request), what="Eviction")
         # Like the API server's decoder, a body without kind/apiVersion is taken as an Eviction.
         if not isinstance(body, dict) or body.get("kind", "Eviction") != "Eviction":
             raise bad_request("the body of an eviction must be a policy/v1 Eviction object")
