@@ -58,4 +58,3 @@ def test_cordon_holds_new_pods_and_uncordon_runs_them(minik: Minik) -> None:
     until("the held pod runs", lambda: pod(minik, "held")["status"]["phase"] == "Succeeded", 60, minik)
     assert pod(minik, "held")["spec"]["nodeName"] == "minik"
     kubectl(minik, "delete", "pod", "before", "held", "--grace-period=0", "--force")
-
