@@ -32,6 +32,7 @@ from minik.kubelet.sampler import MetricsSampler
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
+from minik.server.ownerdeletion import finish_owner_deletion
 from minik.server.podstatus import merge_pod_status
 from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
@@ -478,19 +479,7 @@ class ControlPlane:
                     continue
                 uid = jm.get("uid")
                 left = [p for p in pods if (controller_of(p) or {}).get("uid") == uid]
-                fins = jm.get("finalizers") or []
-                if "orphan" in fins or ("foregroundDeletion" in fins and not left):
-                    try:
-                        current = self.store.get("jobs", jm.get("namespace", "default"), jm["name"])
-                    except NotFound:
-                        continue
-                    meta(current)["finalizers"] = [
-                        f
-                        for f in meta(current).get("finalizers") or []
-                        if f not in ("orphan", "foregroundDeletion")
-                    ]
-                    self.store.update("jobs", current)
-                elif left:
+                if finish_owner_deletion(self.store, "jobs", job, children_left=bool(left)):
                     self.gc.add_after("all", 0.5)
 
     def _orphan(self, pod: Obj) -> None:

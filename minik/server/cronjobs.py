@@ -21,6 +21,7 @@ from minik import manifest
 from minik.controllers.cronjob import delay_after_schedule_change, job_ref, sync_cronjob
 from minik.errors import AlreadyExists, NotFound
 from minik.k8s import Obj, meta, parse_time
+from minik.server.ownerdeletion import finish_owner_deletion
 from minik.store import Store
 
 log = logging.getLogger("minik.server")
@@ -170,20 +171,7 @@ class CronJobExecutor:
                     continue
                 uid = cm.get("uid")
                 left = [j for j in jobs if (controller_ref(j) or {}).get("uid") == uid]
-                fins = cm.get("finalizers") or []
-                if "orphan" in fins or ("foregroundDeletion" in fins and not left):
-                    try:
-                        current = self.store.get("cronjobs", cm.get("namespace", "default"), cm["name"])
-                    except NotFound:
-                        continue
-                    keep = [
-                        f
-                        for f in meta(current).get("finalizers") or []
-                        if f not in ("orphan", "foregroundDeletion")
-                    ]
-                    meta(current)["finalizers"] = keep
-                    self.store.update("cronjobs", current)
-                elif left:
+                if finish_owner_deletion(self.store, "cronjobs", cj, children_left=bool(left)):
                     again = True
         return again
 
