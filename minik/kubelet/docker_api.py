@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ from minik.kubelet import labels, subnets
 from minik.kubelet.docker_base import EventStream
 from minik.kubelet.docker_cleanup import containers_on, forget_endpoint, remove_labelled_sync
 from minik.kubelet.docker_streams import DockerStreams
-from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, NoSuchObject
+from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, Endpoint, NoSuchObject
 
 __all__ = [
     "MANAGED_LABEL",
@@ -43,6 +44,9 @@ __all__ = [
 MANAGED_LABEL = labels.MANAGED
 
 log = logging.getLogger("minik.docker")
+
+ADDRESS_RETRIES = 20  # a container's start waits up to 20 × 0.1 s for its fixed address to be let go
+ADDRESS_RETRY_PAUSE = 0.1
 
 
 class DockerAPI(DockerStreams):
@@ -59,14 +63,23 @@ class DockerAPI(DockerStreams):
         name: str,
         labels: Mapping[str, str],
         command: list[str] | None = None,
+        endpoint: Endpoint | None = None,
         **config: Any,
     ) -> str:
-        """Create (not start) a container; return its id."""
+        """Create (not start) a container; return its id.
+
+        With ``endpoint`` it is created on that network with that fixed
+        address and those aliases (the network must be minik's, with an
+        explicit subnet).
+        """
         all_labels = {MANAGED_LABEL: "true", **labels}
 
         def create() -> str:
             api = self._docker().api
             host_config = api.create_host_config(**config.pop("host_config", {}))
+            if endpoint is not None:
+                ep = api.create_endpoint_config(ipv4_address=endpoint.ip, aliases=list(endpoint.aliases))
+                config["networking_config"] = api.create_networking_config({endpoint.network: ep})
             res = api.create_container(
                 image=image,
                 name=name,
@@ -80,7 +93,21 @@ class DockerAPI(DockerStreams):
         return await self._call(f"create container {name}", create)
 
     async def start(self, container_id: str) -> None:
-        await self._call(f"start {container_id[:12]}", lambda: self._docker().api.start(container_id))
+        """Start a container. A fixed address the engine has not let go of yet — the pod's
+        previous container died a moment ago — is waited for a little (up to 2 s)."""
+
+        def start() -> None:
+            api = self._docker().api
+            for attempt in range(ADDRESS_RETRIES):
+                try:
+                    api.start(container_id)
+                    return
+                except docker.errors.APIError as exc:
+                    if "address already in use" not in str(exc).lower() or attempt == ADDRESS_RETRIES - 1:
+                        raise
+                    time.sleep(ADDRESS_RETRY_PAUSE)
+
+        await self._call(f"start {container_id[:12]}", start)
 
     async def open_container_events(self, labels: Mapping[str, str], actions: tuple[str, ...]) -> EventStream:
         """Open Docker's event stream for containers carrying all ``labels``, from now on.
@@ -162,14 +189,14 @@ class DockerAPI(DockerStreams):
         info = await self._call(f"volume {name}", lambda: self._docker().api.inspect_volume(name))
         return str(info["Mountpoint"])
 
-    async def set_aliases(self, network: str, container: str, aliases: list[str]) -> None:
-        """(Re)connect ``container`` to ``network`` with these DNS aliases."""
+    async def set_aliases(self, network: str, container: str, aliases: list[str], *, ip: str = "") -> None:
+        """(Re)connect ``container`` to ``network`` with these DNS aliases (keeping its fixed ``ip``)."""
 
         def run() -> None:
             api = self._docker().api
             with contextlib.suppress(docker.errors.APIError):
                 api.disconnect_container_from_network(container, network)
-            api.connect_container_to_network(container, network, aliases=aliases)
+            api.connect_container_to_network(container, network, aliases=aliases, ipv4_address=ip or None)
 
         await self._call(f"aliases {container[:12]}", run)
 
@@ -201,22 +228,31 @@ class DockerAPI(DockerStreams):
 
         return [ContainerInfo.from_attrs(a) for a in await self._call("list containers", list_all)]
 
-    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
-        """Make the bridge network ``name`` unless it exists, on a subnet of minik's range.
+    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> str:
+        """Make the bridge network ``name`` unless it exists, on a subnet of minik's range; its subnet.
 
         The subnet is the first one of ``MINIK_SUBNET_POOL`` that no other
         Docker network and no route of the host covers (see
         :mod:`minik.kubelet.subnets`); a subnet taken by a network created
-        meanwhile is skipped. :class:`RuntimeFailure` when none is left.
+        meanwhile is skipped. Docker's own dynamic allocation gets the
+        subnet's lower half (``ip_range``); pods get fixed addresses of the
+        upper half from minik's IPAM. :class:`RuntimeFailure` when none is left.
         """
         pool, prefix = subnets.pool_from_env()
         all_labels = {MANAGED_LABEL: "true", **labels}
 
-        def run() -> None:
+        def subnet_of(net: Mapping[str, Any]) -> str:
+            for cfg in (net.get("IPAM") or {}).get("Config") or []:
+                if subnets.parse_subnets([str(cfg.get("Subnet", ""))]):
+                    return str(cfg["Subnet"])
+            raise RuntimeFailure(f"network {name} has no IPv4 subnet: remove it (minik makes it anew)")
+
+        def run() -> str:
             api = self._docker().api
             nets = api.networks()
-            if any(n.get("Name") == name for n in nets):
-                return
+            mine = [n for n in nets if n.get("Name") == name]
+            if mine:
+                return subnet_of(mine[0])
             used = subnets.parse_subnets(
                 str(cfg.get("Subnet", ""))
                 for n in nets
@@ -224,16 +260,18 @@ class DockerAPI(DockerStreams):
             )
             used += subnets.host_routes()
             for subnet in subnets.candidates(pool, prefix, used):
-                ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
+                dynamic = str(subnets.dynamic_range(subnet))
+                pool_cfg = docker.types.IPAMPool(subnet=str(subnet), iprange=dynamic)
+                ipam = docker.types.IPAMConfig(pool_configs=[pool_cfg])
                 try:
                     api.create_network(
                         name, driver="bridge", labels=all_labels, ipam=ipam, check_duplicate=True
                     )
-                    return
+                    return str(subnet)
                 except docker.errors.APIError as exc:
                     text = str(exc)
-                    if "already exists" in text:
-                        return  # another start won the race
+                    if "already exists" in text:  # another start won the race
+                        return subnet_of(api.inspect_network(name))
                     if "overlap" not in text:
                         raise
             raise RuntimeFailure(
@@ -241,7 +279,7 @@ class DockerAPI(DockerStreams):
                 "(set MINIK_SUBNET_POOL, or remove unused instances with `minik server delete --all`)"
             )
 
-        await self._call(f"network {name}", run)
+        return await self._call(f"network {name}", run)
 
     async def remove_network_if_unused(self, name: str) -> bool:
         """Remove the network ``name`` when no container is attached to it; True if removed."""

@@ -21,11 +21,12 @@ import anyio
 import anyio.abc
 
 from minik.errors import MinikError
-from minik.k8s import NODE_NAME, Obj, meta, selector_matches
-from minik.kubelet import labels
+from minik.k8s import NODE_NAME, Obj, meta
+from minik.kubelet import labels, podnet
 from minik.kubelet.env import Env, ObjectSource
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
+from minik.kubelet.ipam import IPLedger, MemoryLedger, PodIPs
 from minik.kubelet.runtime import Runtime
 from minik.kubelet.volumes import Volumes
 from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
@@ -53,6 +54,7 @@ class Kubelet:
         time_scale: float = 1.0,
         state_dir: Path,
         pause_image: str | None = None,
+        ip_ledger: IPLedger | None = None,
     ) -> None:
         import os
 
@@ -67,7 +69,8 @@ class Kubelet:
         self.network = labels.network_name(instance)
         self.node_name = NODE_NAME  # the one node every pod runs on
         self.workers: dict[str, PodWorker] = {}
-        self.aliases: dict[str, frozenset[str]] = {}
+        self.aliases: dict[str, frozenset[str]] = {}  # pod uid → the DNS names its Services give it
+        self.ipam = PodIPs(ip_ledger if ip_ledger is not None else MemoryLedger())
         self.env = Env(objects)
         self.volumes = Volumes(docker, self.env, objects, state_dir=state_dir, instance=instance)
         self.images = Images(docker, sink)
@@ -87,7 +90,7 @@ class Kubelet:
         async with self._network_lock:
             if not self._network_ok:
                 net_labels = {labels.INSTANCE: self.instance, labels.HOME: str(self.state_dir)}
-                await self.docker.ensure_network(self.network, net_labels)
+                self.ipam.use_subnet(await self.docker.ensure_network(self.network, net_labels))
                 self._network_ok = True
 
     def network_lost(self) -> None:
@@ -110,7 +113,8 @@ class Kubelet:
             await self.ensure_network()
 
     async def sweep(self, known: set[str]) -> int:
-        """Remove the containers, volumes and pod directories of pods not in ``known``; how many pods."""
+        """Remove the containers, volumes and pod directories of pods not in ``known``, and release
+        their addresses; how many pods."""
         found = await self.docker.label_values(labels.instance(self.instance), labels.POD_UID)
         pods_dir = self.state_dir / "pods"
         dirs = {p.name for p in pods_dir.iterdir()} if pods_dir.is_dir() else set()
@@ -118,6 +122,7 @@ class Kubelet:
         for uid in sorted(stale):
             await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
             self.volumes.remove(uid)
+        self.ipam.keep_only(known)
         return len(stale)
 
     async def release_network(self) -> None:
@@ -168,12 +173,20 @@ class Kubelet:
             w.forgotten.set()
             await w.sandbox_lock.acquire()  # a sandbox stop in flight ends first
         self.aliases.pop(uid, None)
-        await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
-        # Docker 20.10 may keep a removed sandbox's endpoint (the network then
-        # cannot be removed); a forced disconnect by name drops it.
-        sandbox = labels.container_name(self.instance, pod, labels.SANDBOX)
-        with contextlib.suppress(MinikError):
-            await self.docker.forget_endpoint(self.network, sandbox)
+        removed: list[str] = []
+        await self.docker.remove_labelled(labels.of_pod(self.instance, uid), names=removed)
+        # Docker 20.10 may keep a removed container's endpoint (the network then
+        # cannot be removed, its address cannot be reused): a forced disconnect
+        # by name drops it. Only a namespace owner has one: the sandbox, or
+        # every container of a sandbox-less pod.
+        if w is not None and w.sandboxed:
+            owners = [labels.container_name(self.instance, pod, labels.SANDBOX)]
+        else:
+            owners = [n.removeprefix("container ") for n in removed if n.startswith("container ")]
+        for name in owners:
+            with contextlib.suppress(MinikError):
+                await self.docker.forget_endpoint(self.network, name)
+        self.ipam.release(uid)  # only now: no container holds it any more
         self.volumes.remove(uid)
 
     async def logs(
@@ -203,44 +216,22 @@ class Kubelet:
         ):
             yield chunk
 
+    def network_target(self, uid: str) -> str:
+        """The container whose network namespace is the pod's now (its sandbox, or its latest
+        container when it has none); ``""`` for a pod this kubelet does not run."""
+        w = self.workers.get(uid)
+        return w.network_target() if w is not None else ""
+
     async def sync_services(self, services: list[Obj], pods: list[Obj]) -> None:
-        """Give each pod's sandbox the DNS names of the Services that select it."""
+        """Give each running pod's network owner the DNS names of the Services that select it.
+
+        The names are kept per pod: a sandbox-less pod's next container is
+        created with them, and keeps the pod's address (no new IP to report).
+        """
         for pod in pods:
-            m = meta(pod)
-            uid = str(m.get("uid"))
-            worker = self.workers.get(uid)
-            sandbox = worker.sandbox_id if worker is not None else ""
-            if not sandbox:
-                continue
-            ns = str(m.get("namespace") or "default")
-            names: set[str] = set()
-            spec = pod.get("spec") or {}
-            for svc in services:
-                sm = meta(svc)
-                sel = (svc.get("spec") or {}).get("selector")
-                if sm.get("namespace", "default") != ns or not sel:
-                    continue
-                if selector_matches({"matchLabels": sel}, m.get("labels")):
-                    n = str(sm["name"])
-                    names |= {n, f"{n}.{ns}", f"{n}.{ns}.svc", f"{n}.{ns}.svc.cluster.local"}
-                    if spec.get("subdomain") == n and spec.get("hostname"):
-                        h = spec["hostname"]
-                        names |= {
-                            f"{h}.{n}",
-                            f"{h}.{n}.{ns}",
-                            f"{h}.{n}.{ns}.svc",
-                            f"{h}.{n}.{ns}.svc.cluster.local",
-                        }
-            want = frozenset(names)
-            if self.aliases.get(uid, frozenset()) == want:
-                continue
-            await self.docker.set_aliases(self.network, sandbox, sorted(want))
-            self.aliases[uid] = want
-            # Reconnecting may give the sandbox a new address: report it.
-            ip = (await self.docker.inspect(sandbox)).ip
+            uid = str(meta(pod).get("uid"))
             w = self.workers.get(uid)
-            if w is not None and ip and ip != w.ip:
-                w.ip = ip
-                phase = str((w.status or {}).get("phase") or "Pending")
-                if phase not in ("Succeeded", "Failed"):
-                    await w.report(phase)
+            if w is None or w.done.is_set():
+                continue
+            self.aliases[uid] = podnet.service_names(pod, services)
+            await w.apply_aliases()

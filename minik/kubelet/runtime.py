@@ -65,6 +65,20 @@ class ContainerInfo:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """A container's place on a network: its fixed address and DNS aliases.
+
+    Given to :meth:`Runtime.create_container` as ``endpoint=`` for a container
+    that owns its network namespace (a sandbox, or a sandbox-less pod's
+    container); minik's own IPAM (:mod:`minik.kubelet.ipam`) chose ``ip``.
+    """
+
+    network: str
+    ip: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ContainerStats:
     """One reading of a container's usage (``docker stats``, one shot)."""
 
@@ -117,6 +131,7 @@ class Runtime(Protocol):
         name: str,
         labels: Mapping[str, str],
         command: list[str] | None = None,
+        endpoint: Endpoint | None = None,
         **config: Any,
     ) -> str: ...
     async def start(self, container_id: str) -> None: ...
@@ -154,9 +169,16 @@ class Runtime(Protocol):
     async def volume_path(self, name: str) -> str: ...
 
     # networks
-    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> None: ...
+    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> str:
+        """Make the network unless it exists; its subnet (CIDR). Docker's own dynamic
+        addresses come from the subnet's lower half only (see :mod:`minik.kubelet.ipam`)."""
+        ...
+
     async def remove_network_if_unused(self, name: str) -> bool: ...
-    async def set_aliases(self, network: str, container: str, aliases: list[str]) -> None: ...
+    async def set_aliases(self, network: str, container: str, aliases: list[str], *, ip: str = "") -> None:
+        """(Re)connect ``container`` to ``network`` with these DNS aliases (and fixed address ``ip``)."""
+        ...
+
     async def forget_endpoint(self, network: str, container_name: str) -> None: ...
 
     # cleanup by label

@@ -87,3 +87,14 @@ def parse_subnets(values: Iterable[str]) -> list[Net]:
         except ValueError:
             continue
     return out
+
+
+def dynamic_range(subnet: Net) -> Net:
+    """The lower half of an instance subnet: the only addresses Docker hands out by itself
+    (the network's ``ip_range``); the upper half is minik's, for pod IPs (:mod:`minik.kubelet.ipam`)."""
+    return next(subnet.subnets(prefixlen_diff=1))
+
+
+def pod_half(subnet: Net) -> Net:
+    """The upper half of an instance subnet, from which minik gives pods their addresses."""
+    return list(subnet.subnets(prefixlen_diff=1))[1]

@@ -14,7 +14,6 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from minik.errors import DockerUnavailable, MinikError
 from minik.k8s import Obj
 from minik.kubelet import deadline, labels, plan
 from minik.kubelet.config import container_config
@@ -57,6 +56,8 @@ class PodWorker(ContainerWorker):
             log.warning("pod %s/%s failed to run: %s", self.ns, self.name, exc)
             await self.k.sink.record_event(self.pod, "Warning", "Failed", sentence(exc), "kubelet")
             phase = "Failed"
+        if not self.sandboxed:  # no container holds its network any more
+            self.sandbox_stopped = True
         if self.evicted:
             await self.report("Failed", reason=EVICTED, message=self.evicted)
         elif self.deadline_exceeded:
@@ -158,35 +159,20 @@ class PodWorker(ContainerWorker):
                 continue
             waits = 0
             message_file = self.k.volumes.termination_file(self.uid, name, restarts, c)
+            network_mode, owner = self.container_network()
             config = container_config(
                 c,
                 self.spec,
                 env,
-                network_mode=f"container:{self.sandbox_id}",
+                network_mode=network_mode,
                 binds=binds,
                 tmpfs=tmpfs,
                 message_file=message_file,
             )
-            cid = await self.k.docker.create_container(
-                image=image,
-                name=self.cname(name, restarts),
-                labels={**self.labels(name), labels.ATTEMPT: str(restarts)},
-                **config,
-            )
-            await self.k.sink.record_event(
-                self.pod, "Normal", "Created", f"Created container: {name}", "kubelet"
-            )
-            started = True
-            try:
-                await self.k.docker.start(cid)
-                await self.k.sink.record_event(
-                    self.pod, "Normal", "Started", f"Started container {name}", "kubelet"
-                )
-            except DockerUnavailable:
-                raise
-            except MinikError as exc:
-                started = False
-                code, terminated = 128, await self._start_error(c, cid, exc)
+            cid, failed = await self._create_and_start(c, image, restarts, {**config, **owner})
+            started = failed is None
+            if failed is not None:
+                code, terminated = 128, await self._start_error(c, cid, failed)
                 self.statuses[name] = container_status(
                     c, {"terminated": terminated}, cid=cid, restarts=restarts, last=self._last_state(name)
                 )
@@ -264,7 +250,11 @@ class PodWorker(ContainerWorker):
             k.spawn(w.watch_size_limits)
         if labels.SANDBOX in latest:
             w.sandbox_id = latest[labels.SANDBOX].id
-            w.ip = latest[labels.SANDBOX].ip
+        w.sandboxed = bool(w.sandbox_id)  # as it was made, whatever needs_sandbox says now
+        owner = latest.get(labels.SANDBOX) or apps[-1]
+        w.ip = k.ipam.get(uid) or owner.ip
+        if not w.sandboxed:
+            w.net_container = next((c.id for c in apps if c.status == "running"), apps[-1].id)
         for old in (pod.get("status") or {}).get("initContainerStatuses") or []:
             w.statuses[old["name"]] = old
         async with anyio.create_task_group() as tg:
@@ -294,6 +284,8 @@ class PodWorker(ContainerWorker):
                     )
 
                 tg.start_soon(adopt_one)
+        if not w.sandboxed:
+            w.sandbox_stopped = True  # no container holds its network any more
         ok = len(apps) == len(app_names) and all(
             w.statuses[n]["state"]["terminated"]["exitCode"] == 0 for n in app_names
         )

@@ -20,7 +20,7 @@ import anyio.abc
 
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
-from minik.kubelet import labels, plan
+from minik.kubelet import labels, plan, podnet
 from minik.kubelet.runtime import ContainerInfo
 from minik.kubelet.status import (
     PodView,
@@ -77,6 +77,32 @@ class WorkerBase:
         self.sidecar_stop = anyio.Event()  # the regular containers are done: sidecars stop
         self.sidecar_started: dict[str, anyio.Event] = {}
         self.sandbox_stopped = False  # a finished pod's sandbox is stopped: PodReadyToStartContainers False
+        # Only a pod that can run two containers at once gets a sandbox (issue 22);
+        # otherwise each of its containers in turn owns the pod's network namespace.
+        self.sandboxed = plan.needs_sandbox(self.spec)
+        self.net_container = ""  # sandbox-less: the latest container, which holds the pod's address
+        self.aliased: dict[str, frozenset[str]] = {}  # namespace owner → the DNS aliases it was given
+        self.net_lock = anyio.Lock()  # a new owner's create+start and an alias change, one at a time
+
+    def network_ready(self) -> bool:
+        """The pod's network is set up (PodReadyToStartContainers): its sandbox runs, or
+        (sandbox-less) its address is allocated."""
+        return bool(self.sandbox_id) if self.sandboxed else bool(self.ip)
+
+    def network_target(self) -> str:
+        """The container whose network namespace is the pod's now (see :func:`podnet.network_target`):
+        what probes, port-forward and alias changes use; ``""`` before there is one."""
+        return podnet.network_target(self.sandbox_id, self.net_container)
+
+    async def apply_aliases(self) -> None:
+        """Give the pod's network owner the DNS aliases the kubelet wants for it (Services)."""
+        async with self.net_lock:
+            target = self.network_target()
+            want = self.k.aliases.get(self.uid, frozenset())
+            if not target or self.aliased.get(target, frozenset()) == want:
+                return
+            await self.k.docker.set_aliases(self.k.network, target, sorted(want), ip=self.ip)
+            self.aliased[target] = want
 
     def labels(self, container: str) -> dict[str, str]:
         return labels.for_container(self.k.instance, self.pod, container)
@@ -85,7 +111,7 @@ class WorkerBase:
         return labels.container_name(self.k.instance, self.pod, container, attempt)
 
     async def report(self, phase: str, *, reason: str = "", message: str = "") -> None:
-        ready = bool(self.sandbox_id) and not self.sandbox_stopped
+        ready = self.network_ready() and not self.sandbox_stopped
         view = PodView(self.spec, self.statuses, self.status, ready, self.ip, self.evicted)
         self.status = pod_status(view, phase, now=self.k.clock(), reason=reason, message=message)
         await self.k.sink.update_pod_status(self.pod, self.status)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
-from minik.errors import MinikError
+from minik.errors import DockerUnavailable, MinikError
 from minik.k8s import Obj
-from minik.kubelet import status, termination
+from minik.kubelet import labels, status, termination
 from minik.kubelet.errors import ImagePullError, sentence
 from minik.kubelet.plan import is_sidecar
-from minik.kubelet.runtime import ContainerInfo, NoSuchObject
+from minik.kubelet.runtime import ContainerInfo, Endpoint, NoSuchObject
 from minik.kubelet.status import (
     container_status,
     docker_time,
@@ -72,6 +73,42 @@ class ContainerWorker(SandboxWorker):
             reason, message = "ErrImagePull", str(exc)
             await sink.record_event(self.pod, "Warning", "Failed", message, "kubelet")
         await self._wait_state(c, init, reason, message, "Failed", event_message=f"Error: {reason}")
+
+    async def _create_and_start(
+        self, c: Obj, image: str, restarts: int, config: dict[str, Any]
+    ) -> tuple[str, MinikError | None]:
+        """Create one run of the container and start it: its id, and the start's error if any.
+
+        A container that owns the pod's network namespace (sandbox-less, its
+        ``endpoint`` in ``config``) becomes the pod's network target before it
+        starts; an alias change waits meanwhile, so the new owner gets it.
+        """
+        name = c["name"]
+        async with self.net_lock:
+            cid = await self.k.docker.create_container(
+                image=image,
+                name=self.cname(name, restarts),
+                labels={**self.labels(name), labels.ATTEMPT: str(restarts)},
+                **config,
+            )
+            await self.k.sink.record_event(
+                self.pod, "Normal", "Created", f"Created container: {name}", "kubelet"
+            )
+            endpoint = config.get("endpoint")
+            if isinstance(endpoint, Endpoint):
+                self.net_container = cid
+                self.aliased[cid] = frozenset(endpoint.aliases)
+            try:
+                await self.k.docker.start(cid)
+            except DockerUnavailable:
+                raise
+            except MinikError as exc:
+                return cid, exc
+        await self.k.sink.record_event(self.pod, "Normal", "Started", f"Started container {name}", "kubelet")
+        if isinstance(endpoint, Endpoint):
+            with contextlib.suppress(MinikError):  # the Services loop retries on its next change
+                await self.apply_aliases()  # Services that changed while it was being created
+        return cid, None
 
     async def _start_error(self, c: Obj, cid: str, exc: MinikError) -> Obj:
         """Docker created the container but could not start it (containerd's StartError)."""

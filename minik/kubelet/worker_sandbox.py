@@ -10,7 +10,7 @@ import anyio.abc
 
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
 from minik.k8s import parse_time
-from minik.kubelet import deadline, labels
+from minik.kubelet import deadline, labels, podnet
 from minik.kubelet.errors import ConfigError, PodDeleted, sentence
 from minik.kubelet.runtime import NoSuchObject
 from minik.kubelet.volumes import Sources, disk_usage
@@ -69,6 +69,9 @@ class SandboxWorker(WorkerBase):
 
     async def stop_sandbox(self) -> None:
         """Stop a finished pod's sandbox and report it: PodReadyToStartContainers turns False."""
+        if not self.sandboxed:  # nothing holds a sandbox-less pod's network once it ended
+            self.sandbox_stopped = True
+            return
         async with self.sandbox_lock:
             if self.forgotten.is_set() or not self.sandbox_id:
                 return
@@ -91,8 +94,8 @@ class SandboxWorker(WorkerBase):
         attempt = 0
         while True:
             try:
-                if not self.sandbox_id:
-                    await self._make_sandbox()
+                if not self.network_ready():
+                    await self._make_pod_network()
                 sources, self.size_limits = await self.k.volumes.prepare(self.pod, self.ip)
                 return sources
             except SandboxError as exc:
@@ -114,10 +117,14 @@ class SandboxWorker(WorkerBase):
                 raise PodDeleted
             attempt += 1
 
-    async def _make_sandbox(self) -> None:
-        """The pod's network and pause container; :class:`SandboxError` when the engine refuses them."""
+    async def _make_pod_network(self) -> None:
+        """The pod's address on the instance network and, if it needs one, its pause container;
+        :class:`SandboxError` when the engine refuses them or no address is left."""
         try:
-            await self._create_sandbox()
+            await self.k.ensure_network()
+            self.ip = self.k.ipam.allocate(self.uid)  # recorded before any container uses it
+            if self.sandboxed:
+                await self._create_sandbox()
         except DockerUnavailable:
             raise
         except RuntimeFailure as exc:
@@ -127,26 +134,33 @@ class SandboxWorker(WorkerBase):
             self.sandbox_id = ""
             self.k.network_lost()  # it may be what went missing: the next attempt checks
             raise SandboxError(sentence(exc)) from exc
+        except MinikError as exc:  # no address left, or the store refused to record it
+            raise SandboxError(sentence(exc)) from exc
+
+    def _owner_settings(self) -> dict[str, Any]:
+        """``create_container`` keywords of a container owning the pod's network namespace."""
+        aliases = self.k.aliases.get(self.uid, frozenset())
+        return podnet.owner_settings(self.pod, network=self.k.network, ip=self.ip, aliases=aliases)
+
+    def container_network(self) -> tuple[str, dict[str, Any]]:
+        """A container's network mode and extra ``create_container`` keywords: it joins the
+        sandbox, or (sandbox-less) owns the namespace with the pod's hostname, address, aliases."""
+        if self.sandboxed:
+            return podnet.joined_mode(self.sandbox_id), {}
+        return self.k.network, self._owner_settings()
 
     async def _create_sandbox(self) -> None:
-        await self.k.ensure_network()
-        hostname = self.spec.get("hostname") or self.name[:63]
-        extra: dict[str, Any] = {}
-        if self.spec.get("subdomain"):
-            # Docker then writes "<ip> <hostname>.<domain> <hostname>" into the
-            # pod's /etc/hosts (shared by every container), so `hostname -f`
-            # gives the FQDN, as GeneratePodHostNameAndDomain makes it upstream.
-            extra["domainname"] = f"{self.spec['subdomain']}.{self.ns}.svc.cluster.local"
         name = self.cname(labels.SANDBOX)
         with contextlib.suppress(NoSuchObject):  # left by an attempt the engine dropped
             await self.k.docker.remove_container(name)
-        self.sandbox_id = await self.k.docker.create_container(
-            image=self.k.pause_image,
-            name=name,
-            labels=self.labels(labels.SANDBOX),
-            hostname=hostname,
-            host_config={"network_mode": self.k.network, "init": False},
-            **extra,
-        )
-        await self.k.docker.start(self.sandbox_id)
-        self.ip = (await self.k.docker.inspect(self.sandbox_id)).ip
+        settings = self._owner_settings()
+        async with self.net_lock:
+            self.sandbox_id = await self.k.docker.create_container(
+                image=self.k.pause_image,
+                name=name,
+                labels=self.labels(labels.SANDBOX),
+                host_config={"network_mode": self.k.network, "init": False},
+                **settings,
+            )
+            self.aliased[self.sandbox_id] = frozenset(settings["endpoint"].aliases)
+            await self.k.docker.start(self.sandbox_id)

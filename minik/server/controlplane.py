@@ -37,6 +37,7 @@ from minik.server.podstatus import merge_pod_status
 from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
+from minik.store.podips import PodIPTable
 
 log = logging.getLogger("minik.server")
 
@@ -187,6 +188,7 @@ class ControlPlane:
             clock=clock,
             time_scale=settings.time_scale,
             state_dir=settings.home,
+            ip_ledger=PodIPTable(store),
         )
         self.hooks = ApiHooks(self.kubelet)
         self.streams = PodStreams(docker, instance=settings.instance)  # exec and attach

@@ -181,6 +181,12 @@ class Store:
         """The last committed resourceVersion."""
         return self._committed_rv
 
+    def side_table(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """One statement on a table of the store's own (no objects, no change feed), in a
+        transaction of its own, or joining the one open: :mod:`minik.store.podips`."""
+        with self.transaction(), self._guard():
+            return self._conn.execute(sql, params).fetchall()
+
     # -- transactions --------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:

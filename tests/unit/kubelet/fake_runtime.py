@@ -20,7 +20,7 @@ import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectSendStream
 
 from minik.errors import RuntimeFailure
-from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, NoSuchObject
+from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, Endpoint, NoSuchObject
 
 RUNS = -1  # an exit code that means: keep running until stopped
 STAMP = "2026-12-01T10:00:00.000000000Z"
@@ -78,6 +78,8 @@ class FakeRuntime:
     exit_codes: dict[str, list[int]] = field(default_factory=dict)
     stop_codes: dict[str, int] = field(default_factory=dict)
     network_error: str = ""
+    subnet: str = "10.208.0.0/22"
+    alias_calls: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
     containers: dict[str, _Container] = field(default_factory=dict)
     networks: set[str] = field(default_factory=set)
     volumes: dict[str, Path] = field(default_factory=dict)
@@ -102,6 +104,7 @@ class FakeRuntime:
         name: str,
         labels: Mapping[str, str],
         command: list[str] | None = None,
+        endpoint: Endpoint | None = None,
         **config: Any,
     ) -> str:
         if any(c.info.name == name for c in self.containers.values()):
@@ -111,7 +114,9 @@ class FakeRuntime:
             id=cid, name=name, labels=dict(labels), status="created", exit_code=0, oom_killed=False,
             started_at="0001-01-01T00:00:00Z", finished_at="0001-01-01T00:00:00Z", error="", ip="",
         )  # fmt: skip
-        self.containers[cid] = _Container(info, {"image": image, "command": command, **config})
+        self.containers[cid] = _Container(
+            info, {"image": image, "command": command, "endpoint": endpoint, **config}
+        )
         self.created.append(name)
         return cid
 
@@ -127,7 +132,10 @@ class FakeRuntime:
 
     async def start(self, container_id: str) -> None:
         c = self._get(container_id)
-        ip = f"10.0.0.{len(self.containers)}" if c.info.labels.get("minik.io/container") == "POD" else ""
+        endpoint: Endpoint | None = c.config.get("endpoint")
+        ip = endpoint.ip if endpoint is not None else ""
+        if ip and any(o.info.status == "running" and o.info.ip == ip for o in self.containers.values()):
+            raise RuntimeFailure(f"start {container_id[:12]}: Address already in use")
         c.info = replace(c.info, status="running", started_at=STAMP, ip=ip)
         name = c.info.labels.get("minik.io/container", "")
         if name == "POD":
@@ -201,17 +209,18 @@ class FakeRuntime:
             raise NoSuchObject(f"no such volume {name}")
         return str(self.volumes[name])
 
-    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
+    async def ensure_network(self, name: str, labels: Mapping[str, str]) -> str:
         if self.network_error:
             raise RuntimeFailure(f"network {name}: {self.network_error}")
         self.networks.add(name)
+        return self.subnet
 
     async def remove_network_if_unused(self, name: str) -> bool:
         self.networks.discard(name)
         return True
 
-    async def set_aliases(self, network: str, container: str, aliases: list[str]) -> None:
-        return None
+    async def set_aliases(self, network: str, container: str, aliases: list[str], *, ip: str = "") -> None:
+        self.alias_calls.append((container, tuple(aliases), ip))
 
     async def forget_endpoint(self, network: str, container_name: str) -> None:
         return None
