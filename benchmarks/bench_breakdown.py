@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,13 @@ from benchmarks._profile import busy_breakdown, have_py_spy, profiled_instance, 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "indexed-job.yaml"
 
 
-def apply_to_complete(m: Instance) -> float:
+def apply_to_complete(m: Instance, before_delete: Callable[[], object] | None = None) -> float:
     t = time.perf_counter()
     m.run("apply", "-f", str(SEED))
     m.run("wait", "--for=condition=complete", "job/indexed-job", "--timeout=300s")
     elapsed = time.perf_counter() - t
+    if before_delete is not None:
+        before_delete()
     m.run("delete", "-f", str(SEED))
     return elapsed
 

@@ -65,6 +65,12 @@ def test_running_pod_is_adopted_after_a_server_kill_never_started_twice(
     assert c["state"]["terminated"]["exitCode"] == 0
     assert _ids(minik, uid) == ids_before, "no container of the pod may be created again after adoption"
     assert minik.logs(pod_name).split() == ["started"]
+    assert after["status"]["podIP"] == before["status"]["podIP"]  # the pod keeps its address
+    # The new server read the address ledger back: a new pod gets another one.
+    other = f"{pod_name[:50]}-b"
+    minik.apply(pod_yaml(other, f"  restartPolicy: Never\n  containers:\n  - name: c\n    {BUSYBOX}\n"))
+    assert minik.wait_pod_phase(other, "Succeeded")["status"]["podIP"] != before["status"]["podIP"]
+    minik.delete("pod", other)
     minik.delete("pod", pod_name)
 
 

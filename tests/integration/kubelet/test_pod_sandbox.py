@@ -1,8 +1,9 @@
-"""A pod is a sandbox that owns the network namespace and hostname.
+"""A pod that runs two containers at once is a sandbox that owns the network namespace and hostname.
 
 Containers of one pod share localhost; the pod's hostname (and subdomain) is
-what the containers see; the sandbox's address is ``status.podIP``; and
-every Docker object carries minik's labels.
+what the containers see; the pod's address is ``status.podIP``; and every
+Docker object carries minik's labels. A pod whose containers run one at a
+time has no sandbox (``test_pod_sandboxless.py``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def test_sandbox_owns_the_network_namespace_and_hostname(minik: Cluster, pod_nam
     for c in ("a", "b"):
         mode = minik.container_of(uid, c)["HostConfig"]["NetworkMode"]
         assert mode == f"container:{sandbox['Id']}", (c, mode)
+    # The sandbox holds the pod's address from minik's IPAM, as a sandbox-less pod's containers do.
+    (endpoint,) = sandbox["NetworkSettings"]["Networks"].values()
+    assert endpoint["IPAMConfig"]["IPv4Address"] == minik.pod(pod_name)["status"]["podIP"]
     minik.delete("pod", pod_name)
 
 
@@ -150,7 +154,7 @@ def test_every_docker_object_of_a_pod_carries_minik_labels(minik: Cluster, pod_n
     pod = minik.wait_pod_phase(pod_name, "Succeeded")
     uid = pod["metadata"]["uid"]
     containers = minik.pod_containers(uid)
-    assert {c["Config"]["Labels"]["minik.io/container"] for c in containers} == {"POD", "c"}
+    assert {c["Config"]["Labels"]["minik.io/container"] for c in containers} == {"c"}  # no sandbox needed
     for c in containers:
         labels = c["Config"]["Labels"]
         assert labels["minik.io/managed"] == "true"
@@ -166,8 +170,8 @@ def test_every_docker_object_of_a_pod_carries_minik_labels(minik: Cluster, pod_n
         assert v["Labels"]["minik.io/instance"] == minik.instance
     networks = minik.docker.api.networks(filters={"label": [f"minik.io/instance={minik.instance}"]})
     assert [n["Labels"].get("minik.io/managed") for n in networks] == ["true"]
-    sandbox_networks = minik.container_of(uid, "POD")["NetworkSettings"]["Networks"]
-    assert list(sandbox_networks) == [networks[0]["Name"]]
+    owner_networks = minik.container_of(uid, "c")["NetworkSettings"]["Networks"]
+    assert list(owner_networks) == [networks[0]["Name"]]
     assert container_status(pod, "c") is not None
     minik.delete("pod", pod_name)
 

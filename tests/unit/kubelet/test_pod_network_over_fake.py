@@ -1,0 +1,224 @@
+"""A pod's network over the in-memory runtime, both ways: with a sandbox, and without one (issue 22).
+
+A pod whose containers run one at a time gets no sandbox: each container is
+created on the instance network with the pod's hostname, domain, Service
+aliases and fixed address. A pod that can run two containers at once gets a
+sandbox holding that address, its containers joined to it. Either way the
+pod keeps one address from start to deletion, across restarts and a server
+restart (the address ledger is read back).
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from minik.kubelet.ipam import MemoryLedger
+from minik.kubelet.kubelet import Kubelet
+from minik.kubelet.runtime import Endpoint
+from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
+from tests.unit.kubelet.test_worker_over_fake import NOW, Objects, Sink, container, pod, poll, reasons, terminal
+
+Obj = dict[str, Any]
+NETWORK = "minik-t"
+FQDN_DOMAIN = "db.default.svc.cluster.local"
+SERVICE = {"metadata": {"name": "db", "namespace": "default"}, "spec": {"selector": {"app": "db"}}}
+
+
+def drive(
+    fake: FakeRuntime,
+    tmp: Path,
+    body: Callable[[Kubelet, Sink], Awaitable[None]],
+    *,
+    ledger: MemoryLedger | None = None,
+    sink: Sink | None = None,
+) -> Sink:
+    """Run a kubelet over ``fake`` while ``body`` drives it; its sink."""
+    sink = sink if sink is not None else Sink()
+
+    async def main() -> None:
+        k = Kubelet(
+            fake, Objects(), sink, instance="t", clock=lambda: NOW, time_scale=0.001,
+            state_dir=tmp, pause_image="pause", ip_ledger=ledger,
+        )  # fmt: skip
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(k.run)
+            with anyio.fail_after(10):
+                await body(k, sink)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    return sink
+
+
+def until(sink: Sink, done: Callable[[Sink], bool]) -> Awaitable[None]:
+    return poll(lambda: done(sink))
+
+
+def configs(fake: FakeRuntime, name: str) -> list[dict[str, Any]]:
+    """The create configs of every run of the pod container ``name``, in creation order."""
+    return [c.config for c in fake.containers.values() if c.info.labels.get("minik.io/container") == name]
+
+
+def conditions(status: Obj) -> dict[str, str]:
+    return {c["type"]: c["status"] for c in status.get("conditions") or []}
+
+
+def test_one_container_at_a_time_no_sandbox_every_container_owns_the_pods_one_address(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path, exit_codes={"app": [1, 0]})
+    p = pod(
+        {
+            "restartPolicy": "OnFailure",
+            "hostname": "db-0",
+            "subdomain": "db",
+            "initContainers": [container("init")],
+            "containers": [container("app")],
+        }
+    )
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: terminal(s.last))
+
+    sink = drive(fake, tmp_path, body)
+    assert sink.last["phase"] == "Succeeded"
+    assert [c.info.labels["minik.io/container"] for c in fake.containers.values()] == ["init", "app", "app"]
+    ip = sink.last["podIP"]
+    assert ipaddress.ip_address(ip) in ipaddress.ip_network("10.208.2.0/23")  # the fake subnet's upper half
+    runs = configs(fake, "init") + configs(fake, "app")
+    assert len(runs) == 3
+    for cfg in runs:
+        assert cfg["endpoint"] == Endpoint(network=NETWORK, ip=ip, aliases=())
+        assert cfg["host_config"]["network_mode"] == NETWORK
+        assert (cfg["hostname"], cfg["domainname"]) == ("db-0", FQDN_DOMAIN)
+    assert all(s.get("podIP") == ip for s in sink.statuses if s.get("podIP"))
+    # Nothing holds a sandbox-less pod's network once it ended: its terminal report says so.
+    assert conditions(sink.last)["PodReadyToStartContainers"] == "False"
+    assert conditions(sink.statuses[1])["PodReadyToStartContainers"] == "True"
+
+
+def test_two_app_containers_get_a_sandbox_that_holds_the_pods_address(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    p = pod({"restartPolicy": "Never", "hostname": "db-0", "containers": [container("a"), container("b")]})
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: not conditions(s.last).get("PodReadyToStartContainers", "True") == "True")
+
+    sink = drive(fake, tmp_path, body)
+    assert sink.last["phase"] == "Succeeded"
+    assert [n.split("-")[-2] for n in fake.created] == ["POD", "a", "b"]
+    (sandbox,) = configs(fake, "POD")
+    ip = sink.last["podIP"]
+    assert sandbox["endpoint"] == Endpoint(network=NETWORK, ip=ip, aliases=())
+    assert sandbox["hostname"] == "db-0" and "domainname" not in sandbox
+    sandbox_id = next(c.info.id for c in fake.containers.values() if c.config is sandbox)
+    for name in ("a", "b"):
+        (cfg,) = configs(fake, name)
+        assert cfg["endpoint"] is None and "hostname" not in cfg
+        assert cfg["host_config"]["network_mode"] == f"container:{sandbox_id}"
+
+
+def test_services_known_before_the_container_is_created_are_its_aliases_then_changes_reconnect_it(
+    tmp_path: Path,
+) -> None:
+    fake = FakeRuntime(tmp_path, exit_codes={"app": [RUNS]})
+    p = pod(
+        {"restartPolicy": "Never", "hostname": "db-0", "subdomain": "db", "containers": [container("app")]},
+        labels={"app": "db"},
+    )
+    names = ("db", "db-0.db", "db-0.db.default", "db-0.db.default.svc", "db-0.db.default.svc.cluster.local")
+    names += ("db.default", "db.default.svc", "db.default.svc.cluster.local")
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await k.sync_services([SERVICE], [p])  # before its container exists: kept for it
+        await until(sink, lambda s: s.last.get("phase") == "Running")
+        assert k.network_target("u1") == next(iter(fake.containers))
+        await k.sync_services([], [p])  # the Service is deleted: the running owner is reconnected
+        await k.sync_services([], [p])  # nothing changed: no engine call
+
+    sink = drive(fake, tmp_path, body)
+    (cfg,) = configs(fake, "app")
+    ip = sink.last["podIP"]
+    assert cfg["endpoint"] == Endpoint(network=NETWORK, ip=ip, aliases=tuple(sorted(names)))
+    cid = next(iter(fake.containers))
+    assert fake.alias_calls == [(cid, (), ip)]  # the same fixed address: no new IP to report
+
+
+def test_deleting_the_pod_releases_its_address(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    ledger = MemoryLedger()
+    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: terminal(s.last))
+        assert ledger.rows == {"u1": sink.last["podIP"]}
+        await k.forget_pod(p)
+        assert ledger.rows == {} and k.ipam.get("u1") == ""
+        assert not fake.containers
+
+    drive(fake, tmp_path, body, ledger=ledger)
+
+
+def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_others_new_ones(
+    tmp_path: Path,
+) -> None:
+    fake = FakeRuntime(tmp_path, exit_codes={"app": [RUNS]})
+    ledger = MemoryLedger()
+    p = pod({"restartPolicy": "Never", "terminationGracePeriodSeconds": 1, "containers": [container("app")]})
+    first = Sink()
+
+    async def before(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: s.last.get("phase") == "Running")
+
+    drive(fake, tmp_path, before, ledger=ledger, sink=first)  # then the server is killed
+    ip = first.last["podIP"]
+    adopted = copy.deepcopy(p)
+    adopted["status"] = first.last
+    other = pod({"restartPolicy": "Never", "containers": [container("app")]}, uid="u2", name="q")
+
+    async def after(k: Kubelet, sink: Sink) -> None:
+        await k.sweep({"u1", "u2"})
+        await k.adopt()
+        await k.sync_pod(adopted)
+        await poll(lambda: k.network_target("u1") == next(iter(fake.containers)))
+        await k.sync_pod(other)
+        await until(sink, lambda s: len([x for x in s.statuses if x.get("podIP")]) >= 1)
+        deleting = copy.deepcopy(adopted)
+        deleting["metadata"]["deletionTimestamp"] = "2026-12-01T10:00:01Z"
+        await k.sync_pod(deleting)
+        await until(sink, lambda s: any(x.get("podIP") == ip and terminal(x) for x in s.statuses))
+
+    sink = drive(fake, tmp_path, after, ledger=ledger)
+    assert len([n for n in fake.created if n.startswith("minik-t-default-p-app")]) == 1  # never twice
+    assert any(s.get("podIP") == ip and terminal(s) for s in sink.statuses)
+    assert ledger.rows["u1"] == ip and ledger.rows["u2"] != ip
+
+
+def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path, subnet="10.208.0.0/29")  # pod range 10.208.0.4 - .6
+    ledger = MemoryLedger({"x": "10.208.0.4", "y": "10.208.0.5", "z": "10.208.0.6"})
+    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: "FailedCreatePodSandBox" in reasons(s))
+        assert sink.last["phase"] == "Pending" and "podIP" not in sink.last
+        k.ipam.release("y")  # a pod is deleted
+        await until(sink, lambda s: terminal(s.last))
+
+    sink = drive(fake, tmp_path, body, ledger=ledger)
+    failed = next(m for _, r, m in sink.events if r == "FailedCreatePodSandBox")
+    assert failed == (
+        "Failed to create pod sandbox: no free pod address left in 10.208.0.4-10.208.0.6: "
+        "each of the instance's 3 pod addresses is held by a pod that is not deleted yet"
+    )
+    assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.0.5"
