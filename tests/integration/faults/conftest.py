@@ -93,7 +93,8 @@ class Server:
 
 
 def detach_sandboxes(client: docker.DockerClient, instance: str) -> None:
-    """Disconnect every sandbox from the instance's networks before removal.
+    """Disconnect every network owner (a sandbox, or a sandbox-less pod's container) from the
+    instance's networks before removal.
 
     Docker 20.10 can keep the endpoint of a container removed while it is
     busy, and then refuses to remove the (empty) network; a disconnect while
@@ -101,8 +102,12 @@ def detach_sandboxes(client: docker.DockerClient, instance: str) -> None:
     """
     label = f"minik.io/instance={instance}"
     networks = client.api.networks(filters={"label": [label]})
-    for c in client.api.containers(all=True, filters={"label": [label, "minik.io/container=POD"]}):
+    names = {n["Name"] for n in networks}
+    for c in client.api.containers(all=True, filters={"label": [label]}):
+        attached = set((c.get("NetworkSettings") or {}).get("Networks") or {})
         for n in networks:
+            if n["Name"] not in attached & names:
+                continue
             try:
                 client.api.disconnect_container_from_network(c["Id"], n["Id"], force=True)
             except docker.errors.APIError:
