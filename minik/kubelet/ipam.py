@@ -1,9 +1,9 @@
 """minik's pod IPAM: one address per pod, for the pod's whole life, as a node's CNI gives one.
 
-A pod's containers come and go — init containers, then the app container,
-then its restarts — and, without a sandbox (:func:`minik.kubelet.plan.needs_sandbox`),
-each owns its network namespace in turn; the pod's IP must not change with
-them. :class:`PodIPs` hands each pod an address of the upper half of the
+A pod's containers come and go — its container's restarts, or init
+containers and then the app container — and, without a sandbox
+(:func:`minik.kubelet.plan.uses_sandbox`), each owns its network namespace
+in turn; the pod's IP must not change with them. :class:`PodIPs` hands each pod an address of the upper half of the
 instance network's subnet (:func:`minik.kubelet.subnets.pod_half`; Docker's
 own dynamic allocation is confined to the lower half by the network's
 ``ip_range``) and every container or sandbox of the pod is created with it.

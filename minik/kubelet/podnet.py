@@ -1,9 +1,9 @@
 """A pod's place on the instance network: who owns its network namespace, and with what settings.
 
 On a node every pod has a sandbox that owns its network namespace. minik
-makes one only where two containers of the pod can run at once
-(:func:`minik.kubelet.plan.needs_sandbox`); otherwise each container in turn
-owns the namespace itself. Either way the *owner* — the sandbox, or the
+makes one only where two containers of the pod can run at once, or where it
+is the cheaper way (:func:`minik.kubelet.plan.uses_sandbox`); otherwise the
+pod's container (each of its runs in turn) owns the namespace itself. Either way the *owner* — the sandbox, or the
 sandbox-less pod's container — is created directly on the instance network
 with the same settings: the pod's hostname, its subdomain (so Docker writes
 ``<ip> <hostname>.<subdomain>.<ns>.svc.cluster.local <hostname>`` into

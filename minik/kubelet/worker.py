@@ -250,7 +250,7 @@ class PodWorker(ContainerWorker):
             k.spawn(w.watch_size_limits)
         if labels.SANDBOX in latest:
             w.sandbox_id = latest[labels.SANDBOX].id
-        w.sandboxed = bool(w.sandbox_id)  # as it was made, whatever needs_sandbox says now
+        w.sandboxed = bool(w.sandbox_id)  # as it was made, whatever uses_sandbox says now
         owner = latest.get(labels.SANDBOX) or apps[-1]
         w.ip = k.ipam.get(uid) or owner.ip
         if not w.sandboxed:

@@ -77,9 +77,10 @@ class WorkerBase:
         self.sidecar_stop = anyio.Event()  # the regular containers are done: sidecars stop
         self.sidecar_started: dict[str, anyio.Event] = {}
         self.sandbox_stopped = False  # a finished pod's sandbox is stopped: PodReadyToStartContainers False
-        # Only a pod that can run two containers at once gets a sandbox (issue 22);
-        # otherwise each of its containers in turn owns the pod's network namespace.
-        self.sandboxed = plan.needs_sandbox(self.spec)
+        # A pod that can run two containers at once gets a sandbox, and so does one with
+        # init containers (cheaper on Docker); a one-container pod's container owns the
+        # pod's network namespace itself (issue 22, plan.uses_sandbox).
+        self.sandboxed = plan.uses_sandbox(self.spec)
         self.net_container = ""  # sandbox-less: the latest container, which holds the pod's address
         self.aliased: dict[str, frozenset[str]] = {}  # namespace owner → the DNS aliases it was given
         self.net_lock = anyio.Lock()  # a new owner's create+start and an alias change, one at a time

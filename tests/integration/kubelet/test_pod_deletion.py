@@ -120,7 +120,7 @@ data:
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     uid = pod["metadata"]["uid"]
     names = {c["Config"]["Labels"]["minik.io/container"] for c in minik.pod_containers(uid)}
-    assert names == {"init", "c"}  # one container at a time: no sandbox (issue 22)
+    assert names == {"POD", "init", "c"}  # init + app: a sandbox is cheaper (plan.uses_sandbox)
     assert minik.pod_volumes(uid)
     minik.delete("pod", pod_name)
     poll(

@@ -37,6 +37,27 @@ def test_which_pods_need_a_sandbox(scenario: str, spec: dict[str, Any], want: bo
 
 
 @pytest.mark.parametrize(
+    ("scenario", "spec", "want"),
+    [
+        ("one container: it owns the pod's network itself", {"containers": [{"name": "a"}]}, False),
+        (
+            "init containers then the app: a sandbox is cheaper than a network per container",
+            {"initContainers": [{"name": "i"}], "containers": [{"name": "a"}]},
+            True,
+        ),
+        ("two app containers: a sandbox is needed", {"containers": [{"name": "a"}, {"name": "b"}]}, True),
+        (
+            "a sidecar: a sandbox is needed",
+            {"initContainers": [SIDECAR], "containers": [{"name": "a"}]},
+            True,
+        ),
+    ],
+)
+def test_which_pods_minik_gives_a_sandbox(scenario: str, spec: dict[str, Any], want: bool) -> None:
+    assert plan.uses_sandbox(spec) is want, scenario
+
+
+@pytest.mark.parametrize(
     ("scenario", "c", "policy", "code", "init", "restart", "ok"),
     [
         ("Never: a failure is final", {"name": "a"}, "Never", 1, False, False, False),

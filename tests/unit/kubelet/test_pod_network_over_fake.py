@@ -1,9 +1,10 @@
 """A pod's network over the in-memory runtime, both ways: with a sandbox, and without one (issue 22).
 
-A pod whose containers run one at a time gets no sandbox: each container is
-created on the instance network with the pod's hostname, domain, Service
-aliases and fixed address. A pod that can run two containers at once gets a
-sandbox holding that address, its containers joined to it. Either way the
+A one-container pod gets no sandbox: each run of its container is created on
+the instance network with the pod's hostname, domain, Service aliases and
+fixed address. A pod that can run two containers at once, or has init
+containers (``plan.uses_sandbox``), gets a sandbox holding that address, its
+containers joined to it. Either way the
 pod keeps one address from start to deletion, across restarts and a server
 restart (the address ledger is read back).
 """
@@ -22,7 +23,16 @@ from minik.kubelet.ipam import MemoryLedger
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.runtime import Endpoint
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.test_worker_over_fake import NOW, Objects, Sink, container, pod, poll, reasons, terminal
+from tests.unit.kubelet.test_worker_over_fake import (
+    NOW,
+    Objects,
+    Sink,
+    container,
+    pod,
+    poll,
+    reasons,
+    terminal,
+)
 
 Obj = dict[str, Any]
 NETWORK = "minik-t"
@@ -69,14 +79,13 @@ def conditions(status: Obj) -> dict[str, str]:
     return {c["type"]: c["status"] for c in status.get("conditions") or []}
 
 
-def test_one_container_at_a_time_no_sandbox_every_container_owns_the_pods_one_address(tmp_path: Path) -> None:
+def test_a_one_container_pod_has_no_sandbox_and_every_run_owns_the_pods_one_address(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path, exit_codes={"app": [1, 0]})
     p = pod(
         {
             "restartPolicy": "OnFailure",
             "hostname": "db-0",
             "subdomain": "db",
-            "initContainers": [container("init")],
             "containers": [container("app")],
         }
     )
@@ -87,11 +96,11 @@ def test_one_container_at_a_time_no_sandbox_every_container_owns_the_pods_one_ad
 
     sink = drive(fake, tmp_path, body)
     assert sink.last["phase"] == "Succeeded"
-    assert [c.info.labels["minik.io/container"] for c in fake.containers.values()] == ["init", "app", "app"]
+    assert [c.info.labels["minik.io/container"] for c in fake.containers.values()] == ["app", "app"]
     ip = sink.last["podIP"]
     assert ipaddress.ip_address(ip) in ipaddress.ip_network("10.208.2.0/23")  # the fake subnet's upper half
-    runs = configs(fake, "init") + configs(fake, "app")
-    assert len(runs) == 3
+    runs = configs(fake, "app")
+    assert len(runs) == 2
     for cfg in runs:
         assert cfg["endpoint"] == Endpoint(network=NETWORK, ip=ip, aliases=())
         assert cfg["host_config"]["network_mode"] == NETWORK
@@ -102,13 +111,31 @@ def test_one_container_at_a_time_no_sandbox_every_container_owns_the_pods_one_ad
     assert conditions(sink.statuses[1])["PodReadyToStartContainers"] == "True"
 
 
+def test_init_containers_then_the_app_share_a_sandbox_holding_the_pods_address(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    p = pod(
+        {"restartPolicy": "Never", "initContainers": [container("init")], "containers": [container("app")]}
+    )
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: terminal(s.last))
+
+    sink = drive(fake, tmp_path, body)
+    (sandbox,) = configs(fake, "POD")
+    assert sandbox["endpoint"].ip == sink.last["podIP"]
+    for name in ("init", "app"):
+        (cfg,) = configs(fake, name)
+        assert cfg["endpoint"] is None and cfg["host_config"]["network_mode"].startswith("container:")
+
+
 def test_two_app_containers_get_a_sandbox_that_holds_the_pods_address(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path)
     p = pod({"restartPolicy": "Never", "hostname": "db-0", "containers": [container("a"), container("b")]})
 
     async def body(k: Kubelet, sink: Sink) -> None:
         await k.sync_pod(p)
-        await until(sink, lambda s: not conditions(s.last).get("PodReadyToStartContainers", "True") == "True")
+        await until(sink, lambda s: conditions(s.last).get("PodReadyToStartContainers", "True") != "True")
 
     sink = drive(fake, tmp_path, body)
     assert sink.last["phase"] == "Succeeded"

@@ -113,7 +113,11 @@ def test_an_init_container_runs_before_the_app_and_the_pod_succeeds(tmp_path: Pa
         tmp=tmp_path,
     )
     assert sink.last["phase"] == "Succeeded"
-    assert [n.split("-")[-2] for n in fake.created] == ["init", "app"]  # no sandbox: one at a time
+    assert [n.split("-")[-2] for n in fake.created] == [
+        "POD",
+        "init",
+        "app",
+    ]  # init + app: a sandbox is cheaper
     assert sink.last["initContainerStatuses"][0]["ready"] is True
     assert reasons(sink) == ["Scheduled", "Pulled", "Created", "Started", "Pulled", "Created", "Started"]
 
