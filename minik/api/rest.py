@@ -49,7 +49,8 @@ from minik.store.status import already_exists, bad_request, conflict, error, inv
 log = logging.getLogger("minik.api")
 
 HOOKED = frozenset({"pods", "jobs", "cronjobs", "services", "configmaps", "secrets", "serviceaccounts",
-                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets"})  # fmt: skip
+                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets",
+                    "persistentvolumeclaims", "persistentvolumes", "storageclasses"})  # fmt: skip
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
 KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -300,7 +301,7 @@ class Handlers:
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
-        if r.plural in ("pods", "jobs", "cronjobs", "services"):
+        if r.plural in ("pods", "jobs", "cronjobs", "services", "persistentvolumeclaims", "persistentvolumes"):
             obj.pop("status", None)
         limits.check_object(obj, _cannot(r))
         uid = str(uuid.uuid4())

@@ -31,6 +31,7 @@ from typing import Any
 
 from minik.errors import StoreError
 from minik.k8s import NODE_NAME, Obj, meta, rfc3339
+from minik.manifest import storage_admission
 from minik.store import status as st
 from minik.store.resources import (
     DEFAULT_SERVICE_ACCOUNT,
@@ -152,6 +153,7 @@ class Store:
         self._committed_rv = self._rv
         self._compacted = self._counter("compacted")
         with self.transaction():
+            self._default_storage_class()
             for ns in INITIAL_NAMESPACES:
                 if self._row("namespaces", "", ns) is None:
                     self.create("namespaces", {"metadata": {"name": ns}})
@@ -159,6 +161,19 @@ class Store:
                     self.create(
                         "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
                     )
+
+    def _default_storage_class(self) -> None:
+        """Once per instance (a store older than storage included): kind's ``standard`` class.
+
+        Deleted by the user, it stays deleted, as in a cluster.
+        """
+        self._conn.execute("INSERT OR IGNORE INTO counters VALUES ('default-storage-class', 0)")
+        if self._counter("default-storage-class"):
+            return
+        name = storage_admission.DEFAULT_CLASS["metadata"]["name"]
+        if self._row("storageclasses", "", name) is None:
+            self.create("storageclasses", storage_admission.DEFAULT_CLASS)
+        self._conn.execute("UPDATE counters SET value = 1 WHERE key = 'default-storage-class'")
 
     def _counter(self, key: str) -> int:
         return int(self._conn.execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()[0])
@@ -430,6 +445,13 @@ class Store:
                 sa = {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": m["name"]}}
                 self.create("serviceaccounts", sa)  # as the service account controller does
                 return copy.deepcopy(created)
+            if resource == "persistentvolumeclaims":
+                classes = self.list("storageclasses", None)[0]
+                obj = storage_admission.admit_claim(obj, classes)
+                m = obj["metadata"]
+            elif resource == "persistentvolumes":
+                obj = storage_admission.admit_volume(obj)
+                m = obj["metadata"]
             if resource == "pods" and not (obj.get("status") or {}).get("phase"):
                 # As the API server's pod strategy does on create.
                 obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}
