@@ -301,7 +301,14 @@ class Handlers:
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
-        if r.plural in ("pods", "jobs", "cronjobs", "services", "persistentvolumeclaims", "persistentvolumes"):
+        if r.plural in (
+            "pods",
+            "jobs",
+            "cronjobs",
+            "services",
+            "persistentvolumeclaims",
+            "persistentvolumes",
+        ):
             obj.pop("status", None)
         limits.check_object(obj, _cannot(r))
         uid = str(uuid.uuid4())

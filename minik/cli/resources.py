@@ -70,7 +70,20 @@ PVS = Resource("persistentvolumes", "PersistentVolume", "", "v1", namespaced=Fal
 STORAGECLASSES = Resource("storageclasses", "StorageClass", "storage.k8s.io", "v1", namespaced=False)
 STORAGE = (PVCS, PVS, STORAGECLASSES)
 
-ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, NODES, *ACCESS, PDBS, *STORAGE)
+ALL = (
+    JOBS,
+    CRONJOBS,
+    PODS,
+    SERVICES,
+    CONFIGMAPS,
+    SECRETS,
+    EVENTS,
+    NAMESPACES,
+    NODES,
+    *ACCESS,
+    PDBS,
+    *STORAGE,
+)
 BY_KIND = {r.kind: r for r in ALL}
 
 _ALIASES: dict[str, Resource] = {}
@@ -89,7 +102,13 @@ for _r, _names in (
     (PVS, ("pv", "persistentvolume", "persistentvolumes")),
     (
         STORAGECLASSES,
-        ("sc", "storageclass", "storageclasses", "storageclass.storage.k8s.io", "storageclasses.storage.k8s.io"),
+        (
+            "sc",
+            "storageclass",
+            "storageclasses",
+            "storageclass.storage.k8s.io",
+            "storageclasses.storage.k8s.io",
+        ),
     ),
     (PDBS, ("pdb", "poddisruptionbudget", "poddisruptionbudgets", "poddisruptionbudget.policy")),
     *(

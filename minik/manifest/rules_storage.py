@@ -190,7 +190,12 @@ def validate_volume_update(pv: dict[str, Any], old: dict[str, Any]) -> list[Fiel
     new_spec, old_spec = pv.get("spec") or {}, old.get("spec") or {}
     for s in PV_SOURCES:
         if new_spec.get(s) != old_spec.get(s):
-            errors.append(f.forbidden(("spec", "persistentvolumesource"), "spec.persistentvolumesource is immutable after creation"))
+            errors.append(
+                f.forbidden(
+                    ("spec", "persistentvolumesource"),
+                    "spec.persistentvolumesource is immutable after creation",
+                )
+            )
             break
     if new_spec.get("volumeMode") != old_spec.get("volumeMode"):
         errors.append(f.invalid(("spec", "volumeMode"), new_spec.get("volumeMode"), "field is immutable"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minik.manifest.schemagen import ANY_OBJ, B, CORE_DEFS, QTY_MAP, S, STR_MAP, arr, loose, obj, ref, strs
+from minik.manifest.schemagen import ANY_OBJ, CORE_DEFS, QTY_MAP, STR_MAP, B, S, arr, loose, obj, ref, strs
 
 OBJECT_REF = obj(**strs("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"))
 _OTHER_PV_SOURCES = (
@@ -68,7 +68,10 @@ def build_storage(top: Any, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 accessModes=arr(S),
                 claimRef=OBJECT_REF,
                 **strs(
-                    "persistentVolumeReclaimPolicy", "storageClassName", "volumeMode", "volumeAttributesClassName"
+                    "persistentVolumeReclaimPolicy",
+                    "storageClassName",
+                    "volumeMode",
+                    "volumeAttributesClassName",
                 ),
                 mountOptions=arr(S),
                 nodeAffinity=ANY_OBJ,

@@ -29,6 +29,8 @@ BETA_DEFAULT_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class"
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
 PV_PROTECTION = "kubernetes.io/pv-protection"
 PROVISIONER = "rancher.io/local-path"
+"""The provisioner minik answers for (kind's local-path provisioner's name)."""
+PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
 DEFAULT_CLASS: Obj = {
     "apiVersion": "storage.k8s.io/v1",
     "kind": "StorageClass",

@@ -94,8 +94,7 @@ VOLUME_REASONS = {
 }
 """Why each volume type is rejected: one clause, "…volumes: they need <reason>"."""
 
-PROVISIONER = "rancher.io/local-path"
-"""The provisioner name minik's own provisioner answers to (kind's local-path provisioner's)."""
+PROVISIONER = "rancher.io/local-path"  # = minik.manifest.storage_admission.PROVISIONER
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
 HOST_PV_SOURCES = ("hostPath", "local")
 OTHER_PV_SOURCES = tuple(v for v in (*UNSUPPORTED_VOLUME_TYPES, "flexVolume") if v in VOLUME_REASONS)

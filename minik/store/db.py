@@ -457,9 +457,15 @@ class Store:
                 obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}
             node = self._row("nodes", "", NODE_NAME) if resource == "pods" else None
             cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
-            if resource == "pods" and not (obj.get("spec") or {}).get("nodeName") and not cordoned:
-                # One node: the scheduler's binding, at once. On a cordoned node the control
-                # plane's scheduler gate (minik.controllers.scheduling) decides.
+            claims = any("persistentVolumeClaim" in v for v in (obj.get("spec") or {}).get("volumes") or [])
+            if (
+                resource == "pods"
+                and not (obj.get("spec") or {}).get("nodeName")
+                and not cordoned
+                and not claims
+            ):
+                # One node: the scheduler's binding, at once. On a cordoned node, or for a pod
+                # with claims, the control plane's scheduler gate (minik.controllers.scheduling) decides.
                 obj.setdefault("spec", {})["nodeName"] = NODE_NAME
             return copy.deepcopy(self._write(resource, obj, "ADDED"))
 

@@ -63,7 +63,9 @@ RESOURCES: dict[str, Resource] = {
             "cronjobs", "CronJob", group="batch", short_names=("cj",), has_status=True, categories=("all",)
         ),
         Resource("persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",), has_status=True),
-        Resource("persistentvolumes", "PersistentVolume", namespaced=False, short_names=("pv",), has_status=True),
+        Resource(
+            "persistentvolumes", "PersistentVolume", namespaced=False, short_names=("pv",), has_status=True
+        ),
         Resource("storageclasses", "StorageClass", group=STORAGE, namespaced=False, short_names=("sc",)),
         Resource(
             "poddisruptionbudgets",
