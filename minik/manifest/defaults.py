@@ -228,6 +228,6 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
         _secret(out)
     elif kind in ("RoleBinding", "ClusterRoleBinding"):
         rules_access.default_access(out)
-    elif kind in rules_storage.STORAGE_KINDS:
+    elif isinstance(kind, str) and kind in rules_storage.STORAGE_KINDS:
         rules_storage.default_storage(out)
     return out
