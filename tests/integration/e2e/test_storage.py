@@ -144,6 +144,8 @@ def test_a_claims_data_outlives_its_job_and_a_server_restart_then_delete_removes
     assert "persistentvolumeclaim/results   Bound    " + volume in table
     assert "standard (default)   rancher.io/local-path   Delete          WaitForFirstConsumer" in table
     assert "Used By:       writer-" in minik.run("describe", "pvc", "results").stdout
+    described = kubectl(minik, "describe", "pvc", "results").stdout  # kubectl's own describer
+    assert "Status:        Bound" in described and "Used By:       writer-" in described, described
 
     minik.run("server", "stop")  # the next command starts it again: the store and the volume remain
     minik.run("apply", "-f", "-", input=READER)
