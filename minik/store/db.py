@@ -652,9 +652,13 @@ class Store:
                 event["count"] = int(event.get("count") or 1) + 1
                 event["lastTimestamp"] = now
                 return copy.deepcopy(self._write("events", event, "MODIFIED", old))
+            cluster_scoped = any(
+                r.kind == involved.get("kind") and not r.namespaced for r in RESOURCES.values()
+            )
             involved_ref = {
                 "kind": involved.get("kind", ""),
-                "namespace": ns,
+                # A cluster-scoped object's events live in "default" but name no namespace, as upstream's.
+                "namespace": "" if cluster_scoped else ns,
                 "name": m.get("name", ""),
                 "uid": m.get("uid", ""),
                 "apiVersion": involved.get("apiVersion", ""),

@@ -103,3 +103,11 @@ def test_a_volume_gets_its_protection_finalizer_and_a_fresh_status(store: Store)
 def test_default_class(name: str, classes: list[dict], expected: str | None) -> None:
     got = adm.default_class(classes)
     assert (got["metadata"]["name"] if got else None) == expected
+
+
+def test_an_event_about_a_volume_lives_in_default_and_names_no_namespace(store: Store) -> None:
+    pv = store.create("persistentvolumes", {"metadata": {"name": "pv1"}, "spec": {}})
+    event = store.record_event(pv, type="Warning", reason="VolumeFailedDelete", message="m", component="c")
+    assert event["metadata"]["namespace"] == "default"
+    assert "namespace" not in event["involvedObject"]
+    assert event["involvedObject"]["kind"] == "PersistentVolume"
