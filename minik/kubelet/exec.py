@@ -114,6 +114,8 @@ class PodStreams:
         self, pod: Obj, container: str, *, stdin: bool, stdout: bool, stderr: bool, tty: bool
     ) -> ExecSession:
         cid = await self._running(pod, container)
+        # The engine frames an attached stream by the container's own Tty, whatever the client asked.
+        tty = _has_tty(pod, container)
         stream = await self.runtime.attach(cid, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
 
         async def resize(width: int, height: int) -> None:
@@ -123,3 +125,11 @@ class PodStreams:
             return None
 
         return ExecSession(stream, resize=resize, exit_code=no_code)
+
+
+def _has_tty(pod: Obj, container: str) -> bool:
+    spec = pod.get("spec") or {}
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        if c.get("name") == container:
+            return bool(c.get("tty"))
+    return False
