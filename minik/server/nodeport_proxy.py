@@ -116,7 +116,7 @@ class NodePortProxy:
         self.store = store
         self.host = host
         self._tg: anyio.abc.TaskGroup | None = None
-        self._open: dict[int, tuple[Target, anyio.CancelScope]] = {}
+        self._open: dict[int, tuple[Target, anyio.CancelScope, anyio.Event]] = {}
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:
@@ -130,17 +130,18 @@ class NodePortProxy:
 
     def ports(self) -> dict[int, Target]:
         """The node ports listened on now."""
-        return {p: t for p, (t, _) in self._open.items()}
+        return {p: t for p, (t, _, _) in self._open.items()}
 
     async def sync(self, services: list[Obj]) -> None:
         """Listen on exactly the node ports the Services hold (a port that could not be had is retried)."""
         if self._tg is None:
             return
         want = wanted(services)
-        for port, (target, scope) in list(self._open.items()):
+        for port, (target, scope, closed) in list(self._open.items()):
             if want.get(port) != target:
                 scope.cancel()
                 del self._open[port]
+                await closed.wait()  # the port is free again before this returns
         by_key = {(str(meta(s).get("namespace") or "default"), str(meta(s).get("name"))): s for s in services}
         for port, target in want.items():
             if port in self._open:
@@ -158,15 +159,19 @@ class NodePortProxy:
                             svc, type="Warning", reason=UNAVAILABLE, message=why, component="minik"
                         )
                 continue
-            scope = anyio.CancelScope()
-            self._open[port] = (target, scope)
-            self._tg.start_soon(self._serve, listener, target, scope)
+            scope, closed = anyio.CancelScope(), anyio.Event()
+            self._open[port] = (target, scope, closed)
+            self._tg.start_soon(self._serve, listener, target, scope, closed)
 
     async def _serve(self, listener: anyio.abc.Listener[anyio.abc.SocketStream], target: Target,
-                     scope: anyio.CancelScope) -> None:  # fmt: skip
-        with scope:
-            async with listener:
+                     scope: anyio.CancelScope, closed: anyio.Event) -> None:  # fmt: skip
+        try:
+            with scope:
                 await listener.serve(lambda client: self._forward(client, target))
+        finally:
+            with anyio.CancelScope(shield=True):
+                await listener.aclose()
+            closed.set()
 
     async def _forward(self, client: anyio.abc.SocketStream, target: Target) -> None:
         async with client:
