@@ -5,7 +5,7 @@ LoadBalancer Service and with a hostPort: all three answer on 127.0.0.1, and the
 node port closes when its Service is deleted. One pod with hostNetwork, hostPID
 and hostIPC sees the host's hostname and PID 1, reports the node's address as
 its IP, and runs Unconfined (pod-level seccompProfile) beside a container whose
-RuntimeDefault wins. A pod with ``tty``/``stdin`` is driven with ``kubectl attach``.
+RuntimeDefault wins and one under a Localhost profile that forbids mkdir. A pod with ``tty``/``stdin`` is driven with ``kubectl attach``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def free_port() -> int:
 
 
 def non_loopback_addresses() -> list[str]:
-    out = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False
+    ).stdout
     addrs = [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
     return [a for a in addrs if not a.startswith("127.")]
 
@@ -147,7 +149,9 @@ def test_node_ports_and_a_host_port_answer_on_loopback(minik: Minik) -> None:
         minik.run("delete", "service", "web-np")
         assert refused(node_port), "the deleted Service's node port still accepts connections"
     finally:
-        minik.run("delete", "job", "web", "service", "web-lb", "--ignore-not-found", "--wait=false", check=False)
+        minik.run(
+            "delete", "job", "web", "service", "web-lb", "--ignore-not-found", "--wait=false", check=False
+        )
 
 
 HOST_POD = """\
@@ -170,15 +174,29 @@ spec:
     command: [sh, -c, "grep ^Seccomp: /proc/self/status"]
     securityContext:
       seccompProfile: {type: RuntimeDefault}
+  - name: local
+    image: busybox:latest
+    command: [sh, -c, "mkdir /tmp/made 2>&1 || echo refused"]
+    securityContext:
+      seccompProfile: {type: Localhost, localhostProfile: profiles/no-mkdir.json}
 """
+NO_MKDIR = {
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
+}
 
 
 def test_a_host_namespace_pod_sees_the_host_and_seccomp_follows_the_profiles(minik: Minik) -> None:
+    profiles = minik.home / "seccomp" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "no-mkdir.json").write_text(json.dumps(NO_MKDIR))
     res = minik.run("apply", "-f", "-", input=HOST_POD)
     for field in ("hostNetwork", "hostPID", "hostIPC"):
         assert f"spec.{field}: Host access: the pod shares the host's" in res.stderr, res.stderr
     try:
-        res = kubectl(minik, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/on-host", "--timeout=60s")
+        res = kubectl(
+            minik, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/on-host", "--timeout=60s"
+        )
         assert res.returncode == 0, res.stderr + str(minik.json("get", "pod", "on-host")["status"])
         pod = minik.json("get", "pod", "on-host")
         assert pod["status"]["podIP"] == "127.0.0.1" == pod["status"]["hostIP"]
@@ -188,6 +206,8 @@ def test_a_host_namespace_pod_sees_the_host_and_seccomp_follows_the_profiles(min
         assert look == [socket.gethostname(), host_init, "Seccomp:\t0"], look
         strict = minik.run("logs", "on-host", "-c", "strict").stdout
         assert strict == "Seccomp:\t2\n", strict
+        local = minik.run("logs", "on-host", "-c", "local").stdout
+        assert local == "mkdir: can't create directory '/tmp/made': Operation not permitted\nrefused\n", local
     finally:
         minik.run("delete", "pod", "on-host", "--wait=false", check=False)
 

@@ -214,7 +214,12 @@ def _nothing(home: Path) -> None:
     ("scenario", "relative", "plant", "words"),
     [
         ("a missing file", "profiles/none.json", _nothing, "no such file or directory"),
-        ("a .. path (validation refuses it too)", "../secret.json", _nothing, "must be a relative path below"),
+        (
+            "a .. path (validation refuses it too)",
+            "../secret.json",
+            _nothing,
+            "must be a relative path below",
+        ),
         ("an absolute path", "/etc/passwd", _nothing, "must be a relative path below"),
         ("a link to a file outside", "profiles/link.json", _link_file_out, "leads out of"),
         ("a link to a directory outside", "escape/secret.json", _link_dir_out, "leads out of"),

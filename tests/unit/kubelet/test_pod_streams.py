@@ -85,7 +85,9 @@ def test_resizes_reach_the_engine_and_attach_reports_no_exit_code(tmp_path: Path
     anyio.run(main)
 
 
-def test_stdin_ending_on_a_tty_attach_is_the_terminals_end_of_file_not_a_closed_stream(tmp_path: Path) -> None:
+def test_stdin_ending_on_a_tty_attach_is_the_terminals_end_of_file_not_a_closed_stream(
+    tmp_path: Path,
+) -> None:
     """Docker cuts a tty attach's output off when its stdin closes; ^D lets the process end by itself."""
 
     async def main() -> None:

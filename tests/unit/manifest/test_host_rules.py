@@ -147,7 +147,9 @@ def test_seccomp_profiles_are_validated_as_the_api_server_does(
     scenario: str, profile: dict[str, Any], want: list[str]
 ) -> None:
     assert check(pod(securityContext={"seccompProfile": profile}))[0] == want, scenario
-    in_container = pod(containers=[{"name": "c", "image": "busybox", "securityContext": {"seccompProfile": profile}}])
+    in_container = pod(
+        containers=[{"name": "c", "image": "busybox", "securityContext": {"seccompProfile": profile}}]
+    )
     assert check(in_container)[0] == [w.replace("spec.", "spec.containers[0].", 1) for w in want], scenario
 
 
@@ -159,7 +161,9 @@ def test_seccomp_profiles_are_validated_as_the_api_server_does(
         ("hostIPC", "hostIPC", True),
     ],
 )
-def test_host_namespaces_are_accepted_with_a_host_access_warning(scenario: str, field: str, value: Any) -> None:
+def test_host_namespaces_are_accepted_with_a_host_access_warning(
+    scenario: str, field: str, value: Any
+) -> None:
     errors, warnings = check(job(**{field: value}))
     assert errors == [], scenario
     assert [w for w in warnings if "Host access" in w] == [
@@ -240,7 +244,11 @@ def service(stype: str, *ports: dict[str, Any]) -> dict[str, Any]:
             service("NodePort", {"port": 53, "protocol": "UDP"}),
             ["spec.ports[0].protocol: Ignored by minik: minik publishes TCP node ports only"],
         ),
-        ("a UDP ClusterIP port needs no node port", service("ClusterIP", {"port": 53, "protocol": "UDP"}), []),
+        (
+            "a UDP ClusterIP port needs no node port",
+            service("ClusterIP", {"port": 53, "protocol": "UDP"}),
+            [],
+        ),
     ],
 )
 def test_node_port_services_warn_only_about_what_is_not_published(
