@@ -17,6 +17,7 @@ import time
 import urllib.request
 from typing import Any
 
+import docker
 import pytest
 
 from tests.integration.e2e.conftest import Minik
@@ -109,7 +110,9 @@ spec:
 """
 
 
-def test_node_ports_and_a_host_port_answer_on_loopback(minik: Minik) -> None:
+def test_node_ports_and_a_host_port_answer_on_loopback(
+    minik: Minik, docker_client: docker.DockerClient
+) -> None:
     host_port = free_port()
     res = minik.run("apply", "-f", "-", input=WEB.format(host_port=host_port))
     assert "spec.template.spec.containers[0].ports[0].hostPort: Host access" in res.stderr, res.stderr
@@ -125,20 +128,11 @@ def test_node_ports_and_a_host_port_answer_on_loopback(minik: Minik) -> None:
             assert 30000 <= node_port <= 32767
             assert get(node_port) == "hello from the job\n", minik.server_log()
         assert get(host_port) == "hello from the job\n"
-        # The hostPort is bound on loopback only (no hostIP given).
-        sandbox = subprocess.run(
-            ["docker", "ps", "-q", "--filter", f"label=minik.io/instance={minik.instance}",
-             "--filter", "label=minik.io/container=POD"],
-            capture_output=True, text=True, check=True,
-        ).stdout.split()  # fmt: skip
-        bindings = json.loads(
-            subprocess.run(
-                ["docker", "inspect", "--format", "{{json .HostConfig.PortBindings}}", *sandbox],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.splitlines()[0]
-        )
+        # The hostPort is bound on loopback only (no hostIP given), on the pod's sandbox.
+        uid = minik.json("get", "pods", "-l", "job-name=web")["items"][0]["metadata"]["uid"]
+        wanted = [f"minik.io/instance={minik.instance}", f"minik.io/pod-uid={uid}", "minik.io/container=POD"]
+        (sandbox,) = docker_client.api.containers(filters={"label": wanted})
+        bindings = docker_client.api.inspect_container(sandbox["Id"])["HostConfig"]["PortBindings"]
         assert bindings == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(host_port)}]}
         # Neither answers on the host's other addresses (its LAN, Docker's bridges).
         for addr in non_loopback_addresses():
