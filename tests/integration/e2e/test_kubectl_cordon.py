@@ -91,7 +91,9 @@ spec:
 """
 
 
-def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for_uncordon(minik: Minik) -> None:
+def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for_uncordon(
+    minik: Minik,
+) -> None:
     kubectl(minik, "apply", "-f", "-", input=DRAINED_JOB)
 
     def job_pods() -> list[dict[str, Any]]:
@@ -111,13 +113,17 @@ def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for
         out = res.stdout + res.stderr
         assert res.returncode != 0 and "node/minik cordoned" in out, out
         assert all(f"evicting pod default/{name}" in out for name in first), out
-        assert "(will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget." in out
+        assert (
+            "(will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget." in out
+        )
         assert sum(f"pod/{name} evicted" in out for name in first) == 1, out
         assert "global timeout reached: 7s" in out, out
 
         # Without the budget, drain evicts the rest and waits until it is gone.
         kubectl(minik, "delete", "pdb", "drained")
-        res = kubectl(minik, "drain", "minik", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=60s")
+        res = kubectl(
+            minik, "drain", "minik", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=60s"
+        )
         lines = res.stdout.splitlines()
         assert lines[0] == "node/minik already cordoned" and lines[-1] == "node/minik drained", res.stdout
         assert sum(f"pod/{name} evicted" in res.stdout for name in first) == 1, res.stdout
@@ -139,5 +145,10 @@ def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for
         assert {p["metadata"]["name"] for p in replacements} <= held
     finally:
         kubectl(minik, "uncordon", "minik")
-    until("the replacements run", lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2, 60, minik)
+    until(
+        "the replacements run",
+        lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2,
+        60,
+        minik,
+    )
     kubectl(minik, "delete", "job", "drained")

@@ -171,10 +171,17 @@ KUBECTL_DELETE_OPTIONS = bytes.fromhex("6b3873000a130a027631120d44656c6574654f70
 def test_discovery_offers_kubectl_drain_the_policy_v1_eviction_subresource(client: TestClient) -> None:
     core = {r["name"]: r for r in client.get("/api/v1").json()["resources"]}
     entry = core["pods/eviction"]
-    assert (entry["group"], entry["version"], entry["kind"], entry["verbs"]) == ("policy", "v1", "Eviction", ["create"])
+    assert (entry["group"], entry["version"], entry["kind"], entry["verbs"]) == (
+        "policy",
+        "v1",
+        "Eviction",
+        ["create"],
+    )
 
 
-def test_kubectl_drains_typed_delete_with_a_protobuf_delete_options_body(client: TestClient, store: Store) -> None:
+def test_kubectl_drains_typed_delete_with_a_protobuf_delete_options_body(
+    client: TestClient, store: Store
+) -> None:
     running_pod(store)
     resp = client.request("DELETE", f"{PODS}/p", content=KUBECTL_DELETE_OPTIONS,
                           headers={"Content-Type": "application/vnd.kubernetes.protobuf"})  # fmt: skip
