@@ -259,3 +259,11 @@ def decode(body: bytes) -> dict[str, Any]:
         raise ProtobufError(f"the protobuf body could not be decoded: {exc}") from None
     obj.pop("status", None)
     return {"apiVersion": gvk[0], "kind": gvk[1], **obj}
+
+
+def delete_options(body: bytes) -> dict[str, Any]:
+    """The ``DeleteOptions`` body of client-go's typed Delete → its fields (no apiVersion/kind)."""
+    obj = decode(body)
+    if obj["kind"] != "DeleteOptions":
+        raise ProtobufError(f"the body of a delete must be DeleteOptions, not {obj['kind']}")
+    return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}

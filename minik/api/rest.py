@@ -448,14 +448,10 @@ class Handlers:
             return {}
         if media_type(request) == protobuf.MEDIA_TYPE:  # client-go's typed Delete (kubectl drain)
             try:
-                opts: Any = protobuf.decode(body)
+                return protobuf.delete_options(body)
             except protobuf.ProtobufError as exc:
                 raise bad_request(f"DeleteOptions: couldn't decode the protobuf body: {exc}") from None
-            if opts.get("kind") != "DeleteOptions":
-                raise bad_request(f"the body of a delete must be DeleteOptions, not {opts.get('kind')}")
-            opts = {k: v for k, v in opts.items() if k not in ("apiVersion", "kind")}
-        else:
-            opts = await decode_async(body, media_type(request), what="DeleteOptions")
+        opts = await decode_async(body, media_type(request), what="DeleteOptions")
         if opts is None:
             return {}
         if not isinstance(opts, dict):

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
+from minik.k8s import Obj, meta
+
 CACHE_ENTRIES = 4096
 AGGREGATE_MAX_EVENTS = 10
 AGGREGATE_INTERVAL = timedelta(minutes=10)
@@ -65,6 +67,21 @@ class EventSource:
     reason: str
     host: str = ""
     field_path: str = ""
+
+    @classmethod
+    def about(cls, involved: Obj, *, namespace: str, type: str, reason: str, component: str) -> EventSource:
+        """The source of an event ``component`` records about ``involved``."""
+        m = meta(involved)
+        return cls(
+            component=component,
+            kind=str(involved.get("kind", "")),
+            namespace=namespace,
+            name=str(m.get("name", "")),
+            uid=str(m.get("uid", "")),
+            api_version=str(involved.get("apiVersion", "")),
+            type=type,
+            reason=reason,
+        )
 
     def spam_key(self) -> tuple[str, ...]:
         """``getSpamKey``: source and involved object."""

@@ -615,16 +615,7 @@ class Store:
         if owner is not None and meta(owner).get("deletionTimestamp"):
             # The API server forbids new content in a terminating namespace; the recorder drops it.
             return {}
-        source = EventSource(
-            component=component,
-            kind=str(involved.get("kind", "")),
-            namespace=ns,
-            name=str(m.get("name", "")),
-            uid=str(m.get("uid", "")),
-            api_version=str(involved.get("apiVersion", "")),
-            type=type,
-            reason=reason,
-        )
+        source = EventSource.about(involved, namespace=ns, type=type, reason=reason, component=component)
         seen = self._correlator.correlate(source, message)
         if seen.skip:
             return {}
