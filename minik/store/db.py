@@ -33,6 +33,7 @@ from minik.errors import StoreError
 from minik.k8s import NODE_NAME, Obj, meta, rfc3339
 from minik.manifest import storage_admission
 from minik.store import status as st
+from minik.store.correlator import COMBINED, EventCorrelator, EventSource
 from minik.store.resources import (
     DEFAULT_SERVICE_ACCOUNT,
     GENERATION_RESOURCES,
@@ -115,6 +116,7 @@ class Store:
         clock: Clock = _utcnow,
         log_size: int = 10_000,
         busy_timeout: float = 1.0,
+        correlator: EventCorrelator | None = None,
     ) -> None:
         self.path = Path(path)
         # After a write found the file locked by another process, writes fail at once
@@ -123,6 +125,7 @@ class Store:
         self._busy_backoff = busy_timeout
         self._busy_until = 0.0
         self._clock = clock
+        self._correlator = correlator or EventCorrelator(clock=clock)
         self._log_size = log_size
         self._hub = Hub()
         self._depth = 0
@@ -627,30 +630,49 @@ class Store:
 
     # -- events --------------------------------------------------------------------
     def record_event(self, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
-        """Record a core/v1 Event about ``involved``; a repeat bumps ``count``/``lastTimestamp``."""
+        """Record a core/v1 Event about ``involved`` as client-go's recorder does.
+
+        The correlator (:mod:`minik.store.correlator`) first drops spam and combines
+        similar events; a repeat then bumps ``count``/``lastTimestamp`` of the event
+        already stored (found here, so it survives a restart). ``{}`` when nothing
+        was written.
+        """
         m = meta(involved)
         ns = m.get("namespace") or "default"
-        now = rfc3339(self._clock())
         owner = self._row("namespaces", "", ns)
         if owner is not None and meta(owner).get("deletionTimestamp"):
             # The API server forbids new content in a terminating namespace; the recorder drops it.
             return {}
+        source = EventSource.about(involved, namespace=ns, type=type, reason=reason, component=component)
+        seen = self._correlator.correlate(source, message)
+        if seen.skip:
+            return {}
+        message = seen.message
+        now = rfc3339(self._clock())
+        # The combined event of a group is found by its prefix: its message follows the latest event.
+        same_message = (
+            "substr(json_extract(json, '$.message'), 1, ?) = ?"
+            if seen.combined
+            else "json_extract(json, '$.message') = ?"
+        )
+        wanted: tuple[Any, ...] = (len(COMBINED), COMBINED) if seen.combined else (message,)
         with self.transaction():
             with self._guard():
                 row = self._conn.execute(
                     "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
                     " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
                     " AND json_extract(json, '$.involvedObject.name') = ?"
-                    " AND json_extract(json, '$.reason') = ? AND json_extract(json, '$.message') = ?"
+                    f" AND json_extract(json, '$.reason') = ? AND {same_message}"
                     " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
                     " ORDER BY rv DESC LIMIT 1",
-                    (ns, m.get("uid"), m.get("name", ""), reason, message, type, component),
+                    (ns, m.get("uid"), m.get("name", ""), reason, *wanted, type, component),
                 ).fetchone()
             if row is not None:
                 event = json.loads(row[0])
                 old = copy.deepcopy(event)
-                event["count"] = int(event.get("count") or 1) + 1
+                event["count"] = int(event.get("count") or 1) + seen.occurrences
                 event["lastTimestamp"] = now
+                event["message"] = message
                 return copy.deepcopy(self._write("events", event, "MODIFIED", old))
             cluster_scoped = any(
                 r.kind == involved.get("kind") and not r.namespaced for r in RESOURCES.values()
@@ -674,7 +696,7 @@ class Store:
                 "source": {"component": component},
                 "firstTimestamp": now,
                 "lastTimestamp": now,
-                "count": 1,
+                "count": seen.occurrences,
                 "type": type,
                 "eventTime": None,
                 "reportingComponent": component,
