@@ -231,7 +231,7 @@ class Kubelet:
         for pod in pods:
             uid = str(meta(pod).get("uid"))
             w = self.workers.get(uid)
-            if w is None or w.done.is_set():
-                continue
+            if w is None or w.done.is_set() or (pod.get("spec") or {}).get("hostNetwork"):
+                continue  # a hostNetwork pod is not on the instance network: no aliases
             self.aliases[uid] = podnet.service_names(pod, services)
             await w.apply_aliases()

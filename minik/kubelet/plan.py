@@ -47,8 +47,13 @@ def uses_sandbox(spec: Obj) -> bool:
     sandbox — measured 1.13× slower sandbox-less for init + app pods. The
     sandbox-less path itself serves any pod whose containers run one at a
     time (:func:`needs_sandbox`); this rule only picks the cheaper one.
+
+    A hostNetwork pod, and one publishing hostPorts, keep one too: the
+    sandbox holds the host's network, or the published ports, for the pod's
+    whole life.
     """
-    return needs_sandbox(spec) or bool(spec.get("initContainers"))
+    host_ports = any(p.get("hostPort") for c in spec.get("containers") or [] for p in c.get("ports") or [])
+    return needs_sandbox(spec) or bool(spec.get("initContainers") or spec.get("hostNetwork") or host_ports)
 
 
 def restart_policy(c: Obj, pod_policy: str, *, init: bool) -> str:

@@ -16,9 +16,10 @@ import anyio.abc
 
 from minik.k8s import Obj
 from minik.kubelet import deadline, labels, plan
-from minik.kubelet.config import container_config
+from minik.kubelet.config import HOST_IP, container_config, host_network, localhost_profile
 from minik.kubelet.errors import ConfigError, ImagePullError, PodDeleted, sentence
 from minik.kubelet.plan import is_sidecar
+from minik.kubelet.seccomp import read_profile
 from minik.kubelet.security import needs_image_user, verify_run_as_non_root
 from minik.kubelet.status import (
     CrashLoopBackoff,
@@ -145,6 +146,12 @@ class PodWorker(ContainerWorker):
                 if refused:
                     raise ConfigError(refused)
                 binds, tmpfs = await self.k.volumes.mounts(self.pod, self.ip, c, sources)
+                local = localhost_profile(c, self.spec)
+                profile = (
+                    None
+                    if local is None
+                    else await anyio.to_thread.run_sync(read_profile, self.k.state_dir, local)
+                )
             except ImagePullError as exc:
                 await self._image_wait(c, init, exc, backoff=waits > 0)
                 if not await self._retry_pause(waits, first=IMAGE_BACKOFF_FIRST):
@@ -168,6 +175,7 @@ class PodWorker(ContainerWorker):
                 binds=binds,
                 tmpfs=tmpfs,
                 message_file=message_file,
+                seccomp_profile=profile,
             )
             cid, failed = await self._create_and_start(c, image, restarts, {**config, **owner})
             started = failed is None
@@ -252,7 +260,10 @@ class PodWorker(ContainerWorker):
             w.sandbox_id = latest[labels.SANDBOX].id
         w.sandboxed = bool(w.sandbox_id)  # as it was made, whatever uses_sandbox says now
         owner = latest.get(labels.SANDBOX) or apps[-1]
-        w.ip = k.ipam.get(uid) or owner.ip
+        if host_network(spec):
+            w.ip = HOST_IP  # a hostNetwork pod's IP is the node's
+        else:
+            w.ip = k.ipam.get(uid) or owner.ip
         if not w.sandboxed:
             w.net_container = next((c.id for c in apps if c.status == "running"), apps[-1].id)
         for old in (pod.get("status") or {}).get("initContainerStatuses") or []:

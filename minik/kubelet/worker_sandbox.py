@@ -11,6 +11,7 @@ import anyio.abc
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
 from minik.k8s import parse_time
 from minik.kubelet import deadline, labels, podnet
+from minik.kubelet.config import HOST_IP, host_network, sandbox_config
 from minik.kubelet.errors import ConfigError, PodDeleted, sentence
 from minik.kubelet.runtime import NoSuchObject
 from minik.kubelet.volumes import Sources, disk_usage
@@ -122,7 +123,10 @@ class SandboxWorker(WorkerBase):
         :class:`SandboxError` when the engine refuses them or no address is left."""
         try:
             await self.k.ensure_network()
-            self.ip = self.k.ipam.allocate(self.uid)  # recorded before any container uses it
+            if host_network(self.spec):
+                self.ip = HOST_IP  # a hostNetwork pod's IP is the node's, as the kubelet reports it
+            else:
+                self.ip = self.k.ipam.allocate(self.uid)  # recorded before any container uses it
             if self.sandboxed:
                 await self._create_sandbox()
         except DockerUnavailable:
@@ -153,14 +157,13 @@ class SandboxWorker(WorkerBase):
         name = self.cname(labels.SANDBOX)
         with contextlib.suppress(NoSuchObject):  # left by an attempt the engine dropped
             await self.k.docker.remove_container(name)
-        settings = self._owner_settings()
+        config = sandbox_config(self.spec, name=self.name, namespace=self.ns, network=self.k.network)
+        if not host_network(self.spec):  # the pod's address and Service aliases on the instance network
+            config["endpoint"] = self._owner_settings()["endpoint"]
         async with self.net_lock:
             self.sandbox_id = await self.k.docker.create_container(
-                image=self.k.pause_image,
-                name=name,
-                labels=self.labels(labels.SANDBOX),
-                host_config={"network_mode": self.k.network, "init": False},
-                **settings,
+                image=self.k.pause_image, name=name, labels=self.labels(labels.SANDBOX), **config
             )
-            self.aliased[self.sandbox_id] = frozenset(settings["endpoint"].aliases)
+            if "endpoint" in config:
+                self.aliased[self.sandbox_id] = frozenset(config["endpoint"].aliases)
             await self.k.docker.start(self.sandbox_id)

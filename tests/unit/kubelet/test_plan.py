@@ -51,6 +51,21 @@ def test_which_pods_need_a_sandbox(scenario: str, spec: dict[str, Any], want: bo
             {"initContainers": [SIDECAR], "containers": [{"name": "a"}]},
             True,
         ),
+        (
+            "hostNetwork: the sandbox holds the host's network",
+            {"hostNetwork": True, "containers": [{"name": "a"}]},
+            True,
+        ),
+        (
+            "a hostPort: the sandbox holds the published port across restarts",
+            {"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 8080}]}]},
+            True,
+        ),
+        (
+            "a containerPort alone publishes nothing: no sandbox",
+            {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]},
+            False,
+        ),
     ],
 )
 def test_which_pods_minik_gives_a_sandbox(scenario: str, spec: dict[str, Any], want: bool) -> None:
