@@ -195,7 +195,9 @@ class PodWorker(ContainerWorker):
                 await self._termination_message(c, cid, code, terminated, message_file)
             if self._stopping(sidecar):
                 return False
-            decision = plan.after_exit(c, self.restart_policy, code, init=init)
+            probe_killed = name in self.probe_kills
+            self.probe_kills.discard(name)
+            decision = plan.after_exit(c, self.restart_policy, code, init=init, probe_killed=probe_killed)
             if not decision.restart:
                 return decision.ok
             # OnFailure, or Always (whatever the exit code): restart in place with crash-loop backoff.

@@ -20,7 +20,9 @@ import anyio.abc
 
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
-from minik.kubelet import labels, plan
+from minik.kubelet import hooks, labels, lifecycle, plan
+from minik.kubelet.probe_loop import ContainerProbes
+from minik.kubelet.probes import kill_for
 from minik.kubelet.runtime import ContainerInfo
 from minik.kubelet.status import (
     PodView,
@@ -77,6 +79,25 @@ class WorkerBase:
         self.sidecar_stop = anyio.Event()  # the regular containers are done: sidecars stop
         self.sidecar_started: dict[str, anyio.Event] = {}
         self.sandbox_stopped = False  # a finished pod's sandbox is stopped: PodReadyToStartContainers False
+        self.probe_kills: set[str] = set()  # containers whose last run a liveness/startup probe killed
+
+    @property
+    def pod_ref(self) -> str:
+        """The pod as the kubelet names it in messages: ``name_namespace(uid)``."""
+        return f"{self.name}_{self.ns}({self.uid})"
+
+    def network_target(self) -> str:
+        """The address probes and HTTP hooks connect to: the pod's IP on the instance network.
+
+        Asked of the pod, never of a particular container, so that however
+        the pod gets its network (a sandbox, or a container on the network
+        directly) probes follow it.
+        """
+        return self.ip
+
+    async def record(self, type: str, reason: str, message: str) -> None:
+        """An event of this pod from the kubelet."""
+        await self.k.sink.record_event(self.pod, type, reason, message, "kubelet")
 
     def labels(self, container: str) -> dict[str, str]:
         return labels.for_container(self.k.instance, self.pod, container)
@@ -108,6 +129,15 @@ class WorkerBase:
         """The container's previous termination, kept across its restarts."""
         return (self.statuses.get(name) or {}).get("lastState")
 
+    def _grace(self) -> int:
+        """The grace period of a kill: an override (eviction), the deletion's, else the pod's."""
+        grace = self.kill_grace
+        if grace is None:
+            grace = meta(self.pod).get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = self.spec.get("terminationGracePeriodSeconds", 30)
+        return int(grace)
+
     async def _wait_or_kill(
         self,
         cid: str,
@@ -116,8 +146,12 @@ class WorkerBase:
         known: ContainerInfo | None = None,
         mark: int | None = None,
         container: str = "",
+        spec: Obj | None = None,
+        probes: ContainerProbes | None = None,
+        hook_failed: anyio.Event | None = None,
     ) -> int:
-        """The container's exit code; it is stopped (grace period) on a kill or on ``also``."""
+        """The container's exit code; it is stopped (grace period, preStop hook first) on a kill,
+        on ``also``, when a liveness/startup probe failed or when its postStart hook failed."""
         code = -1
         async with anyio.create_task_group() as tg:
 
@@ -129,17 +163,36 @@ class WorkerBase:
                 tg.cancel_scope.cancel()
 
             async def killer() -> None:
-                await (_first(self.kill, also) if also is not None else self.kill.wait())
-                grace = self.kill_grace
-                if grace is None:
-                    grace = meta(self.pod).get("deletionGracePeriodSeconds")
-                if grace is None:
-                    grace = self.spec.get("terminationGracePeriodSeconds", 30)
+                triggers = [e for e in (self.kill, also, hook_failed) if e is not None]
+                if probes is not None:
+                    triggers.append(probes.failed)
+                await _first(*triggers)
+                grace, message = self._grace(), f"Stopping container {container}"
+                if probes is not None and probes.failed.is_set() and not self.kill.is_set() and spec:
+                    decided = kill_for(
+                        probes.states,
+                        spec,
+                        restart=self.restart_policy != "Never",
+                        pod_grace=grace,
+                        deletion_grace=meta(self.pod).get("deletionGracePeriodSeconds"),
+                    )
+                    if decided is not None:
+                        grace, message = decided.grace, decided.message
+                        self.probe_kills.add(container)
+                elif hook_failed is not None and hook_failed.is_set() and not self.kill.is_set():
+                    message = hooks.POST_START_KILL_MESSAGE
                 if container:
-                    stopping = f"Stopping container {container}"
-                    await self.k.sink.record_event(self.pod, "Normal", "Killing", stopping, "kubelet")
+                    await self.record("Normal", "Killing", message)
                 with contextlib.suppress(MinikError):
-                    await self.k.docker.stop(cid, grace_seconds=int(grace))
+                    await lifecycle.stop(
+                        self.k.actions,
+                        spec or {"name": container},
+                        cid=cid,
+                        ip=self.network_target(),
+                        pod_ref=self.pod_ref,
+                        grace=grace,
+                        record=self.record,
+                    )
 
             tg.start_soon(waiter)
             tg.start_soon(killer)

@@ -15,6 +15,7 @@ from typing import Any
 from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest import rules_meta as m
+from minik.manifest import rules_probes
 from minik.manifest import rules_volumes as v
 from minik.manifest.fields import Key, PathT
 
@@ -295,12 +296,14 @@ def pod_spec(spec: dict[str, Any], path: PathT) -> list[FieldError]:
     """``ValidatePodSpec`` on a defaulted spec."""
     ok_volumes, errors = v.volumes(spec.get("volumes") or [], (*path, "volumes"))
     containers = spec.get("containers") or []
+    grace = spec.get("terminationGracePeriodSeconds")
     names: set[str] = set()
     if not containers:
         errors.append(f.required((*path, "containers")))
     for i, c in enumerate(containers):
         cp = (*path, "containers", i)
         errors += _container(c, ok_volumes, cp)
+        errors += rules_probes.container(c, grace, cp, init=False)
         if c.get("name") and c["name"] in names:
             errors.append(f.duplicate((*cp, "name"), c["name"]))
         names.add(c.get("name") or "")
@@ -309,6 +312,7 @@ def pod_spec(spec: dict[str, Any], path: PathT) -> list[FieldError]:
     for i, c in enumerate(spec.get("initContainers") or []):
         cp = (*path, "initContainers", i)
         errors += _container(c, ok_volumes, cp)
+        errors += rules_probes.container(c, grace, cp, init=True)
         if c.get("name") and c["name"] in names:
             errors.append(f.duplicate((*cp, "name"), c["name"]))
         names.add(c.get("name") or "")

@@ -36,6 +36,7 @@ _NODE_PORT = (
     "the Service gets its nodePort and resolves by name from pods, "
     "but minik does not yet publish node ports on 127.0.0.1"
 )
+_PROBE_HOST = "another host for probes and hooks (minik's kubelet connects to the pod's own address only)"
 UNSUPPORTED_VOLUME_TYPES = (
     # volume sources Kubernetes knows and minik does not implement
     "gcePersistentDisk",
@@ -134,14 +135,24 @@ SUPPORT: tuple[Entry, ...] = (
     *(
         Entry(f"container.{k}", ERROR, t)
         for k, t in (
-            ("livenessProbe", "probes"),
-            ("readinessProbe", "probes"),
-            ("startupProbe", "probes"),
-            ("lifecycle", "lifecycle hooks"),
+            ("lifecycle.stopSignal", "per-container stop signals (lifecycle.stopSignal)"),
             ("volumeDevices", "raw block volume devices"),
             ("resizePolicy", "in-place resize policies"),
             ("restartPolicyRules", "container restart rules"),
             ("resources.claims", "dynamic resource claims"),
+        )
+    ),
+    *(
+        Entry(f"container.{k}.host", ERROR, _PROBE_HOST, ("",))
+        for k in (
+            "livenessProbe.httpGet",
+            "livenessProbe.tcpSocket",
+            "readinessProbe.httpGet",
+            "readinessProbe.tcpSocket",
+            "startupProbe.httpGet",
+            "startupProbe.tcpSocket",
+            "lifecycle.postStart.httpGet",
+            "lifecycle.preStop.httpGet",
         )
     ),
     Entry("container.stdin", ERROR, "stdin for containers", (False,)),
