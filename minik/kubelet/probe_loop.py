@@ -42,6 +42,7 @@ class ContainerProbes:
         record: Record,
         changed: Callable[[], Awaitable[None]],
         stopping: Callable[[], bool],
+        alive: Callable[[], Awaitable[bool]],
         scale: float,
     ) -> None:
         self.c = c
@@ -49,6 +50,7 @@ class ContainerProbes:
         self._record = record
         self._changed = changed
         self._stopping = stopping
+        self._alive = alive
         self._scale = scale
         self.states: dict[str, ProbeState] = {k: ProbeState.new(k) for k in KINDS if c.get(k) is not None}
         self.failed = anyio.Event()  # a liveness or startup probe failed: kill the container
@@ -94,7 +96,10 @@ class ContainerProbes:
     async def _probe(self, kind: str, timing: Timing) -> None:
         outcome = await self._run_probe(kind, self.c[kind])
         if outcome.error:
-            # A prober error throws the result away (the worker keeps its state).
+            # A prober error throws the result away (the worker keeps its state). A container
+            # that has just exited is not probed at all (upstream probes running containers only).
+            if not await self._alive():
+                return
             log.info("%s probe errored for %s: %s", TITLE[kind], self.c.get("name"), outcome.error)
             await self._record("Warning", "Unhealthy", f"{TITLE[kind]} probe errored: {outcome.error}")
             return

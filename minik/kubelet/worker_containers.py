@@ -165,8 +165,15 @@ class ContainerWorker(SandboxWorker):
                 self.sidecar_started[name].set()
             await self.report(self._live_phase(init, sidecar))
 
+        async def alive() -> bool:
+            try:
+                return (await self.k.docker.inspect(cid)).status == "running"
+            except MinikError:
+                return False
+
         watch = ContainerProbes(
             c,
+            alive=alive,
             run_probe=run_probe,
             record=self.record,
             changed=changed,
