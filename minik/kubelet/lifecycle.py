@@ -94,7 +94,7 @@ async def post_start(
         tg.start_soon(watch)
         tg.start_soon(run)
     if message:
-        log.info("%s", message)
+        log.debug("%s", message)
         await record("Warning", *hooks.POST_START_FAILED)
         return False
     return True
@@ -120,7 +120,7 @@ async def stop(
         with anyio.move_on_after(budget):
             message = await run_handler(actions, handler, c, cid=cid, ip=ip, pod_ref=pod_ref)
             if message:
-                log.info("%s", message)
+                log.debug("%s", message)
                 await record("Warning", *hooks.PRE_STOP_FAILED)
         elapsed, ran = time.monotonic() - start, True
     await actions.runtime.stop(cid, grace_seconds=hooks.grace_after_pre_stop(grace, elapsed, hook_ran=ran))

@@ -34,6 +34,7 @@ import anyio.to_thread
 
 from minik.errors import MinikError
 from minik.k8s import Obj
+from minik.kubelet.env import expand
 from minik.kubelet.probes import Result
 from minik.kubelet.runtime import Runtime
 
@@ -74,6 +75,13 @@ def resolve_port(port: Any, c: Obj) -> int:
 
 
 # -- exec ------------------------------------------------------------------------
+def static_command(action: Obj, c: Obj) -> list[str]:
+    """An exec probe's command with ``$(VAR)`` expanded from the container's literal ``env`` values
+    only (ExpandContainerCommandOnlyStatic: a probe has no downward API or secrets)."""
+    static = {str(e["name"]): str(e.get("value") or "") for e in c.get("env") or [] if "valueFrom" not in e}
+    return [expand(str(a), static) for a in action.get("command") or []]
+
+
 @dataclass(frozen=True)
 class ExecResult:
     code: int | None  # None: timed out
@@ -267,7 +275,7 @@ class Actions:
     async def _probe_once(self, spec: Obj, c: Obj, *, cid: str, ip: str, limit: float) -> Outcome:
         try:
             if spec.get("exec") is not None:
-                return await exec_probe(self.runtime, cid, list(spec["exec"].get("command") or []), limit)
+                return await exec_probe(self.runtime, cid, static_command(spec["exec"], c), limit)
             if not ip:
                 return Outcome(Result.UNKNOWN, error="the pod has no IP address yet")
             if spec.get("httpGet") is not None:

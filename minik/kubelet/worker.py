@@ -273,13 +273,13 @@ class PodWorker(ContainerWorker):
             for c in apps:
 
                 async def adopt_one(c: Any = c) -> None:
-                    if c.status == "running":
-                        await w._wait_or_kill(c.id)
-                    info = await k.docker.inspect(c.id)
                     name = c.labels.get(labels.CONTAINER, "")
                     c_spec = next(
                         (x for x in spec.get("containers") or [] if x["name"] == name), {"name": name}
                     )
+                    if c.status == "running":
+                        await w._wait_or_kill(c.id, spec=c_spec)  # its preStop hook still runs on a kill
+                    info = await k.docker.inspect(c.id)
                     w.statuses[name] = container_status(
                         c_spec,
                         {

@@ -74,6 +74,9 @@ def _probe(probe: dict[str, Any] | None) -> None:
         if not probe.get(key):  # 0 is "unset" in Go's int32 fields
             probe[key] = value
     _http_get(_d(probe, "httpGet"))
+    grpc = _d(probe, "grpc")
+    if grpc is not None and grpc.get("service") is None:
+        grpc["service"] = ""  # GRPCAction.service: +default=""
 
 
 def _container(c: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from minik.kubelet.probe_actions import ActionError, Actions, Outcome, resolve_port
+from minik.kubelet.probe_actions import ActionError, Actions, Outcome, resolve_port, static_command
 from minik.kubelet.probes import Result
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 
@@ -193,3 +193,12 @@ def test_an_exec_probe_succeeds_on_exit_0_and_fails_otherwise_with_its_output(tm
     assert run(["exit", "1"]) == Outcome(Result.FAILURE, "")
     # `cat` waits for stdin that never comes: past the timeout, upstream's words.
     assert run(["cat"]) == Outcome(Result.FAILURE, 'command "cat" timed out')
+
+
+def test_an_exec_probes_command_expands_only_the_containers_literal_env() -> None:
+    c = {
+        "name": "c",
+        "env": [{"name": "PORT", "value": "8080"}, {"name": "TOKEN", "valueFrom": {"secretKeyRef": {}}}],
+    }
+    command = {"command": ["check", "$(PORT)", "$(TOKEN)", "$$(PORT)"]}
+    assert static_command(command, c) == ["check", "8080", "$(TOKEN)", "$(PORT)"]

@@ -188,3 +188,24 @@ def test_a_probe_or_hook_naming_another_host_is_refused_by_minik(where: dict[str
     assert (
         len(errors) == 1 and "Unsupported by minik" in errors[0] and errors[0].split(":")[0].endswith(".host")
     )
+
+
+@pytest.mark.parametrize(
+    ("probe", "text"),
+    [
+        (
+            {"exec": {"command": ["cat", "/tmp/ok"]}},
+            "exec [cat /tmp/ok] delay=0s timeout=1s period=10s #success=1 #failure=3",
+        ),
+        ({"grpc": {"port": 9000}}, "grpc <pod>:9000  delay=0s timeout=1s period=10s #success=1 #failure=3"),
+        (
+            {"httpGet": {"port": 8080, "path": "/healthz"}},
+            "http-get http://:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3",
+        ),
+    ],
+)
+def test_describe_shows_a_defaulted_probe_as_kubectl_does(probe: dict[str, Any], text: str) -> None:
+    from minik.cli.describe import _probe_text
+
+    out = manifest.default_object(job({"livenessProbe": probe}))
+    assert _probe_text(out["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]) == text
