@@ -169,10 +169,12 @@ class WorkerBase:
                 await _first(*triggers)
                 grace, message = self._grace(), f"Stopping container {container}"
                 if probes is not None and probes.failed.is_set() and not self.kill.is_set() and spec:
+                    # Only an init container can set restartPolicy (Always: a sidecar).
+                    policy = plan.restart_policy(spec, self.restart_policy, init="restartPolicy" in spec)
                     decided = kill_for(
                         probes.states,
                         spec,
-                        restart=self.restart_policy != "Never",
+                        restart=policy != "Never",
                         pod_grace=grace,
                         deletion_grace=meta(self.pod).get("deletionGracePeriodSeconds"),
                     )

@@ -18,6 +18,7 @@ from minik.manifest import rules_meta as m
 from minik.manifest import rules_probes
 from minik.manifest import rules_volumes as v
 from minik.manifest.fields import Key, PathT
+from minik.manifest.rules_meta import port_name
 
 MAX_INT32 = 2**31 - 1
 _quantity = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\Z")
@@ -199,21 +200,6 @@ def _ports(ports: list[dict[str, Any]], path: PathT) -> list[FieldError]:
         elif proto not in ("SCTP", "TCP", "UDP"):
             errors.append(f.not_supported((*ip, "protocol"), proto, ("SCTP", "TCP", "UDP")))
     return errors
-
-
-def port_name(name: str) -> list[str]:
-    errs = []
-    if len(name) > 15:
-        errs.append(m.max_len(15))
-    if not re.fullmatch(r"[-a-z0-9]+", name):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", name):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        errs.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
 
 
 def _mounts(mounts: list[dict[str, Any]], volumes: set[str], path: PathT) -> list[FieldError]:

@@ -17,6 +17,7 @@ from typing import Any
 from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest.fields import PathT
+from minik.manifest.rules_meta import port_name
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 NEGATIVE = "must be greater than or equal to 0"
@@ -24,18 +25,12 @@ PORT_RANGE = "must be between 1 and 65535, inclusive"
 _TOKEN = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 
 
-def _port_name(name: str) -> list[str]:
-    from minik.manifest.rules_pod import port_name  # the same IANA_SVC_NAME rule as container ports
-
-    return port_name(name)
-
-
 def _port(port: Any, path: PathT) -> list[FieldError]:
     """``ValidatePortNumOrName``."""
     if isinstance(port, int) and not isinstance(port, bool):
         return [] if 1 <= port <= 65535 else [f.invalid(path, port, PORT_RANGE)]
     if isinstance(port, str) and port:
-        return [f.invalid(path, port, msg) for msg in _port_name(port)]
+        return [f.invalid(path, port, msg) for msg in port_name(port)]
     return [f.required(path)]
 
 
@@ -76,7 +71,7 @@ def _handler(h: dict[str, Any], grace: int | None, path: PathT) -> list[FieldErr
             seconds = action.get("seconds") or 0
             if grace is not None and not 0 <= seconds <= grace:
                 msg = f"must be non-negative and less than terminationGracePeriodSeconds ({grace})"
-                errors.append(f.invalid((*ap, "seconds"), seconds, msg))
+                errors.append(f.invalid(ap, seconds, msg))
     if not count:
         errors.append(f.required(path, "must specify a handler type"))
     return errors

@@ -149,7 +149,7 @@ EXEC = {"exec": {"command": ["true"]}}
             {"lifecycle": {"preStop": {"sleep": {"seconds": 40}}}},
             {},
             [
-                f"{C}.lifecycle.preStop.sleep.seconds: Invalid value: 40: "
+                f"{C}.lifecycle.preStop.sleep: Invalid value: 40: "
                 "must be non-negative and less than terminationGracePeriodSeconds (30)"
             ],
         ),
