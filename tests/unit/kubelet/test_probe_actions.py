@@ -20,6 +20,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from minik.kubelet.lifecycle import run_handler
 from minik.kubelet.probe_actions import ActionError, Actions, Outcome, resolve_port, static_command
 from minik.kubelet.probes import Result
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
@@ -202,3 +203,28 @@ def test_an_exec_probes_command_expands_only_the_containers_literal_env() -> Non
     }
     command = {"command": ["check", "$(PORT)", "$(TOKEN)", "$$(PORT)"]}
     assert static_command(command, c) == ["check", "8080", "$(TOKEN)", "$(PORT)"]
+
+
+def hook(handler: dict[str, Any], c: dict[str, Any] | None = None) -> str:
+    async def main() -> str:
+        actions = Actions(FakeRuntime(Path("/nonexistent")))
+        return await run_handler(
+            actions, handler, c or {"name": "c"}, cid="", ip=LOCAL, pod_ref="p_default(u1)"
+        )
+
+    return anyio.run(main)
+
+
+def test_an_http_hook_fails_only_when_the_request_cannot_be_made(http_port: int) -> None:
+    # handlers.go looks at no status code: a 503 is a hook that ran.
+    assert hook({"httpGet": {"path": "/bad", "port": http_port, "scheme": "HTTP"}}) == ""
+    port = _closed_port()
+    assert hook({"httpGet": {"path": "/stop", "port": port, "scheme": "HTTP"}}) == (
+        'HTTP lifecycle hook (/stop) for Container "c" in Pod "p_default(u1)" failed - error: '
+        f'Get "http://{LOCAL}:{port}/stop": dial tcp {LOCAL}:{port}: connect: connection refused'
+    )
+
+
+def test_a_sleep_hook_sleeps_and_a_tcp_socket_hook_cannot_be_run() -> None:
+    assert hook({"sleep": {"seconds": 0}}) == ""
+    assert hook({"tcpSocket": {"port": 80}}).startswith("Cannot run handler: invalid handler")

@@ -139,3 +139,23 @@ def test_a_failing_pre_stop_hook_is_an_event_and_the_container_still_stops(tmp_p
     assert ("Warning", "FailedPreStopHook", "PreStopHook failed") in sink.events
     assert fake.stops[0][0] == "app"
     assert terminal(sink.last)
+
+
+def test_the_next_init_container_waits_for_a_sidecars_startup_probe(tmp_path: Path) -> None:
+    fake = FakeRuntime(
+        tmp_path, exit_codes={"side": [RUNS]}, stop_codes={"side": 0}, exec_codes={"up?": [1, 0]}
+    )
+    side = container("side", restartPolicy="Always", startupProbe=probe("up?"))
+    spec = {
+        "restartPolicy": "Never",
+        "initContainers": [side, container("init")],
+        "containers": [container("app")],
+    }
+    sink = run(fake, pod(spec), tmp=tmp_path)
+    assert sink.last["phase"] == "Succeeded"
+    names = [n.split("-")[-2] for n in fake.created]
+    assert names == ["POD", "side", "init", "app"]
+    # init was created only after the sidecar's startup probe succeeded (its second try).
+    started_at = next(i for i, (_, r, m) in enumerate(sink.events) if r == "Created" and m.endswith(": init"))
+    unhealthy = [i for i, (_, r, _) in enumerate(sink.events) if r == "Unhealthy"]
+    assert unhealthy and max(unhealthy) < started_at
