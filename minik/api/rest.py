@@ -49,7 +49,8 @@ from minik.store.status import already_exists, bad_request, conflict, error, inv
 log = logging.getLogger("minik.api")
 
 HOOKED = frozenset({"pods", "jobs", "cronjobs", "services", "configmaps", "secrets", "serviceaccounts",
-                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets"})  # fmt: skip
+                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets",
+                    "persistentvolumeclaims", "persistentvolumes", "storageclasses"})  # fmt: skip
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                 "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
 KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -300,7 +301,14 @@ class Handlers:
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
-        if r.plural in ("pods", "jobs", "cronjobs", "services"):
+        if r.plural in (
+            "pods",
+            "jobs",
+            "cronjobs",
+            "services",
+            "persistentvolumeclaims",
+            "persistentvolumes",
+        ):
             obj.pop("status", None)
         limits.check_object(obj, _cannot(r))
         uid = str(uuid.uuid4())
@@ -446,6 +454,11 @@ class Handlers:
         body = await read_body(request)
         if not body.strip():
             return {}
+        if media_type(request) == protobuf.MEDIA_TYPE:  # client-go's typed Delete (kubectl drain)
+            try:
+                return protobuf.delete_options(body)
+            except protobuf.ProtobufError as exc:
+                raise bad_request(f"DeleteOptions: couldn't decode the protobuf body: {exc}") from None
         opts = await decode_async(body, media_type(request), what="DeleteOptions")
         if opts is None:
             return {}

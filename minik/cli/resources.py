@@ -65,8 +65,25 @@ ROLEBINDINGS = Resource("rolebindings", "RoleBinding", _RBAC, "v1")
 CLUSTERROLEBINDINGS = Resource("clusterrolebindings", "ClusterRoleBinding", _RBAC, "v1", namespaced=False)
 ACCESS = (SERVICEACCOUNTS, ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
 PDBS = Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1")
+PVCS = Resource("persistentvolumeclaims", "PersistentVolumeClaim", "", "v1")
+PVS = Resource("persistentvolumes", "PersistentVolume", "", "v1", namespaced=False)
+STORAGECLASSES = Resource("storageclasses", "StorageClass", "storage.k8s.io", "v1", namespaced=False)
+STORAGE = (PVCS, PVS, STORAGECLASSES)
 
-ALL = (JOBS, CRONJOBS, PODS, SERVICES, CONFIGMAPS, SECRETS, EVENTS, NAMESPACES, NODES, *ACCESS, PDBS)
+ALL = (
+    JOBS,
+    CRONJOBS,
+    PODS,
+    SERVICES,
+    CONFIGMAPS,
+    SECRETS,
+    EVENTS,
+    NAMESPACES,
+    NODES,
+    *ACCESS,
+    PDBS,
+    *STORAGE,
+)
 BY_KIND = {r.kind: r for r in ALL}
 
 _ALIASES: dict[str, Resource] = {}
@@ -81,6 +98,18 @@ for _r, _names in (
     (NAMESPACES, ("ns", "namespace", "namespaces")),
     (NODES, ("no", "node", "nodes")),
     (SERVICEACCOUNTS, ("sa", "serviceaccount", "serviceaccounts")),
+    (PVCS, ("pvc", "persistentvolumeclaim", "persistentvolumeclaims")),
+    (PVS, ("pv", "persistentvolume", "persistentvolumes")),
+    (
+        STORAGECLASSES,
+        (
+            "sc",
+            "storageclass",
+            "storageclasses",
+            "storageclass.storage.k8s.io",
+            "storageclasses.storage.k8s.io",
+        ),
+    ),
     (PDBS, ("pdb", "poddisruptionbudget", "poddisruptionbudgets", "poddisruptionbudget.policy")),
     *(
         (r, (r.kind.lower(), r.plural, f"{r.kind.lower()}.{_RBAC}", f"{r.plural}.{_RBAC}"))

@@ -24,6 +24,11 @@ IOS: dict[str, Any] = {"type": ["integer", "string"], "format": "int-or-string"}
 ANY_OBJ: dict[str, Any] = {"type": "object"}
 STR_MAP: dict[str, Any] = {"type": "object", "additionalProperties": S}
 QTY_MAP: dict[str, Any] = {"type": "object", "additionalProperties": IOS}
+SECCOMP: dict[str, Any] = {
+    "type": "object",
+    "properties": {"type": S, "localhostProfile": S},
+    "additionalProperties": False,
+}
 
 
 def obj(**props: Any) -> dict[str, Any]:
@@ -100,7 +105,8 @@ CORE_DEFS: dict[str, Any] = {
         readOnlyRootFilesystem=B,
         allowPrivilegeEscalation=B,
         procMount=S,
-        **loose("seLinuxOptions", "windowsOptions", "seccompProfile", "appArmorProfile"),
+        seccompProfile=SECCOMP,
+        **loose("seLinuxOptions", "windowsOptions", "appArmorProfile"),
     ),
     "Probe": obj(
         exec=EXEC,
@@ -157,6 +163,7 @@ CORE_DEFS: dict[str, Any] = {
         emptyDir=obj(medium=S, sizeLimit=IOS),
         secret=obj(secretName=S, items=arr(ref("KeyToPath")), defaultMode=I32, optional=B),
         configMap=obj(name=S, items=arr(ref("KeyToPath")), defaultMode=I32, optional=B),
+        persistentVolumeClaim=obj(claimName=S, readOnly=B),
         downwardAPI=obj(items=arr(DOWNWARD_FILE), defaultMode=I32),
         projected=obj(
             defaultMode=I32,
@@ -179,7 +186,8 @@ CORE_DEFS: dict[str, Any] = {
         fsGroup=I64,
         **strs("supplementalGroupsPolicy", "fsGroupChangePolicy", "seLinuxChangePolicy"),
         sysctls=arr(obj(name=S, value=S)),
-        **loose("seLinuxOptions", "windowsOptions", "seccompProfile", "appArmorProfile"),
+        seccompProfile=SECCOMP,
+        **loose("seLinuxOptions", "windowsOptions", "appArmorProfile"),
     ),
     "PodSpec": obj(
         volumes=arr(ref("Volume")),
@@ -318,10 +326,12 @@ def _top(kind: str, api_version: str, defs: dict[str, Any], **props: Any) -> dic
 def build() -> dict[str, dict[str, Any]]:
     """File name → schema."""
     from minik.manifest.schemagen_access import build_access
+    from minik.manifest.schemagen_storage import build_storage
 
     meta = {"ObjectMeta": CORE_DEFS["ObjectMeta"]}
     return {
         **build_access(_top, meta),
+        **build_storage(_top, meta),
         "job.json": _top("Job", "batch/v1", {**CORE_DEFS, **JOB_DEFS}, spec=ref("JobSpec"), status=ANY_OBJ),
         "cronjob.json": _top(
             "CronJob",

@@ -1,8 +1,10 @@
 """Layer 2: what minik implements — the ONE list of unsupported and ignored fields.
 
 Kubernetes accepts every field below; minik either does not implement it
-(an error, ``Unsupported by minik``) or it means nothing on one machine (a
-warning, ``Ignored by minik``). Anything not listed is implemented.
+(an error, ``Unsupported by minik``), or it means nothing on one machine (a
+warning, ``Ignored by minik``), or minik honours it but it reaches into the
+host (a warning, ``Host access``: host namespaces, host ports). Anything not
+listed is implemented.
 :func:`support_markdown` renders this list for the README. Checks run on
 defaulted objects, so default values (``dnsPolicy: ClusterFirst``…) are
 listed as harmless.
@@ -18,7 +20,7 @@ from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest.fields import PathT
 
-ERROR, WARN = "unsupported", "ignored"
+ERROR, WARN, HOST = "unsupported", "ignored", "host"
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,24 @@ class Entry:
 
 
 _PLACEMENT = "placement and cluster identity mean nothing on one machine"
-_NODE_PORT = (
-    "the Service gets its nodePort and resolves by name from pods, "
-    "but minik does not yet publish node ports on 127.0.0.1"
+_LOAD_BALANCER = (
+    "there is no load balancer on one machine: status.loadBalancer stays empty (EXTERNAL-IP <pending>, "
+    "as on kind without a cloud provider); the Service answers on 127.0.0.1 at its nodePort"
+)
+_HOST_NETWORK = (
+    "the pod shares the host's network namespace: its containers listen on the host's interfaces; "
+    "its IP is the node's (127.0.0.1); Service names do not resolve in it (the host's resolver is used "
+    "whatever the dnsPolicy, ClusterFirstWithHostNet too) and resolve to no hostNetwork pod "
+    "(a NodePort Service does forward to it)"
+)
+_HOST_PID = (
+    "the pod shares the host's process namespace: its containers see every process on the host "
+    "(and, as root, can signal them)"
+)
+_HOST_IPC = "the pod shares the host's IPC namespace (the shared memory and semaphores of host processes)"
+_HOST_PORT = (
+    "the port is reachable on the host: published on 127.0.0.1 unless hostIP names another address "
+    "(0.0.0.0: every network the host is on); with hostNetwork, wherever the container listens"
 )
 _PROBE_HOST = "another host for probes and hooks (minik's kubelet connects to the pod's own address only)"
 UNSUPPORTED_VOLUME_TYPES = (
@@ -45,7 +62,6 @@ UNSUPPORTED_VOLUME_TYPES = (
     "nfs",
     "iscsi",
     "glusterfs",
-    "persistentVolumeClaim",
     "rbd",
     "flexVolume",
     "cinder",
@@ -92,10 +108,61 @@ VOLUME_REASONS = {
     **dict.fromkeys(("csi", "ephemeral"), _DRIVER),
     "flexVolume": "a driver installed on every cluster node",
     "gitRepo": "the kubelet to run git (deprecated upstream: clone in an init container into an emptyDir)",
-    "persistentVolumeClaim": "PersistentVolumeClaim objects and a provisioner, which minik does not serve yet",
     "image": "a container runtime that mounts images as volumes",
 }
 """Why each volume type is rejected: one clause, "…volumes: they need <reason>"."""
+
+PROVISIONER = "rancher.io/local-path"  # = minik.manifest.storage_admission.PROVISIONER
+NO_PROVISIONER = "kubernetes.io/no-provisioner"
+HOST_PV_SOURCES = ("hostPath", "local")
+OTHER_PV_SOURCES = tuple(v for v in (*UNSUPPORTED_VOLUME_TYPES, "flexVolume") if v in VOLUME_REASONS)
+_ONE_NODE_STORAGE = "every volume is on minik's one node"
+
+STORAGE_SUPPORT: tuple[Entry, ...] = (
+    *(
+        Entry(f"PersistentVolume:spec.{v}", ERROR, f"{v} persistent volumes: they need {VOLUME_REASONS[v]}")
+        for v in dict.fromkeys(OTHER_PV_SOURCES)
+        if v not in ("gitRepo", "ephemeral", "image")
+    ),
+    Entry(
+        "PersistentVolume:spec.persistentVolumeReclaimPolicy",
+        ERROR,
+        "the Recycle reclaim policy (deprecated upstream: use Delete and dynamic provisioning)",
+        ("Retain", "Delete"),
+    ),
+    *(
+        Entry(f"{k}:spec.volumeMode", ERROR, "raw block volumes (volumeMode: Block)", ("Filesystem",))
+        for k in ("PersistentVolume", "PersistentVolumeClaim")
+    ),
+    *(
+        Entry(f"{k}:spec.volumeAttributesClassName", ERROR, "VolumeAttributesClasses")
+        for k in ("PersistentVolume", "PersistentVolumeClaim")
+    ),
+    Entry("PersistentVolumeClaim:spec.dataSource", ERROR, "claims pre-populated from a snapshot or a claim"),
+    Entry("PersistentVolumeClaim:spec.dataSourceRef", ERROR, "volume populators (dataSourceRef)"),
+    Entry("PersistentVolume:spec.mountOptions", ERROR, "mount options of a volume"),
+    Entry("StorageClass:mountOptions", ERROR, "mount options of a volume"),
+    Entry("PersistentVolume:spec.nodeAffinity", WARN, _ONE_NODE_STORAGE),
+    Entry("StorageClass:allowedTopologies", WARN, _ONE_NODE_STORAGE),
+    Entry(
+        "StorageClass:parameters",
+        WARN,
+        f"minik's provisioner ({PROVISIONER}) makes a Docker volume and takes no parameters",
+    ),
+    Entry(
+        "StorageClass:provisioner",
+        WARN,
+        f"minik provisions volumes for the {PROVISIONER} provisioner only; claims of this class "
+        "stay Pending until a matching PersistentVolume is created by hand",
+        (PROVISIONER, NO_PROVISIONER),
+    ),
+    Entry(
+        "StorageClass:allowVolumeExpansion",
+        ERROR,
+        "volume expansion (a Docker volume has no size to grow)",
+        (False,),
+    ),
+)
 
 SUPPORT: tuple[Entry, ...] = (
     *(
@@ -108,9 +175,9 @@ SUPPORT: tuple[Entry, ...] = (
     Entry("pod.volumes[*].projected.sources[*].clusterTrustBundle", ERROR, "clusterTrustBundle projections"),
     Entry("pod.volumes[*].projected.sources[*].podCertificate", ERROR, "podCertificate projections"),
     Entry("pod.ephemeralContainers", ERROR, "ephemeral containers"),
-    Entry("pod.hostNetwork", ERROR, "hostNetwork", (False,)),
-    Entry("pod.hostPID", ERROR, "hostPID", (False,)),
-    Entry("pod.hostIPC", ERROR, "hostIPC", (False,)),
+    Entry("pod.hostNetwork", HOST, _HOST_NETWORK, (False,)),
+    Entry("pod.hostPID", HOST, _HOST_PID, (False,)),
+    Entry("pod.hostIPC", HOST, _HOST_IPC, (False,)),
     Entry("pod.shareProcessNamespace", ERROR, "shareProcessNamespace", (False,)),
     Entry("pod.hostUsers", ERROR, "user namespaces (hostUsers: false)", (True,)),
     Entry("pod.hostAliases", ERROR, "hostAliases"),
@@ -128,7 +195,6 @@ SUPPORT: tuple[Entry, ...] = (
             "seLinuxOptions",
             "seLinuxChangePolicy",
             "windowsOptions",
-            "seccompProfile",
             "appArmorProfile",
         )
     ),
@@ -155,16 +221,12 @@ SUPPORT: tuple[Entry, ...] = (
             "lifecycle.preStop.httpGet",
         )
     ),
-    Entry("container.stdin", ERROR, "stdin for containers", (False,)),
-    Entry("container.stdinOnce", ERROR, "stdinOnce for containers", (False,)),
-    Entry("container.tty", ERROR, "a tty for containers", (False,)),
-    Entry("container.ports[*].hostPort", ERROR, "hostPort"),
-    Entry("container.ports[*].hostIP", ERROR, "hostIP"),
+    Entry("container.ports[*].hostPort", HOST, _HOST_PORT),
     Entry("container.volumeMounts[*].mountPropagation", ERROR, "mount propagation", ("None",)),
     Entry("container.volumeMounts[*].recursiveReadOnly", ERROR, "recursive read-only mounts", ("Disabled",)),
     *(
         Entry(f"container.securityContext.{k}", ERROR, f"container securityContext.{k}")
-        for k in ("seLinuxOptions", "windowsOptions", "seccompProfile", "appArmorProfile", "procMount")
+        for k in ("seLinuxOptions", "windowsOptions", "appArmorProfile", "procMount")
     ),
     *(
         Entry(f"pod.{k}", WARN, _PLACEMENT, h)
@@ -183,7 +245,9 @@ SUPPORT: tuple[Entry, ...] = (
             ("serviceAccount", ()),
             ("automountServiceAccountToken", ()),
             ("imagePullSecrets", ()),
-            ("dnsPolicy", ("ClusterFirst",)),
+            # ClusterFirstWithHostNet is ClusterFirst for a pod on the pod network; on a
+            # hostNetwork pod the hostNetwork warning says what minik can do.
+            ("dnsPolicy", ("ClusterFirst", "ClusterFirstWithHostNet")),
             ("dnsConfig", ()),
             ("overhead", ()),
             ("readinessGates", ()),
@@ -191,7 +255,7 @@ SUPPORT: tuple[Entry, ...] = (
         )
     ),
     Entry("Service:spec.type", ERROR, "ExternalName Services", ("ClusterIP", "NodePort", "LoadBalancer")),
-    Entry("Service:spec.type", WARN, _NODE_PORT, ("ClusterIP", "ExternalName")),
+    Entry("Service:spec.type", WARN, _LOAD_BALANCER, ("ClusterIP", "NodePort", "ExternalName")),
     Entry("Service:spec.externalIPs", ERROR, "externalIPs"),
     *(
         Entry(f"Service:spec.{k}", WARN, "there is no load balancer on one machine")
@@ -217,6 +281,7 @@ SUPPORT: tuple[Entry, ...] = (
             "allocateLoadBalancerNodePorts",
         )
     ),
+    *STORAGE_SUPPORT,
 )
 
 _POD_ROOT = {
@@ -279,8 +344,11 @@ def check(obj: dict[str, Any]) -> tuple[list[FieldError], list[FieldError]]:
                 continue
             if entry.level == ERROR:
                 errors.append(f.unsupported_by_minik(path, entry.what))
+            elif entry.level == HOST:
+                warnings.append(f.host_access(path, entry.what))
             else:
                 warnings.append(f.ignored_by_minik(path, entry.what))
+    warnings += _node_port_protocols(obj)
     for group in ("initContainers", "containers"):
         root = _POD_ROOT.get(str(obj.get("kind")))
         if root is None:
@@ -297,12 +365,27 @@ def check(obj: dict[str, Any]) -> tuple[list[FieldError], list[FieldError]]:
     return errors, warnings
 
 
+def _node_port_protocols(obj: dict[str, Any]) -> list[FieldError]:
+    """A NodePort/LoadBalancer Service's UDP or SCTP port: minik publishes TCP node ports only."""
+    if obj.get("kind") != "Service":
+        return []
+    spec = obj.get("spec") or {}
+    if spec.get("type") not in ("NodePort", "LoadBalancer"):
+        return []
+    out = []
+    for i, port in enumerate(spec.get("ports") or []):
+        if isinstance(port, dict) and port.get("protocol", "TCP") != "TCP":
+            why = "minik publishes TCP node ports only; pods still reach this port by the Service's name"
+            out.append(f.ignored_by_minik(("spec", "ports", i, "protocol"), why))
+    return out
+
+
 def support_markdown() -> str:
     """The list above as a Markdown table (for the README / docs)."""
     lines = ["| Field | minik | Why |", "|---|---|---|"]
     for e in SUPPORT:
         pattern = e.pattern.replace("pod.", "<pod spec>.").replace("container.", "<container>.")
-        level = "error" if e.level == ERROR else "warning"
+        level = {ERROR: "error", WARN: "warning", HOST: "host access"}[e.level]
         ok = f" (fine: {', '.join(map(repr, e.harmless))})" if e.harmless else ""
         lines.append(f"| `{pattern}` | {level} | {e.what}{ok} |")
     return "\n".join(lines) + "\n"

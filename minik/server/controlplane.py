@@ -32,9 +32,11 @@ from minik.kubelet.sampler import MetricsSampler
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
+from minik.server.nodeport_proxy import NodePortProxy
 from minik.server.ownerdeletion import finish_owner_deletion
 from minik.server.podstatus import merge_pod_status
 from minik.server.scheduler import SchedulerGate
+from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store import Store
 
@@ -194,6 +196,7 @@ class ControlPlane:
         self.pods: WorkQueue[Key] = WorkQueue()
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
+        self.node_ports = NodePortProxy(store)  # 127.0.0.1:<nodePort> → the Service's pods
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
@@ -202,6 +205,8 @@ class ControlPlane:
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
         self.scheduler = SchedulerGate(store, clock)
+        self.storage: WorkQueue[str] = WorkQueue()  # persistent volumes: one pass over all of them
+        self.volumes = StorageExecutor(store, docker, instance=settings.instance)
         self.metrics = MetricsSampler(
             docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
         )
@@ -221,21 +226,31 @@ class ControlPlane:
             self.budgets.add(_key(pdb)[0])
         for cj in self.store.list("cronjobs", None)[0]:
             self.cronjobs.add(_key(cj))  # catch up on what was missed while stopped
-        self.gc.add("all")
-        self.services.add("all")
+        for sweep in (self.gc, self.services, self.storage):
+            sweep.add("all")
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.kubelet.run)
             tg.start_soon(self._consume, feed)
-            for q in (self.jobs, self.pods, self.gc, self.services, self.cronjobs, self.budgets):
+            for q in (
+                self.jobs,
+                self.pods,
+                self.gc,
+                self.services,
+                self.cronjobs,
+                self.budgets,
+                self.storage,
+            ):
                 tg.start_soon(q.run_timers)
             tg.start_soon(self.cronjobs.run_worker, self._sync_cronjob, self._report("cronjob"))
             tg.start_soon(self.jobs.run_worker, self._sync_job, self._report("job"))
             for _ in range(4):
                 tg.start_soon(self.pods.run_worker, self._sync_pod, self._report("pod"))
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
+            await tg.start(self.node_ports.run)  # before the first service sync
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
             tg.start_soon(self._expire_events)
             tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
+            tg.start_soon(self.storage.run_worker, self._sync_storage, self._report("storage"))
             tg.start_soon(self.metrics.run)
             task_status.started()
 
@@ -329,6 +344,7 @@ class ControlPlane:
             "services": self.services,
             "cronjob": self.cronjobs,
             "budgets": self.budgets,
+            "storage": self.storage,
         }
 
         def on_error(key: object, exc: Exception) -> None:
@@ -344,6 +360,11 @@ class ControlPlane:
             resource, obj, kind = ev.resource, ev.obj, ev.type
             if resource in ("pods", "poddisruptionbudgets"):
                 self.budgets.add(_key(obj)[0])
+            if concerns_storage(resource, kind, obj):
+                self.storage.add("all")
+            if resource == "persistentvolumeclaims":  # a claim bound: the pods waiting for it
+                for key in self.scheduler.claims_changed(_key(obj)[0]):
+                    self.pods.add(key)
             if resource == "pods":
                 key = _key(obj)
                 if kind == "DELETED":
@@ -441,9 +462,15 @@ class ControlPlane:
         if recheck is not None:
             self.budgets.add_after(namespace, recheck)
 
+    async def _sync_storage(self, _: str) -> None:
+        retry = await self.volumes.sync()
+        if retry is not None:
+            self.storage.add_after("all", retry)
+
     async def _sync_services(self, _: str) -> None:
         services = self.store.list("services", None)[0]
         pods = self.store.list("pods", None)[0] if services else []
+        await self.node_ports.sync(services)  # first: it needs no engine
         await self.kubelet.sync_services(services, pods)
 
     # -- garbage collection ----------------------------------------------------

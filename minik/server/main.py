@@ -27,9 +27,10 @@ from minik.api import create_app
 from minik.errors import MinikError
 from minik.kubelet.docker_api import DockerAPI
 from minik.server import bounds, state
-from minik.server.controlplane import ControlPlane, Settings
+from minik.server.controlplane import ControlPlane, Settings, utcnow
 from minik.server.tls import ensure_certificate
 from minik.store import Store
+from minik.store.correlator import EventCorrelator
 
 log = logging.getLogger("minik.server")
 
@@ -75,7 +76,7 @@ async def serve() -> None:
         bearer = state.token()
         for name in ("", "-wal", "-shm"):
             paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
-        store = Store(paths.db_path())
+        store = Store(paths.db_path(), correlator=EventCorrelator(clock=utcnow, time_scale=_time_scale()))
         docker = DockerAPI()
         await docker.ping()
         plane = ControlPlane(

@@ -31,7 +31,9 @@ from typing import Any
 
 from minik.errors import StoreError
 from minik.k8s import NODE_NAME, Obj, meta, rfc3339
+from minik.manifest import storage_admission
 from minik.store import status as st
+from minik.store.correlator import COMBINED, EventCorrelator, EventSource
 from minik.store.resources import (
     DEFAULT_SERVICE_ACCOUNT,
     GENERATION_RESOURCES,
@@ -114,6 +116,7 @@ class Store:
         clock: Clock = _utcnow,
         log_size: int = 10_000,
         busy_timeout: float = 1.0,
+        correlator: EventCorrelator | None = None,
     ) -> None:
         self.path = Path(path)
         # After a write found the file locked by another process, writes fail at once
@@ -122,6 +125,7 @@ class Store:
         self._busy_backoff = busy_timeout
         self._busy_until = 0.0
         self._clock = clock
+        self._correlator = correlator or EventCorrelator(clock=clock)
         self._log_size = log_size
         self._hub = Hub()
         self._depth = 0
@@ -152,6 +156,7 @@ class Store:
         self._committed_rv = self._rv
         self._compacted = self._counter("compacted")
         with self.transaction():
+            self._default_storage_class()
             for ns in INITIAL_NAMESPACES:
                 if self._row("namespaces", "", ns) is None:
                     self.create("namespaces", {"metadata": {"name": ns}})
@@ -159,6 +164,19 @@ class Store:
                     self.create(
                         "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
                     )
+
+    def _default_storage_class(self) -> None:
+        """Once per instance (a store older than storage included): kind's ``standard`` class.
+
+        Deleted by the user, it stays deleted, as in a cluster.
+        """
+        self._conn.execute("INSERT OR IGNORE INTO counters VALUES ('default-storage-class', 0)")
+        if self._counter("default-storage-class"):
+            return
+        name = storage_admission.DEFAULT_CLASS["metadata"]["name"]
+        if self._row("storageclasses", "", name) is None:
+            self.create("storageclasses", storage_admission.DEFAULT_CLASS)
+        self._conn.execute("UPDATE counters SET value = 1 WHERE key = 'default-storage-class'")
 
     def _counter(self, key: str) -> int:
         return int(self._conn.execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()[0])
@@ -430,14 +448,27 @@ class Store:
                 sa = {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": m["name"]}}
                 self.create("serviceaccounts", sa)  # as the service account controller does
                 return copy.deepcopy(created)
+            if resource == "persistentvolumeclaims":
+                classes = self.list("storageclasses", None)[0]
+                obj = storage_admission.admit_claim(obj, classes)
+                m = obj["metadata"]
+            elif resource == "persistentvolumes":
+                obj = storage_admission.admit_volume(obj)
+                m = obj["metadata"]
             if resource == "pods" and not (obj.get("status") or {}).get("phase"):
                 # As the API server's pod strategy does on create.
                 obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}
             node = self._row("nodes", "", NODE_NAME) if resource == "pods" else None
             cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
-            if resource == "pods" and not (obj.get("spec") or {}).get("nodeName") and not cordoned:
-                # One node: the scheduler's binding, at once. On a cordoned node the control
-                # plane's scheduler gate (minik.controllers.scheduling) decides.
+            claims = any("persistentVolumeClaim" in v for v in (obj.get("spec") or {}).get("volumes") or [])
+            if (
+                resource == "pods"
+                and not (obj.get("spec") or {}).get("nodeName")
+                and not cordoned
+                and not claims
+            ):
+                # One node: the scheduler's binding, at once. On a cordoned node, or for a pod
+                # with claims, the control plane's scheduler gate (minik.controllers.scheduling) decides.
                 obj.setdefault("spec", {})["nodeName"] = NODE_NAME
             return copy.deepcopy(self._write(resource, obj, "ADDED"))
 
@@ -599,34 +630,57 @@ class Store:
 
     # -- events --------------------------------------------------------------------
     def record_event(self, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
-        """Record a core/v1 Event about ``involved``; a repeat bumps ``count``/``lastTimestamp``."""
+        """Record a core/v1 Event about ``involved`` as client-go's recorder does.
+
+        The correlator (:mod:`minik.store.correlator`) first drops spam and combines
+        similar events; a repeat then bumps ``count``/``lastTimestamp`` of the event
+        already stored (found here, so it survives a restart). ``{}`` when nothing
+        was written.
+        """
         m = meta(involved)
         ns = m.get("namespace") or "default"
-        now = rfc3339(self._clock())
         owner = self._row("namespaces", "", ns)
         if owner is not None and meta(owner).get("deletionTimestamp"):
             # The API server forbids new content in a terminating namespace; the recorder drops it.
             return {}
+        source = EventSource.about(involved, namespace=ns, type=type, reason=reason, component=component)
+        seen = self._correlator.correlate(source, message)
+        if seen.skip:
+            return {}
+        message = seen.message
+        now = rfc3339(self._clock())
+        # The combined event of a group is found by its prefix: its message follows the latest event.
+        same_message = (
+            "substr(json_extract(json, '$.message'), 1, ?) = ?"
+            if seen.combined
+            else "json_extract(json, '$.message') = ?"
+        )
+        wanted: tuple[Any, ...] = (len(COMBINED), COMBINED) if seen.combined else (message,)
         with self.transaction():
             with self._guard():
                 row = self._conn.execute(
                     "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
                     " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
                     " AND json_extract(json, '$.involvedObject.name') = ?"
-                    " AND json_extract(json, '$.reason') = ? AND json_extract(json, '$.message') = ?"
+                    f" AND json_extract(json, '$.reason') = ? AND {same_message}"
                     " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
                     " ORDER BY rv DESC LIMIT 1",
-                    (ns, m.get("uid"), m.get("name", ""), reason, message, type, component),
+                    (ns, m.get("uid"), m.get("name", ""), reason, *wanted, type, component),
                 ).fetchone()
             if row is not None:
                 event = json.loads(row[0])
                 old = copy.deepcopy(event)
-                event["count"] = int(event.get("count") or 1) + 1
+                event["count"] = int(event.get("count") or 1) + seen.occurrences
                 event["lastTimestamp"] = now
+                event["message"] = message
                 return copy.deepcopy(self._write("events", event, "MODIFIED", old))
+            cluster_scoped = any(
+                r.kind == involved.get("kind") and not r.namespaced for r in RESOURCES.values()
+            )
             involved_ref = {
                 "kind": involved.get("kind", ""),
-                "namespace": ns,
+                # A cluster-scoped object's events live in "default" but name no namespace, as upstream's.
+                "namespace": "" if cluster_scoped else ns,
                 "name": m.get("name", ""),
                 "uid": m.get("uid", ""),
                 "apiVersion": involved.get("apiVersion", ""),
@@ -642,7 +696,7 @@ class Store:
                 "source": {"component": component},
                 "firstTimestamp": now,
                 "lastTimestamp": now,
-                "count": 1,
+                "count": seen.occurrences,
                 "type": type,
                 "eventTime": None,
                 "reportingComponent": component,
