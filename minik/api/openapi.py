@@ -13,7 +13,7 @@ Because the PATCH operations of these kinds list the strategic-merge media
 type (:mod:`minik.api.discovery`), ``kubectl apply`` and ``kubectl diff``
 take their merge keys from here. What these schemas lack: descriptions
 (``kubectl explain`` shows fields and types only), and the inside of types
-minik never looks into (probes, affinity), which are plain objects — lists
+minik never looks into (affinity), which are plain objects — lists
 in them are replaced whole by a patch, as most of them are upstream.
 """
 

@@ -221,7 +221,7 @@ def _probe_text(p: Obj) -> str:
         f"#failure={p.get('failureThreshold', 3)}"
     )
     if p.get("exec"):
-        return f"exec {list(p['exec'].get('command') or [])} {attrs}".replace("'", "")
+        return f"exec [{' '.join(str(a) for a in p['exec'].get('command') or [])}] {attrs}"  # Go's %v
     if p.get("httpGet"):
         g = p["httpGet"]
         url = (
@@ -230,6 +230,8 @@ def _probe_text(p: Obj) -> str:
         return f"http-get {url} {attrs}"
     if p.get("tcpSocket"):
         return f"tcp-socket {p['tcpSocket'].get('host', '')}:{p['tcpSocket'].get('port')} {attrs}"
+    if p.get("grpc"):
+        return f"grpc <pod>:{p['grpc'].get('port')} {p['grpc'].get('service') or ''} {attrs}"
     return f"unknown {attrs}"
 
 

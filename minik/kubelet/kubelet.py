@@ -27,6 +27,7 @@ from minik.kubelet.env import Env, ObjectSource
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
 from minik.kubelet.ipam import IPLedger, MemoryLedger, PodIPs
+from minik.kubelet.probe_actions import Actions
 from minik.kubelet.runtime import Runtime
 from minik.kubelet.volumes import Volumes
 from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
@@ -75,6 +76,7 @@ class Kubelet:
         self.volumes = Volumes(docker, self.env, objects, state_dir=state_dir, instance=instance)
         self.images = Images(docker, sink)
         self.exits = ContainerExits(docker, labels.instance(instance))
+        self.actions = Actions(docker)  # probes' and lifecycle hooks' actions
         self._tg: anyio.abc.TaskGroup | None = None
         self._ready = anyio.Event()
         self._network_ok = False

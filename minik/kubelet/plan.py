@@ -69,15 +69,20 @@ class AfterExit:
     ok: bool
 
 
-def after_exit(c: Obj, pod_policy: str, code: int, *, init: bool) -> AfterExit:
+def after_exit(c: Obj, pod_policy: str, code: int, *, init: bool, probe_killed: bool = False) -> AfterExit:
     """Restart or not (the kubelet's ``ShouldContainerBeRestarted``).
 
     Never: never. OnFailure: only a failure. Always: every exit — except a
     regular init container that succeeded, which is done whatever the policy.
+    A container killed for a failed liveness or startup probe is restarted
+    under OnFailure and Always whatever its exit code (computePodActions
+    decides the restart with the kill).
     """
     policy = restart_policy(c, pod_policy, init=init)
     if policy == "Never":
         return AfterExit(False, code == 0)
+    if probe_killed:
+        return AfterExit(True, False)
     if code == 0 and ((init and not is_sidecar(c, init)) or policy == "OnFailure"):
         return AfterExit(False, True)
     return AfterExit(True, code == 0)

@@ -54,7 +54,7 @@ class PodWorker(ContainerWorker):
         try:
             phase = await self._run()
         except Exception as exc:  # noqa: BLE001 - a pod failure, reported
-            log.warning("pod %s/%s failed to run: %s", self.ns, self.name, exc)
+            log.warning("pod %s/%s failed to run: %s", self.ns, self.name, exc, exc_info=True)
             await self.k.sink.record_event(self.pod, "Warning", "Failed", sentence(exc), "kubelet")
             phase = "Failed"
         if not self.sandboxed:  # no container holds its network any more
@@ -189,7 +189,9 @@ class PodWorker(ContainerWorker):
                 await self._termination_message(c, cid, code, terminated, message_file)
             if self._stopping(sidecar):
                 return False
-            decision = plan.after_exit(c, self.restart_policy, code, init=init)
+            probe_killed = name in self.probe_kills
+            self.probe_kills.discard(name)
+            decision = plan.after_exit(c, self.restart_policy, code, init=init, probe_killed=probe_killed)
             if not decision.restart:
                 return decision.ok
             # OnFailure, or Always (whatever the exit code): restart in place with crash-loop backoff.
@@ -272,13 +274,13 @@ class PodWorker(ContainerWorker):
             for c in apps:
 
                 async def adopt_one(c: Any = c) -> None:
-                    if c.status == "running":
-                        await w._wait_or_kill(c.id)
-                    info = await k.docker.inspect(c.id)
                     name = c.labels.get(labels.CONTAINER, "")
                     c_spec = next(
                         (x for x in spec.get("containers") or [] if x["name"] == name), {"name": name}
                     )
+                    if c.status == "running":
+                        await w._wait_or_kill(c.id, spec=c_spec)  # its preStop hook still runs on a kill
+                    info = await k.docker.inspect(c.id)
                     w.statuses[name] = container_status(
                         c_spec,
                         {

@@ -20,7 +20,9 @@ import anyio.abc
 
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
-from minik.kubelet import labels, plan, podnet
+from minik.kubelet import hooks, labels, lifecycle, plan, podnet
+from minik.kubelet.probe_loop import ContainerProbes
+from minik.kubelet.probes import kill_for
 from minik.kubelet.runtime import ContainerInfo
 from minik.kubelet.status import (
     PodView,
@@ -84,6 +86,7 @@ class WorkerBase:
         self.net_container = ""  # sandbox-less: the latest container, which holds the pod's address
         self.aliased: dict[str, frozenset[str]] = {}  # namespace owner → the DNS aliases it was given
         self.net_lock = anyio.Lock()  # a new owner's create+start and an alias change, one at a time
+        self.probe_kills: set[str] = set()  # containers whose last run a liveness/startup probe killed
 
     def network_ready(self) -> bool:
         """The pod's network is set up (PodReadyToStartContainers): its sandbox runs, or
@@ -92,7 +95,7 @@ class WorkerBase:
 
     def network_target(self) -> str:
         """The container whose network namespace is the pod's now (see :func:`podnet.network_target`):
-        what probes, port-forward and alias changes use; ``""`` before there is one."""
+        what exec probes, port-forward and alias changes use; ``""`` before there is one."""
         return podnet.network_target(self.sandbox_id, self.net_container)
 
     async def apply_aliases(self) -> None:
@@ -104,6 +107,24 @@ class WorkerBase:
                 return
             await self.k.docker.set_aliases(self.k.network, target, sorted(want), ip=self.ip)
             self.aliased[target] = want
+
+    @property
+    def pod_ref(self) -> str:
+        """The pod as the kubelet names it in messages: ``name_namespace(uid)``."""
+        return f"{self.name}_{self.ns}({self.uid})"
+
+    def probe_address(self) -> str:
+        """The address probes and HTTP hooks connect to: the pod's IP on the instance network.
+
+        Asked of the pod, never of a particular container, so that however
+        the pod gets its network (a sandbox, or a container on the network
+        directly) probes follow it.
+        """
+        return self.ip
+
+    async def record(self, type: str, reason: str, message: str) -> None:
+        """An event of this pod from the kubelet."""
+        await self.k.sink.record_event(self.pod, type, reason, message, "kubelet")
 
     def labels(self, container: str) -> dict[str, str]:
         return labels.for_container(self.k.instance, self.pod, container)
@@ -135,6 +156,15 @@ class WorkerBase:
         """The container's previous termination, kept across its restarts."""
         return (self.statuses.get(name) or {}).get("lastState")
 
+    def _grace(self) -> int:
+        """The grace period of a kill: an override (eviction), the deletion's, else the pod's."""
+        grace = self.kill_grace
+        if grace is None:
+            grace = meta(self.pod).get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = self.spec.get("terminationGracePeriodSeconds", 30)
+        return int(grace)
+
     async def _wait_or_kill(
         self,
         cid: str,
@@ -143,8 +173,12 @@ class WorkerBase:
         known: ContainerInfo | None = None,
         mark: int | None = None,
         container: str = "",
+        spec: Obj | None = None,
+        probes: ContainerProbes | None = None,
+        hook_failed: anyio.Event | None = None,
     ) -> int:
-        """The container's exit code; it is stopped (grace period) on a kill or on ``also``."""
+        """The container's exit code; it is stopped (grace period, preStop hook first) on a kill,
+        on ``also``, when a liveness/startup probe failed or when its postStart hook failed."""
         code = -1
         async with anyio.create_task_group() as tg:
 
@@ -156,17 +190,38 @@ class WorkerBase:
                 tg.cancel_scope.cancel()
 
             async def killer() -> None:
-                await (_first(self.kill, also) if also is not None else self.kill.wait())
-                grace = self.kill_grace
-                if grace is None:
-                    grace = meta(self.pod).get("deletionGracePeriodSeconds")
-                if grace is None:
-                    grace = self.spec.get("terminationGracePeriodSeconds", 30)
+                triggers = [e for e in (self.kill, also, hook_failed) if e is not None]
+                if probes is not None:
+                    triggers.append(probes.failed)
+                await _first(*triggers)
+                grace, message = self._grace(), f"Stopping container {container}"
+                if probes is not None and probes.failed.is_set() and not self.kill.is_set() and spec:
+                    # Only an init container can set restartPolicy (Always: a sidecar).
+                    policy = plan.restart_policy(spec, self.restart_policy, init="restartPolicy" in spec)
+                    decided = kill_for(
+                        probes.states,
+                        spec,
+                        restart=policy != "Never",
+                        pod_grace=grace,
+                        deletion_grace=meta(self.pod).get("deletionGracePeriodSeconds"),
+                    )
+                    if decided is not None:
+                        grace, message = decided.grace, decided.message
+                        self.probe_kills.add(container)
+                elif hook_failed is not None and hook_failed.is_set() and not self.kill.is_set():
+                    message = hooks.POST_START_KILL_MESSAGE
                 if container:
-                    stopping = f"Stopping container {container}"
-                    await self.k.sink.record_event(self.pod, "Normal", "Killing", stopping, "kubelet")
+                    await self.record("Normal", "Killing", message)
                 with contextlib.suppress(MinikError):
-                    await self.k.docker.stop(cid, grace_seconds=int(grace))
+                    await lifecycle.stop(
+                        self.k.actions,
+                        spec or {"name": container},
+                        cid=cid,
+                        ip=self.probe_address(),
+                        pod_ref=self.pod_ref,
+                        grace=grace,
+                        record=self.record,
+                    )
 
             tg.start_soon(waiter)
             tg.start_soon(killer)

@@ -6,11 +6,15 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from minik.errors import DockerUnavailable, MinikError
 from minik.k8s import Obj
-from minik.kubelet import labels, status, termination
+from minik.kubelet import labels, lifecycle, status, termination
 from minik.kubelet.errors import ImagePullError, sentence
 from minik.kubelet.plan import is_sidecar
+from minik.kubelet.probe_actions import Outcome
+from minik.kubelet.probe_loop import ContainerProbes
 from minik.kubelet.runtime import ContainerInfo, Endpoint, NoSuchObject
 from minik.kubelet.status import (
     container_status,
@@ -117,26 +121,50 @@ class ContainerWorker(SandboxWorker):
         return start_error(cid, message, now=self.k.clock())
 
     async def _run_started(self, c: Obj, cid: str, name: str, restarts: int, init: bool) -> tuple[int, Obj]:
-        """Wait for a started container; its exit code and terminated state."""
+        """Wait for a started container; its exit code and terminated state.
+
+        Its postStart hook runs first (the pod shows it still being created
+        meanwhile, as the kubelet's sync does); then its probes run while it
+        does (app containers and sidecars), deciding ``started``/``ready``
+        and whether it is killed.
+        """
         mark = self.k.exits.mark()
         info = await self.k.docker.inspect(cid)
         started_at = info.started_at  # kept: the container may be gone when it ends
         sidecar = is_sidecar(c, init)
+        hook_failed = anyio.Event()
+        if not await lifecycle.post_start(
+            self.k.actions, c, cid=cid, ip=self.probe_address(), pod_ref=self.pod_ref,
+            record=self.record, stopped=self.kill,
+        ):  # fmt: skip
+            hook_failed.set()
+        watch = self._probes(c, cid, name, init, sidecar) if not init or sidecar else None
         self.statuses[name] = container_status(
             c,
             {"running": {"startedAt": docker_time(info.started_at)}},
             cid=cid,
             restarts=restarts,
-            ready=not init or sidecar,
-            started=True,
+            ready=watch.ready if watch is not None else False,
+            started=watch.started if watch is not None else True,
             last=self._last_state(name),
         )
         await self.report(self._live_phase(init, sidecar))
-        if sidecar:
+        if sidecar and watch is not None and watch.started:
             self.sidecar_started[name].set()
-        code = await self._wait_or_kill(
-            cid, also=self.sidecar_stop if sidecar else None, known=info, mark=mark, container=name
-        )
+        async with anyio.create_task_group() as tg:
+            if watch is not None and watch.any and not hook_failed.is_set():
+                tg.start_soon(watch.run)
+            code = await self._wait_or_kill(
+                cid,
+                also=self.sidecar_stop if sidecar else None,
+                known=info,
+                mark=mark,
+                container=name,
+                spec=c,
+                probes=watch,
+                hook_failed=hook_failed,
+            )
+            tg.cancel_scope.cancel()
         after: ContainerInfo | None = None
         with contextlib.suppress(NoSuchObject):
             after = await self.k.docker.inspect(cid)
@@ -158,3 +186,35 @@ class ContainerWorker(SandboxWorker):
             "state": {"terminated": terminated},
         }
         return code, terminated
+
+    def _probes(self, c: Obj, cid: str, name: str, init: bool, sidecar: bool) -> ContainerProbes:
+        """The probe workers of this container run; their changes update its status and the pod's."""
+
+        async def run_probe(kind: str, spec: Obj) -> Outcome:
+            return await self.k.actions.probe(spec, c, cid=cid, ip=self.probe_address())
+
+        async def changed() -> None:
+            current = self.statuses.get(name) or {}
+            if current.get("containerID") != f"docker://{cid}" or "running" not in current.get("state", {}):
+                return
+            current["ready"], current["started"] = watch.ready, watch.started
+            if sidecar and watch.started:
+                self.sidecar_started[name].set()
+            await self.report(self._live_phase(init, sidecar))
+
+        async def alive() -> bool:
+            try:
+                return (await self.k.docker.inspect(cid)).status == "running"
+            except MinikError:
+                return False
+
+        watch = ContainerProbes(
+            c,
+            alive=alive,
+            run_probe=run_probe,
+            record=self.record,
+            changed=changed,
+            stopping=lambda: self._stopping(sidecar),
+            scale=self.k.time_scale,
+        )
+        return watch

@@ -58,7 +58,38 @@ def _field_ref(ref: Any) -> None:
         ref["apiVersion"] = "v1"
 
 
+def _http_get(action: dict[str, Any] | None) -> None:
+    """SetDefaults_HTTPGetAction: path ``/``, scheme ``HTTP`` (probes and lifecycle hooks alike)."""
+    if action is not None:
+        if not action.get("path"):
+            action["path"] = "/"
+        if not action.get("scheme"):
+            action["scheme"] = "HTTP"
+
+
+def _probe(probe: dict[str, Any] | None) -> None:
+    """SetDefaults_Probe: timeout 1 s, period 10 s, success threshold 1, failure threshold 3."""
+    if probe is None:
+        return
+    for key, value in (
+        ("timeoutSeconds", 1),
+        ("periodSeconds", 10),
+        ("successThreshold", 1),
+        ("failureThreshold", 3),
+    ):
+        if not probe.get(key):  # 0 is "unset" in Go's int32 fields
+            probe[key] = value
+    _http_get(_d(probe, "httpGet"))
+    grpc = _d(probe, "grpc")
+    if grpc is not None and grpc.get("service") is None:
+        grpc["service"] = ""  # GRPCAction.service: +default=""
+
+
 def _container(c: dict[str, Any]) -> None:
+    for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
+        _probe(_d(c, kind))
+    for hook in ("postStart", "preStop"):
+        _http_get(_d(_d(_d(c, "lifecycle"), hook), "httpGet"))
     c.setdefault("imagePullPolicy", pull_policy(c.get("image")))
     c.setdefault("terminationMessagePath", "/dev/termination-log")
     c.setdefault("terminationMessagePolicy", "File")

@@ -246,3 +246,18 @@ def object_meta(
     for i, fin in enumerate(meta.get("finalizers") or []):
         errors += [f.invalid((*path, "finalizers", i), fin, m) for m in qualified_name(fin)]
     return errors
+
+
+def port_name(name: str) -> list[str]:
+    errs = []
+    if len(name) > 15:
+        errs.append(max_len(15))
+    if not re.fullmatch(r"[-a-z0-9]+", name):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search(r"[a-z]", name):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        errs.append("must not contain consecutive hyphens")
+    if name.startswith("-") or name.endswith("-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs

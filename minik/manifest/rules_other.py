@@ -59,7 +59,7 @@ def validate_service(svc: dict[str, Any]) -> list[FieldError]:
         if isinstance(target, int) and not 1 <= target <= 65535:
             errors.append(f.invalid((*pp, "targetPort"), target, "must be between 1 and 65535, inclusive"))
         elif isinstance(target, str):
-            errors += [f.invalid((*pp, "targetPort"), target, msg) for msg in rules_pod.port_name(target)]
+            errors += [f.invalid((*pp, "targetPort"), target, msg) for msg in m.port_name(target)]
         if (num, proto) in keys:
             errors.append(f.duplicate(pp, {"port": num, "protocol": proto}))
         keys.add((num, proto))

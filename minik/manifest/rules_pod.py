@@ -16,8 +16,10 @@ from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest import rules_host as h
 from minik.manifest import rules_meta as m
+from minik.manifest import rules_probes
 from minik.manifest import rules_volumes as v
 from minik.manifest.fields import Key, PathT
+from minik.manifest.rules_meta import port_name
 
 MAX_INT32 = 2**31 - 1
 _quantity = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\Z")
@@ -201,21 +203,6 @@ def _ports(ports: list[dict[str, Any]], path: PathT) -> list[FieldError]:
     return errors
 
 
-def port_name(name: str) -> list[str]:
-    errs = []
-    if len(name) > 15:
-        errs.append(m.max_len(15))
-    if not re.fullmatch(r"[-a-z0-9]+", name):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", name):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        errs.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
-
-
 def _mounts(mounts: list[dict[str, Any]], volumes: set[str], path: PathT) -> list[FieldError]:
     errors: list[FieldError] = []
     seen: set[str] = set()
@@ -297,12 +284,14 @@ def pod_spec(spec: dict[str, Any], path: PathT) -> list[FieldError]:
     """``ValidatePodSpec`` on a defaulted spec."""
     ok_volumes, errors = v.volumes(spec.get("volumes") or [], (*path, "volumes"))
     containers = spec.get("containers") or []
+    grace = spec.get("terminationGracePeriodSeconds")
     names: set[str] = set()
     if not containers:
         errors.append(f.required((*path, "containers")))
     for i, c in enumerate(containers):
         cp = (*path, "containers", i)
         errors += _container(c, ok_volumes, cp)
+        errors += rules_probes.container(c, grace, cp, init=False)
         if c.get("name") and c["name"] in names:
             errors.append(f.duplicate((*cp, "name"), c["name"]))
         names.add(c.get("name") or "")
@@ -311,6 +300,7 @@ def pod_spec(spec: dict[str, Any], path: PathT) -> list[FieldError]:
     for i, c in enumerate(spec.get("initContainers") or []):
         cp = (*path, "initContainers", i)
         errors += _container(c, ok_volumes, cp)
+        errors += rules_probes.container(c, grace, cp, init=True)
         if c.get("name") and c["name"] in names:
             errors.append(f.duplicate((*cp, "name"), c["name"]))
         names.add(c.get("name") or "")

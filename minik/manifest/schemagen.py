@@ -4,7 +4,7 @@ Run ``python -m minik.manifest.schemagen`` after editing; a unit test checks
 the committed files equal what this module builds. The schemas list every
 field the official ``batch/v1``/``v1`` types have (so an unimplemented field
 is reported by layer 2, not as unknown) with strict ``additionalProperties:
-false``. Types minik never looks inside (affinity, probes, other volume
+false``. Types minik never looks inside (affinity, other volume
 sources) are plain objects. This module owns the schema text only.
 """
 
@@ -55,6 +55,9 @@ KEY_TO_PATH = obj(key=S, path=S, mode=I32)
 FIELD_REF = obj(apiVersion=S, fieldPath=S)
 RESOURCE_REF = obj(containerName=S, resource=S, divisor=IOS)
 KEY_REF = obj(name=S, key=S, optional=B)
+EXEC = obj(command=arr(S))
+HTTP_GET = obj(path=S, port=IOS, host=S, scheme=S, httpHeaders=arr(obj(name=S, value=S)))
+TCP_SOCKET = obj(port=IOS, host=S)
 DOWNWARD_FILE = obj(path=S, fieldRef=ref("FieldRef"), resourceFieldRef=ref("ResourceFieldRef"), mode=I32)
 
 CORE_DEFS: dict[str, Any] = {
@@ -105,6 +108,19 @@ CORE_DEFS: dict[str, Any] = {
         seccompProfile=SECCOMP,
         **loose("seLinuxOptions", "windowsOptions", "appArmorProfile"),
     ),
+    "Probe": obj(
+        exec=EXEC,
+        httpGet=HTTP_GET,
+        tcpSocket=TCP_SOCKET,
+        grpc=obj(port=I32, service=S),
+        initialDelaySeconds=I32,
+        timeoutSeconds=I32,
+        periodSeconds=I32,
+        successThreshold=I32,
+        failureThreshold=I32,
+        terminationGracePeriodSeconds=I64,
+    ),
+    "LifecycleHandler": obj(exec=EXEC, httpGet=HTTP_GET, tcpSocket=TCP_SOCKET, sleep=obj(seconds=I64)),
     "Container": obj(
         **strs(
             "name",
@@ -132,7 +148,10 @@ CORE_DEFS: dict[str, Any] = {
             )
         ),
         volumeDevices=arr(ANY_OBJ),
-        **loose("livenessProbe", "readinessProbe", "startupProbe", "lifecycle"),
+        livenessProbe=ref("Probe"),
+        readinessProbe=ref("Probe"),
+        startupProbe=ref("Probe"),
+        lifecycle=obj(postStart=ref("LifecycleHandler"), preStop=ref("LifecycleHandler"), stopSignal=S),
         securityContext=ref("SecurityContext"),
         stdin=B,
         stdinOnce=B,

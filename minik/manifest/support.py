@@ -53,6 +53,7 @@ _HOST_PORT = (
     "the port is reachable on the host: published on 127.0.0.1 unless hostIP names another address "
     "(0.0.0.0: every network the host is on); with hostNetwork, wherever the container listens"
 )
+_PROBE_HOST = "another host for probes and hooks (minik's kubelet connects to the pod's own address only)"
 UNSUPPORTED_VOLUME_TYPES = (
     # volume sources Kubernetes knows and minik does not implement
     "gcePersistentDisk",
@@ -200,14 +201,24 @@ SUPPORT: tuple[Entry, ...] = (
     *(
         Entry(f"container.{k}", ERROR, t)
         for k, t in (
-            ("livenessProbe", "probes"),
-            ("readinessProbe", "probes"),
-            ("startupProbe", "probes"),
-            ("lifecycle", "lifecycle hooks"),
+            ("lifecycle.stopSignal", "per-container stop signals (lifecycle.stopSignal)"),
             ("volumeDevices", "raw block volume devices"),
             ("resizePolicy", "in-place resize policies"),
             ("restartPolicyRules", "container restart rules"),
             ("resources.claims", "dynamic resource claims"),
+        )
+    ),
+    *(
+        Entry(f"container.{k}.host", ERROR, _PROBE_HOST, ("",))
+        for k in (
+            "livenessProbe.httpGet",
+            "livenessProbe.tcpSocket",
+            "readinessProbe.httpGet",
+            "readinessProbe.tcpSocket",
+            "startupProbe.httpGet",
+            "startupProbe.tcpSocket",
+            "lifecycle.postStart.httpGet",
+            "lifecycle.preStop.httpGet",
         )
     ),
     Entry("container.ports[*].hostPort", HOST, _HOST_PORT),

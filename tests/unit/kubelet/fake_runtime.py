@@ -5,6 +5,10 @@ the exit code of each run of the pod container ``name`` (a run with no code
 left exits 0); ``RUNS`` keeps it running until stopped, when it exits with
 ``stop_codes.get(name, 137)``. Sandboxes run until stopped. Every exit is
 published on the event stream, as Docker's ``die`` event.
+
+An exec whose command's first word is a key of ``exec_codes`` exits with
+the next code of that list (the last one repeats): a scripted probe or
+hook. ``execs`` and ``stops`` record what was exec'd and stopped, in order.
 """
 
 from __future__ import annotations
@@ -88,6 +92,9 @@ class FakeRuntime:
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _subscribers: list[MemoryObjectSendStream[ContainerEvent]] = field(default_factory=list)
     processes: dict[str, FakeProcess] = field(default_factory=dict)  # exec id (or container id) -> process
+    exec_codes: dict[str, list[int]] = field(default_factory=dict)  # scripted exec → its exit codes
+    execs: list[tuple[str, list[str]]] = field(default_factory=list)  # (pod container, command)
+    stops: list[tuple[str, int]] = field(default_factory=list)  # (pod container, grace seconds)
 
     # -- engine ------------------------------------------------------------
     async def ping(self) -> None:
@@ -148,6 +155,7 @@ class FakeRuntime:
 
     async def stop(self, container_id: str, *, grace_seconds: int) -> None:
         c = self._get(container_id)
+        self.stops.append((c.info.labels.get("minik.io/container", ""), grace_seconds))
         if c.info.status == "running":
             self._exit(c, self.stop_codes.get(c.info.labels.get("minik.io/container", ""), 137))
 
@@ -246,6 +254,11 @@ class FakeRuntime:
         if self._get(container_id).info.status != "running":
             raise RuntimeFailure(f"exec in {container_id[:12]}: Container {container_id} is not running")
         exec_id = f"e{len(self.processes) + 1}"
+        self.execs.append((self._get(container_id).info.labels.get("minik.io/container", ""), command))
+        script = self.exec_codes.get(command[0]) if command else None
+        if script:
+            code = script.pop(0) if len(script) > 1 else script[0]
+            command = ["exit", str(code)]
         self.processes[exec_id] = FakeProcess(command)
         return exec_id
 
