@@ -14,7 +14,6 @@ import copy
 import json
 import logging
 import re
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -42,8 +41,8 @@ from minik.api.responses import (
 from minik.api.status_strategy import prepare_status_update
 from minik.errors import ApiError, FieldError, MinikError
 from minik.k8s import Obj, meta, qos_class, rfc3339
+from minik.resources import generate_name
 from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
-from minik.store.db import NAME_ALPHABET
 from minik.store.status import already_exists, bad_request, conflict, error, invalid
 
 log = logging.getLogger("minik.api")
@@ -296,7 +295,7 @@ class Handlers:
             m.pop(key, None)
         if not m.get("name") and m.get("generateName"):
             # as the API server's name generator: five characters without vowels or look-alikes
-            m["name"] = m["generateName"] + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+            m["name"] = generate_name(m["generateName"])
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise invalid(r.plural, "", [("metadata.name", "Required value", body)])

@@ -16,9 +16,10 @@ from typing import Any
 from minik.cli.durations import between, rfc1123z, since
 from minik.cli.printers import format_label_selector
 from minik.cli.tabwriter import PrefixWriter
-from minik.k8s import Obj, meta, qos_class
+from minik.k8s import Obj, controller_of, meta, qos_class
+from minik.resources import LAST_APPLIED_KEY
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+LAST_APPLIED = LAST_APPLIED_KEY
 MAX_ANNOTATION_LEN = 140
 
 
@@ -77,10 +78,8 @@ def _tolerations(w: PrefixWriter, title: str, tolerations: list[Obj] | None) -> 
 
 
 def _controller(obj: Obj) -> str:
-    for ref in meta(obj).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return f"{ref.get('kind')}/{ref.get('name')}"
-    return ""
+    ref = controller_of(obj)
+    return f"{ref.get('kind')}/{ref.get('name')}" if ref else ""
 
 
 def cap_index_ranges(ranges: str | None, max_length: int = 50) -> str:

@@ -20,7 +20,7 @@ from datetime import datetime
 from minik import manifest
 from minik.controllers.cronjob import delay_after_schedule_change, job_ref, sync_cronjob
 from minik.errors import AlreadyExists, NotFound
-from minik.k8s import Obj, meta, parse_time
+from minik.k8s import Obj, controller_of, meta, parse_time
 from minik.server.ownerdeletion import finish_owner_deletion
 from minik.store import Store
 
@@ -28,13 +28,6 @@ log = logging.getLogger("minik.server")
 COMPONENT = "cronjob-controller"
 
 Key = tuple[str, str]
-
-
-def controller_ref(obj: Obj) -> Obj | None:
-    for ref in meta(obj).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return dict(ref)
-    return None
 
 
 class CronJobExecutor:
@@ -79,7 +72,7 @@ class CronJobExecutor:
         jobs = [
             j
             for j in items
-            if (ref := controller_ref(j)) is not None
+            if (ref := controller_of(j)) is not None
             and ref.get("kind") == "CronJob"
             and ref.get("name") == name
         ]
@@ -149,7 +142,7 @@ class CronJobExecutor:
         jobs = self.store.list("jobs", None, shared=True)[0]
         with self.store.transaction():
             for job in jobs:
-                owner = controller_ref(job)
+                owner = controller_of(job)
                 if not owner or owner.get("kind") != "CronJob":
                     continue
                 cj = cronjobs.get(owner.get("uid"))
@@ -170,7 +163,7 @@ class CronJobExecutor:
                 if not cm.get("deletionTimestamp"):
                     continue
                 uid = cm.get("uid")
-                left = [j for j in jobs if (controller_ref(j) or {}).get("uid") == uid]
+                left = [j for j in jobs if (controller_of(j) or {}).get("uid") == uid]
                 if finish_owner_deletion(self.store, "cronjobs", cj, children_left=bool(left)):
                     again = True
         return again

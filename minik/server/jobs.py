@@ -13,24 +13,20 @@ pod-failure back-off record in memory between syncs, as upstream's
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from minik.controllers.job import sync_job
 from minik.controllers.job.backoff import BackoffRecord
-from minik.controllers.job.claim import controller_ref, owner_reference
+from minik.controllers.job.claim import owner_reference
 from minik.errors import AlreadyExists, NotFound
-from minik.k8s import Obj, meta
+from minik.k8s import Obj, controller_of, meta
+from minik.resources import JOB_TRACKING_FINALIZER, NAME_SUFFIX_LENGTH, generate_name
 from minik.store import Store
 
-JOB_TRACKING = "batch.kubernetes.io/job-tracking"
-NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def new_name(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+JOB_TRACKING = JOB_TRACKING_FINALIZER
+new_name = generate_name
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ class JobExecutor:
         except NotFound:
             return
         cm = meta(current)
-        if controller_ref(current) is not None or cm.get("deletionTimestamp"):
+        if controller_of(current) is not None or cm.get("deletionTimestamp"):
             return
         cm["ownerReferences"] = [*(cm.get("ownerReferences") or []), owner_reference(job)]
         if JOB_TRACKING not in (cm.get("finalizers") or []):
@@ -138,7 +134,7 @@ class JobExecutor:
                 return
             except AlreadyExists:
                 m = meta(pod)
-                m["name"] = new_name(m["name"][:-5])
+                m["name"] = new_name(m["name"][:-NAME_SUFFIX_LENGTH])
         raise AlreadyExists({"code": 409, "reason": "AlreadyExists", "message": "could not pick a pod name"})
 
 

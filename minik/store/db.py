@@ -31,15 +31,16 @@ from typing import Any
 
 from minik.errors import StoreError
 from minik.k8s import NODE_NAME, Obj, meta, rfc3339
-from minik.store import status as st
-from minik.store.resources import (
+from minik.resources import (
     DEFAULT_SERVICE_ACCOUNT,
     GENERATION_RESOURCES,
     INITIAL_NAMESPACES,
     RESOURCES,
     SYSTEM_NAMESPACES,
     Resource,
+    generate_name,
 )
+from minik.store import status as st
 from minik.store.selectors import compile_filter
 from minik.store.watch import Hub, Subscription, WatchEvent
 
@@ -47,7 +48,6 @@ Clock = Callable[[], datetime]
 
 SCHEMA_VERSION = 1
 TERMINAL_PHASES = ("Succeeded", "Failed")
-NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 DEFAULT_POD_GRACE = 30
 _CACHE_MAX = 50_000
 _SERVER_OWNED = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
@@ -396,7 +396,7 @@ class Store:
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
         m = obj["metadata"]
         if not m.get("name") and m.get("generateName"):
-            m["name"] = m["generateName"] + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+            m["name"] = generate_name(m["generateName"])
         if not m.get("name"):
             body = "Required value: name or generateName is required"
             raise st.invalid(resource, "", [("metadata.name", "Required value", body)])
