@@ -27,7 +27,7 @@ from minik.api.responses import decode, dry_run, media_type, object_response, re
 from minik.api.rest import Route
 from minik.controllers.disruption import allowed_condition, is_ready, selected_pods
 from minik.k8s import Obj, meta, rfc3339
-from minik.store import Store
+from minik.registry import Registry
 from minik.store.status import bad_request, error
 
 PDBS = "poddisruptionbudgets"
@@ -77,7 +77,7 @@ def too_many_requests(cause: str, retry_after: int) -> Exception:
 class Evictions:
     """The eviction subresource of pods."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Registry, *, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
 

@@ -10,7 +10,6 @@ store's.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import logging
 import re
@@ -38,22 +37,15 @@ from minik.api.responses import (
     query_int,
     read_body,
 )
-from minik.api.status_strategy import prepare_status_update
 from minik.errors import ApiError, FieldError, MinikError
-from minik.k8s import Obj, meta, qos_class, rfc3339
-from minik.resources import generate_name
-from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
-from minik.store.status import already_exists, bad_request, conflict, error, invalid
+from minik.k8s import Obj, meta, rfc3339
+from minik.registry import Registry
+from minik.store import Expired, Resource, WatchEvent, compile_filter
+from minik.store.status import bad_request, conflict, error, invalid
 
 log = logging.getLogger("minik.api")
 
-HOOKED = frozenset({"pods", "jobs", "cronjobs", "services", "configmaps", "secrets", "serviceaccounts",
-                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets"})  # fmt: skip
-SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
-KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 DEFAULT_WATCH_TIMEOUT = 1800.0
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,7 @@ def _utcnow() -> datetime:
 
 
 class Handlers:
-    def __init__(self, *, store: Store, hooks: ApiHooks, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, *, store: Registry, hooks: ApiHooks, clock: Callable[[], datetime] = _utcnow) -> None:
         self.store = store
         self.hooks = hooks
         self.clock = clock  # only for the ages in server-side Tables
@@ -123,15 +115,13 @@ class Handlers:
     # -- validation ------------------------------------------------------------------
     def _check(self, request: Request, r: Resource, obj: Obj, old: Obj | None) -> list[FieldError]:
         """Run the validation hook; raise for errors; return the warnings (R2.2/R2.3)."""
-        if r.plural not in HOOKED:
-            name = meta(obj).get("name", "")
-            if not isinstance(name, str) or not _NAME.match(name) or len(name) > 63:
-                detail = (
-                    f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
-                    "alphanumeric characters or '-', and must start and end with an alphanumeric character"
+        strategy = self.store.strategy(r.plural)
+        if not strategy.manifest_rules:
+            own = strategy.validate(obj)
+            if own:
+                raise invalid(
+                    r.plural, meta(obj).get("name", ""), [(e.path, e.reason, e.body()) for e in own]
                 )
-                if r.plural == "namespaces":
-                    raise invalid(r.plural, name, [("metadata.name", "Invalid value", detail)])
             return []
         errors, warnings = self.hooks.validate(obj, old)
         unknown = [e for e in errors if _unknown(e)]
@@ -290,41 +280,21 @@ class Handlers:
         """Create ``obj`` (decoded, or built by an apply) as a POST does; ``fields``: its managedFields."""
         r = route.resource
         self._set_namespace(route, obj)
-        m = meta(obj)
-        for key in SERVER_OWNED:
-            m.pop(key, None)
-        if not m.get("name") and m.get("generateName"):
-            # as the API server's name generator: five characters without vowels or look-alikes
-            m["name"] = generate_name(m["generateName"])
-        if not m.get("name"):
-            body = "Required value: name or generateName is required"
-            raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
-        if r.plural in ("pods", "jobs", "cronjobs", "services"):
-            obj.pop("status", None)
+        strategy = self.store.strategy(r.plural)
+        strategy.clear_for_create(obj)
         limits.check_object(obj, _cannot(r))
         uid = str(uuid.uuid4())
-        if r.plural in HOOKED:
+        if strategy.manifest_rules:
             obj = self.hooks.default(obj, uid)
         warnings = self._check(request, r, obj, None)
         if r.plural == "services":
             nodeports.allocate(self.store, obj, None)
-            obj["status"] = {"loadBalancer": {}}
         meta(obj)["uid"] = uid
-        if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
-            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
         managed.stamp(
             None, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
         )
-        if opts.dry_run:
-            try:
-                self.store.get(r.plural, route.namespace, meta(obj)["name"])
-            except ApiError as exc:
-                if exc.code != 404:
-                    raise
-            else:
-                raise already_exists(r.plural, meta(obj)["name"])
-            return object_response(obj, code=201, warnings=warnings)
-        return object_response(self.store.create(r.plural, obj), code=201, warnings=warnings)
+        created = self.store.create(r.plural, obj, dry_run=opts.dry_run)
+        return object_response(created, code=201, warnings=warnings)
 
     async def delete_collection(self, request: Request, route: Route) -> Response:
         r = route.resource
@@ -415,21 +385,16 @@ class Handlers:
         limits.check_object(obj, _cannot(r))
         current = self.store.get(r.plural, route.namespace, route.name)
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
+        strategy = self.store.strategy(r.plural)
         if route.subresource == "status":
-            new = prepare_status_update(r.plural, obj, current)
+            new = strategy.prepare_status_update(obj, current)
             managed.stamp(current, new, manager=opts.manager, api_version=r.api_version, now=self.now(),
                           subresource="status")  # fmt: skip
             if opts.dry_run:
                 return object_response(new)
             return object_response(self.store.update(r.plural, new, status_only=True, status_meta=True))
-        if "status" in current:
-            obj["status"] = copy.deepcopy(current["status"])
-        else:
-            obj.pop("status", None)
-        for key in KEPT_ON_UPDATE:
-            if key in meta(current):
-                m[key] = meta(current)[key]
-        if r.plural in HOOKED:
+        strategy.prepare_for_update(obj, current)
+        if strategy.manifest_rules:
             obj = self.hooks.default(obj, None)
         warnings = self._check(request, r, obj, current)
         if r.plural == "services":

@@ -21,8 +21,8 @@ from minik import manifest
 from minik.errors import ApiError, FieldError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.kubelet import Kubelet
+from minik.registry import Registry
 from minik.server.podstatus import merge_pod_status
-from minik.store import Store
 
 log = logging.getLogger("minik.server")
 
@@ -30,7 +30,7 @@ log = logging.getLogger("minik.server")
 class StoreObjectSource:
     """The kubelet's read-only view of the store (configmaps, secrets, services)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Registry) -> None:
         self._store = store
 
     def get(self, resource: str, namespace: str, name: str) -> Obj | None:
@@ -60,7 +60,7 @@ async def until_stored(what: str, write: Callable[[], None], *, longest: float =
 class StorePodSink:
     """Where the kubelet reports pod status and pod-level events (retried through store faults)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Registry) -> None:
         self._store = store
 
     async def update_pod_status(self, pod: Obj, status: Obj) -> None:

@@ -28,6 +28,7 @@ from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.kubelet.sampler import MetricsSampler
+from minik.registry import Registry
 from minik.server.adapters import ServerApiHooks, StoreObjectSource, StorePodSink
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
@@ -35,7 +36,6 @@ from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
 from minik.server.ownerdeletion import finish_owner_deletion
 from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
-from minik.store import Store
 
 log = logging.getLogger("minik.server")
 
@@ -62,7 +62,12 @@ class Settings:
 
 class ControlPlane:
     def __init__(
-        self, *, settings: Settings, store: Store, docker: DockerAPI, clock: Callable[[], datetime] = utcnow
+        self,
+        *,
+        settings: Settings,
+        store: Registry,
+        docker: DockerAPI,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
         self.clock = clock

@@ -21,8 +21,8 @@ from minik import manifest
 from minik.controllers.cronjob import delay_after_schedule_change, job_ref, sync_cronjob
 from minik.errors import AlreadyExists, NotFound
 from minik.k8s import Obj, controller_of, meta, parse_time
+from minik.registry import Registry
 from minik.server.ownerdeletion import finish_owner_deletion
-from minik.store import Store
 
 log = logging.getLogger("minik.server")
 COMPONENT = "cronjob-controller"
@@ -33,7 +33,7 @@ Key = tuple[str, str]
 class CronJobExecutor:
     """One CronJob sync at a time per key (the control plane's work queue calls :meth:`sync`)."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime], rate: float = 1.0) -> None:
+    def __init__(self, store: Registry, *, clock: Callable[[], datetime], rate: float = 1.0) -> None:
         self.store = store
         self.clock = clock
         self.rate = rate

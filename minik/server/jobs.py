@@ -22,8 +22,8 @@ from minik.controllers.job.backoff import BackoffRecord
 from minik.controllers.job.claim import owner_reference
 from minik.errors import AlreadyExists, NotFound
 from minik.k8s import Obj, controller_of, meta
+from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER, NAME_SUFFIX_LENGTH, generate_name
-from minik.store import Store
 
 JOB_TRACKING = JOB_TRACKING_FINALIZER
 new_name = generate_name
@@ -42,7 +42,7 @@ class Outcome:
 class JobExecutor:
     """Carries out one ``sync_job`` for a key (the control plane's work queue calls :meth:`sync`)."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime], time_scale: float = 1.0) -> None:
+    def __init__(self, store: Registry, *, clock: Callable[[], datetime], time_scale: float = 1.0) -> None:
         self.store = store
         self.clock = clock
         self.time_scale = time_scale
@@ -138,7 +138,7 @@ class JobExecutor:
         raise AlreadyExists({"code": 409, "reason": "AlreadyExists", "message": "could not pick a pod name"})
 
 
-def drop_tracking_finalizer(store: Store, pod: Obj) -> None:
+def drop_tracking_finalizer(store: Registry, pod: Obj) -> None:
     """Remove ``batch.kubernetes.io/job-tracking`` from the stored pod, if it still carries it."""
     m = meta(pod)
     if JOB_TRACKING not in (m.get("finalizers") or []):

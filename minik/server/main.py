@@ -26,10 +26,10 @@ from minik import __version__, paths
 from minik.api import create_app
 from minik.errors import MinikError
 from minik.kubelet.docker_api import DockerAPI
+from minik.registry import Registry
 from minik.server import bounds, state
 from minik.server.controlplane import ControlPlane, Settings
 from minik.server.tls import ensure_certificate
-from minik.store import Store
 
 log = logging.getLogger("minik.server")
 
@@ -75,7 +75,7 @@ async def serve() -> None:
         bearer = state.token()
         for name in ("", "-wal", "-shm"):
             paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
-        store = Store(paths.db_path())
+        store = Registry.open(paths.db_path())
         docker = DockerAPI()
         await docker.ping()
         plane = ControlPlane(

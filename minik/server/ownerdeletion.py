@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from minik.errors import NotFound
 from minik.k8s import Obj, meta
-from minik.store import Store
+from minik.registry import Registry
 
 DELETION_FINALIZERS = ("orphan", "foregroundDeletion")
 
 
-def finish_owner_deletion(store: Store, resource: str, owner: Obj, *, children_left: bool) -> bool:
+def finish_owner_deletion(store: Registry, resource: str, owner: Obj, *, children_left: bool) -> bool:
     """Drop ``orphan`` (its children are orphaned by now) or ``foregroundDeletion`` (once no child is
     left) from an owner being deleted, so the store removes it. True while it must wait for children."""
     m = meta(owner)

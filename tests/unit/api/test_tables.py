@@ -14,7 +14,7 @@ from minik.cli import printers
 from minik.cli.resources import JOBS as CLI_JOBS
 from minik.cli.resources import PODS as CLI_PODS
 from minik.k8s import parse_time
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS, TOKEN, FakeHooks, a_job, a_pod
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
@@ -27,7 +27,7 @@ def later() -> list[datetime]:
 
 
 @pytest.fixture
-def tclient(store: Store, hooks: FakeHooks, later: list[datetime]) -> Iterator[TestClient]:
+def tclient(store: Registry, hooks: FakeHooks, later: list[datetime]) -> Iterator[TestClient]:
     app = create_app(store=store, token=TOKEN, hooks=hooks, clock=lambda: later[0])
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c
