@@ -29,11 +29,12 @@ from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.kubelet.sampler import MetricsSampler
 from minik.registry import Registry
+from minik.resources import JOB_TRACKING_FINALIZER
+from minik.server import garbage
 from minik.server.adapters import ServerApiHooks, StoreObjectSource, StorePodSink
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
-from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
-from minik.server.ownerdeletion import finish_owner_deletion
+from minik.server.jobs import JobExecutor
 from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
 
@@ -275,7 +276,7 @@ class ControlPlane:
         for job in self.store.list("jobs", ns, shared=True)[0]:
             if selector_matches((job.get("spec") or {}).get("selector"), m.get("labels")):
                 self.jobs.add(_key(job))
-        if JOB_TRACKING in (m.get("finalizers") or []):
+        if JOB_TRACKING_FINALIZER in (m.get("finalizers") or []):
             self.gc.add("all")
 
     # -- the Job executor ------------------------------------------------------
@@ -342,52 +343,9 @@ class ControlPlane:
 
     # -- garbage collection ----------------------------------------------------
     async def _collect_garbage(self, _: str) -> None:
-        """Delete or orphan the pods of deleted Jobs and the Jobs of deleted CronJobs; finish foreground deletions."""
-        if self.cron.collect_garbage():
+        """One pass of the garbage collector's plan (:mod:`minik.controllers.garbage`), carried out."""
+        if garbage.collect(self.store):
             self.gc.add_after("all", 0.5)
-        jobs = {meta(j).get("uid"): j for j in self.store.list("jobs", None, shared=True)[0]}
-        pods = self.store.list("pods", None, shared=True)[0]
-        with self.store.transaction():
-            for pod in pods:
-                owner = controller_of(pod)
-                if owner is None:  # an orphan keeps no tracking finalizer (upstream syncOrphanPod)
-                    drop_tracking_finalizer(self.store, pod)
-                if not owner or owner.get("kind") != "Job":
-                    continue
-                job = jobs.get(owner.get("uid"))
-                if job is not None and not meta(job).get("deletionTimestamp"):
-                    continue
-                if job is not None and "orphan" in (meta(job).get("finalizers") or []):
-                    self._orphan(pod)
-                    continue
-                pm = meta(pod)
-                drop_tracking_finalizer(self.store, pod)
-                if not pm.get("deletionTimestamp"):
-                    try:
-                        self.store.delete("pods", pm.get("namespace", "default"), pm["name"])
-                    except NotFound:
-                        pass
-            for job in jobs.values():
-                jm = meta(job)
-                if not jm.get("deletionTimestamp"):
-                    continue
-                uid = jm.get("uid")
-                left = [p for p in pods if (controller_of(p) or {}).get("uid") == uid]
-                if finish_owner_deletion(self.store, "jobs", job, children_left=bool(left)):
-                    self.gc.add_after("all", 0.5)
-
-    def _orphan(self, pod: Obj) -> None:
-        m = meta(pod)
-        try:
-            current = self.store.get("pods", m.get("namespace", "default"), m["name"])
-        except NotFound:
-            return
-        cm = meta(current)
-        cm["ownerReferences"] = [r for r in cm.get("ownerReferences") or [] if not r.get("controller")]
-        if not cm["ownerReferences"]:
-            del cm["ownerReferences"]
-        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING]
-        self.store.update("pods", current)
 
 
 EVENT_SWEEP = 60.0

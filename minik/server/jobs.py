@@ -24,9 +24,7 @@ from minik.errors import AlreadyExists, NotFound
 from minik.k8s import Obj, controller_of, meta
 from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER, NAME_SUFFIX_LENGTH, generate_name
-
-JOB_TRACKING = JOB_TRACKING_FINALIZER
-new_name = generate_name
+from minik.server.garbage import drop_tracking_finalizer
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,9 @@ class JobExecutor:
         deleting = bool(meta(job).get("deletionTimestamp"))
         # Shared, read-only objects: sync_job never mutates its inputs (a unit test checks).
         pods, _ = self.store.list("pods", ns, shared=True)
-        res = sync_job(job, pods, self.clock(), new_name=new_name, time_scale=self.time_scale, backoff=record)
+        res = sync_job(
+            job, pods, self.clock(), new_name=generate_name, time_scale=self.time_scale, backoff=record
+        )
         by_name = {meta(p)["name"]: p for p in pods}
         with self.store.transaction():
             for pod_name in res.adopt:
@@ -107,8 +107,8 @@ class JobExecutor:
         if controller_of(current) is not None or cm.get("deletionTimestamp"):
             return
         cm["ownerReferences"] = [*(cm.get("ownerReferences") or []), owner_reference(job)]
-        if JOB_TRACKING not in (cm.get("finalizers") or []):
-            cm["finalizers"] = [*(cm.get("finalizers") or []), JOB_TRACKING]
+        if JOB_TRACKING_FINALIZER not in (cm.get("finalizers") or []):
+            cm["finalizers"] = [*(cm.get("finalizers") or []), JOB_TRACKING_FINALIZER]
         self.store.update("pods", current)
 
     def _release(self, job: Obj, ns: str, pod_name: str) -> None:
@@ -124,7 +124,7 @@ class JobExecutor:
             cm["ownerReferences"] = refs
         else:
             cm.pop("ownerReferences", None)
-        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING]
+        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING_FINALIZER]
         self.store.update("pods", current)
 
     def _create_pod(self, pod: Obj) -> None:
@@ -134,18 +134,5 @@ class JobExecutor:
                 return
             except AlreadyExists:
                 m = meta(pod)
-                m["name"] = new_name(m["name"][:-NAME_SUFFIX_LENGTH])
+                m["name"] = generate_name(m["name"][:-NAME_SUFFIX_LENGTH])
         raise AlreadyExists({"code": 409, "reason": "AlreadyExists", "message": "could not pick a pod name"})
-
-
-def drop_tracking_finalizer(store: Registry, pod: Obj) -> None:
-    """Remove ``batch.kubernetes.io/job-tracking`` from the stored pod, if it still carries it."""
-    m = meta(pod)
-    if JOB_TRACKING not in (m.get("finalizers") or []):
-        return
-    try:
-        current = store.get("pods", m.get("namespace", "default"), m["name"])
-    except NotFound:
-        return
-    meta(current)["finalizers"] = [f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING]
-    store.update("pods", current)

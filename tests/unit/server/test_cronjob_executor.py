@@ -12,6 +12,7 @@ from minik import manifest
 from minik.controllers.cronjob import SCHEDULED_ANNOTATION
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry import Registry
+from minik.server import garbage
 from minik.server.cronjobs import CronJobExecutor
 
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
@@ -126,7 +127,7 @@ def test_deleting_a_cronjob_lets_the_collector_delete_its_jobs(store: Registry, 
     ex.sync(("default", "tick"))
     assert len(store.list("jobs", "default")[0]) == 1
     store.delete("cronjobs", "default", "tick")  # the default for a CronJob is background
-    ex.collect_garbage()
+    garbage.collect(store)
     assert store.list("jobs", "default")[0] == []
 
 
@@ -136,7 +137,7 @@ def test_deleting_a_cronjob_with_orphan_keeps_its_jobs_without_owner(store: Regi
     ex = CronJobExecutor(store, clock=clock)
     ex.sync(("default", "tick"))
     store.delete("cronjobs", "default", "tick", propagation="Orphan")
-    ex.collect_garbage()
+    garbage.collect(store)
     (job,) = store.list("jobs", "default")[0]
     assert "ownerReferences" not in meta(job)
     assert store.list("cronjobs", "default")[0] == []

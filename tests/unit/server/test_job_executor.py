@@ -10,7 +10,8 @@ import pytest
 
 from minik.errors import NotFound
 from minik.registry import Registry
-from minik.server.jobs import JOB_TRACKING, JobExecutor
+from minik.resources import JOB_TRACKING_FINALIZER as JOB_TRACKING
+from minik.server.jobs import JobExecutor
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 LABELS = {"app": "x"}
