@@ -23,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from minik.api import protobuf
-from minik.api.responses import decode, dry_run, media_type, object_response, read_body
+from minik.api.options import write_options
+from minik.api.responses import decode, media_type, object_response, read_body
 from minik.api.rest import Route
 from minik.controllers.disruption import allowed_condition, is_ready, selected_pods
 from minik.k8s import Obj, meta, rfc3339
@@ -106,7 +107,7 @@ class Evictions:
         if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
             raise bad_request(f"gracePeriodSeconds: Invalid value: {grace!r}: must be an integer")
         pod = self.store.get("pods", ns, name)
-        dry = dry_run(request, opts)
+        dry = write_options(request, "create", body=opts).dry_run  # query or deleteOptions; 422 if not All
         with self.store.transaction():
             if not can_ignore_pdb(pod):
                 self._check_budget(pod, dry=dry)

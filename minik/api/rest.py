@@ -3,8 +3,9 @@
 Each takes the parsed route and the request and returns a response or raises
 an :class:`~minik.errors.ApiError` (turned into a ``Status`` by
 :mod:`minik.api.app`). Validation and defaulting go through
-:class:`~minik.api.hooks.ApiHooks`; persistence and lifecycle rules are the
-store's.
+:class:`~minik.api.hooks.ApiHooks`; each resource's write rules are its
+registry strategy's (:mod:`minik.registry`), the pods/log checks
+:mod:`minik.api.podlogs`'.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from minik.api import limits, managed, nodeports, protobuf, tables
+from minik.api import limits, managed, nodeports, podlogs, protobuf, tables
 from minik.api import patch as patching
 from minik.api.applying import apply_patch
 from minik.api.hooks import ApiHooks
@@ -37,7 +38,7 @@ from minik.api.responses import (
     query_int,
     read_body,
 )
-from minik.errors import ApiError, FieldError, MinikError
+from minik.errors import ApiError, FieldError
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry import Registry
 from minik.store import Expired, Resource, WatchEvent, compile_filter
@@ -476,75 +477,7 @@ class Handlers:
 
     # -- pods/log ----------------------------------------------------------------------
     async def logs(self, request: Request, route: Route) -> Response:
+        """``GET …/pods/NAME/log`` (:mod:`minik.api.podlogs`)."""
         assert route.name is not None
         pod = self.store.get("pods", route.namespace, route.name)
-        name = route.name
-        spec = pod.get("spec") or {}
-        containers = [c.get("name") for c in spec.get("containers") or []]
-        inits = [c.get("name") for c in spec.get("initContainers") or []]
-        container = request.query_params.get("container")
-        if not container:
-            default = (meta(pod).get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
-            if default in containers:
-                container = default
-            elif len(containers) == 1 and not inits:
-                container = containers[0]
-            else:
-                choices = " ".join(str(c) for c in containers)
-                msg = f"a container name must be specified for pod {name}, choose one of: [{choices}]"
-                if inits:
-                    msg += " or one of the init containers: [" + " ".join(str(c) for c in inits) + "]"
-                raise bad_request(msg)
-        if container not in containers and container not in inits:
-            raise bad_request(f"container {container} is not valid for pod {name}")
-        previous = query_bool(request, "previous")
-        status = pod.get("status") or {}
-        statuses = [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
-        cs = next((s for s in statuses if s.get("name") == container), None)
-        last_terminated = "terminated" in ((cs or {}).get("lastState") or {})
-        if previous:
-            if not last_terminated:
-                raise bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
-        else:
-            state = (cs or {}).get("state") or {}
-            if "running" not in state and "terminated" not in state and not last_terminated:
-                reason = (state.get("waiting") or {}).get("reason") or (
-                    "PodInitializing" if container in containers and inits else "ContainerCreating"
-                )
-                if reason in ("ErrImagePull", "ErrImageNeverPull", "InvalidImageName"):
-                    reason = "image can't be pulled"
-                elif reason == "ImagePullBackOff":
-                    reason = "trying and failing to pull image"
-                raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-        tail = query_int(request, "tailLines")
-        since = query_int(request, "sinceSeconds")
-        chunks = self.hooks.logs(
-            pod,
-            str(container),
-            previous=previous,
-            follow=query_bool(request, "follow"),
-            tail=tail,
-            timestamps=query_bool(request, "timestamps"),
-            since_seconds=since,
-        )
-        it = aiter(chunks)
-        try:
-            first: bytes | None = await anext(it)
-        except StopAsyncIteration:
-            first = None
-        except ApiError:
-            raise
-        except MinikError as exc:
-            raise bad_request(exc.message) from exc
-
-        async def stream() -> AsyncIterator[bytes]:
-            if first is None:
-                return
-            yield first
-            try:
-                async for chunk in it:
-                    yield chunk
-            except MinikError as exc:
-                log.warning("log stream of %s/%s ended: %s", name, container, exc)
-
-        return StreamingResponse(stream(), media_type="text/plain")
+        return await podlogs.logs(request, pod, self.hooks)

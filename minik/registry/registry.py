@@ -62,7 +62,7 @@ class Registry:
 
     # -- reads and plumbing (the store's) ------------------------------------------------
     def get(self, resource: str, namespace: str | None, name: str) -> Obj:
-        """The stored object; :class:`~minik.errors.NotFound` when absent."""
+        """See :meth:`minik.store.Store.get`."""
         return self.store.get(resource, namespace, name)
 
     def list(
