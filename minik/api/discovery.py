@@ -37,6 +37,22 @@ SINGULAR = {"pods": "pod", "services": "service", "configmaps": "configmap", "se
 SINGULAR.update({r.plural: r.kind.lower() for r in RESOURCES.values() if r.plural not in SINGULAR})
 
 
+# The pod subresources minik serves, as the API server lists them. ``kubectl drain`` evicts only when
+# ``pods/eviction`` is listed with kind Eviction and a group and version (kubectl's
+# ``drain.CheckEvictionSupport``); otherwise it falls back to deleting the pods.
+POD_SUBRESOURCES: list[dict[str, Any]] = [
+    {"name": "pods/attach", "singularName": "", "namespaced": True, "kind": "PodAttachOptions",
+     "verbs": ["create", "get"]},
+    {"name": "pods/eviction", "singularName": "", "namespaced": True, "group": "policy", "version": "v1",
+     "kind": "Eviction", "verbs": ["create"]},
+    {"name": "pods/exec", "singularName": "", "namespaced": True, "kind": "PodExecOptions",
+     "verbs": ["create", "get"]},
+    {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]},
+    {"name": "pods/portforward", "singularName": "", "namespaced": True, "kind": "PodPortForwardOptions",
+     "verbs": ["create", "get"]},
+]  # fmt: skip
+
+
 def group_versions() -> dict[str, list[Resource]]:
     out: dict[str, list[Resource]] = {}
     for r in RESOURCES.values():
@@ -90,9 +106,7 @@ def resource_list(group_version: str) -> dict[str, Any] | None:
             items.append({"name": f"{r.plural}/status", "singularName": "", "namespaced": r.namespaced,
                           "kind": r.kind, "verbs": ["get", "patch", "update"]})  # fmt: skip
         if r.plural == "pods":
-            items.append(
-                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
-            )
+            items.extend(POD_SUBRESOURCES)
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": items}
 
 

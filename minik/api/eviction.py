@@ -85,7 +85,7 @@ class Evictions:
     async def create(self, request: Request, route: Route) -> Response:
         ns, name = route.namespace, str(route.name)
         raw = await read_body(request)
-        if media_type(request) == protobuf.MEDIA_TYPE:  # what `kubectl drain` sends
+        if media_type(request) == protobuf.MEDIA_TYPE:  # client-go set to protobuf; kubectl drain sends JSON
             try:
                 body: Any = protobuf.decode(raw)
             except protobuf.ProtobufError as exc:

@@ -7,7 +7,8 @@ rolebinding|clusterrole|clusterrolebinding`` post their object as
 module turns those bytes into the JSON-shaped dict the rest of the API works
 on, for the fields in :data:`MESSAGES` (those of Jobs, pods' templates,
 ConfigMaps, Secrets, Services, Namespaces, ServiceAccounts, the RBAC
-kinds, PodDisruptionBudgets and Evictions that such commands fill in).
+kinds, PodDisruptionBudgets, Evictions and the DeleteOptions of a typed
+delete that such commands fill in).
 
 Go writes every non-pointer field even when it is empty, so an empty or zero
 value is dropped (as ``omitempty`` does in JSON) unless the field is a
@@ -119,7 +120,9 @@ KINDS = {("batch/v1", "Job"): "Job", ("v1", "ConfigMap"): "ConfigMap", ("v1", "S
          ("v1", "Service"): "Service", ("v1", "Namespace"): "Namespace", ("v1", "ServiceAccount"): "ServiceAccount",
          **{("rbac.authorization.k8s.io/v1", k): k
             for k in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")},
-         ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget", ("policy/v1", "Eviction"): "Eviction"}  # fmt: skip
+         ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget", ("policy/v1", "Eviction"): "Eviction",
+         # the body of client-go's typed Delete (kubectl drain --disable-eviction)
+         ("v1", "DeleteOptions"): "DeleteOptions", ("meta.k8s.io/v1", "DeleteOptions"): "DeleteOptions"}  # fmt: skip
 
 
 def _varint(b: bytes, i: int) -> tuple[int, int]:
@@ -256,3 +259,11 @@ def decode(body: bytes) -> dict[str, Any]:
         raise ProtobufError(f"the protobuf body could not be decoded: {exc}") from None
     obj.pop("status", None)
     return {"apiVersion": gvk[0], "kind": gvk[1], **obj}
+
+
+def delete_options(body: bytes) -> dict[str, Any]:
+    """The ``DeleteOptions`` body of client-go's typed Delete → its fields (no apiVersion/kind)."""
+    obj = decode(body)
+    if obj["kind"] != "DeleteOptions":
+        raise ProtobufError(f"the body of a delete must be DeleteOptions, not {obj['kind']}")
+    return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}

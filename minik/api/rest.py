@@ -411,6 +411,11 @@ class Handlers:
         body = await read_body(request)
         if not body.strip():
             return {}
+        if media_type(request) == protobuf.MEDIA_TYPE:  # client-go's typed Delete (kubectl drain)
+            try:
+                return protobuf.delete_options(body)
+            except protobuf.ProtobufError as exc:
+                raise bad_request(f"DeleteOptions: couldn't decode the protobuf body: {exc}") from None
         opts = await decode_async(body, media_type(request), what="DeleteOptions")
         if opts is None:
             return {}

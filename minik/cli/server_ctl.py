@@ -95,20 +95,18 @@ def server_command(*args: str) -> tuple[list[str], dict[str, str]]:
     Nothing from the caller's directory can be imported: ``-P`` keeps the
     working directory off ``sys.path`` (a ``yaml.py`` or ``docker.py`` there
     would otherwise run inside a server that drives a root Docker engine),
-    the child runs in the state directory, and ``PYTHONPATH`` is dropped
-    unless it is how this very ``minik`` package was found, in which case
-    only that absolute entry is kept.
+    the child runs in the state directory, and the caller's ``PYTHONPATH``
+    is dropped. The one entry it gets is the directory that holds this very
+    ``minik`` package when that is not an installed ``site-packages`` (a
+    source checkout found through ``PYTHONPATH`` or the working directory),
+    so the server runs the code the CLI runs.
     """
     env = dict(os.environ)
     env.pop("PYTHONSAFEPATH", None)
+    env.pop("PYTHONPATH", None)
     here = Path(__file__).resolve().parents[2]  # the directory that holds the minik package
-    kept = [
-        p
-        for p in env.pop("PYTHONPATH", "").split(os.pathsep)
-        if p and os.path.isabs(p) and Path(p).resolve() == here
-    ]
-    if kept:
-        env["PYTHONPATH"] = kept[0]
+    if here.name not in ("site-packages", "dist-packages"):
+        env["PYTHONPATH"] = str(here)
     return [sys.executable, "-P", "-m", "minik.server", *args], env
 
 

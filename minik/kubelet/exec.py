@@ -36,10 +36,12 @@ class ExecSession:
         *,
         resize: Callable[[int, int], Awaitable[None]],
         exit_code: Callable[[], Awaitable[int | None]],
+        tty_attach: bool = False,
     ) -> None:
         self.stream = stream
         self._resize = resize
         self._exit_code = exit_code
+        self._tty_attach = tty_attach
 
     async def read(self) -> list[tuple[int, bytes]]:
         return await self.stream.read()
@@ -48,6 +50,16 @@ class ExecSession:
         await self.stream.write(data)
 
     async def close_write(self) -> None:
+        """The client's stdin ended.
+
+        Attached to a tty, the engine would end the output with it (Docker closes
+        a tty attach's output when its stdin closes), losing what the process
+        still prints; a terminal's end-of-file character (^D) tells the process
+        instead, and the output runs on until it ends, as with containerd.
+        """
+        if self._tty_attach:
+            await self.stream.write(b"\x04")
+            return
         await self.stream.close_write()
 
     async def resize(self, width: int, height: int) -> None:
@@ -114,6 +126,8 @@ class PodStreams:
         self, pod: Obj, container: str, *, stdin: bool, stdout: bool, stderr: bool, tty: bool
     ) -> ExecSession:
         cid = await self._running(pod, container)
+        # The engine frames an attached stream by the container's own Tty, whatever the client asked.
+        tty = _has_tty(pod, container)
         stream = await self.runtime.attach(cid, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
 
         async def resize(width: int, height: int) -> None:
@@ -122,4 +136,12 @@ class PodStreams:
         async def no_code() -> int | None:
             return None
 
-        return ExecSession(stream, resize=resize, exit_code=no_code)
+        return ExecSession(stream, resize=resize, exit_code=no_code, tty_attach=tty and stdin)
+
+
+def _has_tty(pod: Obj, container: str) -> bool:
+    spec = pod.get("spec") or {}
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        if c.get("name") == container:
+            return bool(c.get("tty"))
+    return False

@@ -210,8 +210,8 @@ class Kubelet:
             uid = str(m.get("uid"))
             worker = self.workers.get(uid)
             sandbox = worker.sandbox_id if worker is not None else ""
-            if not sandbox:
-                continue
+            if not sandbox or (pod.get("spec") or {}).get("hostNetwork"):
+                continue  # a hostNetwork pod is not on the instance network: no aliases
             ns = str(m.get("namespace") or "default")
             names: set[str] = set()
             spec = pod.get("spec") or {}

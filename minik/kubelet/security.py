@@ -4,7 +4,9 @@
 ``runAsUser`` (container, else pod) or the image's own user — as the
 kubelet's ``verifyRunAsNonRoot`` does; a failure is a
 CreateContainerConfigError with upstream's message. ``allowPrivilegeEscalation:
-false`` becomes the engine's ``no-new-privileges``.
+false`` becomes the engine's ``no-new-privileges``; ``seccompProfile``
+(container, else pod) becomes the engine's ``seccomp`` option, as the
+kubelet's ``getSeccompProfile`` picks it (``pkg/kubelet/kuberuntime/helpers.go``).
 """
 
 from __future__ import annotations
@@ -56,4 +58,20 @@ def security_opts(c: Obj) -> list[str]:
     sc = c.get("securityContext") or {}
     if sc.get("allowPrivilegeEscalation") is False:
         return ["no-new-privileges"]
+    return []
+
+
+def seccomp_opts(c: Obj, pod_spec: Obj, localhost: str | None) -> list[str]:
+    """The engine's seccomp option: RuntimeDefault (or none given) is the engine's default profile.
+
+    Unconfined is ``seccomp=unconfined``; Localhost is the profile's JSON
+    text (the engine API takes the profile itself, not a path), read by the
+    worker and passed as ``localhost``.
+    """
+    profile = effective(c, pod_spec, "seccompProfile")
+    kind = profile.get("type") if isinstance(profile, dict) else None
+    if kind == "Unconfined":
+        return ["seccomp=unconfined"]
+    if kind == "Localhost" and localhost is not None:
+        return [f"seccomp={localhost}"]
     return []

@@ -17,9 +17,10 @@ import anyio.abc
 from minik.errors import DockerUnavailable, MinikError
 from minik.k8s import Obj
 from minik.kubelet import deadline, labels, plan
-from minik.kubelet.config import container_config
+from minik.kubelet.config import HOST_IP, container_config, host_network, localhost_profile
 from minik.kubelet.errors import ConfigError, ImagePullError, PodDeleted, sentence
 from minik.kubelet.plan import is_sidecar
+from minik.kubelet.seccomp import read_profile
 from minik.kubelet.security import needs_image_user, verify_run_as_non_root
 from minik.kubelet.status import (
     CrashLoopBackoff,
@@ -144,6 +145,12 @@ class PodWorker(ContainerWorker):
                 if refused:
                     raise ConfigError(refused)
                 binds, tmpfs = await self.k.volumes.mounts(self.pod, self.ip, c, sources)
+                local = localhost_profile(c, self.spec)
+                profile = (
+                    None
+                    if local is None
+                    else await anyio.to_thread.run_sync(read_profile, self.k.state_dir, local)
+                )
             except ImagePullError as exc:
                 await self._image_wait(c, init, exc, backoff=waits > 0)
                 if not await self._retry_pause(waits, first=IMAGE_BACKOFF_FIRST):
@@ -166,6 +173,7 @@ class PodWorker(ContainerWorker):
                 binds=binds,
                 tmpfs=tmpfs,
                 message_file=message_file,
+                seccomp_profile=profile,
             )
             cid = await self.k.docker.create_container(
                 image=image,
@@ -264,7 +272,7 @@ class PodWorker(ContainerWorker):
             k.spawn(w.watch_size_limits)
         if labels.SANDBOX in latest:
             w.sandbox_id = latest[labels.SANDBOX].id
-            w.ip = latest[labels.SANDBOX].ip
+            w.ip = HOST_IP if host_network(spec) else latest[labels.SANDBOX].ip
         for old in (pod.get("status") or {}).get("initContainerStatuses") or []:
             w.statuses[old["name"]] = old
         async with anyio.create_task_group() as tg:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 import anyio
 import anyio.abc
@@ -11,6 +10,7 @@ import anyio.abc
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
 from minik.k8s import parse_time
 from minik.kubelet import deadline, labels
+from minik.kubelet.config import HOST_IP, host_network, sandbox_config
 from minik.kubelet.errors import ConfigError, PodDeleted, sentence
 from minik.kubelet.runtime import NoSuchObject
 from minik.kubelet.volumes import Sources, disk_usage
@@ -130,23 +130,13 @@ class SandboxWorker(WorkerBase):
 
     async def _create_sandbox(self) -> None:
         await self.k.ensure_network()
-        hostname = self.spec.get("hostname") or self.name[:63]
-        extra: dict[str, Any] = {}
-        if self.spec.get("subdomain"):
-            # Docker then writes "<ip> <hostname>.<domain> <hostname>" into the
-            # pod's /etc/hosts (shared by every container), so `hostname -f`
-            # gives the FQDN, as GeneratePodHostNameAndDomain makes it upstream.
-            extra["domainname"] = f"{self.spec['subdomain']}.{self.ns}.svc.cluster.local"
+        config = sandbox_config(self.spec, name=self.name, namespace=self.ns, network=self.k.network)
         name = self.cname(labels.SANDBOX)
         with contextlib.suppress(NoSuchObject):  # left by an attempt the engine dropped
             await self.k.docker.remove_container(name)
         self.sandbox_id = await self.k.docker.create_container(
-            image=self.k.pause_image,
-            name=name,
-            labels=self.labels(labels.SANDBOX),
-            hostname=hostname,
-            host_config={"network_mode": self.k.network, "init": False},
-            **extra,
+            image=self.k.pause_image, name=name, labels=self.labels(labels.SANDBOX), **config
         )
         await self.k.docker.start(self.sandbox_id)
-        self.ip = (await self.k.docker.inspect(self.sandbox_id)).ip
+        # A hostNetwork pod's IP is the node's, as the kubelet reports it.
+        self.ip = HOST_IP if host_network(self.spec) else (await self.k.docker.inspect(self.sandbox_id)).ip

@@ -8,7 +8,8 @@
 - :func:`validate_object` / :func:`default_object` are what the API server
   calls for one object.
 - :data:`SUPPORT` is the one list of fields minik does not implement
-  (errors) or ignores (warnings); :func:`support_markdown` renders it.
+  (errors), ignores (warnings) or honours with a host-access warning;
+  :func:`support_markdown` renders it.
 """
 
 from minik.manifest.defaults import default_object

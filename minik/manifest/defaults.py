@@ -13,7 +13,7 @@ import copy
 from typing import Any
 
 from minik.k8s import Obj
-from minik.manifest import rules_access
+from minik.manifest import rules_access, rules_host
 
 NAMESPACED_ACCESS_KINDS = ("ServiceAccount", "Role", "RoleBinding", "PodDisruptionBudget")
 
@@ -216,6 +216,7 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
         spec = _d(out, "spec", create=True)
         if spec is not None:
             pod_spec(spec)
+            rules_host.default_host_network_ports(spec)
     elif kind == "Service":
         _service(out)
     elif kind == "Secret":

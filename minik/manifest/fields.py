@@ -109,6 +109,11 @@ def ignored_by_minik(path: PathT, why: str) -> FieldError:
     return _err(path, "Ignored by minik", why, warning=True)
 
 
+def host_access(path: PathT, what: str) -> FieldError:
+    """Layer 2 warning: minik honours it, and the pod reaches into the host."""
+    return _err(path, "Host access", what, warning=True)
+
+
 def path_of(err: FieldError) -> PathT:
     """The tuple path an error was built with (empty when it has none)."""
     p = err.extra.get("path")

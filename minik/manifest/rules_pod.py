@@ -14,6 +14,7 @@ from typing import Any
 
 from minik.errors import FieldError
 from minik.manifest import fields as f
+from minik.manifest import rules_host as h
 from minik.manifest import rules_meta as m
 from minik.manifest import rules_volumes as v
 from minik.manifest.fields import Key, PathT
@@ -256,6 +257,7 @@ def _security(sc: dict[str, Any], path: PathT) -> list[FieldError]:
         errors.append(
             f.invalid(path, f.OMIT, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true")
         )
+    errors += h.seccomp_profile(sc.get("seccompProfile"), (*path, "seccompProfile"))
     return errors
 
 
@@ -325,6 +327,7 @@ def pod_spec(spec: dict[str, Any], path: PathT) -> list[FieldError]:
         errors.append(f.required((*path, "dnsPolicy")))
     elif dns not in dns_values:
         errors.append(f.not_supported((*path, "dnsPolicy"), dns, dns_values))
+    errors += h.host_ports(spec, path, is_pod=path == ("spec",))
     errors += m.labels(spec.get("nodeSelector"), (*path, "nodeSelector"))
     errors += _security(spec.get("securityContext") or {}, (*path, "securityContext"))
     for fld in ("serviceAccountName", "nodeName"):

@@ -24,6 +24,11 @@ IOS: dict[str, Any] = {"type": ["integer", "string"], "format": "int-or-string"}
 ANY_OBJ: dict[str, Any] = {"type": "object"}
 STR_MAP: dict[str, Any] = {"type": "object", "additionalProperties": S}
 QTY_MAP: dict[str, Any] = {"type": "object", "additionalProperties": IOS}
+SECCOMP: dict[str, Any] = {
+    "type": "object",
+    "properties": {"type": S, "localhostProfile": S},
+    "additionalProperties": False,
+}
 
 
 def obj(**props: Any) -> dict[str, Any]:
@@ -97,7 +102,8 @@ CORE_DEFS: dict[str, Any] = {
         readOnlyRootFilesystem=B,
         allowPrivilegeEscalation=B,
         procMount=S,
-        **loose("seLinuxOptions", "windowsOptions", "seccompProfile", "appArmorProfile"),
+        seccompProfile=SECCOMP,
+        **loose("seLinuxOptions", "windowsOptions", "appArmorProfile"),
     ),
     "Container": obj(
         **strs(
@@ -160,7 +166,8 @@ CORE_DEFS: dict[str, Any] = {
         fsGroup=I64,
         **strs("supplementalGroupsPolicy", "fsGroupChangePolicy", "seLinuxChangePolicy"),
         sysctls=arr(obj(name=S, value=S)),
-        **loose("seLinuxOptions", "windowsOptions", "seccompProfile", "appArmorProfile"),
+        seccompProfile=SECCOMP,
+        **loose("seLinuxOptions", "windowsOptions", "appArmorProfile"),
     ),
     "PodSpec": obj(
         volumes=arr(ref("Volume")),

@@ -1,8 +1,10 @@
 """Layer 2: what minik implements — the ONE list of unsupported and ignored fields.
 
 Kubernetes accepts every field below; minik either does not implement it
-(an error, ``Unsupported by minik``) or it means nothing on one machine (a
-warning, ``Ignored by minik``). Anything not listed is implemented.
+(an error, ``Unsupported by minik``), or it means nothing on one machine (a
+warning, ``Ignored by minik``), or minik honours it but it reaches into the
+host (a warning, ``Host access``: host namespaces, host ports). Anything not
+listed is implemented.
 :func:`support_markdown` renders this list for the README. Checks run on
 defaulted objects, so default values (``dnsPolicy: ClusterFirst``…) are
 listed as harmless.
@@ -18,7 +20,7 @@ from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest.fields import PathT
 
-ERROR, WARN = "unsupported", "ignored"
+ERROR, WARN, HOST = "unsupported", "ignored", "host"
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,24 @@ class Entry:
 
 
 _PLACEMENT = "placement and cluster identity mean nothing on one machine"
-_NODE_PORT = (
-    "the Service gets its nodePort and resolves by name from pods, "
-    "but minik does not yet publish node ports on 127.0.0.1"
+_LOAD_BALANCER = (
+    "there is no load balancer on one machine: status.loadBalancer stays empty (EXTERNAL-IP <pending>, "
+    "as on kind without a cloud provider); the Service answers on 127.0.0.1 at its nodePort"
+)
+_HOST_NETWORK = (
+    "the pod shares the host's network namespace: its containers listen on the host's interfaces; "
+    "its IP is the node's (127.0.0.1); Service names do not resolve in it (the host's resolver is used "
+    "whatever the dnsPolicy, ClusterFirstWithHostNet too) and resolve to no hostNetwork pod "
+    "(a NodePort Service does forward to it)"
+)
+_HOST_PID = (
+    "the pod shares the host's process namespace: its containers see every process on the host "
+    "(and, as root, can signal them)"
+)
+_HOST_IPC = "the pod shares the host's IPC namespace (the shared memory and semaphores of host processes)"
+_HOST_PORT = (
+    "the port is reachable on the host: published on 127.0.0.1 unless hostIP names another address "
+    "(0.0.0.0: every network the host is on); with hostNetwork, wherever the container listens"
 )
 UNSUPPORTED_VOLUME_TYPES = (
     # volume sources Kubernetes knows and minik does not implement
@@ -107,9 +124,9 @@ SUPPORT: tuple[Entry, ...] = (
     Entry("pod.volumes[*].projected.sources[*].clusterTrustBundle", ERROR, "clusterTrustBundle projections"),
     Entry("pod.volumes[*].projected.sources[*].podCertificate", ERROR, "podCertificate projections"),
     Entry("pod.ephemeralContainers", ERROR, "ephemeral containers"),
-    Entry("pod.hostNetwork", ERROR, "hostNetwork", (False,)),
-    Entry("pod.hostPID", ERROR, "hostPID", (False,)),
-    Entry("pod.hostIPC", ERROR, "hostIPC", (False,)),
+    Entry("pod.hostNetwork", HOST, _HOST_NETWORK, (False,)),
+    Entry("pod.hostPID", HOST, _HOST_PID, (False,)),
+    Entry("pod.hostIPC", HOST, _HOST_IPC, (False,)),
     Entry("pod.shareProcessNamespace", ERROR, "shareProcessNamespace", (False,)),
     Entry("pod.hostUsers", ERROR, "user namespaces (hostUsers: false)", (True,)),
     Entry("pod.hostAliases", ERROR, "hostAliases"),
@@ -127,7 +144,6 @@ SUPPORT: tuple[Entry, ...] = (
             "seLinuxOptions",
             "seLinuxChangePolicy",
             "windowsOptions",
-            "seccompProfile",
             "appArmorProfile",
         )
     ),
@@ -144,16 +160,12 @@ SUPPORT: tuple[Entry, ...] = (
             ("resources.claims", "dynamic resource claims"),
         )
     ),
-    Entry("container.stdin", ERROR, "stdin for containers", (False,)),
-    Entry("container.stdinOnce", ERROR, "stdinOnce for containers", (False,)),
-    Entry("container.tty", ERROR, "a tty for containers", (False,)),
-    Entry("container.ports[*].hostPort", ERROR, "hostPort"),
-    Entry("container.ports[*].hostIP", ERROR, "hostIP"),
+    Entry("container.ports[*].hostPort", HOST, _HOST_PORT),
     Entry("container.volumeMounts[*].mountPropagation", ERROR, "mount propagation", ("None",)),
     Entry("container.volumeMounts[*].recursiveReadOnly", ERROR, "recursive read-only mounts", ("Disabled",)),
     *(
         Entry(f"container.securityContext.{k}", ERROR, f"container securityContext.{k}")
-        for k in ("seLinuxOptions", "windowsOptions", "seccompProfile", "appArmorProfile", "procMount")
+        for k in ("seLinuxOptions", "windowsOptions", "appArmorProfile", "procMount")
     ),
     *(
         Entry(f"pod.{k}", WARN, _PLACEMENT, h)
@@ -172,7 +184,9 @@ SUPPORT: tuple[Entry, ...] = (
             ("serviceAccount", ()),
             ("automountServiceAccountToken", ()),
             ("imagePullSecrets", ()),
-            ("dnsPolicy", ("ClusterFirst",)),
+            # ClusterFirstWithHostNet is ClusterFirst for a pod on the pod network; on a
+            # hostNetwork pod the hostNetwork warning says what minik can do.
+            ("dnsPolicy", ("ClusterFirst", "ClusterFirstWithHostNet")),
             ("dnsConfig", ()),
             ("overhead", ()),
             ("readinessGates", ()),
@@ -180,7 +194,7 @@ SUPPORT: tuple[Entry, ...] = (
         )
     ),
     Entry("Service:spec.type", ERROR, "ExternalName Services", ("ClusterIP", "NodePort", "LoadBalancer")),
-    Entry("Service:spec.type", WARN, _NODE_PORT, ("ClusterIP", "ExternalName")),
+    Entry("Service:spec.type", WARN, _LOAD_BALANCER, ("ClusterIP", "NodePort", "ExternalName")),
     Entry("Service:spec.externalIPs", ERROR, "externalIPs"),
     *(
         Entry(f"Service:spec.{k}", WARN, "there is no load balancer on one machine")
@@ -268,8 +282,11 @@ def check(obj: dict[str, Any]) -> tuple[list[FieldError], list[FieldError]]:
                 continue
             if entry.level == ERROR:
                 errors.append(f.unsupported_by_minik(path, entry.what))
+            elif entry.level == HOST:
+                warnings.append(f.host_access(path, entry.what))
             else:
                 warnings.append(f.ignored_by_minik(path, entry.what))
+    warnings += _node_port_protocols(obj)
     for group in ("initContainers", "containers"):
         root = _POD_ROOT.get(str(obj.get("kind")))
         if root is None:
@@ -286,12 +303,27 @@ def check(obj: dict[str, Any]) -> tuple[list[FieldError], list[FieldError]]:
     return errors, warnings
 
 
+def _node_port_protocols(obj: dict[str, Any]) -> list[FieldError]:
+    """A NodePort/LoadBalancer Service's UDP or SCTP port: minik publishes TCP node ports only."""
+    if obj.get("kind") != "Service":
+        return []
+    spec = obj.get("spec") or {}
+    if spec.get("type") not in ("NodePort", "LoadBalancer"):
+        return []
+    out = []
+    for i, port in enumerate(spec.get("ports") or []):
+        if isinstance(port, dict) and port.get("protocol", "TCP") != "TCP":
+            why = "minik publishes TCP node ports only; pods still reach this port by the Service's name"
+            out.append(f.ignored_by_minik(("spec", "ports", i, "protocol"), why))
+    return out
+
+
 def support_markdown() -> str:
     """The list above as a Markdown table (for the README / docs)."""
     lines = ["| Field | minik | Why |", "|---|---|---|"]
     for e in SUPPORT:
         pattern = e.pattern.replace("pod.", "<pod spec>.").replace("container.", "<container>.")
-        level = "error" if e.level == ERROR else "warning"
+        level = {ERROR: "error", WARN: "warning", HOST: "host access"}[e.level]
         ok = f" (fine: {', '.join(map(repr, e.harmless))})" if e.harmless else ""
         lines.append(f"| `{pattern}` | {level} | {e.what}{ok} |")
     return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ from minik.manifest import (
     removed,
     rules_access,
     rules_cronjob,
+    rules_host,
     rules_job,
     rules_other,
     rules_policy,
@@ -130,6 +131,7 @@ def _check(obj: Obj, *, old: Obj | None, defaulted: bool) -> tuple[list[FieldErr
         if old is not None and not _kind_errors(old):
             errors += _update_errors(obj, old)
     unsupported, warnings = support.check(obj)
+    warnings = rules_host.pod_warnings(obj) + warnings
     if obj.get("kind") == "Job":
         warnings = rules_job.job_warnings(obj) + warnings
     return _dedupe(errors + unsupported), warnings

@@ -1,11 +1,12 @@
-"""core/v1 Events: recording with de-duplication, and expiry after the event TTL.
+"""core/v1 Events: recording as client-go's recorder does, and expiry after the event TTL.
 
-A repeat (same involved object, reason, message, type and source) bumps
-``count`` and ``lastTimestamp`` of the stored Event instead of adding one,
-as client-go's event correlator does; an Event goes an hour after its last
-occurrence (the API server's default ``--event-ttl``). No new Event is
-recorded in a terminating namespace (the API server forbids new content
-there; the recorder drops it).
+The correlator (:mod:`minik.registry.correlator`) first drops spam and
+combines similar events; a repeat (same involved object, reason, message,
+type and source) then bumps ``count`` and ``lastTimestamp`` of the Event
+already stored (found in the store, so it survives a restart) instead of
+adding one. An Event goes an hour after its last occurrence (the API
+server's default ``--event-ttl``). No new Event is recorded in a terminating
+namespace (the API server forbids new content there; the recorder drops it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from minik.k8s import Obj, meta, rfc3339
+from minik.registry.correlator import COMBINED, EventSource
 
 if TYPE_CHECKING:
     from minik.registry.registry import Registry
@@ -25,21 +27,29 @@ EVENT_TTL = timedelta(hours=1)
 
 
 def record(registry: Registry, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
-    """Record an Event about ``involved`` (see the module docstring); ``{}`` when dropped."""
+    """Record an Event about ``involved`` (see the module docstring); ``{}`` when nothing was written."""
     store = registry.store
     m = meta(involved)
     ns = m.get("namespace") or "default"
-    now = rfc3339(registry.clock())
     owner = store.find("namespaces", "", ns)
     if owner is not None and meta(owner).get("deletionTimestamp"):
         return {}
+    source = EventSource.about(involved, namespace=ns, type=type, reason=reason, component=component)
+    seen = registry.correlator.correlate(source, message)
+    if seen.skip:
+        return {}
+    message = seen.message
+    now = rfc3339(registry.clock())
     with store.transaction():
-        key = {"reason": reason, "message": message, "type": type, "component": component}
-        event = store.find_repeat_event(ns, involved, key)
+        # The combined event of a group is found by its prefix: its message follows the latest event.
+        key = {"reason": reason, "message": COMBINED if seen.combined else message, "type": type,
+               "component": component}  # fmt: skip
+        event = store.find_repeat_event(ns, involved, key, message_prefix=seen.combined)
         if event is not None:
             old = copy.deepcopy(event)
-            event["count"] = int(event.get("count") or 1) + 1
+            event["count"] = int(event.get("count") or 1) + seen.occurrences
             event["lastTimestamp"] = now
+            event["message"] = message
             return store.replace("events", event, old)
         involved_ref = {
             "kind": involved.get("kind", ""),
@@ -59,7 +69,7 @@ def record(registry: Registry, involved: Obj, *, type: str, reason: str, message
             "source": {"component": component},
             "firstTimestamp": now,
             "lastTimestamp": now,
-            "count": 1,
+            "count": seen.occurrences,
             "type": type,
             "eventTime": None,
             "reportingComponent": component,

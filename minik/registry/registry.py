@@ -22,6 +22,7 @@ from pathlib import Path
 
 from minik.k8s import NODE_NAME, Obj, meta
 from minik.registry import events
+from minik.registry.correlator import EventCorrelator
 from minik.registry.kinds import STRATEGIES, PodStrategy
 from minik.registry.strategy import Strategy
 from minik.resources import DEFAULT_SERVICE_ACCOUNT, INITIAL_NAMESPACES, RESOURCES, Resource
@@ -38,9 +39,12 @@ def _utcnow() -> datetime:
 class Registry:
     """The API objects, with their rules; see the module docstring."""
 
-    def __init__(self, store: Store, *, clock: Clock = _utcnow) -> None:
+    def __init__(
+        self, store: Store, *, clock: Clock = _utcnow, correlator: EventCorrelator | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.correlator = correlator or EventCorrelator(clock=clock)
         with store.transaction():
             for ns in INITIAL_NAMESPACES:
                 if store.find("namespaces", "", ns) is None:
@@ -51,11 +55,18 @@ class Registry:
                     )
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock = _utcnow, **store_options: float) -> Registry:
+    def open(
+        cls,
+        path: Path,
+        *,
+        clock: Clock = _utcnow,
+        correlator: EventCorrelator | None = None,
+        **store_options: float,
+    ) -> Registry:
         """A registry over a new :class:`Store` at ``path`` (``log_size``, ``busy_timeout`` pass through)."""
         store = Store(path, **store_options)  # type: ignore[arg-type]
         try:
-            return cls(store, clock=clock)
+            return cls(store, clock=clock, correlator=correlator)
         except BaseException:
             store.close()
             raise
@@ -286,7 +297,8 @@ class Registry:
 
     # -- events --------------------------------------------------------------------------
     def record_event(self, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
-        """Record a core/v1 Event about ``involved``; a repeat bumps ``count``/``lastTimestamp``."""
+        """Record a core/v1 Event about ``involved`` as client-go's recorder does (:mod:`minik.registry.events`);
+        ``{}`` when nothing was written."""
         return events.record(self, involved, type=type, reason=reason, message=message, component=component)
 
     def expire_events(self, *, batch: int = 1000) -> int:

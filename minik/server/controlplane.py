@@ -35,6 +35,7 @@ from minik.server.adapters import ServerApiHooks, StoreObjectSource, StorePodSin
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
+from minik.server.nodeport_proxy import NodePortProxy
 from minik.server.scheduler import SchedulerGate
 from minik.server.workqueue import Pacer, WorkQueue
 
@@ -89,6 +90,7 @@ class ControlPlane:
         self.pods: WorkQueue[Key] = WorkQueue()
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
+        self.node_ports = NodePortProxy(store)  # 127.0.0.1:<nodePort> → the Service's pods
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
@@ -128,6 +130,7 @@ class ControlPlane:
             for _ in range(4):
                 tg.start_soon(self.pods.run_worker, self._sync_pod, self._report("pod"))
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
+            await tg.start(self.node_ports.run)  # before the first service sync
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
             tg.start_soon(self._expire_events)
             tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
@@ -339,6 +342,7 @@ class ControlPlane:
     async def _sync_services(self, _: str) -> None:
         services = self.store.list("services", None)[0]
         pods = self.store.list("pods", None)[0] if services else []
+        await self.node_ports.sync(services)  # first: it needs no engine
         await self.kubelet.sync_services(services, pods)
 
     # -- garbage collection ----------------------------------------------------

@@ -381,19 +381,30 @@ class Store:
         return [(str(r), str(n)) for r, n in rows]
 
     # -- event rows (found through their indexes) --------------------------------------------
-    def find_repeat_event(self, namespace: str, involved: Obj, key: dict[str, str]) -> Obj | None:
+    def find_repeat_event(
+        self, namespace: str, involved: Obj, key: dict[str, str], *, message_prefix: bool = False
+    ) -> Obj | None:
         """The newest Event in ``namespace`` about ``involved`` (uid, name) with the same reason,
-        message, type and source component (``key``); ``None`` when there is none."""
+        message, type and source component (``key``); with ``message_prefix`` the message only
+        starts with ``key["message"]``. ``None`` when there is none."""
         m = meta(involved)
+        same_message = (
+            "substr(json_extract(json, '$.message'), 1, ?) = ?"
+            if message_prefix
+            else "json_extract(json, '$.message') = ?"
+        )
+        wanted: tuple[Any, ...] = (
+            (len(key["message"]), key["message"]) if message_prefix else (key["message"],)
+        )
         with self._guard():
             row = self._conn.execute(
                 "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
                 " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
                 " AND json_extract(json, '$.involvedObject.name') = ?"
-                " AND json_extract(json, '$.reason') = ? AND json_extract(json, '$.message') = ?"
+                f" AND json_extract(json, '$.reason') = ? AND {same_message}"
                 " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
                 " ORDER BY rv DESC LIMIT 1",
-                (namespace, m.get("uid"), m.get("name", ""), key["reason"], key["message"], key["type"],
+                (namespace, m.get("uid"), m.get("name", ""), key["reason"], *wanted, key["type"],
                  key["component"]),
             ).fetchone()  # fmt: skip
         return None if row is None else dict(json.loads(row[0]))

@@ -1,6 +1,9 @@
 """Real kubectl: ``cordon`` holds new pods Pending (FailedScheduling), ``uncordon`` lets them run.
 
-A pod already running is not affected.
+A pod already running is not affected by ``cordon``; ``drain`` evicts it through the eviction API
+(kubectl's ``staging/src/k8s.io/kubectl/pkg/drain/drain.go``: found through ``pods/eviction`` in
+``/api/v1`` discovery, a 429 from a PodDisruptionBudget retried every 5 s, then a wait until each
+evicted pod is gone).
 """
 
 from __future__ import annotations
@@ -58,3 +61,94 @@ def test_cordon_holds_new_pods_and_uncordon_runs_them(minik: Minik) -> None:
     until("the held pod runs", lambda: pod(minik, "held")["status"]["phase"] == "Succeeded", 60, minik)
     assert pod(minik, "held")["spec"]["nodeName"] == "minik"
     kubectl(minik, "delete", "pod", "before", "held", "--grace-period=0", "--force")
+
+
+DRAINED_JOB = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: drained
+spec:
+  parallelism: 2
+  completions: 2
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox:latest
+        imagePullPolicy: IfNotPresent
+        command: ["sh", "-c", "trap 'exit 143' TERM; sleep 300 & wait"]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: drained
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {job-name: drained}
+"""
+
+
+def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for_uncordon(
+    minik: Minik,
+) -> None:
+    kubectl(minik, "apply", "-f", "-", input=DRAINED_JOB)
+
+    def job_pods() -> list[dict[str, Any]]:
+        out = kubectl(minik, "get", "pods", "-l", "job-name=drained", "-o", "json").stdout
+        return list(json.loads(out)["items"])
+
+    def budget_allows() -> int:
+        pdb = json.loads(kubectl(minik, "get", "pdb", "drained", "-o", "json").stdout)
+        return int((pdb.get("status") or {}).get("disruptionsAllowed") or 0)
+
+    until("both pods run", lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2, 60, minik)
+    until("the budget allows one disruption", lambda: budget_allows() == 1, 30, minik)
+    first = {p["metadata"]["name"] for p in job_pods()}
+    try:
+        # The budget lets one pod go; the other is refused (429) and retried until the timeout.
+        res = kubectl(minik, "drain", "minik", "--ignore-daemonsets", "--timeout=7s", check=False)
+        out = res.stdout + res.stderr
+        assert res.returncode != 0 and "node/minik cordoned" in out, out
+        assert all(f"evicting pod default/{name}" in out for name in first), out
+        assert (
+            "(will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget." in out
+        )
+        assert sum(f"pod/{name} evicted" in out for name in first) == 1, out
+        assert "global timeout reached: 7s" in out, out
+
+        # Without the budget, drain evicts the rest and waits until it is gone.
+        kubectl(minik, "delete", "pdb", "drained")
+        res = kubectl(
+            minik, "drain", "minik", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=60s"
+        )
+        lines = res.stdout.splitlines()
+        assert lines[0] == "node/minik already cordoned" and lines[-1] == "node/minik drained", res.stdout
+        assert sum(f"pod/{name} evicted" in res.stdout for name in first) == 1, res.stdout
+        on_node = kubectl(minik, "get", "pods", "-A", "--field-selector=spec.nodeName=minik", "-o", "name")
+        assert not on_node.stdout.strip(), on_node.stdout
+
+        # The evicted pods failed with DisruptionTarget; the Job's replacements wait, unschedulable.
+        job = json.loads(kubectl(minik, "get", "job", "drained", "-o", "json").stdout)
+        assert job["status"].get("failed") == 2, job["status"]
+        replacements = until(
+            "two Pending replacements",
+            lambda: [p for p in job_pods() if p["metadata"]["name"] not in first and len(job_pods()) == 2],
+            30,
+            minik,
+        )
+        assert all(p["status"]["phase"] == "Pending" and not p["spec"].get("nodeName") for p in replacements)
+        events = json.loads(kubectl(minik, "get", "events", "-o", "json").stdout)["items"]
+        held = {e["involvedObject"]["name"] for e in events if e["reason"] == "FailedScheduling"}
+        assert {p["metadata"]["name"] for p in replacements} <= held
+    finally:
+        kubectl(minik, "uncordon", "minik")
+    until(
+        "the replacements run",
+        lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2,
+        60,
+        minik,
+    )
+    kubectl(minik, "delete", "job", "drained")

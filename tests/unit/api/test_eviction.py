@@ -160,3 +160,33 @@ def test_pdbs_are_served_with_a_status_subresource(client: TestClient) -> None:
     assert client.get(f"{PDBS}/b/status").status_code == 200
     groups = client.get("/apis/policy/v1").json()
     assert {r["name"] for r in groups["resources"]} == {"poddisruptionbudgets", "poddisruptionbudgets/status"}
+
+
+# What kubectl 1.33's drain sends, captured on the wire: a policy/v1 Eviction when /api/v1 lists
+# pods/eviction (kubectl's drain.CheckEvictionSupport), else a typed DELETE whose body is an empty
+# protobuf DeleteOptions (drain --disable-eviction).
+KUBECTL_DELETE_OPTIONS = bytes.fromhex("6b3873000a130a027631120d44656c6574654f7074696f6e7312001a002200")
+
+
+def test_discovery_offers_kubectl_drain_the_policy_v1_eviction_subresource(client: TestClient) -> None:
+    core = {r["name"]: r for r in client.get("/api/v1").json()["resources"]}
+    entry = core["pods/eviction"]
+    assert (entry["group"], entry["version"], entry["kind"], entry["verbs"]) == (
+        "policy",
+        "v1",
+        "Eviction",
+        ["create"],
+    )
+
+
+def test_kubectl_drains_typed_delete_with_a_protobuf_delete_options_body(
+    client: TestClient, store: Registry
+) -> None:
+    running_pod(store)
+    resp = client.request("DELETE", f"{PODS}/p", content=KUBECTL_DELETE_OPTIONS,
+                          headers={"Content-Type": "application/vnd.kubernetes.protobuf"})  # fmt: skip
+    assert resp.status_code == 202, resp.text  # accepted: the pod terminates gracefully
+    assert store.get("pods", "default", "p")["metadata"]["deletionTimestamp"]
+    wrong = client.request("DELETE", f"{PODS}/p", content=b"k8s\x00\x0a\x00",
+                           headers={"Content-Type": "application/vnd.kubernetes.protobuf"})  # fmt: skip
+    assert wrong.status_code == 400, wrong.text

@@ -83,3 +83,23 @@ def test_resizes_reach_the_engine_and_attach_reports_no_exit_code(tmp_path: Path
         assert rt.processes[cid].sizes == [(120, 40)]
 
     anyio.run(main)
+
+
+def test_stdin_ending_on_a_tty_attach_is_the_terminals_end_of_file_not_a_closed_stream(
+    tmp_path: Path,
+) -> None:
+    """Docker cuts a tty attach's output off when its stdin closes; ^D lets the process end by itself."""
+
+    async def main() -> None:
+        rt = FakeRuntime(root=tmp_path)
+        await run(rt, 0, running=True)
+        tty_pod = {**POD, "spec": {"containers": [{"name": "c", "tty": True, "stdin": True}]}}
+        session = await PodStreams(rt, instance="i").attach(
+            tty_pod, "c", stdin=True, stdout=True, stderr=False, tty=False
+        )
+        await session.write(b"exit\n")
+        await session.close_write()
+        assert await session.read() == [(1, b"exit\n")]
+        assert await session.read() == [(1, b"\x04")]  # the stream stays open for what follows
+
+    anyio.run(main)

@@ -212,3 +212,38 @@ def test_a_pod_deleted_while_running_ends_as_its_containers_did(
     sink = run(fake, p, lambda s: s.last.get("phase") == "Running", then=delete, tmp=tmp_path)
     assert sink.last["phase"] == phase
     assert ("Normal", "Killing", "Stopping container app") in sink.events
+
+
+def test_a_host_network_pod_gets_a_host_sandbox_the_nodes_ip_and_host_namespaces(tmp_path: Path) -> None:
+    """The sandbox joins the host's network (no hostname, no published ports); podIP is the node's."""
+    fake = FakeRuntime(tmp_path)
+    app = container("app", ports=[{"containerPort": 80, "hostPort": 80, "protocol": "TCP"}], tty=True)
+    spec = {"restartPolicy": "Never", "hostNetwork": True, "hostPID": True, "containers": [app]}
+    sink = run(fake, pod(spec), tmp=tmp_path)
+    assert sink.last["phase"] == "Succeeded"
+    assert (sink.last["podIP"], sink.last["hostIP"]) == ("127.0.0.1", "127.0.0.1")
+    by_name = {c.info.labels.get("minik.io/container"): c.config for c in fake.containers.values()}
+    assert by_name["POD"]["host_config"] == {"network_mode": "host", "init": False}
+    assert "hostname" not in by_name["POD"] and "ports" not in by_name["POD"]
+    hc = by_name["app"]["host_config"]
+    assert hc["pid_mode"] == "host" and hc["network_mode"].startswith("container:")
+    assert by_name["app"]["tty"] is True
+
+
+def test_a_missing_localhost_profile_is_a_create_container_config_error(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    sc = {"seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/none.json"}}
+    spec = {"restartPolicy": "Never", "containers": [container("app", securityContext=sc)]}
+    sink = run(
+        fake,
+        pod(spec),
+        until=lambda s: "CreateContainerConfigError" in str(s.last.get("containerStatuses")),
+        tmp=tmp_path,
+    )
+    waiting = sink.last["containerStatuses"][0]["state"]["waiting"]
+    profile = tmp_path.resolve() / "seccomp" / "profiles" / "none.json"
+    assert waiting == {
+        "reason": "CreateContainerConfigError",
+        "message": f'cannot load seccomp profile "{profile}": open {profile}: no such file or directory',
+    }
+    assert [n.split("-")[-2] for n in fake.created] == ["POD"]  # the container was never created

@@ -142,14 +142,30 @@ def test_the_server_runs_with_a_safe_path_and_no_foreign_pythonpath(monkeypatch:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([".", "/somewhere/else", ""]))
     argv, env = server_ctl.server_command("run")
     assert argv[:4] == [sys.executable, "-P", "-m", "minik.server"]
-    assert "PYTHONPATH" not in env
+    here = str(Path(server_ctl.__file__).resolve().parents[2])
+    assert env.get("PYTHONPATH", here) == here  # only the checkout this minik came from, if any
+
+
+def test_a_source_checkout_found_from_the_working_directory_is_what_the_server_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    here = Path(server_ctl.__file__).resolve().parents[2]
+    _, env = server_ctl.server_command("run")
+    if here.name in ("site-packages", "dist-packages"):
+        assert "PYTHONPATH" not in env
+    else:
+        assert env["PYTHONPATH"] == str(here)
 
 
 def test_a_pythonpath_that_found_this_minik_is_kept_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     here = str(Path(server_ctl.__file__).resolve().parents[2])
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([".", here]))
     _, env = server_ctl.server_command("run")
-    assert env["PYTHONPATH"] == here
+    if Path(here).name in ("site-packages", "dist-packages"):  # tox runs the installed wheel
+        assert "PYTHONPATH" not in env
+    else:
+        assert env["PYTHONPATH"] == here
 
 
 # -- teardown removes only what minik made --------------------------------------

@@ -118,8 +118,8 @@ def test_recording_stays_fast_with_many_events(store: Registry) -> None:
         for i in range(5000):
             store.record_event(_pod(f"p{i}"), type="Normal", reason="Started", message="m", component="c")
     start = time.perf_counter()
-    for _ in range(50):
+    for _ in range(20):  # within the spam filter's burst of 25 per object
         event = store.record_event(_pod("p42"), type="Normal", reason="Started", message="m", component="c")
-    per_event = (time.perf_counter() - start) / 50
-    assert event["count"] == 51
+    per_event = (time.perf_counter() - start) / 20
+    assert event["count"] == 21
     assert per_event < 0.01, f"{per_event * 1000:.1f} ms per event"

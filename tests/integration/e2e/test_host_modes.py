@@ -1,0 +1,236 @@
+"""Node ports, host ports, host namespaces, seccomp and a tty, on the real engine.
+
+One Job pod serves ``/srv`` with busybox ``httpd`` on 8080, behind a NodePort and a
+LoadBalancer Service and with a hostPort: all three answer on 127.0.0.1, and the
+node port closes when its Service is deleted. One pod with hostNetwork, hostPID
+and hostIPC sees the host's hostname and PID 1, reports the node's address as
+its IP, and runs Unconfined (pod-level seccompProfile) beside a container whose
+RuntimeDefault wins and one under a Localhost profile that forbids mkdir. A pod with ``tty``/``stdin`` is driven with ``kubectl attach``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.request
+from typing import Any
+
+import docker
+import pytest
+
+from tests.integration.e2e.conftest import Minik
+
+
+def kubectl(
+    minik: Minik, *args: str, input: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    kubeconfig = minik.run("kubeconfig").stdout.strip()
+    return subprocess.run(
+        ["kubectl", "--kubeconfig", kubeconfig, *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def non_loopback_addresses() -> list[str]:
+    out = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False
+    ).stdout
+    addrs = [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
+    return [a for a in addrs if not a.startswith("127.")]
+
+
+def get(port: int, path: str = "/hello.txt", *, within: float = 20) -> str:
+    """The body of an HTTP GET on 127.0.0.1:port, retried while the port is not up yet."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
+                return str(resp.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def refused(port: int, *, within: float = 10) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        except ConnectionRefusedError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+WEB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: web}}
+spec:
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: busybox:latest
+        command: [sh, -c, "mkdir -p /srv && echo hello from the job > /srv/hello.txt && exec timeout 120 httpd -f -p 8080 -h /srv"]
+        ports:
+        - {{name: http, containerPort: 8080, hostPort: {host_port}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web-np}}
+spec:
+  type: NodePort
+  selector: {{app: web}}
+  ports: [{{port: 80, targetPort: http}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web-lb}}
+spec:
+  type: LoadBalancer
+  selector: {{app: web}}
+  ports: [{{port: 80, targetPort: 8080}}]
+"""
+
+
+def test_node_ports_and_a_host_port_answer_on_loopback(
+    minik: Minik, docker_client: docker.DockerClient
+) -> None:
+    host_port = free_port()
+    res = minik.run("apply", "-f", "-", input=WEB.format(host_port=host_port))
+    assert "spec.template.spec.containers[0].ports[0].hostPort: Host access" in res.stderr, res.stderr
+    assert "Warning: " in res.stderr and "EXTERNAL-IP <pending>" in res.stderr
+    try:
+        res = kubectl(minik, "wait", "--for=condition=Ready", "pod", "-l", "job-name=web", "--timeout=60s")
+        assert res.returncode == 0, res.stderr + minik.server_log()
+        np: dict[str, Any] = minik.json("get", "service", "web-np")
+        lb: dict[str, Any] = minik.json("get", "service", "web-lb")
+        assert np["status"] == {"loadBalancer": {}} and lb["status"] == {"loadBalancer": {}}
+        for svc in (np, lb):
+            node_port = svc["spec"]["ports"][0]["nodePort"]
+            assert 30000 <= node_port <= 32767
+            assert get(node_port) == "hello from the job\n", minik.server_log()
+        assert get(host_port) == "hello from the job\n"
+        # The hostPort is bound on loopback only (no hostIP given), on the pod's sandbox.
+        uid = minik.json("get", "pods", "-l", "job-name=web")["items"][0]["metadata"]["uid"]
+        wanted = [f"minik.io/instance={minik.instance}", f"minik.io/pod-uid={uid}", "minik.io/container=POD"]
+        (sandbox,) = docker_client.api.containers(filters={"label": wanted})
+        bindings = docker_client.api.inspect_container(sandbox["Id"])["HostConfig"]["PortBindings"]
+        assert bindings == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(host_port)}]}
+        # Neither answers on the host's other addresses (its LAN, Docker's bridges).
+        for addr in non_loopback_addresses():
+            for port in (host_port, np["spec"]["ports"][0]["nodePort"]):
+                with pytest.raises(OSError), socket.create_connection((addr, port), timeout=2):
+                    pass
+        node_port = np["spec"]["ports"][0]["nodePort"]
+        minik.run("delete", "service", "web-np")
+        assert refused(node_port), "the deleted Service's node port still accepts connections"
+    finally:
+        minik.run(
+            "delete", "job", "web", "service", "web-lb", "--ignore-not-found", "--wait=false", check=False
+        )
+
+
+HOST_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: on-host}
+spec:
+  hostNetwork: true
+  hostPID: true
+  hostIPC: true
+  restartPolicy: Never
+  securityContext:
+    seccompProfile: {type: Unconfined}
+  containers:
+  - name: look
+    image: busybox:latest
+    command: [sh, -c, "hostname; cat /proc/1/comm; grep ^Seccomp: /proc/self/status"]
+  - name: strict
+    image: busybox:latest
+    command: [sh, -c, "grep ^Seccomp: /proc/self/status"]
+    securityContext:
+      seccompProfile: {type: RuntimeDefault}
+  - name: local
+    image: busybox:latest
+    command: [sh, -c, "mkdir /tmp/made 2>&1 || echo refused"]
+    securityContext:
+      seccompProfile: {type: Localhost, localhostProfile: profiles/no-mkdir.json}
+"""
+NO_MKDIR = {
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
+}
+
+
+def test_a_host_namespace_pod_sees_the_host_and_seccomp_follows_the_profiles(minik: Minik) -> None:
+    profiles = minik.home / "seccomp" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "no-mkdir.json").write_text(json.dumps(NO_MKDIR))
+    res = minik.run("apply", "-f", "-", input=HOST_POD)
+    for field in ("hostNetwork", "hostPID", "hostIPC"):
+        assert f"spec.{field}: Host access: the pod shares the host's" in res.stderr, res.stderr
+    try:
+        res = kubectl(
+            minik, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/on-host", "--timeout=60s"
+        )
+        assert res.returncode == 0, res.stderr + str(minik.json("get", "pod", "on-host")["status"])
+        pod = minik.json("get", "pod", "on-host")
+        assert pod["status"]["podIP"] == "127.0.0.1" == pod["status"]["hostIP"]
+        look = minik.run("logs", "on-host", "-c", "look").stdout.splitlines()
+        with open("/proc/1/comm") as f:
+            host_init = f.read().strip()
+        assert look == [socket.gethostname(), host_init, "Seccomp:\t0"], look
+        strict = minik.run("logs", "on-host", "-c", "strict").stdout
+        assert strict == "Seccomp:\t2\n", strict
+        local = minik.run("logs", "on-host", "-c", "local").stdout
+        assert local == "mkdir: can't create directory '/tmp/made': Operation not permitted\nrefused\n", local
+    finally:
+        minik.run("delete", "pod", "on-host", "--wait=false", check=False)
+
+
+TTY_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: shell}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: sh
+    image: busybox:latest
+    command: [sh]
+    tty: true
+    stdin: true
+    stdinOnce: true
+"""
+
+
+def test_a_tty_pod_waits_for_its_attached_terminal(minik: Minik) -> None:
+    assert kubectl(minik, "apply", "-f", "-", input=TTY_POD).returncode == 0
+    try:
+        res = kubectl(minik, "wait", "--for=condition=Ready", "pod/shell", "--timeout=60s")
+        assert res.returncode == 0, res.stderr
+        res = kubectl(minik, "attach", "-i", "shell", input="echo sum=$((40+2)); exit 0\n")
+        assert "sum=42" in res.stdout, (res.returncode, res.stdout, res.stderr)
+        res = kubectl(minik, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/shell", "--timeout=30s")
+        assert res.returncode == 0, res.stderr
+    finally:
+        kubectl(minik, "delete", "pod", "shell", "--wait=false")
