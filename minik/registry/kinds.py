@@ -21,7 +21,7 @@ import re
 from datetime import datetime, timedelta
 
 from minik.errors import FieldError
-from minik.k8s import Obj, meta, qos_class, rfc3339
+from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
 from minik.store import status as st
@@ -40,11 +40,11 @@ class PodStrategy(Strategy):
             obj["status"] = {**(obj.get("status") or {}), "phase": "Pending", "qosClass": qos_class(obj)}
 
     def bind(self, obj: Obj, node: Obj | None) -> None:
-        """One node: the scheduler's binding, at once. On a cordoned node the control plane's
-        scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
+        """One node: the scheduler's binding, at once (also before the Node is registered). On a
+        cordoned node the control plane's scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
         cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
-        if node is not None and not (obj.get("spec") or {}).get("nodeName") and not cordoned:
-            obj.setdefault("spec", {})["nodeName"] = meta(node)["name"]
+        if not (obj.get("spec") or {}).get("nodeName") and not cordoned:
+            obj.setdefault("spec", {})["nodeName"] = NODE_NAME
 
     def mark_deleting(self, obj: Obj, now: datetime, grace: int | None) -> None:
         m = meta(obj)

@@ -26,6 +26,9 @@ from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER, NAME_SUFFIX_LENGTH, generate_name
 from minik.server.garbage import drop_tracking_finalizer
 
+JOB_TRACKING = JOB_TRACKING_FINALIZER  # the old name (minik.resources owns it); kept one step
+__all__ = ["JOB_TRACKING", "JobExecutor", "Outcome", "drop_tracking_finalizer"]
+
 
 @dataclass(frozen=True)
 class Outcome:
