@@ -68,6 +68,7 @@ class Resource:
 BATCH = "batch"
 POLICY = "policy"
 RBAC = "rbac.authorization.k8s.io"
+STORAGE = "storage.k8s.io"
 
 RESOURCES: dict[str, Resource] = {
     r.plural: r
@@ -88,6 +89,11 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "cronjobs", "CronJob", group=BATCH, short_names=("cj",), has_status=True, categories=("all",)
         ),
+        Resource("persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",), has_status=True),
+        Resource(
+            "persistentvolumes", "PersistentVolume", namespaced=False, short_names=("pv",), has_status=True
+        ),
+        Resource("storageclasses", "StorageClass", group=STORAGE, namespaced=False, short_names=("sc",)),
         Resource(
             "poddisruptionbudgets", "PodDisruptionBudget", group=POLICY, short_names=("pdb",), has_status=True
         ),

@@ -26,7 +26,8 @@ from minik.manifest.schema import SCHEMA_FILES, schema_text
 from minik.mergekeys import merge_key
 
 PREFIX = {"batch/v1": "io.k8s.api.batch.v1", "v1": "io.k8s.api.core.v1",
-          "rbac.authorization.k8s.io/v1": "io.k8s.api.rbac.v1"}  # fmt: skip
+          "rbac.authorization.k8s.io/v1": "io.k8s.api.rbac.v1",
+          "storage.k8s.io/v1": "io.k8s.api.storage.v1"}  # fmt: skip
 
 
 def _prefix(api_version: str) -> str:

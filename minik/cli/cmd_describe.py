@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from minik.cli import describe, describe_access
+from minik.cli import describe, describe_access, describe_storage
 from minik.cli.common import Ctx, add_namespace, no_resources
 from minik.cli.describe_cronjob import describe_cronjob
 from minik.cli.resources import CRONJOBS, EVENTS, JOBS, PODS, parse_targets
@@ -39,10 +39,16 @@ def events_for(ctx: Ctx, obj: Obj) -> list[Obj]:
     return list(body.get("items") or [])
 
 
+def _pods_of(ctx: Ctx, claim: Obj) -> list[Obj]:
+    """The pods of a claim's namespace (its page lists those that use it)."""
+    return list(ctx.client.get(PODS.path(meta(claim).get("namespace") or ctx.namespace)).get("items") or [])
+
+
 def run(ctx: Ctx, args: argparse.Namespace) -> int:
     pages: list[str] = []
     for resource, name in parse_targets(args.targets):
-        if resource not in (JOBS, CRONJOBS, PODS) and resource.plural not in describe_access.DESCRIBED:
+        described = (*describe_access.DESCRIBED, *describe_storage.DESCRIBED)
+        if resource not in (JOBS, CRONJOBS, PODS) and resource.plural not in described:
             raise UsageError(f"minik does not describe {resource.plural}")
         if name is not None:
             objs = [ctx.client.get(resource.path(ctx.namespace, name))]
@@ -58,6 +64,9 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
                 page = describe_cronjob(obj, events, now)
             elif resource is PODS:
                 page = describe.describe_pod(obj, events, now)
+            elif resource.plural in describe_storage.DESCRIBED:
+                pods = _pods_of(ctx, obj) if resource.plural == "persistentvolumeclaims" else []
+                page = describe_storage.describe_object(resource.plural, obj, events, now, pods)
             else:
                 page = describe_access.describe_object(resource.plural, obj, events, now)
             pages.append(page)

@@ -243,6 +243,14 @@ def _volumes(w: PrefixWriter, volumes: list[Obj], space: str) -> None:
             w.write(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n")
             opt = "true" if cm.get("optional") else "false"
             w.write(0, f"    Name:\t{cm.get('name', '')}\n    Optional:\t{opt}\n")
+        elif "persistentVolumeClaim" in v:
+            pvc = v["persistentVolumeClaim"] or {}
+            ro = "true" if pvc.get("readOnly") else "false"
+            w.write(
+                2,
+                "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n",
+            )
+            w.write(0, f"    ClaimName:\t{pvc.get('claimName', '')}\n    ReadOnly:\t{ro}\n")
         elif "downwardAPI" in v:
             w.write(2, "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n")
             for item in (v["downwardAPI"] or {}).get("items") or []:

@@ -17,6 +17,9 @@ SERVICES = RESOURCES["services"]
 EVENTS = RESOURCES["events"]
 CONFIGMAPS = RESOURCES["configmaps"]
 SECRETS = RESOURCES["secrets"]
+PVCS = RESOURCES["persistentvolumeclaims"]
+PVS = RESOURCES["persistentvolumes"]
+STORAGECLASSES = RESOURCES["storageclasses"]
 
 
 def _aliases() -> dict[str, Resource]:

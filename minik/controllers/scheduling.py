@@ -29,6 +29,7 @@ FAILED_SCHEDULING = (
     "0/1 nodes are available: 1 node(s) were unschedulable. "
     "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
 )
+"""The cordoned node's message (the NodeUnschedulable plugin's, through :func:`unschedulable_message`)."""
 SCHEDULER = "default-scheduler"
 
 
@@ -80,22 +81,35 @@ def schedule(pod: Obj, node: Obj | None, now: str) -> Decision:
         return Decision(run=True)
     if not unschedulable(node) or tolerates_unschedulable(pod):
         return Decision(run=False, bind=True)
+    return held(pod, FAILED_SCHEDULING, now)
+
+
+def unschedulable_message(reason: str) -> str:
+    """The FailedScheduling message of a plugin that rejects the one node (``reason`` without a full stop)."""
+    return (
+        f"0/1 nodes are available: {reason}. "
+        "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
+
+
+def held(pod: Obj, message: str, now: str) -> Decision:
+    """Keep ``pod`` Pending with ``PodScheduled=False/Unschedulable`` and a FailedScheduling warning."""
     status = copy.deepcopy(pod.get("status") or {})
     conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
     old = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
-    if old is not None and old.get("status") == "False" and old.get("message") == FAILED_SCHEDULING:
+    if old is not None and old.get("status") == "False" and old.get("message") == message:
         return Decision(run=False)  # held already: nothing new to say
-    held = {
+    condition = {
         "type": "PodScheduled",
         "status": "False",
         "lastProbeTime": None,
         "lastTransitionTime": now,
         "reason": "Unschedulable",
-        "message": FAILED_SCHEDULING,
+        "message": message,
     }
     status["phase"] = "Pending"
-    status["conditions"] = [*conditions, held]
-    return Decision(run=False, status=status, event=("Warning", "FailedScheduling", FAILED_SCHEDULING))
+    status["conditions"] = [*conditions, condition]
+    return Decision(run=False, status=status, event=("Warning", "FailedScheduling", message))
 
 
 def bound(pod: Obj) -> Obj:

@@ -25,6 +25,8 @@ CONTAINER = "minik.io/container"
 ATTEMPT = "minik.io/attempt"
 JOB_UID = "minik.io/job-uid"
 COMPLETION_INDEX = "minik.io/completion-index"
+PERSISTENT_VOLUME = "minik.io/persistent-volume"  # on the Docker volume behind a provisioned PV
+CLAIM = "minik.io/claim"  # and the claim it was made for (with NAMESPACE)
 
 SANDBOX = "POD"  # the container name of a pod's sandbox
 INDEX_LABEL = COMPLETION_INDEX_KEY
@@ -76,6 +78,22 @@ def container_name(instance_id: str, pod: Obj, container: str, attempt: int = 0)
 def volume_name(instance_id: str, uid: str, volume: str) -> str:
     """The Docker volume behind a pod's disk emptyDir."""
     return sanitize(f"minik-{instance_id}-{uid[:8]}-{volume}")
+
+
+def claim_volume_name(instance_id: str, pv_name: str) -> str:
+    """The Docker volume behind a PersistentVolume minik provisioned (``pvc-<uid>``)."""
+    return sanitize(f"minik-{instance_id}-{pv_name}")
+
+
+def for_claim_volume(instance_id: str, pv_name: str, claim: Obj) -> dict[str, str]:
+    """The labels of a provisioned volume: it outlives every pod, so it carries no pod uid."""
+    m = meta(claim)
+    return {
+        INSTANCE: instance_id,
+        PERSISTENT_VOLUME: pv_name,
+        NAMESPACE: str(m.get("namespace") or "default"),
+        CLAIM: str(m.get("name")),
+    }
 
 
 def network_name(instance_id: str) -> str:

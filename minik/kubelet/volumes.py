@@ -1,4 +1,4 @@
-"""A pod's volumes on the host: emptyDir, hostPath, downwardAPI, configMap, secret, projected."""
+"""A pod's volumes on the host: emptyDir, hostPath, persistentVolumeClaim, downwardAPI, configMap, secret, projected."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from minik.kubelet.errors import ConfigError
 from minik.kubelet.paths_safe import check_expanded_subpath, resolve_subpath, write_atomically
 from minik.kubelet.quantity import size_bytes
 from minik.kubelet.runtime import NoSuchObject, Runtime
+from minik.manifest.storage_admission import PROVISIONED_BY, PROVISIONER
 
 SizeLimits = dict[str, tuple[str, int, str]]  # disk emptyDir -> (host path, bytes, as written)
-Sources = dict[str, tuple[str, str]]  # volume name -> (tmpfs | volume | bind | rendered, where)
+Sources = dict[str, tuple[str, str]]  # volume name -> ([ro-]volume | [ro-]bind | tmpfs | rendered, where)
 
 
 class Volumes:
@@ -77,6 +78,8 @@ class Volumes:
                             size_bytes(limit),
                             limit,
                         )
+            elif "persistentVolumeClaim" in v:
+                sources[name] = await self._claim(pod, v["persistentVolumeClaim"])
             elif "hostPath" in v:
                 hp = v["hostPath"]
                 if not os.path.isabs(str(hp["path"])):
@@ -101,6 +104,36 @@ class Volumes:
                 sources[name] = ("rendered", str(d))
         return sources, limits
 
+    async def _claim(self, pod: Obj, src: Obj) -> tuple[str, str]:
+        """The Docker volume (or host directory) behind a bound claim; ConfigError while there is none."""
+        ns = str(meta(pod).get("namespace") or "default")
+        claim = self.objects.get("persistentvolumeclaims", ns, str(src.get("claimName")))
+        if claim is None:
+            raise ConfigError(f'persistentvolumeclaim "{src.get("claimName")}" not found')
+        volume = (claim.get("spec") or {}).get("volumeName")
+        pv = self.objects.get("persistentvolumes", "", str(volume)) if volume else None
+        if pv is None or (claim.get("status") or {}).get("phase") != "Bound":
+            raise ConfigError(f'persistentvolumeclaim "{src.get("claimName")}" is not bound')
+        ro = "ro-" if src.get("readOnly") else ""
+        if (meta(pv).get("annotations") or {}).get(PROVISIONED_BY) == PROVISIONER:
+            name = labels.claim_volume_name(self.instance, str(volume))
+            try:  # never let the engine make an unlabelled volume of that name on the fly
+                await self.docker.volume_path(name)
+            except NoSuchObject:
+                raise ConfigError(
+                    f'the Docker volume {name} of persistentvolume "{volume}" is gone'
+                ) from None
+            return (f"{ro}volume", name)
+        spec = pv.get("spec") or {}
+        path = str((spec.get("hostPath") or spec.get("local") or {}).get("path") or "")
+        if not os.path.isabs(path):
+            raise ConfigError(f'persistentvolume "{volume}" has no absolute host path')
+        if spec.get("hostPath") and (spec["hostPath"].get("type") or "") == "DirectoryOrCreate":
+            Path(path).mkdir(parents=True, exist_ok=True)
+        elif not Path(path).is_dir():
+            raise ConfigError(f'path "{path}" of persistentvolume "{volume}" does not exist')
+        return (f"{ro}bind", path)
+
     async def mounts(self, pod: Obj, ip: str, c: Obj, sources: Sources) -> tuple[list[str], dict[str, str]]:
         """One container run's binds and tmpfs mounts; subPaths resolved now, inside their volumes."""
         env = (
@@ -112,7 +145,8 @@ class Volumes:
         tmpfs: dict[str, str] = {}
         for vm in c.get("volumeMounts") or []:
             kind, src = sources[vm["name"]]
-            rw = "ro" if vm.get("readOnly") or kind == "rendered" else "rw"
+            rw = "ro" if vm.get("readOnly") or kind == "rendered" or kind.startswith("ro-") else "rw"
+            kind = kind.removeprefix("ro-")
             sub = vm.get("subPath") or ""
             if vm.get("subPathExpr"):
                 sub = expand(vm["subPathExpr"], env)

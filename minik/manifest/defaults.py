@@ -13,9 +13,15 @@ import copy
 from typing import Any
 
 from minik.k8s import Obj
-from minik.manifest import rules_access, rules_host
+from minik.manifest import rules_access, rules_host, rules_storage
 
-NAMESPACED_ACCESS_KINDS = ("ServiceAccount", "Role", "RoleBinding", "PodDisruptionBudget")
+NAMESPACED_ACCESS_KINDS = (
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "PodDisruptionBudget",
+    "PersistentVolumeClaim",
+)
 
 MAX_INT32 = 2**31 - 1
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
@@ -223,4 +229,6 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
         _secret(out)
     elif kind in ("RoleBinding", "ClusterRoleBinding"):
         rules_access.default_access(out)
+    elif isinstance(kind, str) and kind in rules_storage.STORAGE_KINDS:
+        rules_storage.default_storage(out)
     return out

@@ -203,6 +203,9 @@ def _source(vol: dict[str, Any], path: PathT) -> list[FieldError]:
             errors.append(f.invalid((*sp, "path"), src["path"], "must not contain '..'"))
         if src.get("type") is not None and src["type"] not in HOST_PATH_TYPES:
             errors.append(f.not_supported((*sp, "type"), src["type"], HOST_PATH_TYPES))
+    elif kind == "persistentVolumeClaim":
+        if not src.get("claimName"):
+            errors.append(f.required((*sp, "claimName")))
     elif kind in ("secret", "configMap"):
         name_field = "secretName" if kind == "secret" else "name"
         if not src.get(name_field):

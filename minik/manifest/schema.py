@@ -38,6 +38,9 @@ SCHEMA_FILES = {
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): "rolebinding.json",
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "clusterrolebinding.json",
     ("policy/v1", "PodDisruptionBudget"): "poddisruptionbudget.json",
+    ("v1", "PersistentVolumeClaim"): "persistentvolumeclaim.json",
+    ("v1", "PersistentVolume"): "persistentvolume.json",
+    ("storage.k8s.io/v1", "StorageClass"): "storageclass.json",
 }
 
 _RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}

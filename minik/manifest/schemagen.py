@@ -144,6 +144,7 @@ CORE_DEFS: dict[str, Any] = {
         emptyDir=obj(medium=S, sizeLimit=IOS),
         secret=obj(secretName=S, items=arr(ref("KeyToPath")), defaultMode=I32, optional=B),
         configMap=obj(name=S, items=arr(ref("KeyToPath")), defaultMode=I32, optional=B),
+        persistentVolumeClaim=obj(claimName=S, readOnly=B),
         downwardAPI=obj(items=arr(DOWNWARD_FILE), defaultMode=I32),
         projected=obj(
             defaultMode=I32,
@@ -306,10 +307,12 @@ def _top(kind: str, api_version: str, defs: dict[str, Any], **props: Any) -> dic
 def build() -> dict[str, dict[str, Any]]:
     """File name → schema."""
     from minik.manifest.schemagen_access import build_access
+    from minik.manifest.schemagen_storage import build_storage
 
     meta = {"ObjectMeta": CORE_DEFS["ObjectMeta"]}
     return {
         **build_access(_top, meta),
+        **build_storage(_top, meta),
         "job.json": _top("Job", "batch/v1", {**CORE_DEFS, **JOB_DEFS}, spec=ref("JobSpec"), status=ANY_OBJ),
         "cronjob.json": _top(
             "CronJob",

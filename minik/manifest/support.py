@@ -61,7 +61,6 @@ UNSUPPORTED_VOLUME_TYPES = (
     "nfs",
     "iscsi",
     "glusterfs",
-    "persistentVolumeClaim",
     "rbd",
     "flexVolume",
     "cinder",
@@ -108,10 +107,61 @@ VOLUME_REASONS = {
     **dict.fromkeys(("csi", "ephemeral"), _DRIVER),
     "flexVolume": "a driver installed on every cluster node",
     "gitRepo": "the kubelet to run git (deprecated upstream: clone in an init container into an emptyDir)",
-    "persistentVolumeClaim": "PersistentVolumeClaim objects and a provisioner, which minik does not serve yet",
     "image": "a container runtime that mounts images as volumes",
 }
 """Why each volume type is rejected: one clause, "…volumes: they need <reason>"."""
+
+PROVISIONER = "rancher.io/local-path"  # = minik.manifest.storage_admission.PROVISIONER
+NO_PROVISIONER = "kubernetes.io/no-provisioner"
+HOST_PV_SOURCES = ("hostPath", "local")
+OTHER_PV_SOURCES = tuple(v for v in (*UNSUPPORTED_VOLUME_TYPES, "flexVolume") if v in VOLUME_REASONS)
+_ONE_NODE_STORAGE = "every volume is on minik's one node"
+
+STORAGE_SUPPORT: tuple[Entry, ...] = (
+    *(
+        Entry(f"PersistentVolume:spec.{v}", ERROR, f"{v} persistent volumes: they need {VOLUME_REASONS[v]}")
+        for v in dict.fromkeys(OTHER_PV_SOURCES)
+        if v not in ("gitRepo", "ephemeral", "image")
+    ),
+    Entry(
+        "PersistentVolume:spec.persistentVolumeReclaimPolicy",
+        ERROR,
+        "the Recycle reclaim policy (deprecated upstream: use Delete and dynamic provisioning)",
+        ("Retain", "Delete"),
+    ),
+    *(
+        Entry(f"{k}:spec.volumeMode", ERROR, "raw block volumes (volumeMode: Block)", ("Filesystem",))
+        for k in ("PersistentVolume", "PersistentVolumeClaim")
+    ),
+    *(
+        Entry(f"{k}:spec.volumeAttributesClassName", ERROR, "VolumeAttributesClasses")
+        for k in ("PersistentVolume", "PersistentVolumeClaim")
+    ),
+    Entry("PersistentVolumeClaim:spec.dataSource", ERROR, "claims pre-populated from a snapshot or a claim"),
+    Entry("PersistentVolumeClaim:spec.dataSourceRef", ERROR, "volume populators (dataSourceRef)"),
+    Entry("PersistentVolume:spec.mountOptions", ERROR, "mount options of a volume"),
+    Entry("StorageClass:mountOptions", ERROR, "mount options of a volume"),
+    Entry("PersistentVolume:spec.nodeAffinity", WARN, _ONE_NODE_STORAGE),
+    Entry("StorageClass:allowedTopologies", WARN, _ONE_NODE_STORAGE),
+    Entry(
+        "StorageClass:parameters",
+        WARN,
+        f"minik's provisioner ({PROVISIONER}) makes a Docker volume and takes no parameters",
+    ),
+    Entry(
+        "StorageClass:provisioner",
+        WARN,
+        f"minik provisions volumes for the {PROVISIONER} provisioner only; claims of this class "
+        "stay Pending until a matching PersistentVolume is created by hand",
+        (PROVISIONER, NO_PROVISIONER),
+    ),
+    Entry(
+        "StorageClass:allowVolumeExpansion",
+        ERROR,
+        "volume expansion (a Docker volume has no size to grow)",
+        (False,),
+    ),
+)
 
 SUPPORT: tuple[Entry, ...] = (
     *(
@@ -220,6 +270,7 @@ SUPPORT: tuple[Entry, ...] = (
             "allocateLoadBalancerNodePorts",
         )
     ),
+    *STORAGE_SUPPORT,
 )
 
 _POD_ROOT = {

@@ -24,6 +24,7 @@ from minik.manifest import (
     rules_job,
     rules_other,
     rules_policy,
+    rules_storage,
     schema,
     support,
 )
@@ -40,6 +41,7 @@ KINDS = {
 }
 KINDS.update(rules_access.ACCESS_KINDS)
 KINDS.update(rules_policy.POLICY_KINDS)
+KINDS.update(rules_storage.STORAGE_KINDS)
 PLACEHOLDER_UID = "00000000-0000-0000-0000-000000000000"
 """Stands for the uid the server will generate, so file validation sees what create will see."""
 
@@ -52,6 +54,7 @@ _RULES: dict[str, Callable[[Obj], list[FieldError]]] = {
     "Secret": rules_other.validate_secret,
     **rules_access.RULES,
     **rules_policy.RULES,
+    **rules_storage.RULES,
 }
 GENERATED_SUFFIX = "xxxxx"
 """Stands for the five random characters the server appends to ``generateName``."""
@@ -79,7 +82,8 @@ def _kind_errors(obj: Obj) -> list[FieldError]:
             f.unsupported_by_minik(
                 ("kind",),
                 f"{kind} objects (minik runs Job, CronJob, Pod, Service, ConfigMap, Secret, Namespace, "
-                "ServiceAccount, PodDisruptionBudget and RBAC objects)",
+                "ServiceAccount, PodDisruptionBudget, PersistentVolumeClaim, PersistentVolume, StorageClass "
+                "and RBAC objects)",
             )
         ]
     if KINDS[kind] != version:
@@ -108,6 +112,8 @@ def _update_errors(obj: Obj, old: Obj) -> list[FieldError]:
         return rules_other.validate_immutable_data(obj, old)
     if kind in ("RoleBinding", "ClusterRoleBinding"):
         return rules_access.validate_binding_update(obj, old)
+    if kind in rules_storage.UPDATE_RULES:
+        return rules_storage.UPDATE_RULES[kind](obj, old)
     return []
 
 

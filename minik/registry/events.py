@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry.correlator import COMBINED, EventSource
+from minik.resources import RESOURCES
 
 if TYPE_CHECKING:
     from minik.registry.registry import Registry
@@ -51,9 +52,11 @@ def record(registry: Registry, involved: Obj, *, type: str, reason: str, message
             event["lastTimestamp"] = now
             event["message"] = message
             return store.replace("events", event, old)
+        cluster_scoped = any(r.kind == involved.get("kind") and not r.namespaced for r in RESOURCES.values())
         involved_ref = {
             "kind": involved.get("kind", ""),
-            "namespace": ns,
+            # A cluster-scoped object's events live in "default" but name no namespace, as upstream's.
+            "namespace": "" if cluster_scoped else ns,
             "name": m.get("name", ""),
             "uid": m.get("uid", ""),
             "apiVersion": involved.get("apiVersion", ""),

@@ -9,6 +9,10 @@
   ``…/cronjob/strategy.go``): a delete without a propagationPolicy orphans a
   Job's pods (batch/v1's default, R7.5) and deletes a CronJob's Jobs.
 - Services: a new Service has ``status.loadBalancer: {}``.
+- PersistentVolumeClaims and PersistentVolumes: the DefaultStorageClass and
+  StorageObjectInUseProtection admission, status ``Pending`` on create
+  (:mod:`minik.manifest.storage_admission`); a pod with claims waits for the
+  scheduler gate instead of being bound at once.
 - Namespaces (``pkg/registry/core/namespace/strategy.go``): the name label,
   the ``kubernetes`` finalizer and phase ``Active`` on create; the system
   namespaces may not be deleted; a deleted namespace is ``Terminating``
@@ -22,8 +26,10 @@ from datetime import datetime, timedelta
 
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
+from minik.manifest import storage_admission
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
+from minik.store import Store
 from minik.store import status as st
 
 DEFAULT_POD_GRACE = 30
@@ -39,11 +45,15 @@ class PodStrategy(Strategy):
         if not (obj.get("status") or {}).get("phase"):
             obj["status"] = {**(obj.get("status") or {}), "phase": "Pending", "qosClass": qos_class(obj)}
 
-    def bind(self, obj: Obj, node: Obj | None) -> None:
+    def admit(self, obj: Obj, store: Store) -> None:
         """One node: the scheduler's binding, at once (also before the Node is registered). On a
-        cordoned node the control plane's scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
+        cordoned node, or for a pod with claims, the control plane's scheduler gate
+        (:mod:`minik.controllers.scheduling`) decides."""
+        node = store.find("nodes", "", NODE_NAME)
         cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
-        if not (obj.get("spec") or {}).get("nodeName") and not cordoned:
+        spec = obj.get("spec") or {}
+        claims = any("persistentVolumeClaim" in v for v in spec.get("volumes") or [])
+        if not spec.get("nodeName") and not cordoned and not claims:
             obj.setdefault("spec", {})["nodeName"] = NODE_NAME
 
     def mark_deleting(self, obj: Obj, now: datetime, grace: int | None) -> None:
@@ -114,6 +124,29 @@ class NamespaceStrategy(Strategy):
         return super().removable(obj) and not has_children
 
 
+class ClaimStrategy(Strategy):
+    """PersistentVolumeClaims: DefaultStorageClass and in-use protection admission (``storage_admission``)."""
+
+    reset_status_on_create = True
+
+    def admit(self, obj: Obj, store: Store) -> None:
+        classes = store.list("storageclasses", None)[0]
+        admitted = storage_admission.admit_claim(obj, classes)
+        obj.clear()
+        obj.update(admitted)
+
+
+class VolumeStrategy(Strategy):
+    """PersistentVolumes: in-use protection admission, status Pending."""
+
+    reset_status_on_create = True
+
+    def admit(self, obj: Obj, store: Store) -> None:
+        admitted = storage_admission.admit_volume(obj)
+        obj.clear()
+        obj.update(admitted)
+
+
 class UnvalidatedStrategy(Strategy):
     """Resources :mod:`minik.manifest` has no rules for (events, nodes)."""
 
@@ -126,6 +159,8 @@ _KINDS: dict[str, type[Strategy]] = {
     "cronjobs": CronJobStrategy,
     "services": ServiceStrategy,
     "namespaces": NamespaceStrategy,
+    "persistentvolumeclaims": ClaimStrategy,
+    "persistentvolumes": VolumeStrategy,
     "events": UnvalidatedStrategy,
     "nodes": UnvalidatedStrategy,
 }

@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from minik.k8s import NODE_NAME, Obj, meta
+from minik.k8s import Obj, meta
+from minik.manifest import storage_admission
 from minik.registry import events
 from minik.registry.correlator import EventCorrelator
-from minik.registry.kinds import STRATEGIES, PodStrategy
+from minik.registry.kinds import STRATEGIES
 from minik.registry.strategy import Strategy
 from minik.resources import DEFAULT_SERVICE_ACCOUNT, INITIAL_NAMESPACES, RESOURCES, Resource
 from minik.store import Store, Subscription
@@ -46,6 +47,7 @@ class Registry:
         self.clock = clock
         self.correlator = correlator or EventCorrelator(clock=clock)
         with store.transaction():
+            self._default_storage_class()
             for ns in INITIAL_NAMESPACES:
                 if store.find("namespaces", "", ns) is None:
                     self.create("namespaces", {"metadata": {"name": ns}})
@@ -53,6 +55,17 @@ class Registry:
                     self.create(
                         "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
                     )
+
+    def _default_storage_class(self) -> None:
+        """Once per instance (a store older than storage included): kind's ``standard`` class.
+
+        Deleted by the user, it stays deleted, as in a cluster.
+        """
+        if not self.store.once("default-storage-class"):
+            return
+        name = storage_admission.DEFAULT_CLASS["metadata"]["name"]
+        if self.store.find("storageclasses", "", name) is None:
+            self.create("storageclasses", storage_admission.DEFAULT_CLASS)
 
     @classmethod
     def open(
@@ -159,8 +172,7 @@ class Registry:
             if self.store.find(resource, ns, m["name"]) is not None:
                 raise st.already_exists(resource, m["name"])
             s.prepare_for_create(obj, self.clock())
-            if isinstance(s, PodStrategy):
-                s.bind(obj, self.store.find("nodes", "", NODE_NAME))
+            s.admit(obj, self.store)
             if dry_run:
                 return obj
             created = self.store.insert(resource, obj)

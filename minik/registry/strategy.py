@@ -20,6 +20,7 @@ from minik.errors import FieldError
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry.status import prepare_status_update
 from minik.resources import GENERATION_RESOURCES, Resource, generate_name
+from minik.store import Store
 from minik.store import status as st
 
 SERVER_OWNED = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -74,6 +75,9 @@ class Strategy:
             m["generation"] = 1
         else:
             m.pop("generation", None)
+
+    def admit(self, obj: Obj, store: Store) -> None:
+        """What admission changes on a new object, reading what is stored (after :meth:`prepare_for_create`)."""
 
     def validate(self, obj: Obj) -> list[FieldError]:
         """Rules of the registry itself for a resource :mod:`minik.manifest` does not validate."""

@@ -37,6 +37,7 @@ from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
 from minik.server.nodeport_proxy import NodePortProxy
 from minik.server.scheduler import SchedulerGate
+from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue
 
 log = logging.getLogger("minik.server")
@@ -99,6 +100,8 @@ class ControlPlane:
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
         self.scheduler = SchedulerGate(store, clock)
+        self.storage: WorkQueue[str] = WorkQueue()  # persistent volumes: one pass over all of them
+        self.volumes = StorageExecutor(store, docker, instance=settings.instance)
         self.metrics = MetricsSampler(
             docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
         )
@@ -118,12 +121,20 @@ class ControlPlane:
             self.budgets.add(_key(pdb)[0])
         for cj in self.store.list("cronjobs", None)[0]:
             self.cronjobs.add(_key(cj))  # catch up on what was missed while stopped
-        self.gc.add("all")
-        self.services.add("all")
+        for sweep in (self.gc, self.services, self.storage):
+            sweep.add("all")
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.kubelet.run)
             tg.start_soon(self._consume, feed)
-            for q in (self.jobs, self.pods, self.gc, self.services, self.cronjobs, self.budgets):
+            for q in (
+                self.jobs,
+                self.pods,
+                self.gc,
+                self.services,
+                self.cronjobs,
+                self.budgets,
+                self.storage,
+            ):
                 tg.start_soon(q.run_timers)
             tg.start_soon(self.cronjobs.run_worker, self._sync_cronjob, self._report("cronjob"))
             tg.start_soon(self.jobs.run_worker, self._sync_job, self._report("job"))
@@ -134,6 +145,7 @@ class ControlPlane:
             tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
             tg.start_soon(self._expire_events)
             tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
+            tg.start_soon(self.storage.run_worker, self._sync_storage, self._report("storage"))
             tg.start_soon(self.metrics.run)
             task_status.started()
 
@@ -227,6 +239,7 @@ class ControlPlane:
             "services": self.services,
             "cronjob": self.cronjobs,
             "budgets": self.budgets,
+            "storage": self.storage,
         }
 
         def on_error(key: object, exc: Exception) -> None:
@@ -242,6 +255,11 @@ class ControlPlane:
             resource, obj, kind = ev.resource, ev.obj, ev.type
             if resource in ("pods", "poddisruptionbudgets"):
                 self.budgets.add(_key(obj)[0])
+            if concerns_storage(resource, kind, obj):
+                self.storage.add("all")
+            if resource == "persistentvolumeclaims":  # a claim bound: the pods waiting for it
+                for key in self.scheduler.claims_changed(_key(obj)[0]):
+                    self.pods.add(key)
             if resource == "pods":
                 key = _key(obj)
                 if kind == "DELETED":
@@ -338,6 +356,11 @@ class ControlPlane:
         recheck = self.disruption.sync(namespace)
         if recheck is not None:
             self.budgets.add_after(namespace, recheck)
+
+    async def _sync_storage(self, _: str) -> None:
+        retry = await self.volumes.sync()
+        if retry is not None:
+            self.storage.add_after("all", retry)
 
     async def _sync_services(self, _: str) -> None:
         services = self.store.list("services", None)[0]

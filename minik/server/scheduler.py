@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from minik.controllers import scheduling
+from minik.controllers import scheduling, storage
 from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, meta, rfc3339
 from minik.registry import Registry
@@ -35,7 +35,10 @@ class SchedulerGate:
 
     def admit(self, pod: Obj) -> bool:
         """Bind, hold or pass ``pod``; ``True`` when the kubelet should sync it now."""
-        decision = scheduling.schedule(pod, self._node(), rfc3339(self.clock()))
+        now = rfc3339(self.clock())
+        decision = scheduling.schedule(pod, self._node(), now)
+        if decision.bind and storage.claim_names(pod):
+            decision = self._volume_binding(pod, now)
         if decision.bind:
             self.store.update("pods", scheduling.bound(pod))  # its MODIFIED event syncs it again
             return False
@@ -47,6 +50,27 @@ class SchedulerGate:
                 pod, type=type_, reason=reason, message=message, component=scheduling.SCHEDULER
             )
         return decision.run
+
+    def _volume_binding(self, pod: Obj, now: str) -> scheduling.Decision:
+        """The VolumeBinding plugin: bind only once every claim is bound; give WaitForFirstConsumer claims the node."""
+        ns = str(meta(pod).get("namespace") or "default")
+        claims = {str(meta(c)["name"]): c for c in self.store.list("persistentvolumeclaims", ns)[0]}
+        classes = self.store.list("storageclasses", None, shared=True)[0]
+        check = storage.pod_volumes(pod, claims, classes)
+        if check.problem is not None:
+            return scheduling.held(pod, scheduling.unschedulable_message(check.problem), now)
+        for name in check.select:  # PreBind: the provisioner waits for this annotation
+            self.store.update("persistentvolumeclaims", storage.selected(claims[name]))
+        return scheduling.Decision(run=False, bind=check.ready)
+
+    def claims_changed(self, namespace: str) -> list[Key]:
+        """The keys of the namespace's pods waiting for a node (a claim of theirs may now be bound)."""
+        pods = self.store.list("pods", namespace, shared=True)[0]
+        return [
+            (namespace, str(meta(p)["name"]))
+            for p in pods
+            if not (p.get("spec") or {}).get("nodeName") and storage.claim_names(p)
+        ]
 
     def node_changed(self) -> list[Key]:
         """Keep the unschedulable taint in step; the keys of the pods waiting for a node."""

@@ -366,6 +366,15 @@ class Store:
         with self.transaction():
             return copy.deepcopy(self._remove(resource, copy.deepcopy(obj)))
 
+    def once(self, key: str) -> bool:
+        """True the first time ``key`` is asked for in this store's life (kept in the counters table)."""
+        with self._guard():
+            self._conn.execute("INSERT OR IGNORE INTO counters VALUES (?, 0)", (key,))
+            if self._counter(key):
+                return False
+            self._conn.execute("UPDATE counters SET value = 1 WHERE key = ?", (key,))
+        return True
+
     def namespace_has_objects(self, ns: str) -> bool:
         """Whether any row lives in namespace ``ns``."""
         with self._guard():
