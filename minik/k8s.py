@@ -126,3 +126,11 @@ def qos_class(pod: Mapping[str, Any]) -> str:
     if not any_set:
         return "BestEffort"
     return "Guaranteed" if guaranteed else "Burstable"
+
+
+def controller_of(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A copy of the object's controller reference (the ownerReference with ``controller: true``), or ``None``."""
+    for ref in meta(obj).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return dict(ref)
+    return None

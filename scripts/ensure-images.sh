@@ -11,7 +11,7 @@
 #   busybox:latest              busybox-static, every applet a symlink
 #   bash:latest                 bash-static as /usr/local/bin/bash + busybox
 #   registry.k8s.io/pause:3.10  catatonit -P (minik's pod sandbox)
-#   python:3.11-slim            debootstrap --variant=minbase + python3 + redis-server
+#   python:3.11-slim            debootstrap --variant=minbase + python3 + python3-redis + redis-server
 #   redis:latest                the same rootfs, CMD redis-server
 # The Debian mirror for debootstrap is read from apt's own sources at run time.
 set -euo pipefail
@@ -106,27 +106,35 @@ debian_mirror() {
   printf '%s\n' "$m"
 }
 
-base=minik-standin/debian-python-redis:bookworm
+# The python stand-in carries redis-py (Debian's python3-redis) for the work-queue
+# worker; a stand-in built before it did (no minik.standin.redis-py label) is rebuilt.
+base=minik-standin/debian-python-redis:bookworm-redispy
+have_python() {
+  have python:3.11-slim || return 1
+  local labels
+  labels=$(docker image inspect -f '{{index .Config.Labels "minik.standin"}}/{{index .Config.Labels "minik.standin.redis-py"}}' python:3.11-slim)
+  [ "$labels" != "true/" ] || { say "the python stand-in lacks redis-py: rebuilding it"; return 1; }
+}
 need_base=""
-have python:3.11-slim || try_pull python:3.11-slim || need_base=1
+have_python || try_pull python:3.11-slim || need_base=1
 have redis:latest || try_pull redis:latest || need_base=1
 if [ -n "$need_base" ] && ! have "$base"; then
   need_debs debootstrap
   mirror=$(debian_mirror)
-  say "debootstrap bookworm (minbase + python3 + redis-server) from $mirror …"
-  debootstrap --variant=minbase --include=python3,redis-server bookworm \
+  say "debootstrap bookworm (minbase + python3 + python3-redis + redis-server) from $mirror …"
+  debootstrap --variant=minbase --include=python3,python3-redis,redis-server bookworm \
     "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; exit 1; }
   rm -rf "$work/rootfs"/var/cache/apt/archives/*.deb "$work/rootfs"/var/lib/apt/lists/*
   import_dir "$work/rootfs" "$base" --change "ENV $PATH_ENV" --change 'CMD ["bash"]'
 fi
 build_from_base() {  # $1 = tag, $2 = CMD json
-  printf 'FROM %s\nLABEL minik.standin=true\nCMD %s\n' "$base" "$2" \
+  printf 'FROM %s\nLABEL minik.standin=true minik.standin.redis-py=true\nCMD %s\n' "$base" "$2" \
     | DOCKER_BUILDKIT=0 docker build -q -t "$1" - >/dev/null 2>"$work/build.err" \
     || { cat "$work/build.err" >&2; exit 1; }
   say "built offline stand-in $1"
 }
-have python:3.11-slim || build_from_base python:3.11-slim '["python3"]'
+have_python || build_from_base python:3.11-slim '["python3"]'
 have redis:latest || build_from_base redis:latest '["redis-server", "--protected-mode", "no"]'
 
 say "images ready"

@@ -31,7 +31,8 @@ from minik.api.responses import JSONResponse, status_response
 from minik.api.rest import Handlers, Route
 from minik.api.streams import SUBRESOURCES, PodStreamer, Streams
 from minik.errors import ApiError, StoreError
-from minik.store import RESOURCES, Store
+from minik.registry import Registry
+from minik.resources import RESOURCES
 from minik.store.status import bad_request, error, failure
 
 log = logging.getLogger("minik.api")
@@ -134,7 +135,7 @@ class _Router:
 
 def create_app(
     *,
-    store: Store,
+    store: Registry,
     token: str,
     hooks: ApiHooks,
     clock: Callable[[], datetime] | None = None,

@@ -19,7 +19,7 @@ from minik.api.options import WriteOptions
 from minik.api.responses import decode_async
 from minik.errors import ApiError
 from minik.k8s import Obj
-from minik.store import Store
+from minik.registry import Registry
 from minik.store.status import bad_request
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class _Writer(Protocol):
-    store: Store
+    store: Registry
 
     def now(self) -> str: ...
 
@@ -50,7 +50,7 @@ class _Writer(Protocol):
     ) -> Response: ...
 
 
-def _live(store: Store, route: Route) -> Obj | None:
+def _live(store: Registry, route: Route) -> Obj | None:
     assert route.name is not None
     try:
         return store.get(route.resource.plural, route.namespace, route.name)

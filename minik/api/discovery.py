@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from minik.api import openapi
-from minik.store import RESOURCES, Resource
+from minik.resources import RESOURCES, Resource
 
 VERSION = {
     "major": "1",

@@ -23,11 +23,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from minik.api import protobuf
-from minik.api.responses import decode, dry_run, media_type, object_response, read_body
+from minik.api.options import write_options
+from minik.api.responses import decode, media_type, object_response, read_body
 from minik.api.rest import Route
 from minik.controllers.disruption import allowed_condition, is_ready, selected_pods
 from minik.k8s import Obj, meta, rfc3339
-from minik.store import Store
+from minik.registry import Registry
 from minik.store.status import bad_request, error
 
 PDBS = "poddisruptionbudgets"
@@ -77,7 +78,7 @@ def too_many_requests(cause: str, retry_after: int) -> Exception:
 class Evictions:
     """The eviction subresource of pods."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Registry, *, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
 
@@ -106,7 +107,7 @@ class Evictions:
         if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
             raise bad_request(f"gracePeriodSeconds: Invalid value: {grace!r}: must be an integer")
         pod = self.store.get("pods", ns, name)
-        dry = dry_run(request, opts)
+        dry = write_options(request, "create", body=opts).dry_run  # query or deleteOptions; 422 if not All
         with self.store.transaction():
             if not can_ignore_pdb(pod):
                 self._check_budget(pod, dry=dry)

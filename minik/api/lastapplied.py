@@ -22,8 +22,9 @@ from typing import Any
 from minik.api import fieldset
 from minik.api.fieldset import ELEMENT, Path
 from minik.k8s import Obj
+from minik.resources import LAST_APPLIED_KEY
 
-ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"
+ANNOTATION = LAST_APPLIED_KEY
 MANAGER = "kubectl"
 
 

@@ -21,7 +21,8 @@ from minik.errors import ApiError, NotFound
 from minik.k8s import NODE_NAME, Obj, meta
 from minik.kubelet import metrics
 from minik.kubelet.sampler import Snapshot
-from minik.store import Store, compile_filter
+from minik.registry import Registry
+from minik.store import compile_filter
 from minik.store.status import error
 
 GROUP = "metrics.k8s.io"
@@ -67,7 +68,7 @@ def _not_found(resource: str, name: str) -> ApiError:
     )
 
 
-def _pods(store: Store, snapshot: Snapshot | None, namespace: str | None) -> list[Obj]:
+def _pods(store: Registry, snapshot: Snapshot | None, namespace: str | None) -> list[Obj]:
     if snapshot is None:
         return []
     usages = [u for u in snapshot.usages if namespace is None or u.namespace == namespace]
@@ -87,7 +88,7 @@ def _pods(store: Store, snapshot: Snapshot | None, namespace: str | None) -> lis
     return out
 
 
-def _node(store: Store, snapshot: Snapshot | None) -> Obj | None:
+def _node(store: Registry, snapshot: Snapshot | None) -> Obj | None:
     if snapshot is None:
         return None
     obj = metrics.node_metrics(
@@ -102,7 +103,7 @@ def _node(store: Store, snapshot: Snapshot | None) -> Obj | None:
     return obj
 
 
-def handle(request: Request, segs: list[str], *, store: Store, source: MetricsSource) -> Response | None:
+def handle(request: Request, segs: list[str], *, store: Registry, source: MetricsSource) -> Response | None:
     """The response for ``/apis/metrics.k8s.io/...`` (``segs`` after the group), or ``None`` for 404."""
     if not segs:
         return JSONResponse({"kind": "APIGroup", "apiVersion": "v1", **group()})

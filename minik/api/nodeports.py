@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Iterable
 
 from minik.k8s import Obj, meta
-from minik.store import Store
+from minik.registry import Registry
 from minik.store.status import invalid
 
 NODE_PORT_RANGE = (30000, 32767)
@@ -97,7 +97,7 @@ def assign_node_ports(
     return []
 
 
-def allocate(store: Store, svc: Obj, old: Obj | None) -> None:
+def allocate(store: Registry, svc: Obj, old: Obj | None) -> None:
     """Allocate ``svc``'s node ports in place, or raise ``Invalid`` as the Service storage does."""
     services, _ = store.list("services", None)
     used = ports_in_use(services, skip_uid=meta(old).get("uid") if old else None)

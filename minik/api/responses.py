@@ -158,14 +158,3 @@ def query_int(request: Request, name: str) -> int | None:
 
 def api_error(code: int, reason: str, message: str) -> ApiError:
     return error(code, reason, message)
-
-
-def dry_run(request: Request, body: dict[str, Any] | None = None) -> bool:
-    """``dryRun=All`` (query or an Eviction's ``deleteOptions``); another value is refused."""
-    values = request.query_params.getlist("dryRun")
-    if body and isinstance(body.get("dryRun"), list):
-        values += [str(v) for v in body["dryRun"]]
-    for v in values:
-        if v != "All":
-            raise bad_request(f'dryRun: Unsupported value: "{v}": supported values: "All"')
-    return bool(values)

@@ -3,18 +3,17 @@
 Each takes the parsed route and the request and returns a response or raises
 an :class:`~minik.errors.ApiError` (turned into a ``Status`` by
 :mod:`minik.api.app`). Validation and defaulting go through
-:class:`~minik.api.hooks.ApiHooks`; persistence and lifecycle rules are the
-store's.
+:class:`~minik.api.hooks.ApiHooks`; each resource's write rules are its
+registry strategy's (:mod:`minik.registry`), the pods/log checks
+:mod:`minik.api.podlogs`'.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import logging
 import re
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from minik.api import limits, managed, nodeports, protobuf, tables
+from minik.api import limits, managed, nodeports, podlogs, protobuf, tables
 from minik.api import patch as patching
 from minik.api.applying import apply_patch
 from minik.api.hooks import ApiHooks
@@ -39,23 +38,15 @@ from minik.api.responses import (
     query_int,
     read_body,
 )
-from minik.api.status_strategy import prepare_status_update
-from minik.errors import ApiError, FieldError, MinikError
-from minik.k8s import Obj, meta, qos_class, rfc3339
-from minik.store import Expired, Resource, Store, WatchEvent, compile_filter
-from minik.store.db import NAME_ALPHABET
-from minik.store.status import already_exists, bad_request, conflict, error, invalid
+from minik.errors import ApiError, FieldError
+from minik.k8s import Obj, meta, rfc3339
+from minik.registry import Registry
+from minik.store import Expired, Resource, WatchEvent, compile_filter
+from minik.store.status import bad_request, conflict, error, invalid
 
 log = logging.getLogger("minik.api")
 
-HOOKED = frozenset({"pods", "jobs", "cronjobs", "services", "configmaps", "secrets", "serviceaccounts",
-                    "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets",
-                    "persistentvolumeclaims", "persistentvolumes", "storageclasses"})  # fmt: skip
-SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "managedFields", "selfLink")  # fmt: skip
-KEPT_ON_UPDATE = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 DEFAULT_WATCH_TIMEOUT = 1800.0
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
 
 @dataclass(frozen=True)
@@ -103,7 +94,7 @@ def _utcnow() -> datetime:
 
 
 class Handlers:
-    def __init__(self, *, store: Store, hooks: ApiHooks, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, *, store: Registry, hooks: ApiHooks, clock: Callable[[], datetime] = _utcnow) -> None:
         self.store = store
         self.hooks = hooks
         self.clock = clock  # only for the ages in server-side Tables
@@ -125,15 +116,13 @@ class Handlers:
     # -- validation ------------------------------------------------------------------
     def _check(self, request: Request, r: Resource, obj: Obj, old: Obj | None) -> list[FieldError]:
         """Run the validation hook; raise for errors; return the warnings (R2.2/R2.3)."""
-        if r.plural not in HOOKED:
-            name = meta(obj).get("name", "")
-            if not isinstance(name, str) or not _NAME.match(name) or len(name) > 63:
-                detail = (
-                    f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
-                    "alphanumeric characters or '-', and must start and end with an alphanumeric character"
+        strategy = self.store.strategy(r.plural)
+        if not strategy.manifest_rules:
+            own = strategy.validate(obj)
+            if own:
+                raise invalid(
+                    r.plural, meta(obj).get("name", ""), [(e.path, e.reason, e.body()) for e in own]
                 )
-                if r.plural == "namespaces":
-                    raise invalid(r.plural, name, [("metadata.name", "Invalid value", detail)])
             return []
         errors, warnings = self.hooks.validate(obj, old)
         unknown = [e for e in errors if _unknown(e)]
@@ -292,48 +281,21 @@ class Handlers:
         """Create ``obj`` (decoded, or built by an apply) as a POST does; ``fields``: its managedFields."""
         r = route.resource
         self._set_namespace(route, obj)
-        m = meta(obj)
-        for key in SERVER_OWNED:
-            m.pop(key, None)
-        if not m.get("name") and m.get("generateName"):
-            # as the API server's name generator: five characters without vowels or look-alikes
-            m["name"] = m["generateName"] + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
-        if not m.get("name"):
-            body = "Required value: name or generateName is required"
-            raise invalid(r.plural, "", [("metadata.name", "Required value", body)])
-        if r.plural in (
-            "pods",
-            "jobs",
-            "cronjobs",
-            "services",
-            "persistentvolumeclaims",
-            "persistentvolumes",
-        ):
-            obj.pop("status", None)
+        strategy = self.store.strategy(r.plural)
+        strategy.clear_for_create(obj)
         limits.check_object(obj, _cannot(r))
         uid = str(uuid.uuid4())
-        if r.plural in HOOKED:
+        if strategy.manifest_rules:
             obj = self.hooks.default(obj, uid)
         warnings = self._check(request, r, obj, None)
         if r.plural == "services":
             nodeports.allocate(self.store, obj, None)
-            obj["status"] = {"loadBalancer": {}}
         meta(obj)["uid"] = uid
-        if r.plural == "pods" and not (obj.get("status") or {}).get("phase"):
-            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
         managed.stamp(
             None, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
         )
-        if opts.dry_run:
-            try:
-                self.store.get(r.plural, route.namespace, meta(obj)["name"])
-            except ApiError as exc:
-                if exc.code != 404:
-                    raise
-            else:
-                raise already_exists(r.plural, meta(obj)["name"])
-            return object_response(obj, code=201, warnings=warnings)
-        return object_response(self.store.create(r.plural, obj), code=201, warnings=warnings)
+        created = self.store.create(r.plural, obj, dry_run=opts.dry_run)
+        return object_response(created, code=201, warnings=warnings)
 
     async def delete_collection(self, request: Request, route: Route) -> Response:
         r = route.resource
@@ -424,21 +386,16 @@ class Handlers:
         limits.check_object(obj, _cannot(r))
         current = self.store.get(r.plural, route.namespace, route.name)
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
+        strategy = self.store.strategy(r.plural)
         if route.subresource == "status":
-            new = prepare_status_update(r.plural, obj, current)
+            new = strategy.prepare_status_update(obj, current)
             managed.stamp(current, new, manager=opts.manager, api_version=r.api_version, now=self.now(),
                           subresource="status")  # fmt: skip
             if opts.dry_run:
                 return object_response(new)
             return object_response(self.store.update(r.plural, new, status_only=True, status_meta=True))
-        if "status" in current:
-            obj["status"] = copy.deepcopy(current["status"])
-        else:
-            obj.pop("status", None)
-        for key in KEPT_ON_UPDATE:
-            if key in meta(current):
-                m[key] = meta(current)[key]
-        if r.plural in HOOKED:
+        strategy.prepare_for_update(obj, current)
+        if strategy.manifest_rules:
             obj = self.hooks.default(obj, None)
         warnings = self._check(request, r, obj, current)
         if r.plural == "services":
@@ -525,75 +482,7 @@ class Handlers:
 
     # -- pods/log ----------------------------------------------------------------------
     async def logs(self, request: Request, route: Route) -> Response:
+        """``GET …/pods/NAME/log`` (:mod:`minik.api.podlogs`)."""
         assert route.name is not None
         pod = self.store.get("pods", route.namespace, route.name)
-        name = route.name
-        spec = pod.get("spec") or {}
-        containers = [c.get("name") for c in spec.get("containers") or []]
-        inits = [c.get("name") for c in spec.get("initContainers") or []]
-        container = request.query_params.get("container")
-        if not container:
-            default = (meta(pod).get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
-            if default in containers:
-                container = default
-            elif len(containers) == 1 and not inits:
-                container = containers[0]
-            else:
-                choices = " ".join(str(c) for c in containers)
-                msg = f"a container name must be specified for pod {name}, choose one of: [{choices}]"
-                if inits:
-                    msg += " or one of the init containers: [" + " ".join(str(c) for c in inits) + "]"
-                raise bad_request(msg)
-        if container not in containers and container not in inits:
-            raise bad_request(f"container {container} is not valid for pod {name}")
-        previous = query_bool(request, "previous")
-        status = pod.get("status") or {}
-        statuses = [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
-        cs = next((s for s in statuses if s.get("name") == container), None)
-        last_terminated = "terminated" in ((cs or {}).get("lastState") or {})
-        if previous:
-            if not last_terminated:
-                raise bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
-        else:
-            state = (cs or {}).get("state") or {}
-            if "running" not in state and "terminated" not in state and not last_terminated:
-                reason = (state.get("waiting") or {}).get("reason") or (
-                    "PodInitializing" if container in containers and inits else "ContainerCreating"
-                )
-                if reason in ("ErrImagePull", "ErrImageNeverPull", "InvalidImageName"):
-                    reason = "image can't be pulled"
-                elif reason == "ImagePullBackOff":
-                    reason = "trying and failing to pull image"
-                raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-        tail = query_int(request, "tailLines")
-        since = query_int(request, "sinceSeconds")
-        chunks = self.hooks.logs(
-            pod,
-            str(container),
-            previous=previous,
-            follow=query_bool(request, "follow"),
-            tail=tail,
-            timestamps=query_bool(request, "timestamps"),
-            since_seconds=since,
-        )
-        it = aiter(chunks)
-        try:
-            first: bytes | None = await anext(it)
-        except StopAsyncIteration:
-            first = None
-        except ApiError:
-            raise
-        except MinikError as exc:
-            raise bad_request(exc.message) from exc
-
-        async def stream() -> AsyncIterator[bytes]:
-            if first is None:
-                return
-            yield first
-            try:
-                async for chunk in it:
-                    yield chunk
-            except MinikError as exc:
-                log.warning("log stream of %s/%s ended: %s", name, container, exc)
-
-        return StreamingResponse(stream(), media_type="text/plain")
+        return await podlogs.logs(request, pod, self.hooks)

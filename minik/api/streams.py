@@ -30,7 +30,7 @@ from minik.api.responses import status_response
 from minik.api.rest import Route
 from minik.errors import ApiError, MinikError
 from minik.k8s import Obj, meta
-from minik.store import Store
+from minik.registry import Registry
 from minik.store.status import bad_request
 
 log = logging.getLogger("minik.api")
@@ -88,7 +88,7 @@ def pick_container(pod: Obj, wanted: str) -> str:
 
 
 class Streams:
-    def __init__(self, *, store: Store, streamer: PodStreamer | None) -> None:
+    def __init__(self, *, store: Registry, streamer: PodStreamer | None) -> None:
         self.store = store
         self.streamer = streamer
 

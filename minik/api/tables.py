@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from minik.k8s import Obj, meta
 from minik.printing import cells, columns_for
-from minik.store import Resource
+from minik.resources import Resource
 from minik.store.status import bad_request
 
 TABLE_GROUPS = ("meta.k8s.io",)

@@ -22,8 +22,9 @@ from typing import Any
 
 from minik.k8s import Obj
 from minik.mergekeys import merge_key
+from minik.resources import LAST_APPLIED_KEY
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+LAST_APPLIED = LAST_APPLIED_KEY
 
 
 def last_applied(obj: Obj) -> str:

@@ -16,9 +16,10 @@ from typing import Any
 from minik.cli import cmd_create_job, printers
 from minik.cli.cmd_apply import _load, _when, rbac_warning
 from minik.cli.common import Ctx, add_namespace, render_error
-from minik.cli.resources import Resource, for_kind
+from minik.cli.resources import for_kind
 from minik.errors import ApiError, UsageError
 from minik.k8s import Obj, meta
+from minik.resources import Resource
 
 
 def register(sub: Any) -> None:

@@ -15,8 +15,9 @@ from minik.cli.common import Ctx
 from minik.cli.resources import CRONJOBS, JOBS, lookup
 from minik.errors import UsageError
 from minik.k8s import Obj, meta
+from minik.resources import CRONJOB_INSTANTIATE_KEY
 
-INSTANTIATE = "cronjob.kubernetes.io/instantiate"
+INSTANTIATE = CRONJOB_INSTANTIATE_KEY
 
 
 def job_from_cronjob(name: str, cj: Obj) -> Obj:

@@ -12,10 +12,11 @@ from typing import Any
 
 from minik.cli import printers
 from minik.cli.common import Ctx, add_namespace, no_resources
-from minik.cli.resources import Resource, parse_targets
+from minik.cli.resources import parse_targets
 from minik.cli.tabwriter import TableWidths
 from minik.errors import UsageError
 from minik.k8s import Obj
+from minik.resources import Resource
 
 OUTPUTS = ("wide", "yaml", "json", "name")
 

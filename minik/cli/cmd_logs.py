@@ -28,9 +28,10 @@ from minik.cli.printers import format_label_selector
 from minik.cli.resources import CRONJOBS, JOBS, PODS, lookup
 from minik.errors import ApiError, MinikError, UsageError
 from minik.k8s import Obj, meta, parse_time
+from minik.resources import COMPLETION_INDEX_KEY, DEFAULT_CONTAINER_KEY
 
-INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
-DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+INDEX_LABEL = COMPLETION_INDEX_KEY
+DEFAULT_CONTAINER = DEFAULT_CONTAINER_KEY
 
 
 def register(sub: Any) -> None:
@@ -59,9 +60,7 @@ class Stream:
 
 def pod_order_key(pod: Obj) -> tuple[int, str, str]:
     m = meta(pod)
-    raw = (m.get("labels") or {}).get(INDEX_LABEL) or (m.get("annotations") or {}).get(
-        "batch.kubernetes.io/job-completion-index"
-    )
+    raw = (m.get("labels") or {}).get(INDEX_LABEL) or (m.get("annotations") or {}).get(INDEX_LABEL)
     try:
         index = int(raw) if raw is not None else 1 << 30
     except ValueError:

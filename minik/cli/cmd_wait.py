@@ -16,9 +16,10 @@ from typing import Any
 
 from minik.cli.common import Ctx, add_namespace
 from minik.cli.durations import parse_go_duration
-from minik.cli.resources import JOBS, Resource, parse_targets
+from minik.cli.resources import JOBS, parse_targets
 from minik.errors import NotFound, UsageError, WaitImpossible, WaitTimeout
 from minik.k8s import Obj, meta
+from minik.resources import Resource
 
 WEEK = 7 * 24 * 3600.0
 

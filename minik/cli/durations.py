@@ -1,6 +1,7 @@
-"""Human durations and ages, as apimachinery's ``duration.HumanDuration`` prints them (R10.2).
+"""The CLI's time formats: Go's ``time.RFC1123Z`` (describe) and ``time.ParseDuration`` (``--timeout``).
 
-Pure: every function takes ``now`` (or a timedelta); nothing reads the clock.
+The human durations and ages are :mod:`minik.printing.durations`' (re-exported
+here for the CLI's modules). Pure: nothing reads the clock.
 """
 
 from __future__ import annotations

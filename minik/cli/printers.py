@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from minik.cli.resources import Resource
 from minik.cli.tabwriter import table
 from minik.k8s import Obj, meta
 from minik.printing.columns import (
@@ -24,6 +23,7 @@ from minik.printing.columns import (
     job_status,
     pod_columns,
 )
+from minik.resources import Resource
 
 __all__ = [
     "as_list",

@@ -7,117 +7,36 @@ object. Knows nothing about HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import quote
-
 from minik.errors import UsageError
+from minik.resources import BY_KIND, RESOURCES, Resource
+
+JOBS = RESOURCES["jobs"]
+CRONJOBS = RESOURCES["cronjobs"]
+PODS = RESOURCES["pods"]
+SERVICES = RESOURCES["services"]
+EVENTS = RESOURCES["events"]
+CONFIGMAPS = RESOURCES["configmaps"]
+SECRETS = RESOURCES["secrets"]
+PVCS = RESOURCES["persistentvolumeclaims"]
+PVS = RESOURCES["persistentvolumes"]
+STORAGECLASSES = RESOURCES["storageclasses"]
 
 
-@dataclass(frozen=True)
-class Resource:
-    plural: str
-    kind: str
-    group: str
-    version: str
-    namespaced: bool = True
-
-    @property
-    def qualified(self) -> str:
-        """``jobs.batch`` / ``pods`` — how the API names the resource in messages."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    @property
-    def display(self) -> str:
-        """``job.batch`` / ``pod`` — the ``-o name`` prefix (R14.1)."""
-        kind = self.kind.lower()
-        return f"{kind}.{self.group}" if self.group else kind
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    def path(self, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace is not None:
-            base += f"/namespaces/{quote(namespace, safe='')}"
-        base += f"/{self.plural}"
-        if name is not None:
-            base += f"/{quote(name, safe='')}"
-            if sub is not None:
-                base += f"/{sub}"
-        return base
+def _aliases() -> dict[str, Resource]:
+    """What kubectl's RESTMapper accepts for each resource: kind, plural, short names, group-qualified forms."""
+    out: dict[str, Resource] = {}
+    for r in RESOURCES.values():
+        kind = r.kind.lower()
+        names = [kind, r.plural, *r.short_names]
+        if r.group:
+            names += [f"{kind}.{r.group}", f"{r.plural}.{r.group}", f"{kind}.{r.group}/{r.version}"]
+        for n in names:
+            out[n] = r
+    out["event.events.k8s.io"] = EVENTS
+    return out
 
 
-JOBS = Resource("jobs", "Job", "batch", "v1")
-CRONJOBS = Resource("cronjobs", "CronJob", "batch", "v1")
-PODS = Resource("pods", "Pod", "", "v1")
-SERVICES = Resource("services", "Service", "", "v1")
-CONFIGMAPS = Resource("configmaps", "ConfigMap", "", "v1")
-SECRETS = Resource("secrets", "Secret", "", "v1")
-EVENTS = Resource("events", "Event", "", "v1")
-NAMESPACES = Resource("namespaces", "Namespace", "", "v1", namespaced=False)
-NODES = Resource("nodes", "Node", "", "v1", namespaced=False)
-SERVICEACCOUNTS = Resource("serviceaccounts", "ServiceAccount", "", "v1")
-_RBAC = "rbac.authorization.k8s.io"
-ROLES = Resource("roles", "Role", _RBAC, "v1")
-CLUSTERROLES = Resource("clusterroles", "ClusterRole", _RBAC, "v1", namespaced=False)
-ROLEBINDINGS = Resource("rolebindings", "RoleBinding", _RBAC, "v1")
-CLUSTERROLEBINDINGS = Resource("clusterrolebindings", "ClusterRoleBinding", _RBAC, "v1", namespaced=False)
-ACCESS = (SERVICEACCOUNTS, ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
-PDBS = Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1")
-PVCS = Resource("persistentvolumeclaims", "PersistentVolumeClaim", "", "v1")
-PVS = Resource("persistentvolumes", "PersistentVolume", "", "v1", namespaced=False)
-STORAGECLASSES = Resource("storageclasses", "StorageClass", "storage.k8s.io", "v1", namespaced=False)
-STORAGE = (PVCS, PVS, STORAGECLASSES)
-
-ALL = (
-    JOBS,
-    CRONJOBS,
-    PODS,
-    SERVICES,
-    CONFIGMAPS,
-    SECRETS,
-    EVENTS,
-    NAMESPACES,
-    NODES,
-    *ACCESS,
-    PDBS,
-    *STORAGE,
-)
-BY_KIND = {r.kind: r for r in ALL}
-
-_ALIASES: dict[str, Resource] = {}
-for _r, _names in (
-    (JOBS, ("job", "jobs", "job.batch", "jobs.batch", "job.batch/v1")),
-    (CRONJOBS, ("cj", "cronjob", "cronjobs", "cronjob.batch", "cronjobs.batch", "cronjob.batch/v1")),
-    (PODS, ("po", "pod", "pods")),
-    (SERVICES, ("svc", "service", "services")),
-    (CONFIGMAPS, ("cm", "configmap", "configmaps")),
-    (SECRETS, ("secret", "secrets")),
-    (EVENTS, ("ev", "event", "events", "event.events.k8s.io")),
-    (NAMESPACES, ("ns", "namespace", "namespaces")),
-    (NODES, ("no", "node", "nodes")),
-    (SERVICEACCOUNTS, ("sa", "serviceaccount", "serviceaccounts")),
-    (PVCS, ("pvc", "persistentvolumeclaim", "persistentvolumeclaims")),
-    (PVS, ("pv", "persistentvolume", "persistentvolumes")),
-    (
-        STORAGECLASSES,
-        (
-            "sc",
-            "storageclass",
-            "storageclasses",
-            "storageclass.storage.k8s.io",
-            "storageclasses.storage.k8s.io",
-        ),
-    ),
-    (PDBS, ("pdb", "poddisruptionbudget", "poddisruptionbudgets", "poddisruptionbudget.policy")),
-    *(
-        (r, (r.kind.lower(), r.plural, f"{r.kind.lower()}.{_RBAC}", f"{r.plural}.{_RBAC}"))
-        for r in (ROLES, CLUSTERROLES, ROLEBINDINGS, CLUSTERROLEBINDINGS)
-    ),
-):
-    for _n in _names:
-        _ALIASES[_n] = _r
+_ALIASES = _aliases()
 
 # `kubectl get all` (the "all" category): pods, services, cronjobs, jobs — in kubectl's order.
 ALL_CATEGORY = (PODS, SERVICES, CRONJOBS, JOBS)

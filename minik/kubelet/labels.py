@@ -13,6 +13,7 @@ import hashlib
 
 from minik.k8s import Obj, meta
 from minik.kubelet.errors import sanitize
+from minik.resources import COMPLETION_INDEX_KEY
 
 MANAGED = "minik.io/managed"
 INSTANCE = "minik.io/instance"
@@ -28,7 +29,7 @@ PERSISTENT_VOLUME = "minik.io/persistent-volume"  # on the Docker volume behind 
 CLAIM = "minik.io/claim"  # and the claim it was made for (with NAMESPACE)
 
 SANDBOX = "POD"  # the container name of a pod's sandbox
-INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
+INDEX_LABEL = COMPLETION_INDEX_KEY
 
 
 def instance(instance_id: str) -> dict[str, str]:

@@ -21,24 +21,24 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from minik import manifest
-from minik.errors import ApiError, DockerUnavailable, FieldError, MinikError, NotFound, StoreError
-from minik.k8s import NODE_NAME, Obj, meta, parse_time, selector_matches
+from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
+from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.kubelet.sampler import MetricsSampler
+from minik.registry import Registry
+from minik.resources import JOB_TRACKING_FINALIZER
+from minik.server import garbage
+from minik.server.adapters import ServerApiHooks, StoreObjectSource, StorePodSink
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
-from minik.server.jobs import JOB_TRACKING, JobExecutor, drop_tracking_finalizer
+from minik.server.jobs import JobExecutor
 from minik.server.nodeport_proxy import NodePortProxy
-from minik.server.ownerdeletion import finish_owner_deletion
-from minik.server.podstatus import merge_pod_status
 from minik.server.scheduler import SchedulerGate
 from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue
-from minik.store import Store
 from minik.store.podips import PodIPTable
 
 log = logging.getLogger("minik.server")
@@ -55,116 +55,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def controller_of(obj: Obj) -> dict[str, Any] | None:
-    for ref in meta(obj).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return dict(ref)
-    return None
-
-
-class StoreObjects:
-    """The kubelet's read-only view of the store (configmaps, secrets, services)."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def get(self, resource: str, namespace: str, name: str) -> Obj | None:
-        try:
-            return self._store.get(resource, namespace, name)
-        except NotFound:
-            return None
-
-    def list(self, resource: str, namespace: str | None, selector: dict[str, str] | None = None) -> list[Obj]:
-        sel = ",".join(f"{k}={v}" for k, v in (selector or {}).items()) or None
-        items, _ = self._store.list(resource, namespace, label_selector=sel)
-        return items
-
-
-async def until_stored(what: str, write: Callable[[], None], *, longest: float = 5.0) -> None:
-    """Run ``write`` until the store takes it, pausing longer after each :class:`StoreError`.
-
-    A kubelet report must land once a lock is released or disk space freed;
-    raising instead would end the pod's worker (and so the control plane).
-    """
-    pause = 0.2
-    while True:
-        try:
-            write()
-            return
-        except StoreError as exc:
-            log.warning("%s: %s (retrying in %.1fs)", what, exc, pause)
-        await anyio.sleep(pause)
-        pause = min(pause * 2, longest)
-
-
-class PodSink:
-    """Where the kubelet reports pod status and pod-level events (retried through store faults)."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    async def update_pod_status(self, pod: Obj, status: Obj) -> None:
-        name = meta(pod).get("name")
-        await until_stored(f"status of pod {name}", lambda: self._store_status(pod, status))
-
-    def _store_status(self, pod: Obj, status: Obj) -> None:
-        m = meta(pod)
-        try:
-            current = self._store.get("pods", m.get("namespace", "default"), m["name"])
-        except NotFound:
-            return
-        status = merge_pod_status(current.get("status") or {}, status)
-        if meta(current).get("uid") != m.get("uid") or current.get("status") == status:
-            return
-        current["status"] = status
-        self._store.update("pods", current, status_only=True)
-
-    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
-        def write() -> None:
-            try:
-                self._store.record_event(
-                    involved, type=type, reason=reason, message=message, component=component
-                )
-            except ApiError as exc:  # e.g. a terminating namespace: an event is best effort, never fatal
-                log.info("event %s of %s not recorded: %s", reason, meta(involved).get("name"), exc)
-
-        await until_stored(f"event {reason} of {meta(involved).get('name')}", write)
-
-
-class ApiHooks:
-    """What the API needs from the other layers: validation, defaulting, logs."""
-
-    def __init__(self, kubelet: Kubelet) -> None:
-        self._kubelet = kubelet
-
-    def validate(self, obj: Obj, old: Obj | None) -> tuple[list[FieldError], list[FieldError]]:
-        return manifest.validate_object(obj, old=old)
-
-    def default(self, obj: Obj, uid: str | None) -> Obj:
-        return manifest.default_object(obj, uid=uid)
-
-    def logs(
-        self,
-        pod: Obj,
-        container: str,
-        *,
-        previous: bool,
-        follow: bool,
-        tail: int | None,
-        timestamps: bool,
-        since_seconds: int | None,
-    ) -> AsyncIterator[bytes]:
-        return self._kubelet.logs(
-            pod,
-            container,
-            previous=previous,
-            follow=follow,
-            tail=tail,
-            timestamps=timestamps,
-            since_seconds=since_seconds,
-        )
-
-
 @dataclass
 class Settings:
     home: Path
@@ -176,7 +66,12 @@ class Settings:
 
 class ControlPlane:
     def __init__(
-        self, *, settings: Settings, store: Store, docker: DockerAPI, clock: Callable[[], datetime] = utcnow
+        self,
+        *,
+        settings: Settings,
+        store: Registry,
+        docker: DockerAPI,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -184,15 +79,15 @@ class ControlPlane:
         self.docker = docker
         self.kubelet = Kubelet(
             docker,
-            StoreObjects(store),
-            PodSink(store),
+            StoreObjectSource(store),
+            StorePodSink(store),
             instance=settings.instance,
             clock=clock,
             time_scale=settings.time_scale,
             state_dir=settings.home,
-            ip_ledger=PodIPTable(store),
+            ip_ledger=PodIPTable(store.store),
         )
-        self.hooks = ApiHooks(self.kubelet)
+        self.hooks = ServerApiHooks(self.kubelet)
         self.streams = PodStreams(docker, instance=settings.instance)  # exec and attach
         self.jobs: WorkQueue[Key] = WorkQueue()
         self.pods: WorkQueue[Key] = WorkQueue()
@@ -404,7 +299,7 @@ class ControlPlane:
         for job in self.store.list("jobs", ns, shared=True)[0]:
             if selector_matches((job.get("spec") or {}).get("selector"), m.get("labels")):
                 self.jobs.add(_key(job))
-        if JOB_TRACKING in (m.get("finalizers") or []):
+        if JOB_TRACKING_FINALIZER in (m.get("finalizers") or []):
             self.gc.add("all")
 
     # -- the Job executor ------------------------------------------------------
@@ -477,52 +372,9 @@ class ControlPlane:
 
     # -- garbage collection ----------------------------------------------------
     async def _collect_garbage(self, _: str) -> None:
-        """Delete or orphan the pods of deleted Jobs and the Jobs of deleted CronJobs; finish foreground deletions."""
-        if self.cron.collect_garbage():
+        """One pass of the garbage collector's plan (:mod:`minik.controllers.garbage`), carried out."""
+        if garbage.collect(self.store):
             self.gc.add_after("all", 0.5)
-        jobs = {meta(j).get("uid"): j for j in self.store.list("jobs", None, shared=True)[0]}
-        pods = self.store.list("pods", None, shared=True)[0]
-        with self.store.transaction():
-            for pod in pods:
-                owner = controller_of(pod)
-                if owner is None:  # an orphan keeps no tracking finalizer (upstream syncOrphanPod)
-                    drop_tracking_finalizer(self.store, pod)
-                if not owner or owner.get("kind") != "Job":
-                    continue
-                job = jobs.get(owner.get("uid"))
-                if job is not None and not meta(job).get("deletionTimestamp"):
-                    continue
-                if job is not None and "orphan" in (meta(job).get("finalizers") or []):
-                    self._orphan(pod)
-                    continue
-                pm = meta(pod)
-                drop_tracking_finalizer(self.store, pod)
-                if not pm.get("deletionTimestamp"):
-                    try:
-                        self.store.delete("pods", pm.get("namespace", "default"), pm["name"])
-                    except NotFound:
-                        pass
-            for job in jobs.values():
-                jm = meta(job)
-                if not jm.get("deletionTimestamp"):
-                    continue
-                uid = jm.get("uid")
-                left = [p for p in pods if (controller_of(p) or {}).get("uid") == uid]
-                if finish_owner_deletion(self.store, "jobs", job, children_left=bool(left)):
-                    self.gc.add_after("all", 0.5)
-
-    def _orphan(self, pod: Obj) -> None:
-        m = meta(pod)
-        try:
-            current = self.store.get("pods", m.get("namespace", "default"), m["name"])
-        except NotFound:
-            return
-        cm = meta(current)
-        cm["ownerReferences"] = [r for r in cm.get("ownerReferences") or [] if not r.get("controller")]
-        if not cm["ownerReferences"]:
-            del cm["ownerReferences"]
-        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING]
-        self.store.update("pods", current)
 
 
 EVENT_SWEEP = 60.0

@@ -20,9 +20,8 @@ from datetime import datetime
 from minik import manifest
 from minik.controllers.cronjob import delay_after_schedule_change, job_ref, sync_cronjob
 from minik.errors import AlreadyExists, NotFound
-from minik.k8s import Obj, meta, parse_time
-from minik.server.ownerdeletion import finish_owner_deletion
-from minik.store import Store
+from minik.k8s import Obj, controller_of, meta, parse_time
+from minik.registry import Registry
 
 log = logging.getLogger("minik.server")
 COMPONENT = "cronjob-controller"
@@ -30,17 +29,10 @@ COMPONENT = "cronjob-controller"
 Key = tuple[str, str]
 
 
-def controller_ref(obj: Obj) -> Obj | None:
-    for ref in meta(obj).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return dict(ref)
-    return None
-
-
 class CronJobExecutor:
     """One CronJob sync at a time per key (the control plane's work queue calls :meth:`sync`)."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime], rate: float = 1.0) -> None:
+    def __init__(self, store: Registry, *, clock: Callable[[], datetime], rate: float = 1.0) -> None:
         self.store = store
         self.clock = clock
         self.rate = rate
@@ -79,7 +71,7 @@ class CronJobExecutor:
         jobs = [
             j
             for j in items
-            if (ref := controller_ref(j)) is not None
+            if (ref := controller_of(j)) is not None
             and ref.get("kind") == "CronJob"
             and ref.get("name") == name
         ]
@@ -138,51 +130,3 @@ class CronJobExecutor:
 
     def _event(self, cj: Obj, type_: str, reason: str, message: str) -> None:
         self.store.record_event(cj, type=type_, reason=reason, message=message, component=COMPONENT)
-
-    def collect_garbage(self) -> bool:
-        """The Jobs of a deleted CronJob go (background) or lose their owner (orphan), as the GC does.
-
-        Returns whether a foreground deletion still waits for Jobs (look again soon).
-        """
-        again = False
-        cronjobs = {meta(c).get("uid"): c for c in self.store.list("cronjobs", None, shared=True)[0]}
-        jobs = self.store.list("jobs", None, shared=True)[0]
-        with self.store.transaction():
-            for job in jobs:
-                owner = controller_ref(job)
-                if not owner or owner.get("kind") != "CronJob":
-                    continue
-                cj = cronjobs.get(owner.get("uid"))
-                if cj is not None and not meta(cj).get("deletionTimestamp"):
-                    continue
-                jm = meta(job)
-                if cj is not None and "orphan" in (meta(cj).get("finalizers") or []):
-                    self._orphan_job(job)
-                elif not jm.get("deletionTimestamp"):
-                    try:
-                        self.store.delete(
-                            "jobs", jm.get("namespace", "default"), jm["name"], propagation="Background"
-                        )
-                    except NotFound:
-                        pass
-            for cj in cronjobs.values():
-                cm = meta(cj)
-                if not cm.get("deletionTimestamp"):
-                    continue
-                uid = cm.get("uid")
-                left = [j for j in jobs if (controller_ref(j) or {}).get("uid") == uid]
-                if finish_owner_deletion(self.store, "cronjobs", cj, children_left=bool(left)):
-                    again = True
-        return again
-
-    def _orphan_job(self, job: Obj) -> None:
-        m = meta(job)
-        try:
-            current = self.store.get("jobs", m.get("namespace", "default"), m["name"])
-        except NotFound:
-            return
-        cm = meta(current)
-        cm["ownerReferences"] = [r for r in cm.get("ownerReferences") or [] if not r.get("controller")]
-        if not cm["ownerReferences"]:
-            del cm["ownerReferences"]
-        self.store.update("jobs", current)

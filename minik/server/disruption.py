@@ -13,14 +13,14 @@ from datetime import datetime
 
 from minik.controllers.disruption import sync_pdb
 from minik.errors import Conflict, NotFound
-from minik.store import Store
+from minik.registry import Registry
 
 PDBS = "poddisruptionbudgets"
 COMPONENT = "controllermanager"
 
 
 class DisruptionExecutor:
-    def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Registry, *, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
 

@@ -13,24 +13,21 @@ pod-failure back-off record in memory between syncs, as upstream's
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from minik.controllers.job import sync_job
 from minik.controllers.job.backoff import BackoffRecord
-from minik.controllers.job.claim import controller_ref, owner_reference
+from minik.controllers.job.claim import owner_reference
 from minik.errors import AlreadyExists, NotFound
-from minik.k8s import Obj, meta
-from minik.store import Store
+from minik.k8s import Obj, controller_of, meta
+from minik.registry import Registry
+from minik.resources import JOB_TRACKING_FINALIZER, NAME_SUFFIX_LENGTH, generate_name
+from minik.server.garbage import drop_tracking_finalizer
 
-JOB_TRACKING = "batch.kubernetes.io/job-tracking"
-NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def new_name(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+JOB_TRACKING = JOB_TRACKING_FINALIZER  # the old name (minik.resources owns it); kept one step
+__all__ = ["JOB_TRACKING", "JobExecutor", "Outcome", "drop_tracking_finalizer"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ class Outcome:
 class JobExecutor:
     """Carries out one ``sync_job`` for a key (the control plane's work queue calls :meth:`sync`)."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime], time_scale: float = 1.0) -> None:
+    def __init__(self, store: Registry, *, clock: Callable[[], datetime], time_scale: float = 1.0) -> None:
         self.store = store
         self.clock = clock
         self.time_scale = time_scale
@@ -64,7 +61,9 @@ class JobExecutor:
         deleting = bool(meta(job).get("deletionTimestamp"))
         # Shared, read-only objects: sync_job never mutates its inputs (a unit test checks).
         pods, _ = self.store.list("pods", ns, shared=True)
-        res = sync_job(job, pods, self.clock(), new_name=new_name, time_scale=self.time_scale, backoff=record)
+        res = sync_job(
+            job, pods, self.clock(), new_name=generate_name, time_scale=self.time_scale, backoff=record
+        )
         by_name = {meta(p)["name"]: p for p in pods}
         with self.store.transaction():
             for pod_name in res.adopt:
@@ -108,11 +107,11 @@ class JobExecutor:
         except NotFound:
             return
         cm = meta(current)
-        if controller_ref(current) is not None or cm.get("deletionTimestamp"):
+        if controller_of(current) is not None or cm.get("deletionTimestamp"):
             return
         cm["ownerReferences"] = [*(cm.get("ownerReferences") or []), owner_reference(job)]
-        if JOB_TRACKING not in (cm.get("finalizers") or []):
-            cm["finalizers"] = [*(cm.get("finalizers") or []), JOB_TRACKING]
+        if JOB_TRACKING_FINALIZER not in (cm.get("finalizers") or []):
+            cm["finalizers"] = [*(cm.get("finalizers") or []), JOB_TRACKING_FINALIZER]
         self.store.update("pods", current)
 
     def _release(self, job: Obj, ns: str, pod_name: str) -> None:
@@ -128,7 +127,7 @@ class JobExecutor:
             cm["ownerReferences"] = refs
         else:
             cm.pop("ownerReferences", None)
-        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING]
+        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING_FINALIZER]
         self.store.update("pods", current)
 
     def _create_pod(self, pod: Obj) -> None:
@@ -138,18 +137,5 @@ class JobExecutor:
                 return
             except AlreadyExists:
                 m = meta(pod)
-                m["name"] = new_name(m["name"][:-5])
+                m["name"] = generate_name(m["name"][:-NAME_SUFFIX_LENGTH])
         raise AlreadyExists({"code": 409, "reason": "AlreadyExists", "message": "could not pick a pod name"})
-
-
-def drop_tracking_finalizer(store: Store, pod: Obj) -> None:
-    """Remove ``batch.kubernetes.io/job-tracking`` from the stored pod, if it still carries it."""
-    m = meta(pod)
-    if JOB_TRACKING not in (m.get("finalizers") or []):
-        return
-    try:
-        current = store.get("pods", m.get("namespace", "default"), m["name"])
-    except NotFound:
-        return
-    meta(current)["finalizers"] = [f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING]
-    store.update("pods", current)

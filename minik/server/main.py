@@ -26,11 +26,11 @@ from minik import __version__, paths
 from minik.api import create_app
 from minik.errors import MinikError
 from minik.kubelet.docker_api import DockerAPI
+from minik.registry import Registry
+from minik.registry.correlator import EventCorrelator
 from minik.server import bounds, state
 from minik.server.controlplane import ControlPlane, Settings, utcnow
 from minik.server.tls import ensure_certificate
-from minik.store import Store
-from minik.store.correlator import EventCorrelator
 
 log = logging.getLogger("minik.server")
 
@@ -76,7 +76,8 @@ async def serve() -> None:
         bearer = state.token()
         for name in ("", "-wal", "-shm"):
             paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
-        store = Store(paths.db_path(), correlator=EventCorrelator(clock=utcnow, time_scale=_time_scale()))
+        correlator = EventCorrelator(clock=utcnow, time_scale=_time_scale())
+        store = Registry.open(paths.db_path(), correlator=correlator)
         docker = DockerAPI()
         await docker.ping()
         plane = ControlPlane(

@@ -32,7 +32,7 @@ import anyio.abc
 
 from minik.errors import ApiError
 from minik.k8s import Obj, meta, selector_matches
-from minik.store import Store
+from minik.registry import Registry
 
 log = logging.getLogger("minik.nodeports")
 HOST = "127.0.0.1"
@@ -112,7 +112,7 @@ def endpoints(svc: Obj, port: int, pods: Iterable[Obj]) -> list[tuple[str, int]]
 class NodePortProxy:
     """The listeners on 127.0.0.1; :meth:`run` holds them, :meth:`sync` opens and closes them."""
 
-    def __init__(self, store: Store, *, host: str = HOST) -> None:
+    def __init__(self, store: Registry, *, host: str = HOST) -> None:
         self.store = store
         self.host = host
         self._tg: anyio.abc.TaskGroup | None = None

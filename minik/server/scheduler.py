@@ -15,7 +15,7 @@ from datetime import datetime
 from minik.controllers import scheduling, storage
 from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, meta, rfc3339
-from minik.store import Store
+from minik.registry import Registry
 
 log = logging.getLogger("minik.scheduler")
 
@@ -23,7 +23,7 @@ Key = tuple[str, str]
 
 
 class SchedulerGate:
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Registry, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
 

@@ -20,7 +20,7 @@ from minik.errors import ApiError, MinikError, NotFound
 from minik.k8s import Obj, meta
 from minik.kubelet import labels
 from minik.kubelet.runtime import Runtime
-from minik.store import Store
+from minik.registry import Registry
 
 log = logging.getLogger("minik.storage")
 
@@ -31,7 +31,7 @@ RETRY_DELETE = 5.0
 
 
 class StorageExecutor:
-    def __init__(self, store: Store, docker: Runtime, *, instance: str) -> None:
+    def __init__(self, store: Registry, docker: Runtime, *, instance: str) -> None:
         self.store = store
         self.docker = docker
         self.instance = instance

@@ -5,8 +5,8 @@ Public API: :class:`Store`, :class:`WatchEvent`, :class:`Subscription`,
 and the selector parsers. See ``docs/internals.md``.
 """
 
+from minik.resources import RESOURCES, Resource
 from minik.store.db import Store
-from minik.store.resources import RESOURCES, Resource
 from minik.store.selectors import compile_filter, parse_fields, parse_labels
 from minik.store.status import Expired
 from minik.store.watch import Subscription, WatchEvent

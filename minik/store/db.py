@@ -1,11 +1,11 @@
-"""The SQLite store: objects, the resourceVersion counter, the change log, events.
+"""The SQLite store: rows of objects, the resourceVersion counter, the change log, transactions.
 
-Owns persistence and the object lifecycle rules the API server applies on
-write (uid, creationTimestamp, generation, resourceVersion, finalizers,
-graceful pod deletion, namespace termination). It does not validate or
-default objects (that is :mod:`minik.manifest`, called by the API) and it
-does not run controllers: it only publishes committed changes
-(:mod:`minik.store.watch`).
+Owns persistence only: a row per (resource, namespace, name), a new
+resourceVersion on every write, the change log a watch replays from, and
+the committed changes published to subscribers (:mod:`minik.store.watch`).
+What an object must look like before it is written (server-owned fields,
+generation, finalizers, graceful deletion, namespace termination, events)
+is the registry's (:mod:`minik.registry`), which is the only writer.
 
 One writer, the control plane's event loop thread: every method is
 synchronous and atomic; ``with store.transaction():`` groups calls into one
@@ -16,43 +16,26 @@ only after the outermost commit. Every sqlite3 failure becomes one
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import math
-import secrets
 import sqlite3
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from minik.errors import StoreError
-from minik.k8s import NODE_NAME, Obj, meta, rfc3339
-from minik.manifest import storage_admission
+from minik.k8s import Obj, meta
+from minik.resources import RESOURCES, Resource
 from minik.store import status as st
-from minik.store.correlator import COMBINED, EventCorrelator, EventSource
-from minik.store.resources import (
-    DEFAULT_SERVICE_ACCOUNT,
-    GENERATION_RESOURCES,
-    INITIAL_NAMESPACES,
-    RESOURCES,
-    SYSTEM_NAMESPACES,
-    Resource,
-)
 from minik.store.selectors import compile_filter
 from minik.store.watch import Hub, Subscription, WatchEvent
 
-Clock = Callable[[], datetime]
-
 SCHEMA_VERSION = 1
-TERMINAL_PHASES = ("Succeeded", "Failed")
-NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-DEFAULT_POD_GRACE = 30
 _CACHE_MAX = 50_000
-_SERVER_OWNED = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -73,12 +56,6 @@ CREATE INDEX IF NOT EXISTS events_expiry ON objects (
     COALESCE(json_extract(json, '$.lastTimestamp'), json_extract(json, '$.metadata.creationTimestamp'))
 ) WHERE resource = 'events';
 """
-EVENT_TTL = timedelta(hours=1)
-"""How long an Event lives after its last occurrence: the API server's default ``--event-ttl``."""
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _describe(path: Path, exc: sqlite3.Error) -> str:
@@ -113,10 +90,8 @@ class Store:
         self,
         path: Path,
         *,
-        clock: Clock = _utcnow,
         log_size: int = 10_000,
         busy_timeout: float = 1.0,
-        correlator: EventCorrelator | None = None,
     ) -> None:
         self.path = Path(path)
         # After a write found the file locked by another process, writes fail at once
@@ -124,8 +99,6 @@ class Store:
         # event loop (and so every API call, reads included) for busy_timeout each time.
         self._busy_backoff = busy_timeout
         self._busy_until = 0.0
-        self._clock = clock
-        self._correlator = correlator or EventCorrelator(clock=clock)
         self._log_size = log_size
         self._hub = Hub()
         self._depth = 0
@@ -155,28 +128,6 @@ class Store:
         self._rv = self._counter("rv")
         self._committed_rv = self._rv
         self._compacted = self._counter("compacted")
-        with self.transaction():
-            self._default_storage_class()
-            for ns in INITIAL_NAMESPACES:
-                if self._row("namespaces", "", ns) is None:
-                    self.create("namespaces", {"metadata": {"name": ns}})
-                elif self._row("serviceaccounts", ns, DEFAULT_SERVICE_ACCOUNT) is None:
-                    self.create(
-                        "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
-                    )
-
-    def _default_storage_class(self) -> None:
-        """Once per instance (a store older than storage included): kind's ``standard`` class.
-
-        Deleted by the user, it stays deleted, as in a cluster.
-        """
-        self._conn.execute("INSERT OR IGNORE INTO counters VALUES ('default-storage-class', 0)")
-        if self._counter("default-storage-class"):
-            return
-        name = storage_admission.DEFAULT_CLASS["metadata"]["name"]
-        if self._row("storageclasses", "", name) is None:
-            self.create("storageclasses", storage_admission.DEFAULT_CLASS)
-        self._conn.execute("UPDATE counters SET value = 1 WHERE key = 'default-storage-class'")
 
     def _counter(self, key: str) -> int:
         return int(self._conn.execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()[0])
@@ -336,21 +287,7 @@ class Store:
             self._cache.pop((resource, m.get("namespace", ""), m["name"]), None)
             self._conn.execute("INSERT INTO changes VALUES (?, ?, 'DELETED', ?)", (rv, resource, text))
         self._pending.append(WatchEvent("DELETED", resource, json.loads(text), rv))
-        ns = m.get("namespace", "")
-        if ns and resource != "namespaces":
-            self._finish_namespace(ns)
         return obj
-
-    def _removable(self, resource: str, obj: Obj) -> bool:
-        m = meta(obj)
-        if not m.get("deletionTimestamp") or m.get("finalizers"):
-            return False
-        if resource == "pods":
-            phase = (obj.get("status") or {}).get("phase")
-            return phase in TERMINAL_PHASES or m.get("deletionGracePeriodSeconds") == 0
-        if resource == "namespaces":
-            return not self._namespace_has_objects(m["name"])
-        return True
 
     # -- reads ---------------------------------------------------------------------
     def get(self, resource: str, namespace: str | None, name: str) -> Obj:
@@ -412,321 +349,90 @@ class Store:
         self._cache[key] = (rv, obj)
         return obj
 
-    # -- writes --------------------------------------------------------------------
-    def create(self, resource: str, obj: Obj) -> Obj:
-        """Store a new object: uid (kept when given), creationTimestamp, resourceVersion, generation."""
-        r = self._resource(resource)
-        obj = {"apiVersion": r.api_version, "kind": r.kind, "metadata": {}, **copy.deepcopy(obj)}
-        obj["apiVersion"], obj["kind"] = r.api_version, r.kind
-        m = obj["metadata"]
-        if not m.get("name") and m.get("generateName"):
-            m["name"] = m["generateName"] + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
-        if not m.get("name"):
-            body = "Required value: name or generateName is required"
-            raise st.invalid(resource, "", [("metadata.name", "Required value", body)])
-        with self.transaction():
-            if r.namespaced:
-                m["namespace"] = ns = m.get("namespace") or "default"
-                owner = self._row("namespaces", "", ns)
-                if owner is None:
-                    raise st.not_found("namespaces", ns)
-                if meta(owner).get("deletionTimestamp"):
-                    why = f"unable to create new content in namespace {ns} because it is being terminated"
-                    raise st.forbidden(resource, m["name"], why)
-            else:
-                m.pop("namespace", None)
-                ns = ""
-            if self._row(resource, ns, m["name"]) is not None:
-                raise st.already_exists(resource, m["name"])
-            m["uid"] = m.get("uid") or str(uuid.uuid4())
-            m["creationTimestamp"] = rfc3339(self._clock())
-            for key in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"):
-                m.pop(key, None)
-            if resource in GENERATION_RESOURCES:
-                m["generation"] = 1
-            else:
-                m.pop("generation", None)
-            if resource == "namespaces":
-                m.setdefault("labels", {})["kubernetes.io/metadata.name"] = m["name"]
-                obj["spec"] = {"finalizers": ["kubernetes"]}
-                obj["status"] = {"phase": "Active"}
-                created = self._write(resource, obj, "ADDED")
-                sa = {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": m["name"]}}
-                self.create("serviceaccounts", sa)  # as the service account controller does
-                return copy.deepcopy(created)
-            if resource == "persistentvolumeclaims":
-                classes = self.list("storageclasses", None)[0]
-                obj = storage_admission.admit_claim(obj, classes)
-                m = obj["metadata"]
-            elif resource == "persistentvolumes":
-                obj = storage_admission.admit_volume(obj)
-                m = obj["metadata"]
-            if resource == "pods" and not (obj.get("status") or {}).get("phase"):
-                # As the API server's pod strategy does on create.
-                obj["status"] = {**(obj.get("status") or {}), "phase": "Pending"}
-            node = self._row("nodes", "", NODE_NAME) if resource == "pods" else None
-            cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
-            claims = any("persistentVolumeClaim" in v for v in (obj.get("spec") or {}).get("volumes") or [])
-            if (
-                resource == "pods"
-                and not (obj.get("spec") or {}).get("nodeName")
-                and not cordoned
-                and not claims
-            ):
-                # One node: the scheduler's binding, at once. On a cordoned node, or for a pod
-                # with claims, the control plane's scheduler gate (minik.controllers.scheduling) decides.
-                obj.setdefault("spec", {})["nodeName"] = NODE_NAME
-            return copy.deepcopy(self._write(resource, obj, "ADDED"))
+    # -- writes (rows only: the registry, minik.registry, decides what to write) ----------
+    def find(self, resource: str, namespace: str, name: str) -> Obj | None:
+        """The stored object or ``None`` (``namespace`` is ``""`` for a cluster-scoped resource)."""
+        return self._row(resource, namespace, name)
 
-    def update(self, resource: str, obj: Obj, *, status_only: bool = False, status_meta: bool = False) -> Obj:
-        """Replace an object's spec/metadata (or only its status with ``status_only``).
-
-        ``status_meta`` (with ``status_only``): a ``/status`` write through the
-        API, which also keeps the labels, annotations, finalizers and owner
-        references it carries (the API's status strategy chose them).
-
-        ``Conflict`` when ``metadata.resourceVersion`` (or uid) is given and stale.
-        A spec change bumps ``generation``; a write that changes nothing is not
-        stored and publishes nothing. A deleting object whose last finalizer is
-        removed (and, for a pod, that is terminal) is removed.
-        """
-        r = self._resource(resource)
+    def insert(self, resource: str, obj: Obj) -> Obj:
+        """Write a new row (``AlreadyExists`` when the key is taken); a copy of what was stored."""
         m = meta(obj)
-        name = m.get("name", "")
-        ns = self._ns(r, m.get("namespace"))
+        if self._row(resource, m.get("namespace", ""), m["name"]) is not None:
+            raise st.already_exists(resource, m["name"])
         with self.transaction():
-            current = self._row(resource, ns, name)
-            if current is None:
-                raise st.not_found(resource, name)
-            cm = meta(current)
-            if (m.get("resourceVersion") and m["resourceVersion"] != cm.get("resourceVersion")) or (
-                m.get("uid") and m["uid"] != cm.get("uid")
-            ):
-                raise st.conflict(resource, name)
-            if status_only:
-                new = copy.deepcopy(current)
-                if "status" in obj:
-                    new["status"] = copy.deepcopy(obj["status"])
-                if status_meta:
-                    _copy_user_metadata(m, meta(new))
-            else:
-                new = {"apiVersion": r.api_version, "kind": r.kind, **copy.deepcopy(obj)}
-                new.pop("status", None)
-                if "status" in current:
-                    new["status"] = copy.deepcopy(current["status"])
-                nm = new.setdefault("metadata", {})
-                for key in _SERVER_OWNED:
-                    if key in cm:
-                        nm[key] = cm[key]
-                    else:
-                        nm.pop(key, None)
-                if r.namespaced:
-                    nm["namespace"] = ns
-                else:
-                    nm.pop("namespace", None)
-                if cm.get("deletionTimestamp"):
-                    added = set(nm.get("finalizers") or []) - set(cm.get("finalizers") or [])
-                    if added:
-                        body = "Forbidden: no new finalizers can be added if the object is being deleted"
-                        raise st.invalid(resource, name, [("metadata.finalizers", "Forbidden", body)])
-                if not nm.get("finalizers"):
-                    nm.pop("finalizers", None)
-                if resource in GENERATION_RESOURCES and new.get("spec") != current.get("spec"):
-                    nm["generation"] = int(cm.get("generation") or 0) + 1
-            new["apiVersion"], new["kind"] = r.api_version, r.kind
-            meta(new)["resourceVersion"] = cm.get("resourceVersion")
-            if new == current:
-                return current
-            if self._removable(resource, new):
-                return copy.deepcopy(self._remove(resource, new))
-            return copy.deepcopy(self._write(resource, new, "MODIFIED", current))
+            return copy.deepcopy(self._write(resource, copy.deepcopy(obj), "ADDED"))
 
-    def delete(
-        self,
-        resource: str,
-        namespace: str | None,
-        name: str,
-        *,
-        propagation: str | None = None,
-        grace_seconds: int | None = None,
-        preconditions: dict[str, str] | None = None,
-    ) -> Obj:
-        """Delete an object, or mark it deleting (``deletionTimestamp``); returns its state.
-
-        ``propagation`` (``Orphan``/``Background``/``Foreground``) matters for
-        the owner kinds, Jobs and CronJobs: ``Orphan`` — the default for a Job
-        when ``None`` (R7.5; a CronJob's is ``Background``) — adds the
-        ``orphan`` finalizer, ``Foreground`` ``foregroundDeletion``; the
-        control plane's garbage collector handles both. A pod that is not terminal is marked (the kubelet stops it with
-        ``grace_seconds`` or its ``terminationGracePeriodSeconds`` and reports
-        the terminal phase, which removes it); ``grace_seconds=0`` forces it.
-        """
-        r = self._resource(resource)
-        ns = self._ns(r, namespace)
+    def replace(self, resource: str, obj: Obj, old: Obj) -> Obj:
+        """Overwrite the row of ``old`` with ``obj`` (a MODIFIED change); a copy of what was stored."""
         with self.transaction():
-            current = self._row(resource, ns, name)
-            if current is None:
-                raise st.not_found(resource, name)
-            cm = meta(current)
-            pre = preconditions or {}
-            if (pre.get("uid") and pre["uid"] != cm.get("uid")) or (
-                pre.get("resourceVersion") and pre["resourceVersion"] != cm.get("resourceVersion")
-            ):
-                raise st.conflict(resource, name)
-            if resource == "namespaces" and name in SYSTEM_NAMESPACES:
-                raise st.forbidden(resource, name, "this namespace may not be deleted")
-            new = copy.deepcopy(current)
-            nm = meta(new)
-            fins = list(nm.get("finalizers") or [])
-            if resource in ("jobs", "cronjobs"):
-                # batch/v1 Jobs orphan their pods by default (R7.5); CronJobs delete their Jobs.
-                policy = propagation or ("Orphan" if resource == "jobs" else "Background")
-                wanted = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(policy)
-                fins = [f for f in fins if f not in ("orphan", "foregroundDeletion") or f == wanted]
-                if wanted and wanted not in fins:
-                    fins.append(wanted)
-            if fins:
-                nm["finalizers"] = fins
-            now = self._clock()
-            if resource == "pods":
-                spec_grace = (new.get("spec") or {}).get("terminationGracePeriodSeconds")
-                grace = grace_seconds if grace_seconds is not None else spec_grace
-                grace = DEFAULT_POD_GRACE if grace is None else max(0, int(grace))
-                old_grace = nm.get("deletionGracePeriodSeconds")
-                if old_grace is None or grace < old_grace:
-                    nm["deletionGracePeriodSeconds"] = grace
-                    nm["deletionTimestamp"] = rfc3339(now + timedelta(seconds=grace))
-            elif not nm.get("deletionTimestamp"):
-                nm["deletionTimestamp"] = rfc3339(now)
-                nm["deletionGracePeriodSeconds"] = 0
-            if resource in GENERATION_RESOURCES and not cm.get("deletionTimestamp"):
-                nm["generation"] = int(nm.get("generation") or 0) + 1
-            if resource == "namespaces":
-                new.setdefault("status", {})["phase"] = "Terminating"
-                self._write(resource, new, "MODIFIED", current)
-                self._empty_namespace(name)
-                return copy.deepcopy(self._row(resource, "", name) or new)
-            if self._removable(resource, new):
-                return copy.deepcopy(self._remove(resource, new))
-            if new == current:
-                return current
-            return copy.deepcopy(self._write(resource, new, "MODIFIED", current))
+            return copy.deepcopy(self._write(resource, copy.deepcopy(obj), "MODIFIED", old))
 
-    # -- namespaces ----------------------------------------------------------------
-    def _namespace_has_objects(self, ns: str) -> bool:
+    def remove(self, resource: str, obj: Obj) -> Obj:
+        """Delete the row of ``obj`` (a DELETED change carrying ``obj``); a copy of it."""
+        with self.transaction():
+            return copy.deepcopy(self._remove(resource, copy.deepcopy(obj)))
+
+    def once(self, key: str) -> bool:
+        """True the first time ``key`` is asked for in this store's life (kept in the counters table)."""
+        with self._guard():
+            self._conn.execute("INSERT OR IGNORE INTO counters VALUES (?, 0)", (key,))
+            if self._counter(key):
+                return False
+            self._conn.execute("UPDATE counters SET value = 1 WHERE key = ?", (key,))
+        return True
+
+    def namespace_has_objects(self, ns: str) -> bool:
+        """Whether any row lives in namespace ``ns``."""
         with self._guard():
             row = self._conn.execute("SELECT 1 FROM objects WHERE namespace = ? LIMIT 1", (ns,)).fetchone()
         return row is not None
 
-    def _empty_namespace(self, ns: str) -> None:
+    def keys_in_namespace(self, ns: str) -> builtins.list[tuple[str, str]]:
+        """(resource, name) of every row in namespace ``ns``, sorted."""
         with self._guard():
             rows = self._conn.execute(
                 "SELECT resource, name FROM objects WHERE namespace = ? ORDER BY resource, name", (ns,)
             ).fetchall()
-        for resource, name in rows:
-            if self._row(resource, ns, name) is not None:
-                self.delete(resource, ns, name, propagation="Background")
-        self._finish_namespace(ns)
+        return [(str(r), str(n)) for r, n in rows]
 
-    def _finish_namespace(self, ns: str) -> None:
-        owner = self._row("namespaces", "", ns)
-        if owner is None or not meta(owner).get("deletionTimestamp") or self._namespace_has_objects(ns):
-            return
-        self._remove("namespaces", owner)
-
-    # -- events --------------------------------------------------------------------
-    def record_event(self, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
-        """Record a core/v1 Event about ``involved`` as client-go's recorder does.
-
-        The correlator (:mod:`minik.store.correlator`) first drops spam and combines
-        similar events; a repeat then bumps ``count``/``lastTimestamp`` of the event
-        already stored (found here, so it survives a restart). ``{}`` when nothing
-        was written.
-        """
+    # -- event rows (found through their indexes) --------------------------------------------
+    def find_repeat_event(
+        self, namespace: str, involved: Obj, key: dict[str, str], *, message_prefix: bool = False
+    ) -> Obj | None:
+        """The newest Event in ``namespace`` about ``involved`` (uid, name) with the same reason,
+        message, type and source component (``key``); with ``message_prefix`` the message only
+        starts with ``key["message"]``. ``None`` when there is none."""
         m = meta(involved)
-        ns = m.get("namespace") or "default"
-        owner = self._row("namespaces", "", ns)
-        if owner is not None and meta(owner).get("deletionTimestamp"):
-            # The API server forbids new content in a terminating namespace; the recorder drops it.
-            return {}
-        source = EventSource.about(involved, namespace=ns, type=type, reason=reason, component=component)
-        seen = self._correlator.correlate(source, message)
-        if seen.skip:
-            return {}
-        message = seen.message
-        now = rfc3339(self._clock())
-        # The combined event of a group is found by its prefix: its message follows the latest event.
         same_message = (
             "substr(json_extract(json, '$.message'), 1, ?) = ?"
-            if seen.combined
+            if message_prefix
             else "json_extract(json, '$.message') = ?"
         )
-        wanted: tuple[Any, ...] = (len(COMBINED), COMBINED) if seen.combined else (message,)
-        with self.transaction():
-            with self._guard():
-                row = self._conn.execute(
-                    "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
-                    " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
-                    " AND json_extract(json, '$.involvedObject.name') = ?"
-                    f" AND json_extract(json, '$.reason') = ? AND {same_message}"
-                    " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
-                    " ORDER BY rv DESC LIMIT 1",
-                    (ns, m.get("uid"), m.get("name", ""), reason, *wanted, type, component),
-                ).fetchone()
-            if row is not None:
-                event = json.loads(row[0])
-                old = copy.deepcopy(event)
-                event["count"] = int(event.get("count") or 1) + seen.occurrences
-                event["lastTimestamp"] = now
-                event["message"] = message
-                return copy.deepcopy(self._write("events", event, "MODIFIED", old))
-            cluster_scoped = any(
-                r.kind == involved.get("kind") and not r.namespaced for r in RESOURCES.values()
-            )
-            involved_ref = {
-                "kind": involved.get("kind", ""),
-                # A cluster-scoped object's events live in "default" but name no namespace, as upstream's.
-                "namespace": "" if cluster_scoped else ns,
-                "name": m.get("name", ""),
-                "uid": m.get("uid", ""),
-                "apiVersion": involved.get("apiVersion", ""),
-                "resourceVersion": m.get("resourceVersion", ""),
-            }
-            event = {
-                "apiVersion": "v1",
-                "kind": "Event",
-                "metadata": {"name": f"{m.get('name', 'unknown')}.{secrets.token_hex(8)}", "namespace": ns},
-                "involvedObject": {k: v for k, v in involved_ref.items() if v},
-                "reason": reason,
-                "message": message,
-                "source": {"component": component},
-                "firstTimestamp": now,
-                "lastTimestamp": now,
-                "count": seen.occurrences,
-                "type": type,
-                "eventTime": None,
-                "reportingComponent": component,
-                "reportingInstance": "",
-            }
-            return self.create("events", event)
+        wanted: tuple[Any, ...] = (
+            (len(key["message"]), key["message"]) if message_prefix else (key["message"],)
+        )
+        with self._guard():
+            row = self._conn.execute(
+                "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
+                " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
+                " AND json_extract(json, '$.involvedObject.name') = ?"
+                f" AND json_extract(json, '$.reason') = ? AND {same_message}"
+                " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
+                " ORDER BY rv DESC LIMIT 1",
+                (namespace, m.get("uid"), m.get("name", ""), key["reason"], *wanted, key["type"],
+                 key["component"]),
+            ).fetchone()  # fmt: skip
+        return None if row is None else dict(json.loads(row[0]))
 
-    def expire_events(self, *, batch: int = 1000) -> int:
-        """Remove up to ``batch`` Events last seen more than :data:`EVENT_TTL` ago; how many went.
-
-        Found through the ``events_expiry`` index; each removal is a DELETED watch event,
-        as when etcd's lease on an Event runs out.
-        """
-        cutoff = rfc3339(self._clock() - EVENT_TTL)
+    def events_last_seen_before(self, cutoff: str, limit: int) -> builtins.list[Obj]:
+        """Up to ``limit`` Events whose last occurrence (or creation) is before ``cutoff`` (RFC 3339)."""
         with self._guard():
             rows = self._conn.execute(
                 "SELECT json FROM objects INDEXED BY events_expiry WHERE resource = 'events' AND COALESCE(json_extract(json, "
                 "'$.lastTimestamp'), json_extract(json, '$.metadata.creationTimestamp')) < ? LIMIT ?",
-                (cutoff, batch),
+                (cutoff, limit),
             ).fetchall()
-        with self.transaction():
-            for (text,) in rows:
-                self._remove("events", json.loads(text))
-        return len(rows)
+        return [dict(json.loads(text)) for (text,) in rows]
 
     # -- watch ---------------------------------------------------------------------
     def subscribe(
@@ -759,15 +465,3 @@ class Store:
     def oldest_replayable_rv(self) -> int:
         """The smallest ``since_rv`` :meth:`subscribe` accepts."""
         return self._compacted
-
-
-def _copy_user_metadata(src: Obj, dst: Obj) -> None:
-    """The metadata a status write may change (no new finalizers on a deleting object)."""
-    for key in ("labels", "annotations", "ownerReferences", "finalizers"):
-        value = src.get(key)
-        if key == "finalizers" and dst.get("deletionTimestamp"):
-            value = [f for f in value or [] if f in (dst.get("finalizers") or [])]
-        if value:
-            dst[key] = copy.deepcopy(value)
-        else:
-            dst.pop(key, None)

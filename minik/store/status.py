@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from minik.errors import ApiError, api_error_from_status
-from minik.store.resources import RESOURCES
+from minik.resources import RESOURCES
 
 
 def failure(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

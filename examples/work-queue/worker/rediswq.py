@@ -1,70 +1,39 @@
-"""A small Redis work-queue client, written for minik's example.
+"""A small Redis work-queue client on redis-py, the client the Kubernetes tutorial's
+``rediswq.py`` uses (written here for minik's example).
 
-In the spirit of the Kubernetes tutorial's client, but our own code and with
-no dependencies: it speaks RESP over a socket. Items move from the list
-``<name>`` to ``<name>:processing`` when leased; a lease is a key with an
-expiry, so an item whose worker died is taken again once the lease has been
-expired for a grace of twice its length. ``complete`` removes the item and records it in the hash
+Items move from the list ``<name>`` to ``<name>:processing`` when leased; a
+lease is a key with an expiry, so an item whose worker died is taken again
+once the lease has been expired for a grace of twice its length.
+``complete`` removes the item and records it in the hash
 ``<name>:completed`` (item → times completed) and ``<name>:workers``
 (session → items done), so a test can check each item was done exactly once.
 """
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 
+import redis
 
-class Redis:
-    """Just enough of the Redis protocol for a work queue."""
 
-    def __init__(self, host: str, port: int = 6379, retry_seconds: float = 30.0) -> None:
-        deadline = time.monotonic() + retry_seconds
-        while True:
-            try:
-                self._sock = socket.create_connection((host, port), timeout=30)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        self._buf = self._sock.makefile("rb")
-
-    def call(self, *args: object) -> object:
-        parts = [b"*%d\r\n" % len(args)]
-        for a in args:
-            data = a if isinstance(a, bytes) else str(a).encode()
-            parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
-        self._sock.sendall(b"".join(parts))
-        return self._read()
-
-    def _read(self) -> object:
-        line = self._buf.readline()
-        if not line:
-            raise ConnectionError("redis closed the connection")
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+":
-            return rest
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            data = self._buf.read(n + 2)
-            return data[:-2]
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self._read() for _ in range(n)]
-        raise RuntimeError(f"unexpected reply {line!r}")
+def connect(host: str, port: int = 6379, retry_seconds: float = 30.0) -> redis.Redis:
+    """A client whose server answers PING, retried while Redis is still starting."""
+    db = redis.Redis(host=host, port=port, socket_timeout=30, socket_connect_timeout=5)
+    deadline = time.monotonic() + retry_seconds
+    while True:
+        try:
+            db.ping()
+            return db
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 class RedisWQ:
     def __init__(self, name: str, host: str = "redis", port: int = 6379) -> None:
-        self._db = Redis(host, port)
+        self._db = connect(host, port)
         self._session = str(uuid.uuid4())
         self._main = name
         self._processing = name + ":processing"
@@ -76,31 +45,33 @@ class RedisWQ:
         return self._session
 
     def _requeue_expired(self) -> None:
-        for item in self._db.call("LRANGE", self._processing, 0, -1) or []:
-            if not self._db.call("EXISTS", self._lease_prefix + item.decode()):
+        for item in self._db.lrange(self._processing, 0, -1):
+            if not self._db.exists(self._lease_prefix + item.decode()):
                 # Lease expired (its worker died): put it back, once.
-                if self._db.call("LREM", self._processing, 1, item):
-                    self._db.call("RPUSH", self._main, item)
+                if self._db.lrem(self._processing, 1, item):
+                    self._db.rpush(self._main, item)
 
     def empty(self) -> bool:
         self._requeue_expired()
-        return self._db.call("LLEN", self._main) == 0 and self._db.call("LLEN", self._processing) == 0
+        return self._db.llen(self._main) == 0 and self._db.llen(self._processing) == 0
 
     def lease(self, lease_secs: int = 60, block: bool = True, timeout: int | None = None) -> bytes | None:
         if block:
-            item = self._db.call("BRPOPLPUSH", self._main, self._processing, timeout or 0)
+            item = self._db.brpoplpush(self._main, self._processing, timeout=timeout or 0)
         else:
-            item = self._db.call("RPOPLPUSH", self._main, self._processing)
+            item = self._db.rpoplpush(self._main, self._processing)
         if item is None:
             return None
         # The lease key outlives the lease by a grace of twice its length, so
         # an item is re-queued only when its worker has clearly died, never
         # while a slow worker is finishing it (that would do it twice).
-        self._db.call("SET", self._lease_prefix + item.decode(), self._session, "EX", lease_secs * 3)
-        return item  # type: ignore[return-value]
+        self._db.set(self._lease_prefix + item.decode(), self._session, ex=lease_secs * 3)
+        return bytes(item)
 
     def complete(self, item: bytes) -> None:
-        self._db.call("LREM", self._processing, 0, item)
-        self._db.call("DEL", self._lease_prefix + item.decode())
-        self._db.call("HINCRBY", self._completed, item, 1)
-        self._db.call("HINCRBY", self._workers, self._session, 1)
+        pipe = self._db.pipeline()  # MULTI/EXEC: the item is done and counted at once
+        pipe.lrem(self._processing, 0, item)
+        pipe.delete(self._lease_prefix + item.decode())
+        pipe.hincrby(self._completed, item, 1)
+        pipe.hincrby(self._workers, self._session, 1)
+        pipe.execute()

@@ -17,8 +17,9 @@ from datetime import UTC, datetime, tzinfo
 from minik import cron
 from minik.controllers.cronjob.result import CronJobEvent
 from minik.k8s import Obj, meta, parse_time
+from minik.resources import CRONJOB_SCHEDULED_KEY
 
-SCHEDULED_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp"
+SCHEDULED_ANNOTATION = CRONJOB_SCHEDULED_KEY
 
 
 def job_name(cj: Obj, scheduled: datetime) -> str:

@@ -22,7 +22,7 @@ class CronJobEvent:
 
 @dataclass(frozen=True)
 class SyncResult:
-    """Everything one sync decided, for the executor to apply."""
+    """Everything one CronJob sync decided, for the CronJob executor to apply."""
 
     status: Obj
     """The CronJob's new ``status``; the executor appends :func:`job_ref` of each Job it creates."""

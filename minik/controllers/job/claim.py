@@ -18,22 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minik.controllers.job import podutil
-from minik.k8s import Obj, meta, selector_matches
+from minik.k8s import Obj, controller_of, meta, selector_matches
+from minik.resources import JOB_CONTROLLER_NAME
 
-BUILTIN_CONTROLLER = "kubernetes.io/job-controller"
+BUILTIN_CONTROLLER = JOB_CONTROLLER_NAME
 
 
 def managed_by_builtin(job: Mapping[str, Any]) -> bool:
     """``spec.managedBy`` unset or ``kubernetes.io/job-controller`` (upstream ``managedByExternalController``)."""
     managed = (job.get("spec") or {}).get("managedBy")
     return managed is None or managed == BUILTIN_CONTROLLER
-
-
-def controller_ref(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    for ref in meta(obj).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return dict(ref)
-    return None
 
 
 def owner_reference(job: Mapping[str, Any]) -> Obj:
@@ -71,7 +65,7 @@ def claim_pods(job: Mapping[str, Any], candidates: list[Obj]) -> Claim:
     release: list[str] = []
     for pod in candidates:
         matches = selector_matches(selector, meta(pod).get("labels"))
-        ref = controller_ref(pod)
+        ref = controller_of(pod)
         if ref is not None:
             if ref.get("uid") != uid:
                 continue

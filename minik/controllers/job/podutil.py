@@ -13,11 +13,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from minik.k8s import Obj, meta, parse_time
+from minik.resources import (
+    COMPLETION_INDEX_KEY,
+    FAILURE_COUNT_KEY,
+    IGNORED_FAILURE_COUNT_KEY,
+    JOB_TRACKING_FINALIZER,
+)
 
-TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
-INDEX_KEY = "batch.kubernetes.io/job-completion-index"
-FAILURE_COUNT_KEY = "batch.kubernetes.io/job-index-failure-count"
-IGNORED_FAILURE_COUNT_KEY = "batch.kubernetes.io/job-index-ignored-failure-count"
+TRACKING_FINALIZER = JOB_TRACKING_FINALIZER
+INDEX_KEY = COMPLETION_INDEX_KEY
+__all__ = ["FAILURE_COUNT_KEY", "IGNORED_FAILURE_COUNT_KEY", "INDEX_KEY", "TRACKING_FINALIZER"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TERMINAL = ("Succeeded", "Failed")

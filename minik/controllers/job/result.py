@@ -23,7 +23,7 @@ class JobEvent:
 
 @dataclass(frozen=True)
 class SyncResult:
-    """Everything one sync decided, for the executor to apply."""
+    """Everything one Job sync decided, for the Job executor to apply."""
 
     status: Obj
     """The Job's complete new ``status``."""

@@ -19,7 +19,7 @@ from typing import Any
 from minik.controllers.job import conditions as jc
 from minik.controllers.job import indexes, podutil
 from minik.controllers.job.backoff import BackoffRecord, next_record, remaining_for_index
-from minik.controllers.job.claim import claim_pods, controller_ref, managed_by_builtin
+from minik.controllers.job.claim import claim_pods, managed_by_builtin
 from minik.controllers.job.failure_policy import match_pod_failure_policy
 from minik.controllers.job.pods import build_pod, removal_order
 from minik.controllers.job.result import JobEvent, SyncResult
@@ -27,7 +27,7 @@ from minik.controllers.job.spec import JobSpec
 from minik.controllers.job.success_policy import REASON as SUCCESS_POLICY_REASON
 from minik.controllers.job.success_policy import match_success_policy
 from minik.controllers.job.ttl import sync_finished_job
-from minik.k8s import Obj, format_indexes, meta, parse_time, rfc3339
+from minik.k8s import Obj, controller_of, format_indexes, meta, parse_time, rfc3339
 
 MAX_POD_CREATE_DELETE_PER_SYNC = 500
 
@@ -74,7 +74,7 @@ def sync_job(
         return SyncResult(status=copy.deepcopy(old_status))
     if jc.finished_condition(old_status) is not None:
         uid = meta(job).get("uid")
-        return sync_finished_job(job, [p for p in pods if (controller_ref(p) or {}).get("uid") == uid], now)
+        return sync_finished_job(job, [p for p in pods if (controller_of(p) or {}).get("uid") == uid], now)
     claim = claim_pods(job, pods)
     result = _Sync(
         JobSpec(job), claim.pods, now, new_name=new_name, time_scale=time_scale, backoff=backoff

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from minik.api import create_app
 from minik.errors import FieldError
-from minik.store import Store
+from minik.registry import Registry
 
 TOKEN = "s3cret"
 
@@ -60,8 +60,8 @@ class FakeHooks:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "minik.db")
+def store(tmp_path: Path) -> Iterator[Registry]:
+    s = Registry.open(tmp_path / "minik.db")
     yield s
     s.close()
 
@@ -72,7 +72,7 @@ def hooks() -> FakeHooks:
 
 
 @pytest.fixture
-def client(store: Store, hooks: FakeHooks) -> Iterator[TestClient]:
+def client(store: Registry, hooks: FakeHooks) -> Iterator[TestClient]:
     app = create_app(store=store, token=TOKEN, hooks=hooks)
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from minik.api import create_app
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS, TOKEN, FakeHooks, a_job, a_pod
 
 
@@ -206,7 +206,7 @@ def test_invalid_has_causes(client: TestClient) -> None:
     }
 
 
-def test_unknown_field_strict_is_400_warn_is_a_warning(client: TestClient, store: Store) -> None:
+def test_unknown_field_strict_is_400_warn_is_a_warning(client: TestClient, store: Registry) -> None:
     resp = client.post(JOBS + "?fieldValidation=Strict", json=a_job(bogus=1))
     assert resp.status_code == 400
     assert status_of(resp)["message"] == (
@@ -389,7 +389,7 @@ def test_namespaces(client: TestClient) -> None:
 # -- watch ------------------------------------------------------------------------------------
 
 
-def test_watch_streams_initial_state_then_changes(client: TestClient, store: Store) -> None:
+def test_watch_streams_initial_state_then_changes(client: TestClient, store: Registry) -> None:
     client.post(PODS, json=a_pod("a"))
     rv = client.get(PODS).json()["metadata"]["resourceVersion"]
     client.post(PODS, json=a_pod("b"))
@@ -402,7 +402,7 @@ def test_watch_streams_initial_state_then_changes(client: TestClient, store: Sto
 
 
 def test_watch_too_old_resource_version_sends_an_expired_error(tmp_path) -> None:
-    s = Store(tmp_path / "db", log_size=5)
+    s = Registry.open(tmp_path / "db", log_size=5)
     for i in range(20):
         s.create("configmaps", {"metadata": {"name": f"c{i}"}})
     with TestClient(
@@ -417,11 +417,11 @@ def test_watch_too_old_resource_version_sends_an_expired_error(tmp_path) -> None
 # -- logs --------------------------------------------------------------------------------------
 
 
-def _pod_with_status(store: Store, status: dict, **spec) -> None:
+def _pod_with_status(store: Registry, status: dict, **spec) -> None:
     store.create("pods", {**a_pod(**spec), "status": status})
 
 
-def test_logs_stream_from_the_hook(client: TestClient, store: Store, hooks: FakeHooks) -> None:
+def test_logs_stream_from_the_hook(client: TestClient, store: Registry, hooks: FakeHooks) -> None:
     _pod_with_status(
         store, {"phase": "Running", "containerStatuses": [{"name": "c", "state": {"running": {}}}]}
     )
@@ -445,13 +445,13 @@ def test_logs_stream_from_the_hook(client: TestClient, store: Store, hooks: Fake
         ("unknown container", {}, "?container=zz", "container zz is not valid for pod p"),
     ],
 )  # fmt: skip
-def test_log_errors(client: TestClient, store: Store, scenario, status, query, message) -> None:
+def test_log_errors(client: TestClient, store: Registry, scenario, status, query, message) -> None:
     _pod_with_status(store, status)
     resp = client.get(f"{PODS}/p/log{query}")
     assert resp.status_code == 400 and status_of(resp)["message"] == message, scenario
 
 
-def test_logs_need_a_container_name_when_several(client: TestClient, store: Store) -> None:
+def test_logs_need_a_container_name_when_several(client: TestClient, store: Registry) -> None:
     store.create("pods", a_pod(containers=[{"name": "a"}, {"name": "b"}], initContainers=[{"name": "i"}]))
     resp = client.get(f"{PODS}/p/log")
     assert status_of(resp)["message"] == (

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS, a_job, a_pod
 
 NS = "/api/v1/namespaces"
@@ -50,7 +50,9 @@ def test_an_object_in_a_namespace_that_does_not_exist_is_not_found(client: TestC
     assert resp.json()["message"] == 'namespaces "nowhere" not found'
 
 
-def test_a_deleted_namespace_is_terminating_until_its_pods_are_gone(client: TestClient, store: Store) -> None:
+def test_a_deleted_namespace_is_terminating_until_its_pods_are_gone(
+    client: TestClient, store: Registry
+) -> None:
     assert client.post(NS, json={"metadata": {"name": "team"}}).status_code == 201
     assert client.post("/apis/batch/v1/namespaces/team/jobs", json=a_job("work")).status_code == 201
     assert client.post("/api/v1/namespaces/team/pods", json=a_pod("work-abcde")).status_code == 201

@@ -7,18 +7,18 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS, a_job, a_pod
 
 APPLY = {"Content-Type": "application/apply-patch+yaml"}
 SMP = {"Content-Type": "application/strategic-merge-patch+json"}
 
 
-def rv(store: Store) -> str:
+def rv(store: Registry) -> str:
     return store.list("pods", None)[1]
 
 
-def test_a_dry_run_create_is_defaulted_and_stores_nothing(client: TestClient, store: Store) -> None:
+def test_a_dry_run_create_is_defaulted_and_stores_nothing(client: TestClient, store: Registry) -> None:
     before = rv(store)
     resp = client.post(f"{PODS}?dryRun=All", json=a_pod())
     body = resp.json()
@@ -51,7 +51,7 @@ def test_a_dry_run_create_of_an_existing_name_is_already_exists(client: TestClie
     ids=["merge", "strategic", "json"],
 )
 def test_every_dry_run_patch_returns_the_result_and_stores_nothing(
-    client: TestClient, store: Store, content_type: str, patch: object
+    client: TestClient, store: Registry, content_type: str, patch: object
 ) -> None:
     client.post(PODS, json=a_pod())
     before = rv(store)
@@ -62,7 +62,7 @@ def test_every_dry_run_patch_returns_the_result_and_stores_nothing(
     assert "x" not in client.get(f"{PODS}/p").json()["metadata"]["labels"] and rv(store) == before
 
 
-def test_a_dry_run_apply_of_a_new_object_creates_nothing(client: TestClient, store: Store) -> None:
+def test_a_dry_run_apply_of_a_new_object_creates_nothing(client: TestClient, store: Registry) -> None:
     before = rv(store)
     resp = client.patch(f"{PODS}/p?dryRun=All&fieldManager=m", content=json.dumps(a_pod()), headers=APPLY)
     assert resp.status_code == 201 and resp.json()["metadata"]["managedFields"][0]["manager"] == "m"
@@ -76,7 +76,7 @@ def test_a_dry_run_update_is_validated_as_a_real_one(client: TestClient) -> None
     assert resp.status_code == 422 and "field is immutable" in resp.json()["message"]
 
 
-def test_a_dry_run_delete_returns_the_object_and_deletes_nothing(client: TestClient, store: Store) -> None:
+def test_a_dry_run_delete_returns_the_object_and_deletes_nothing(client: TestClient, store: Registry) -> None:
     client.post(PODS, json=a_pod())
     before = rv(store)
     resp = client.delete(f"{PODS}/p?dryRun=All")

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import PODS
 
 PDBS = "/apis/policy/v1/namespaces/default/poddisruptionbudgets"
@@ -19,7 +19,7 @@ def eviction(name: str = "p", **delete_options: Any) -> dict[str, Any]:
     return body
 
 
-def running_pod(store: Store, name: str = "p", *, ready: bool = True) -> None:
+def running_pod(store: Registry, name: str = "p", *, ready: bool = True) -> None:
     store.create(
         "pods",
         {
@@ -33,7 +33,7 @@ def running_pod(store: Store, name: str = "p", *, ready: bool = True) -> None:
     store.update("pods", pod, status_only=True)
 
 
-def budget(store: Store, **status: Any) -> None:
+def budget(store: Registry, **status: Any) -> None:
     pdb = store.create(
         "poddisruptionbudgets",
         {
@@ -53,7 +53,7 @@ def evict(client: TestClient, name: str = "p", **opts: Any) -> Any:
 
 
 def test_an_evicted_pod_gets_the_disruption_target_condition_and_is_deleted_gracefully(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     running_pod(store)
     resp = evict(client, gracePeriodSeconds=7)
@@ -68,7 +68,7 @@ def test_an_evicted_pod_gets_the_disruption_target_condition_and_is_deleted_grac
 
 
 def test_a_budget_without_disruptions_left_answers_too_many_requests(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     running_pod(store)
     budget(store, disruptionsAllowed=0)
@@ -89,7 +89,7 @@ def test_a_budget_without_disruptions_left_answers_too_many_requests(
 
 
 def test_a_budget_not_yet_observed_answers_too_many_requests_with_a_retry(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     running_pod(store)
     budget(store, disruptionsAllowed=1, observedGeneration=0)
@@ -102,7 +102,7 @@ def test_a_budget_not_yet_observed_answers_too_many_requests_with_a_retry(
 
 
 def test_an_allowed_eviction_decrements_the_budget_and_records_the_pod(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     running_pod(store)
     budget(store, disruptionsAllowed=1, currentHealthy=2)
@@ -112,13 +112,13 @@ def test_an_allowed_eviction_decrements_the_budget_and_records_the_pod(
     assert status["conditions"][0]["reason"] == "InsufficientPods"
 
 
-def test_an_unready_pod_is_evicted_while_the_budget_is_healthy(client: TestClient, store: Store) -> None:
+def test_an_unready_pod_is_evicted_while_the_budget_is_healthy(client: TestClient, store: Registry) -> None:
     running_pod(store, ready=False)
     budget(store, disruptionsAllowed=0)
     assert evict(client).status_code == 201
 
 
-def test_a_pending_pod_ignores_the_budget(client: TestClient, store: Store) -> None:
+def test_a_pending_pod_ignores_the_budget(client: TestClient, store: Registry) -> None:
     store.create(
         "pods",
         {
@@ -130,14 +130,14 @@ def test_a_pending_pod_ignores_the_budget(client: TestClient, store: Store) -> N
     assert evict(client).status_code == 201
 
 
-def test_dry_run_evicts_nothing(client: TestClient, store: Store) -> None:
+def test_dry_run_evicts_nothing(client: TestClient, store: Registry) -> None:
     running_pod(store)
     resp = client.post(f"{PODS}/p/eviction?dryRun=All", json=eviction())
     assert resp.status_code == 201
     assert not store.get("pods", "default", "p")["metadata"].get("deletionTimestamp")
 
 
-def test_bad_evictions_are_clear_errors(client: TestClient, store: Store) -> None:
+def test_bad_evictions_are_clear_errors(client: TestClient, store: Registry) -> None:
     running_pod(store)
     assert evict(client, "missing").status_code == 404
     wrong = client.post(f"{PODS}/p/eviction", json=eviction("q"))
@@ -180,7 +180,7 @@ def test_discovery_offers_kubectl_drain_the_policy_v1_eviction_subresource(clien
 
 
 def test_kubectl_drains_typed_delete_with_a_protobuf_delete_options_body(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     running_pod(store)
     resp = client.request("DELETE", f"{PODS}/p", content=KUBECTL_DELETE_OPTIONS,

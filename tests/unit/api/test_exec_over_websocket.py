@@ -14,7 +14,7 @@ from minik.api import create_app
 from minik.api.streams import Streams
 from minik.kubelet import labels
 from minik.kubelet.exec import PodStreams
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import PODS, TOKEN, FakeHooks, a_pod
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 
@@ -28,7 +28,7 @@ def runtime(tmp_path: Path) -> FakeRuntime:
 
 
 @pytest.fixture
-def client(store: Store, runtime: FakeRuntime) -> Iterator[TestClient]:
+def client(store: Registry, runtime: FakeRuntime) -> Iterator[TestClient]:
     app = create_app(store=store, token=TOKEN, hooks=FakeHooks(), streamer=PodStreams(runtime, instance="i"))
     with TestClient(app, headers=AUTH) as c:
         yield c

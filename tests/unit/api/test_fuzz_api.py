@@ -36,7 +36,7 @@ from minik.api import create_app
 from minik.api.responses import MAX_BODY
 from minik.errors import FieldError
 from minik.k8s import Obj
-from minik.store import Store
+from minik.registry import Registry
 
 TOKEN = "fuzz-token"
 VALID = Path(__file__).resolve().parents[2] / "fixtures" / "manifests" / "valid"
@@ -91,7 +91,7 @@ def seed_db() -> Iterator[Path]:
     """A store file holding one object of each kind (copied afresh for every example)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "seed.db"
-        store = Store(path)
+        store = Registry.open(path)
         hooks = ManifestHooks()
         for resource, obj in SEED_OBJECTS.items():
             store.create(resource, hooks.default(copy.deepcopy(obj), "00000000-0000-0000-0000-000000000001"))
@@ -667,7 +667,7 @@ async def run_one(seed: Path, req: Request) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "minik.db"
         shutil.copy(seed, path)
-        store = Store(path)
+        store = Registry.open(path)
         try:
             app = create_app(store=store, token=TOKEN, hooks=ManifestHooks())
             before = snapshot(path)
@@ -676,7 +676,7 @@ async def run_one(seed: Path, req: Request) -> int:
                 headers["content-type"] = req.content_type
             reply = await call(app, req.method, req.path, req.query, headers, req.body)
             check_reply(req, reply)
-            assert store._depth == 0, "a transaction was left open"
+            assert store.store._depth == 0, "a transaction was left open"
             if reply.status >= 400 or req.method in ("GET", "HEAD"):
                 assert snapshot(path) == before, f"{req} changed the store but answered {reply.status}"
             store.list("pods", None)  # still usable

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from minik.api import channels, spdy
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import PODS, a_pod
 from tests.unit.api.test_spdy_framing import Client
 
@@ -39,7 +39,7 @@ def echo_port() -> Iterator[int]:
     t.join(5)
 
 
-def pod_at(client: TestClient, store: Store, ip: str) -> None:
+def pod_at(client: TestClient, store: Registry, ip: str) -> None:
     client.post(PODS, json=a_pod("web"))
     pod = store.get("pods", "default", "web")
     pod["status"] = {"phase": "Running", "podIP": ip}
@@ -47,7 +47,7 @@ def pod_at(client: TestClient, store: Store, ip: str) -> None:
 
 
 def test_a_port_gets_its_prefixed_channels_and_carries_data_both_ways(
-    client: TestClient, store: Store, echo_port: int
+    client: TestClient, store: Registry, echo_port: int
 ) -> None:
     pod_at(client, store, "127.0.0.1")
     prefix = echo_port.to_bytes(2, "little")
@@ -67,7 +67,7 @@ def test_a_port_gets_its_prefixed_channels_and_carries_data_both_ways(
 
 
 def test_a_refused_connection_is_reported_on_the_ports_error_channel(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     closed = socket.create_server(("127.0.0.1", 0))
     port = closed.getsockname()[1]
@@ -79,7 +79,7 @@ def test_a_refused_connection_is_reported_on_the_ports_error_channel(
     assert error[0] == 1 and error[1:].startswith(f"error forwarding port {port} to pod web".encode())
 
 
-def test_bad_ports_are_refused_before_the_upgrade(client: TestClient, store: Store) -> None:
+def test_bad_ports_are_refused_before_the_upgrade(client: TestClient, store: Registry) -> None:
     pod_at(client, store, "127.0.0.1")
     bad = f"{PODS}/web/portforward?ports=http"
     with pytest.raises(WebSocketDenialResponse) as exc, client.websocket_connect(bad, subprotocols=[V4]):
@@ -88,7 +88,7 @@ def test_bad_ports_are_refused_before_the_upgrade(client: TestClient, store: Sto
 
 
 def test_kubectls_spdy_tunnel_forwards_one_connection_per_stream_pair(
-    client: TestClient, store: Store, echo_port: int
+    client: TestClient, store: Registry, echo_port: int
 ) -> None:
     pod_at(client, store, "127.0.0.1")
     c, parser = Client(), spdy.Parser()
@@ -109,7 +109,7 @@ def test_kubectls_spdy_tunnel_forwards_one_connection_per_stream_pair(
 
 
 def test_kubectls_spdy_tunnel_reports_a_refused_port_on_the_error_stream(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     closed = socket.create_server(("127.0.0.1", 0))
     port = closed.getsockname()[1]

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from minik.api import limits, responses
 from minik.api.patch import PatchTooLarge, json_patch
 from minik.api.protobuf import MEDIA_TYPE
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS
 from tests.unit.api.test_protobuf import field, framed
 
@@ -58,7 +58,7 @@ def _one_sentence(resp: Any) -> str:
 
 
 def test_a_doubling_json_patch_is_refused_at_the_copy_that_crosses_the_limit(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     _configmap(client)
     before = store.resource_version
@@ -93,7 +93,7 @@ def test_the_copy_budget_is_counted_before_each_copy() -> None:
 
 
 def test_an_object_over_1_5_mib_after_a_patch_is_413_and_nothing_is_stored(
-    client: TestClient, store: Store
+    client: TestClient, store: Registry
 ) -> None:
     _configmap(client)
     before = store.resource_version
@@ -129,7 +129,7 @@ def test_a_create_over_1_5_mib_is_413(client: TestClient) -> None:
     assert client.get(f"{CMS}/big").status_code == 404
 
 
-def test_a_yaml_alias_bomb_body_is_400_in_well_under_a_second(client: TestClient, store: Store) -> None:
+def test_a_yaml_alias_bomb_body_is_400_in_well_under_a_second(client: TestClient, store: Registry) -> None:
     before = store.resource_version
     start = time.perf_counter()
     resp = client.post(CMS, content=BOMB, headers=YAML)

@@ -14,7 +14,7 @@ from minik.cli import printers
 from minik.cli.resources import JOBS as CLI_JOBS
 from minik.cli.resources import PODS as CLI_PODS
 from minik.k8s import parse_time
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS, TOKEN, FakeHooks, a_job, a_pod
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
@@ -27,7 +27,7 @@ def later() -> list[datetime]:
 
 
 @pytest.fixture
-def tclient(store: Store, hooks: FakeHooks, later: list[datetime]) -> Iterator[TestClient]:
+def tclient(store: Registry, hooks: FakeHooks, later: list[datetime]) -> Iterator[TestClient]:
     app = create_app(store=store, token=TOKEN, hooks=hooks, clock=lambda: later[0])
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c
@@ -81,8 +81,13 @@ def test_bad_include_object_is_400(tclient: TestClient) -> None:
     assert resp.status_code == 400 and "includeObject" in resp.json()["message"]
 
 
-def test_get_one_object_as_table_carries_its_resource_version(tclient: TestClient) -> None:
+def test_get_one_object_as_table_carries_its_resource_version(
+    tclient: TestClient, later: list[datetime]
+) -> None:
     created = tclient.post(PODS, json=a_pod("p")).json()
+    # Five minutes after the creation (a slow machine may tick a second between fixture and create).
+    later[0] = datetime.fromisoformat(created["metadata"]["creationTimestamp"].replace("Z", "+00:00"))
+    later[0] += timedelta(minutes=5)
     table = tclient.get(PODS + "/p", headers={"Accept": TABLE}).json()
     assert table["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
     assert [c["name"] for c in table["columnDefinitions"] if c["priority"] == 0] == [

@@ -15,7 +15,7 @@ from minik.api import create_app
 from minik.kubelet import metrics
 from minik.kubelet.runtime import ContainerStats
 from minik.kubelet.sampler import MetricsSampler, Snapshot
-from minik.store import Store
+from minik.registry import Registry
 from tests.unit.api.conftest import TOKEN, FakeHooks, a_pod
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 
@@ -188,7 +188,7 @@ class FakeSource:
 
 
 def test_the_metrics_api(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db")
+    store = Registry.open(tmp_path / "db")
     pod = a_pod()
     pod["metadata"]["labels"] = {"app": "x"}
     uid = store.create("pods", pod)["metadata"]["uid"]
@@ -225,7 +225,7 @@ def test_the_metrics_api(tmp_path: Path) -> None:
 
 
 def test_no_metrics_group_without_a_source(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db")
+    store = Registry.open(tmp_path / "db")
     app = create_app(store=store, token=TOKEN, hooks=FakeHooks())
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
         assert "metrics.k8s.io" not in [g["name"] for g in client.get("/apis").json()["groups"]]

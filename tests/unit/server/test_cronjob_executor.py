@@ -11,8 +11,9 @@ import pytest
 from minik import manifest
 from minik.controllers.cronjob import SCHEDULED_ANNOTATION
 from minik.k8s import Obj, meta, rfc3339
+from minik.registry import Registry
+from minik.server import garbage
 from minik.server.cronjobs import CronJobExecutor
-from minik.store import Store
 
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 
@@ -31,8 +32,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store(tmp_path / "minik.db", clock=clock)
+def store(tmp_path: Path, clock: Clock) -> Iterator[Registry]:
+    s = Registry.open(tmp_path / "minik.db", clock=clock)
     yield s
     s.close()
 
@@ -58,11 +59,11 @@ def cronjob(**spec: object) -> Obj:
     return manifest.default_object(doc)
 
 
-def events(store: Store) -> list[str]:
+def events(store: Registry) -> list[str]:
     return [f"{e['reason']}: {e['message']}" for e in store.list("events", "default")[0]]
 
 
-def test_a_due_time_creates_a_defaulted_job_and_lists_it_as_active(store: Store, clock: Clock) -> None:
+def test_a_due_time_creates_a_defaulted_job_and_lists_it_as_active(store: Registry, clock: Clock) -> None:
     store.create("cronjobs", cronjob())
     ex = CronJobExecutor(store, clock=clock)
     delay, _ = ex.sync(("default", "tick"))
@@ -84,7 +85,7 @@ def test_a_due_time_creates_a_defaulted_job_and_lists_it_as_active(store: Store,
 
 
 def test_after_a_long_outage_a_restart_creates_one_job_for_the_latest_time(
-    store: Store, clock: Clock
+    store: Registry, clock: Clock
 ) -> None:
     store.create("cronjobs", cronjob())
     clock.t = START + timedelta(hours=3, seconds=5)  # the server was down for three hours
@@ -98,7 +99,7 @@ def test_after_a_long_outage_a_restart_creates_one_job_for_the_latest_time(
 
 
 def test_a_restart_within_starting_deadline_catches_up_and_one_outside_does_not(
-    store: Store, clock: Clock
+    store: Registry, clock: Clock
 ) -> None:
     store.create("cronjobs", cronjob(schedule="0 * * * *", startingDeadlineSeconds=300))
     ex = CronJobExecutor(store, clock=clock)
@@ -110,7 +111,7 @@ def test_a_restart_within_starting_deadline_catches_up_and_one_outside_does_not(
     assert len(store.list("jobs", "default")[0]) == 1
 
 
-def test_the_test_only_rate_runs_a_cronjob_clock_faster(store: Store, clock: Clock) -> None:
+def test_the_test_only_rate_runs_a_cronjob_clock_faster(store: Registry, clock: Clock) -> None:
     store.create("cronjobs", cronjob())
     ex = CronJobExecutor(store, clock=clock, rate=60)
     clock.t = START + timedelta(seconds=1)  # one real second is one minute for this CronJob
@@ -119,30 +120,30 @@ def test_the_test_only_rate_runs_a_cronjob_clock_faster(store: Store, clock: Clo
     assert delay is not None and delay < 1.0
 
 
-def test_deleting_a_cronjob_lets_the_collector_delete_its_jobs(store: Store, clock: Clock) -> None:
+def test_deleting_a_cronjob_lets_the_collector_delete_its_jobs(store: Registry, clock: Clock) -> None:
     store.create("cronjobs", cronjob())
     clock.t = START + timedelta(minutes=1)
     ex = CronJobExecutor(store, clock=clock)
     ex.sync(("default", "tick"))
     assert len(store.list("jobs", "default")[0]) == 1
     store.delete("cronjobs", "default", "tick")  # the default for a CronJob is background
-    ex.collect_garbage()
+    garbage.collect(store)
     assert store.list("jobs", "default")[0] == []
 
 
-def test_deleting_a_cronjob_with_orphan_keeps_its_jobs_without_owner(store: Store, clock: Clock) -> None:
+def test_deleting_a_cronjob_with_orphan_keeps_its_jobs_without_owner(store: Registry, clock: Clock) -> None:
     store.create("cronjobs", cronjob())
     clock.t = START + timedelta(minutes=1)
     ex = CronJobExecutor(store, clock=clock)
     ex.sync(("default", "tick"))
     store.delete("cronjobs", "default", "tick", propagation="Orphan")
-    ex.collect_garbage()
+    garbage.collect(store)
     (job,) = store.list("jobs", "default")[0]
     assert "ownerReferences" not in meta(job)
     assert store.list("cronjobs", "default")[0] == []
 
 
-def test_history_limits_delete_old_jobs_through_the_store(store: Store, clock: Clock) -> None:
+def test_history_limits_delete_old_jobs_through_the_store(store: Registry, clock: Clock) -> None:
     store.create("cronjobs", cronjob(successfulJobsHistoryLimit=1))
     ex = CronJobExecutor(store, clock=clock)
     for minute in (1, 2, 3):
@@ -167,7 +168,7 @@ def test_history_limits_delete_old_jobs_through_the_store(store: Store, clock: C
 
 
 def test_a_schedule_change_is_synced_at_the_new_next_time_and_other_changes_at_once(
-    store: Store, clock: Clock
+    store: Registry, clock: Clock
 ) -> None:
     """Upstream ``updateCronJob``: a new schedule does not start a missed time of its own at once."""
     old = store.create("cronjobs", cronjob(schedule="0 0 * * *"))

@@ -9,21 +9,22 @@ from pathlib import Path
 import pytest
 
 from minik.errors import NotFound
-from minik.server.jobs import JOB_TRACKING, JobExecutor
-from minik.store import Store
+from minik.registry import Registry
+from minik.resources import JOB_TRACKING_FINALIZER as JOB_TRACKING
+from minik.server.jobs import JobExecutor
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 LABELS = {"app": "x"}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "minik.db")
+def store(tmp_path: Path) -> Iterator[Registry]:
+    s = Registry.open(tmp_path / "minik.db")
     yield s
     s.close()
 
 
-def _job(store: Store, *, status: dict | None = None, **spec: object) -> dict:
+def _job(store: Registry, *, status: dict | None = None, **spec: object) -> dict:
     template = {
         "metadata": {"labels": LABELS},
         "spec": {"restartPolicy": "Never", "containers": [{"name": "c"}]},
@@ -46,7 +47,7 @@ def _job(store: Store, *, status: dict | None = None, **spec: object) -> dict:
 
 
 def _pod(
-    store: Store, name: str, *, labels: dict | None = None, owner: dict | None = None, fin: bool = False
+    store: Registry, name: str, *, labels: dict | None = None, owner: dict | None = None, fin: bool = False
 ) -> dict:
     m: dict = {"name": name, "namespace": "default", "labels": LABELS if labels is None else labels}
     if owner is not None:
@@ -59,11 +60,11 @@ def _pod(
     )
 
 
-def _executor(store: Store, now: datetime = NOW) -> JobExecutor:
+def _executor(store: Registry, now: datetime = NOW) -> JobExecutor:
     return JobExecutor(store, clock=lambda: now)
 
 
-def test_a_matching_orphan_is_adopted_with_reference_and_finalizer(store: Store) -> None:
+def test_a_matching_orphan_is_adopted_with_reference_and_finalizer(store: Registry) -> None:
     job = _job(store)
     _pod(store, "o")
     _executor(store).sync("default", "j")
@@ -74,7 +75,7 @@ def test_a_matching_orphan_is_adopted_with_reference_and_finalizer(store: Store)
     assert len(store.list("pods", "default")[0]) == 1, "the adopted pod counts: no new pod"
 
 
-def test_an_owned_pod_whose_labels_stopped_matching_is_released(store: Store) -> None:
+def test_an_owned_pod_whose_labels_stopped_matching_is_released(store: Registry) -> None:
     job = _job(store)
     _pod(store, "a", labels={"other": "1"}, owner=job, fin=True)
     _executor(store).sync("default", "j")
@@ -82,7 +83,7 @@ def test_an_owned_pod_whose_labels_stopped_matching_is_released(store: Store) ->
     assert "ownerReferences" not in pod["metadata"] and "finalizers" not in pod["metadata"]
 
 
-def test_ttl_after_finished_deletes_the_job_in_the_foreground(store: Store) -> None:
+def test_ttl_after_finished_deletes_the_job_in_the_foreground(store: Registry) -> None:
     done = {
         "conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": "2026-01-01T11:00:00Z"}]
     }
@@ -95,7 +96,7 @@ def test_ttl_after_finished_deletes_the_job_in_the_foreground(store: Store) -> N
     assert "foregroundDeletion" in stored["metadata"]["finalizers"]
 
 
-def test_a_job_being_deleted_is_still_synced_and_its_finalizers_removed(store: Store) -> None:
+def test_a_job_being_deleted_is_still_synced_and_its_finalizers_removed(store: Registry) -> None:
     job = _job(store, status={"startTime": "2026-01-01T11:59:00Z"})
     _pod(store, "a", owner=job, fin=True)
     store.delete("jobs", "default", "j", propagation="Foreground")
@@ -105,13 +106,13 @@ def test_a_job_being_deleted_is_still_synced_and_its_finalizers_removed(store: S
     assert [p["metadata"]["name"] for p in store.list("pods", "default")[0]] == ["a"], "nothing created"
 
 
-def test_a_gone_job_is_forgotten(store: Store) -> None:
+def test_a_gone_job_is_forgotten(store: Registry) -> None:
     with pytest.raises(NotFound):
         store.get("jobs", "default", "j")
     assert _executor(store).sync("default", "j").forget
 
 
-def test_a_job_managed_by_another_controller_gets_no_pods_and_no_status(store: Store) -> None:
+def test_a_job_managed_by_another_controller_gets_no_pods_and_no_status(store: Registry) -> None:
     _job(store, managedBy="example.com/other")
     _pod(store, "o")
     _executor(store).sync("default", "j")
@@ -119,7 +120,7 @@ def test_a_job_managed_by_another_controller_gets_no_pods_and_no_status(store: S
     assert not store.get("jobs", "default", "j").get("status")
 
 
-def test_the_back_off_record_outlives_a_user_deleted_pods_object(store: Store) -> None:
+def test_the_back_off_record_outlives_a_user_deleted_pods_object(store: Registry) -> None:
     job = _job(store, status={"startTime": "2026-01-01T11:59:00Z"})
     _pod(store, "a", owner=job, fin=True)
     store.delete("pods", "default", "a", grace_seconds=30)

@@ -9,13 +9,13 @@ import anyio
 import pytest
 
 from minik.kubelet.docker_api import DockerAPI
+from minik.registry import Registry
 from minik.server.controlplane import ControlPlane, Settings
-from minik.store import Store
 
 
 @pytest.fixture
 def plane(tmp_path: Path) -> Iterator[ControlPlane]:
-    store = Store(tmp_path / "minik.db")
+    store = Registry.open(tmp_path / "minik.db")
     # The engine is never reached: pending_deletions reads the store only.
     yield ControlPlane(
         settings=Settings(home=tmp_path, instance="test"), store=store, docker=DockerAPI(client=object())
@@ -23,14 +23,14 @@ def plane(tmp_path: Path) -> Iterator[ControlPlane]:
     store.close()
 
 
-def _job(store: Store, name: str) -> dict:
+def _job(store: Registry, name: str) -> dict:
     return store.create(
         "jobs",
         {"metadata": {"name": name}, "spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}},
     )
 
 
-def _pod(store: Store, name: str, *, owner: dict | None = None, grace: int = 30) -> dict:
+def _pod(store: Registry, name: str, *, owner: dict | None = None, grace: int = 30) -> dict:
     m: dict = {"name": name}
     if owner is not None:
         om = owner["metadata"]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from minik.store import Store
-from minik.store.db import EVENT_TTL
+from minik.registry import Registry
+from minik.registry.events import EVENT_TTL
 from tests.unit.store.test_store import drain
 
 T0 = datetime(2026, 1, 2, 3, 0, 0, tzinfo=UTC)
@@ -35,8 +35,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store(tmp_path / "minik.db", clock=clock)
+def store(tmp_path: Path, clock: Clock) -> Iterator[Registry]:
+    s = Registry.open(tmp_path / "minik.db", clock=clock)
     yield s
     s.close()
 
@@ -49,7 +49,7 @@ def _pod(name: str) -> dict[str, object]:
     }
 
 
-def _names(store: Store) -> list[str]:
+def _names(store: Registry) -> list[str]:
     return sorted(e["metadata"]["name"].split(".")[0] for e in store.list("events", None)[0])
 
 
@@ -57,7 +57,7 @@ def test_the_ttl_is_the_api_servers_default_of_one_hour() -> None:
     assert timedelta(hours=1) == EVENT_TTL
 
 
-def test_an_event_expires_an_hour_after_its_last_occurrence(store: Store, clock: Clock) -> None:
+def test_an_event_expires_an_hour_after_its_last_occurrence(store: Registry, clock: Clock) -> None:
     store.record_event(_pod("old"), type="Normal", reason="Pulled", message="m", component="kubelet")
     store.record_event(_pod("repeated"), type="Normal", reason="Pulled", message="m", component="kubelet")
     clock.now = T0 + timedelta(minutes=50)
@@ -76,7 +76,7 @@ def test_an_event_expires_an_hour_after_its_last_occurrence(store: Store, clock:
     assert _names(store) == []
 
 
-def test_expiry_goes_in_batches(store: Store, clock: Clock) -> None:
+def test_expiry_goes_in_batches(store: Registry, clock: Clock) -> None:
     with store.transaction():
         for i in range(25):
             store.record_event(_pod(f"p{i}"), type="Normal", reason="R", message="m", component="c")
@@ -84,8 +84,8 @@ def test_expiry_goes_in_batches(store: Store, clock: Clock) -> None:
     assert [store.expire_events(batch=10) for _ in range(4)] == [10, 10, 5, 0]
 
 
-def test_a_repeat_is_found_through_the_index_not_a_scan(store: Store) -> None:
-    plan = store._conn.execute(
+def test_a_repeat_is_found_through_the_index_not_a_scan(store: Registry) -> None:
+    plan = store.store._conn.execute(
         "EXPLAIN QUERY PLAN SELECT json FROM objects WHERE resource = 'events' AND namespace = ?"
         " AND json_extract(json, '$.involvedObject.uid') IS ?"
         " AND json_extract(json, '$.involvedObject.name') = ?"
@@ -97,7 +97,7 @@ def test_a_repeat_is_found_through_the_index_not_a_scan(store: Store) -> None:
     assert any("USING INDEX events_repeat" in str(row) for row in plan), plan
 
 
-def test_expiry_finds_old_events_through_the_index(store: Store, clock: Clock) -> None:
+def test_expiry_finds_old_events_through_the_index(store: Registry, clock: Clock) -> None:
     with store.transaction():
         for i in range(3000):
             store.record_event(_pod(f"p{i}"), type="Normal", reason="R", message="m", component="c")
@@ -113,7 +113,7 @@ def test_expiry_finds_old_events_through_the_index(store: Store, clock: Clock) -
     assert time.perf_counter() - start < 0.5
 
 
-def test_recording_stays_fast_with_many_events(store: Store) -> None:
+def test_recording_stays_fast_with_many_events(store: Registry) -> None:
     with store.transaction():
         for i in range(5000):
             store.record_event(_pod(f"p{i}"), type="Normal", reason="Started", message="m", component="c")

@@ -20,7 +20,8 @@ import anyio
 import pytest
 
 from minik.errors import StoreError
-from minik.store import Store, WatchEvent
+from minik.registry import Registry
+from minik.store import WatchEvent
 
 HOLD_LOCK = """
 import sqlite3, sys
@@ -36,21 +37,21 @@ def configmap(name: str, size: int = 10) -> dict[str, object]:
     return {"metadata": {"name": name}, "data": {"k": "v" * size}}
 
 
-def rows(store: Store) -> list[tuple[str, str]]:
+def rows(store: Registry) -> list[tuple[str, str]]:
     items, _ = store.list("configmaps", None)
     return [(i["metadata"]["name"], i["metadata"]["resourceVersion"]) for i in items]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "minik.db", busy_timeout=0.2)
+def store(tmp_path: Path) -> Iterator[Registry]:
+    s = Registry.open(tmp_path / "minik.db", busy_timeout=0.2)
     s.create("configmaps", configmap("before"))
     yield s
     s.close()
 
 
 @pytest.fixture
-def locker(store: Store) -> Iterator[subprocess.Popen[str]]:
+def locker(store: Registry) -> Iterator[subprocess.Popen[str]]:
     """Another process holding ``BEGIN EXCLUSIVE`` on the store's file until the test ends."""
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(store.path)],
@@ -71,7 +72,7 @@ def release(proc: subprocess.Popen[str]) -> None:
     time.sleep(0.25)
 
 
-def pending_events(store: Store, since: int) -> list[WatchEvent]:
+def pending_events(store: Registry, since: int) -> list[WatchEvent]:
     """The changes committed after ``since`` (replayed from the log, so none can be missed)."""
     out: list[WatchEvent] = []
 
@@ -87,7 +88,7 @@ def pending_events(store: Store, since: int) -> list[WatchEvent]:
 
 
 def test_a_write_while_another_process_holds_the_lock_fails_cleanly_and_works_after(
-    store: Store, locker: subprocess.Popen[str]
+    store: Registry, locker: subprocess.Popen[str]
 ) -> None:
     before, rv = rows(store), store.resource_version
     with pytest.raises(StoreError) as info:
@@ -107,7 +108,7 @@ def test_a_write_while_another_process_holds_the_lock_fails_cleanly_and_works_af
 
 
 def test_a_grouped_write_that_hits_the_lock_stores_none_of_its_parts(
-    store: Store, locker: subprocess.Popen[str]
+    store: Registry, locker: subprocess.Popen[str]
 ) -> None:
     before, rv = rows(store), store.resource_version
     with pytest.raises(StoreError), store.transaction():
@@ -120,11 +121,11 @@ def test_a_grouped_write_that_hits_the_lock_stores_none_of_its_parts(
     assert pending_events(store, rv)[0].rv == rv + 1
 
 
-def test_a_full_disk_fails_the_write_in_one_sentence_and_keeps_what_was_stored(store: Store) -> None:
+def test_a_full_disk_fails_the_write_in_one_sentence_and_keeps_what_was_stored(store: Registry) -> None:
     for i in range(5):
         store.create("configmaps", configmap(f"keep-{i}", 500))
     before, rv = rows(store), store.resource_version
-    conn = store._conn
+    conn = store.store._conn
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(StoreError) as info:
@@ -143,7 +144,7 @@ def test_a_full_disk_fails_the_write_in_one_sentence_and_keeps_what_was_stored(s
 
 def test_a_truncated_store_is_refused_in_one_sentence_and_left_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "minik.db"
-    s = Store(path)
+    s = Registry.open(path)
     for i in range(200):
         s.create("configmaps", configmap(f"c{i}", 2000))
     s.close()
@@ -152,19 +153,19 @@ def test_a_truncated_store_is_refused_in_one_sentence_and_left_as_it_was(tmp_pat
         f.truncate(size // 2)
     damaged = path.read_bytes()
     with pytest.raises(StoreError) as info:
-        Store(path)
+        Registry.open(path)
     assert "not a usable minik store" in info.value.message and "move it away" in info.value.message
     assert "\n" not in info.value.message
     assert path.read_bytes() == damaged  # nothing "repaired" behind the user's back
     os.replace(path, tmp_path / "minik.db.damaged")
-    fresh = Store(path)  # the next start, after moving it away
+    fresh = Registry.open(path)  # the next start, after moving it away
     assert fresh.list("configmaps", None)[0] == []
     fresh.close()
 
 
 def test_a_store_reopened_after_the_lock_is_released_has_everything(tmp_path: Path) -> None:
     path = tmp_path / "minik.db"
-    s = Store(path)
+    s = Registry.open(path)
     s.create("configmaps", configmap("kept"))
     rv = s.resource_version
     s.close()
@@ -173,8 +174,8 @@ def test_a_store_reopened_after_the_lock_is_released_has_everything(tmp_path: Pa
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
     with pytest.raises(StoreError):
-        Store(path, busy_timeout=0.1)
+        Registry.open(path, busy_timeout=0.1)
     release(proc)
-    again = Store(path)
+    again = Registry.open(path)
     assert again.get("configmaps", "default", "kept")["metadata"]["resourceVersion"] == str(rv)
     again.close()

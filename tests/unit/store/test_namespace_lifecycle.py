@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from minik.errors import ApiError, NotFound
-from minik.store import Store
+from minik.registry import Registry
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "minik.db")
+def store(tmp_path: Path) -> Iterator[Registry]:
+    s = Registry.open(tmp_path / "minik.db")
     yield s
     s.close()
 
@@ -23,20 +23,20 @@ def obj(name: str, ns: str = "team", **extra: Any) -> dict[str, Any]:
     return {"metadata": {"name": name, "namespace": ns}, **extra}
 
 
-def phase(store: Store, name: str) -> str | None:
+def phase(store: Registry, name: str) -> str | None:
     try:
         return str(store.get("namespaces", None, name)["status"]["phase"])
     except NotFound:
         return None
 
 
-def empty_namespace_is_gone_at_once(store: Store) -> None:
+def empty_namespace_is_gone_at_once(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     store.delete("namespaces", None, "team")
     assert phase(store, "team") is None
 
 
-def namespace_with_running_pod_is_terminating_until_the_pod_is_terminal(store: Store) -> None:
+def namespace_with_running_pod_is_terminating_until_the_pod_is_terminal(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     store.create("jobs", obj("work", spec={}))
     store.create("pods", obj("work-x", status={"phase": "Running"}))
@@ -50,7 +50,7 @@ def namespace_with_running_pod_is_terminating_until_the_pod_is_terminal(store: S
     assert store.list("serviceaccounts", "team")[0] == []
 
 
-def nothing_new_in_a_terminating_namespace(store: Store) -> None:
+def nothing_new_in_a_terminating_namespace(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     store.create("pods", obj("p", status={"phase": "Running"}))
     store.delete("namespaces", None, "team")
@@ -58,28 +58,28 @@ def nothing_new_in_a_terminating_namespace(store: Store) -> None:
         store.create("configmaps", obj("late"))
 
 
-def an_object_in_a_missing_namespace_is_not_found(store: Store) -> None:
+def an_object_in_a_missing_namespace_is_not_found(store: Registry) -> None:
     with pytest.raises(NotFound, match='namespaces "nowhere" not found'):
         store.create("roles", obj("r", "nowhere"))
 
 
-def system_namespaces_may_not_be_deleted(store: Store) -> None:
+def system_namespaces_may_not_be_deleted(store: Registry) -> None:
     for name in ("default", "kube-system", "kube-public"):
         with pytest.raises(ApiError, match="this namespace may not be deleted"):
             store.delete("namespaces", None, name)
 
 
-def kube_node_lease_may_be_deleted(store: Store) -> None:
+def kube_node_lease_may_be_deleted(store: Registry) -> None:
     store.delete("namespaces", None, "kube-node-lease")
     assert phase(store, "kube-node-lease") is None
 
 
-def a_new_namespace_gets_a_default_service_account(store: Store) -> None:
+def a_new_namespace_gets_a_default_service_account(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     assert store.get("serviceaccounts", "team", "default")["metadata"]["namespace"] == "team"
 
 
-def cluster_scoped_rbac_objects_outlive_a_namespace(store: Store) -> None:
+def cluster_scoped_rbac_objects_outlive_a_namespace(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     store.create("clusterroles", {"metadata": {"name": "viewer"}, "rules": []})
     store.create("roles", obj("reader", rules=[]))
@@ -89,7 +89,7 @@ def cluster_scoped_rbac_objects_outlive_a_namespace(store: Store) -> None:
         store.get("roles", "team", "reader")
 
 
-SPECS: list[Callable[[Store], None]] = [
+SPECS: list[Callable[[Registry], None]] = [
     empty_namespace_is_gone_at_once,
     namespace_with_running_pod_is_terminating_until_the_pod_is_terminal,
     nothing_new_in_a_terminating_namespace,
@@ -102,11 +102,11 @@ SPECS: list[Callable[[Store], None]] = [
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.__name__.replace("_", " "))
-def test_namespace_lifecycle(store: Store, spec: Callable[[Store], None]) -> None:
+def test_namespace_lifecycle(store: Registry, spec: Callable[[Registry], None]) -> None:
     spec(store)
 
 
-def test_events_about_a_terminating_namespace_are_dropped_so_it_can_end(store: Store) -> None:
+def test_events_about_a_terminating_namespace_are_dropped_so_it_can_end(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     pod = store.create("pods", obj("p", spec={"containers": [{"name": "c"}]}, status={"phase": "Running"}))
     store.delete("namespaces", None, "team")

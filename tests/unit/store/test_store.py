@@ -11,14 +11,15 @@ import anyio
 import pytest
 
 from minik.errors import AlreadyExists, Conflict, Invalid, NotFound, StoreError
-from minik.store import Expired, Store, Subscription, WatchEvent
+from minik.registry import Registry
+from minik.store import Expired, Subscription, WatchEvent
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "minik.db", clock=lambda: NOW)
+def store(tmp_path: Path) -> Registry:
+    s = Registry.open(tmp_path / "minik.db", clock=lambda: NOW)
     yield s
     s.close()
 
@@ -46,12 +47,12 @@ def drain(sub: Subscription) -> list[WatchEvent]:
     return out
 
 
-def test_a_new_store_starts_with_the_four_namespaces_of_a_new_cluster(store: Store) -> None:
+def test_a_new_store_starts_with_the_four_namespaces_of_a_new_cluster(store: Registry) -> None:
     names = [o["metadata"]["name"] for o in store.list("namespaces", None)[0]]
     assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
 
 
-def test_every_namespace_has_a_default_service_account(store: Store) -> None:
+def test_every_namespace_has_a_default_service_account(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     accounts = store.list("serviceaccounts", None)[0]
     assert sorted((o["metadata"]["namespace"], o["metadata"]["name"]) for o in accounts) == [
@@ -59,7 +60,7 @@ def test_every_namespace_has_a_default_service_account(store: Store) -> None:
     ]
 
 
-def test_create_sets_server_fields(store: Store) -> None:
+def test_create_sets_server_fields(store: Registry) -> None:
     obj = store.create("jobs", job())
     m = obj["metadata"]
     assert (obj["apiVersion"], obj["kind"]) == ("batch/v1", "Job")
@@ -68,7 +69,7 @@ def test_create_sets_server_fields(store: Store) -> None:
     assert store.get("jobs", "default", "j") == obj
 
 
-def test_resource_version_increases_on_every_write(store: Store) -> None:
+def test_resource_version_increases_on_every_write(store: Registry) -> None:
     rvs = [int(store.create("jobs", job())["metadata"]["resourceVersion"])]
     current = store.get("jobs", "default", "j")
     current["spec"]["parallelism"] = 2
@@ -84,10 +85,10 @@ def test_resource_version_increases_on_every_write(store: Store) -> None:
 
 
 def test_rv_survives_reopen(tmp_path: Path) -> None:
-    s = Store(tmp_path / "db")
+    s = Registry.open(tmp_path / "db")
     rv = s.create("configmaps", {"metadata": {"name": "c"}, "data": {}})["metadata"]["resourceVersion"]
     s.close()
-    s2 = Store(tmp_path / "db")
+    s2 = Registry.open(tmp_path / "db")
     assert int(s2.create("configmaps", {"metadata": {"name": "d"}})["metadata"]["resourceVersion"]) > int(rv)
     s2.close()
 
@@ -107,14 +108,14 @@ def test_rv_survives_reopen(tmp_path: Path) -> None:
         ("delete missing", lambda s: s.delete("pods", "default", "x"), NotFound, 'pods "x" not found'),
     ],
 )  # fmt: skip
-def test_errors(store: Store, scenario: str, call, error: type, message: str) -> None:
+def test_errors(store: Registry, scenario: str, call, error: type, message: str) -> None:
     with pytest.raises(error) as info:
         call(store)
     assert message in info.value.message
     assert info.value.status["kind"] == "Status"
 
 
-def test_spec_change_bumps_generation_but_status_does_not(store: Store) -> None:
+def test_spec_change_bumps_generation_but_status_does_not(store: Registry) -> None:
     store.create("jobs", job())
     cur = store.get("jobs", "default", "j")
     cur["status"] = {"active": 1}
@@ -126,12 +127,12 @@ def test_spec_change_bumps_generation_but_status_does_not(store: Store) -> None:
     assert out["metadata"]["generation"] == 2 and out["status"] == {"active": 1}
 
 
-def test_noop_update_writes_nothing(store: Store) -> None:
+def test_noop_update_writes_nothing(store: Registry) -> None:
     created = store.create("jobs", job())
     assert store.update("jobs", created) == created
 
 
-def test_finalizer_keeps_deleted_object_until_removed(store: Store) -> None:
+def test_finalizer_keeps_deleted_object_until_removed(store: Registry) -> None:
     store.create("configmaps", {"metadata": {"name": "c", "finalizers": ["x/y"]}})
     marked = store.delete("configmaps", "default", "c")
     assert marked["metadata"]["deletionTimestamp"] == "2026-01-02T03:04:05Z"
@@ -142,7 +143,7 @@ def test_finalizer_keeps_deleted_object_until_removed(store: Store) -> None:
         store.get("configmaps", "default", "c")
 
 
-def test_no_new_finalizers_on_a_deleting_object(store: Store) -> None:
+def test_no_new_finalizers_on_a_deleting_object(store: Registry) -> None:
     store.create("configmaps", {"metadata": {"name": "c", "finalizers": ["a"]}})
     store.delete("configmaps", "default", "c")
     cur = store.get("configmaps", "default", "c")
@@ -166,7 +167,9 @@ def test_no_new_finalizers_on_a_deleting_object(store: Store) -> None:
         ("grace 0 forces a running pod", "Running", None, 0, True),
     ],
 )
-def test_pod_deletion(store: Store, scenario: str, phase: str, finalizers, grace, gone_at_once: bool) -> None:
+def test_pod_deletion(
+    store: Registry, scenario: str, phase: str, finalizers, grace, gone_at_once: bool
+) -> None:
     store.create("pods", pod(phase=phase, finalizers=finalizers))
     out = store.delete("pods", "default", "p", grace_seconds=grace)
     exists = bool(store.list("pods", "default")[0])
@@ -175,7 +178,7 @@ def test_pod_deletion(store: Store, scenario: str, phase: str, finalizers, grace
         assert out["metadata"]["deletionTimestamp"]
 
 
-def test_pod_deletion_waits_for_terminal_phase(store: Store) -> None:
+def test_pod_deletion_waits_for_terminal_phase(store: Registry) -> None:
     store.create("pods", pod(finalizers=["batch.kubernetes.io/job-tracking"]))
     out = store.delete("pods", "default", "p")
     assert out["metadata"]["deletionGracePeriodSeconds"] == 30
@@ -198,14 +201,14 @@ def test_pod_deletion_waits_for_terminal_phase(store: Store) -> None:
         ("Background", None),
     ],
 )
-def test_job_deletion_propagation(store: Store, policy, finalizers) -> None:
+def test_job_deletion_propagation(store: Registry, policy, finalizers) -> None:
     store.create("jobs", job())
     out = store.delete("jobs", "default", "j", propagation=policy)
     assert out["metadata"].get("finalizers") == finalizers
     assert bool(store.list("jobs", None)[0]) is bool(finalizers)
 
 
-def test_transaction_commits_atomically_and_publishes_after_commit(store: Store) -> None:
+def test_transaction_commits_atomically_and_publishes_after_commit(store: Registry) -> None:
     sub = store.subscribe("configmaps", None)
     with store.transaction():
         store.create("configmaps", {"metadata": {"name": "a"}})
@@ -215,7 +218,7 @@ def test_transaction_commits_atomically_and_publishes_after_commit(store: Store)
     assert [e.obj["metadata"]["name"] for e in drain(sub)] == ["a", "b"]
 
 
-def test_transaction_rolls_back_on_error(store: Store) -> None:
+def test_transaction_rolls_back_on_error(store: Registry) -> None:
     before = store.resource_version
     with pytest.raises(RuntimeError), store.transaction():
         store.create("configmaps", {"metadata": {"name": "a"}})
@@ -228,7 +231,7 @@ def test_transaction_rolls_back_on_error(store: Store) -> None:
     )
 
 
-def test_failed_inner_call_leaves_outer_transaction_intact(store: Store) -> None:
+def test_failed_inner_call_leaves_outer_transaction_intact(store: Registry) -> None:
     store.create("configmaps", {"metadata": {"name": "a"}})
     with store.transaction():
         store.create("configmaps", {"metadata": {"name": "b"}})
@@ -237,7 +240,7 @@ def test_failed_inner_call_leaves_outer_transaction_intact(store: Store) -> None
     assert [o["metadata"]["name"] for o in store.list("configmaps", None)[0]] == ["a", "b"]
 
 
-def test_watch_receives_added_modified_deleted_in_order(store: Store) -> None:
+def test_watch_receives_added_modified_deleted_in_order(store: Registry) -> None:
     sub = store.subscribe("jobs", None)
     store.create("jobs", job())
     cur = store.get("jobs", "default", "j")
@@ -251,7 +254,7 @@ def test_watch_receives_added_modified_deleted_in_order(store: Store) -> None:
     assert [e.rv for e in events] == sorted(e.rv for e in events)
 
 
-def test_replay_since_rv(store: Store) -> None:
+def test_replay_since_rv(store: Registry) -> None:
     store.create("configmaps", {"metadata": {"name": "a"}})
     since = store.resource_version
     store.create("configmaps", {"metadata": {"name": "b"}})
@@ -262,7 +265,7 @@ def test_replay_since_rv(store: Store) -> None:
 
 
 def test_too_old_resource_version_is_expired(tmp_path: Path) -> None:
-    s = Store(tmp_path / "db", log_size=10)
+    s = Registry.open(tmp_path / "db", log_size=10)
     for i in range(30):
         s.create("configmaps", {"metadata": {"name": f"c{i}"}})
     with pytest.raises(Expired) as info:
@@ -272,13 +275,13 @@ def test_too_old_resource_version_is_expired(tmp_path: Path) -> None:
     s.close()
 
 
-def test_event_repeat_bumps_count(store: Store) -> None:
+def test_event_repeat_bumps_count(store: Registry) -> None:
     j = store.create("jobs", job())
     later = datetime(2026, 1, 2, 3, 5, 0, tzinfo=UTC)
     first = store.record_event(
         j, type="Normal", reason="SuccessfulCreate", message="Created pod: p", component="jc"
     )
-    store._clock = lambda: later
+    store.clock = lambda: later
     again = store.record_event(
         j, type="Normal", reason="SuccessfulCreate", message="Created pod: p", component="jc"
     )
@@ -296,7 +299,7 @@ def test_event_repeat_bumps_count(store: Store) -> None:
     assert len(found) == 2
 
 
-def test_namespace_deletion_removes_its_objects(store: Store) -> None:
+def test_namespace_deletion_removes_its_objects(store: Registry) -> None:
     store.create("namespaces", {"metadata": {"name": "team"}})
     store.create("configmaps", {"metadata": {"name": "c", "namespace": "team"}})
     store.create("pods", pod(phase="Running") | {"metadata": {"name": "p", "namespace": "team"}})
@@ -310,7 +313,7 @@ def test_namespace_deletion_removes_its_objects(store: Store) -> None:
         store.get("namespaces", None, "team")
 
 
-def test_system_namespace_cannot_be_deleted(store: Store) -> None:
+def test_system_namespace_cannot_be_deleted(store: Registry) -> None:
     with pytest.raises(Exception) as info:
         store.delete("namespaces", None, "default")
     assert "may not be deleted" in str(info.value)
@@ -327,19 +330,18 @@ def test_corrupt_file_is_one_sentence(tmp_path: Path, scenario: str, content: by
     path = tmp_path / "minik.db"
     path.write_bytes(content)
     with pytest.raises(StoreError) as info:
-        Store(path)
+        Registry.open(path)
     assert words in info.value.message and "\n" not in info.value.message
 
 
 def test_locked_database_is_one_sentence(tmp_path: Path) -> None:
     path = tmp_path / "minik.db"
-    Store(path).close()
+    Registry.open(path).close()
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        s = Store.__new__(Store)
         with pytest.raises(StoreError) as info:
-            Store.__init__(s, path, busy_timeout=0.05)
+            Registry.open(path, busy_timeout=0.05)
         assert "locked by another process" in info.value.message
     finally:
         other.execute("ROLLBACK")
@@ -351,4 +353,4 @@ def test_unwritable_directory(tmp_path: Path) -> None:
     d = tmp_path / "ro"
     d.mkdir(mode=0o500)
     with pytest.raises(StoreError):
-        Store(d / "minik.db")
+        Registry.open(d / "minik.db")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from minik.store import Store
-from minik.store.correlator import COMBINED, Correlation, EventCorrelator, EventSource, Lru
+from minik.registry import Registry
+from minik.registry.correlator import COMBINED, Correlation, EventCorrelator, EventSource, Lru
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 POD = EventSource(
@@ -146,14 +146,14 @@ def _pod(name: str = "p") -> dict[str, object]:
     }
 
 
-def _events(store: Store) -> list[tuple[str, int]]:
+def _events(store: Registry) -> list[tuple[str, int]]:
     items = sorted(store.list("events", "default")[0], key=lambda e: int(e["metadata"]["resourceVersion"]))
     return [(e["message"], e["count"]) for e in items]
 
 
 def test_store_keeps_one_combined_event_whose_message_follows_and_count_rises(tmp_path: Path) -> None:
     clock = Clock()
-    store = Store(tmp_path / "db", clock=clock, correlator=EventCorrelator(clock=clock))
+    store = Registry.open(tmp_path / "db", clock=clock, correlator=EventCorrelator(clock=clock))
     try:
         for i in range(12):
             store.record_event(
@@ -172,7 +172,7 @@ def test_store_keeps_one_combined_event_whose_message_follows_and_count_rises(tm
 
 def test_store_drops_spam_and_adds_the_dropped_to_the_next_count(tmp_path: Path) -> None:
     clock = Clock()
-    store = Store(tmp_path / "db", clock=clock, correlator=EventCorrelator(clock=clock))
+    store = Registry.open(tmp_path / "db", clock=clock, correlator=EventCorrelator(clock=clock))
     try:
         for _ in range(27):
             store.record_event(

@@ -4,7 +4,7 @@ Upstream every component (kubelet, job-controller, …) records events through
 ``tools/record``; its ``EventCorrelator`` (``staging/src/k8s.io/client-go/
 tools/record/events_cache.go``) does three things before anything reaches the
 API server, and this module does them for minik's one recorder
-(:meth:`minik.store.Store.record_event`):
+(:meth:`minik.registry.Registry.record_event`):
 
 - **Aggregation** (``EventAggregator``). Events are *similar* when they share
   the source, the involved object, the type and the reason, whatever their
@@ -16,8 +16,8 @@ API server, and this module does them for minik's one recorder
   count. The group then forgets one message (upstream's ``PopAny``; here the
   oldest), so every further new message is combined again.
 - **De-duplication** (``eventLogger``): an identical event raises the count
-  and ``lastTimestamp`` of the one already written. The store does the
-  lookup (:meth:`Store.record_event`), so it survives a restart; this module
+  and ``lastTimestamp`` of the one already written. The registry has the
+  store look it up (:mod:`minik.registry.events`), so it survives a restart; this module
   only tells it how many occurrences a write stands for.
 - **Spam filter** (``EventSourceObjectSpamFilter``): per source and involved
   object a token bucket of 25 that refills one token every 5 minutes. An

@@ -1,0 +1,168 @@
+"""The strategies of the resources whose rules differ from the generic ones.
+
+- Pods (``pkg/registry/core/pod/strategy.go``): a new pod is ``Pending`` with
+  its QoS class; one node, so the scheduler's binding is immediate unless the
+  node is cordoned; deletion is graceful (``terminationGracePeriodSeconds``,
+  a shorter grace may replace a longer one) and a deleting pod goes once it
+  is terminal (or its grace is 0).
+- Jobs and CronJobs (``pkg/registry/batch/job/strategy.go``,
+  ``…/cronjob/strategy.go``): a delete without a propagationPolicy orphans a
+  Job's pods (batch/v1's default, R7.5) and deletes a CronJob's Jobs.
+- Services: a new Service has ``status.loadBalancer: {}``.
+- PersistentVolumeClaims and PersistentVolumes: the DefaultStorageClass and
+  StorageObjectInUseProtection admission, status ``Pending`` on create
+  (:mod:`minik.manifest.storage_admission`); a pod with claims waits for the
+  scheduler gate instead of being bound at once.
+- Namespaces (``pkg/registry/core/namespace/strategy.go``): the name label,
+  the ``kubernetes`` finalizer and phase ``Active`` on create; the system
+  namespaces may not be deleted; a deleted namespace is ``Terminating``
+  until it holds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from minik.errors import FieldError
+from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
+from minik.manifest import storage_admission
+from minik.registry.strategy import Strategy
+from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
+from minik.store import Store
+from minik.store import status as st
+
+DEFAULT_POD_GRACE = 30
+TERMINAL_PHASES = ("Succeeded", "Failed")
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+
+
+class PodStrategy(Strategy):
+    reset_status_on_create = True
+
+    def prepare_for_create(self, obj: Obj, now: datetime) -> None:
+        super().prepare_for_create(obj, now)
+        if not (obj.get("status") or {}).get("phase"):
+            obj["status"] = {**(obj.get("status") or {}), "phase": "Pending", "qosClass": qos_class(obj)}
+
+    def admit(self, obj: Obj, store: Store) -> None:
+        """One node: the scheduler's binding, at once (also before the Node is registered). On a
+        cordoned node, or for a pod with claims, the control plane's scheduler gate
+        (:mod:`minik.controllers.scheduling`) decides."""
+        node = store.find("nodes", "", NODE_NAME)
+        cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
+        spec = obj.get("spec") or {}
+        claims = any("persistentVolumeClaim" in v for v in spec.get("volumes") or [])
+        if not spec.get("nodeName") and not cordoned and not claims:
+            obj.setdefault("spec", {})["nodeName"] = NODE_NAME
+
+    def mark_deleting(self, obj: Obj, now: datetime, grace: int | None) -> None:
+        m = meta(obj)
+        spec_grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds")
+        seconds = grace if grace is not None else spec_grace
+        seconds = DEFAULT_POD_GRACE if seconds is None else max(0, int(seconds))
+        old = m.get("deletionGracePeriodSeconds")
+        if old is None or seconds < old:
+            m["deletionGracePeriodSeconds"] = seconds
+            m["deletionTimestamp"] = rfc3339(now + timedelta(seconds=seconds))
+
+    def removable(self, obj: Obj, *, has_children: bool = False) -> bool:
+        if not super().removable(obj):
+            return False
+        phase = (obj.get("status") or {}).get("phase")
+        return phase in TERMINAL_PHASES or meta(obj).get("deletionGracePeriodSeconds") == 0
+
+
+class JobStrategy(Strategy):
+    reset_status_on_create = True
+    default_propagation = "Orphan"
+
+
+class CronJobStrategy(Strategy):
+    reset_status_on_create = True
+    default_propagation = "Background"
+
+
+class ServiceStrategy(Strategy):
+    reset_status_on_create = True
+
+    def prepare_for_create(self, obj: Obj, now: datetime) -> None:
+        super().prepare_for_create(obj, now)
+        obj.setdefault("status", {"loadBalancer": {}})
+
+
+class NamespaceStrategy(Strategy):
+    manifest_rules = False
+
+    def prepare_for_create(self, obj: Obj, now: datetime) -> None:
+        super().prepare_for_create(obj, now)
+        m = meta(obj)
+        m.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = m["name"]
+        obj["spec"] = {"finalizers": [NAMESPACE_FINALIZER]}
+        obj["status"] = {"phase": "Active"}
+
+    def validate(self, obj: Obj) -> list[FieldError]:
+        name = meta(obj).get("name", "")
+        if isinstance(name, str) and _LABEL.match(name) and len(name) <= 63:
+            return []
+        detail = (
+            f'"{name}": a lowercase RFC 1123 label must consist of lower case '
+            "alphanumeric characters or '-', and must start and end with an alphanumeric character"
+        )
+        return [FieldError(path="metadata.name", reason="Invalid value", detail=detail)]
+
+    def prepare_for_delete(
+        self, obj: Obj, now: datetime, *, propagation: str | None, grace: int | None
+    ) -> None:
+        name = meta(obj).get("name", "")
+        if name in SYSTEM_NAMESPACES:
+            raise st.forbidden("namespaces", name, "this namespace may not be deleted")
+        super().prepare_for_delete(obj, now, propagation=propagation, grace=grace)
+        obj.setdefault("status", {})["phase"] = "Terminating"
+
+    def removable(self, obj: Obj, *, has_children: bool = False) -> bool:
+        return super().removable(obj) and not has_children
+
+
+class ClaimStrategy(Strategy):
+    """PersistentVolumeClaims: DefaultStorageClass and in-use protection admission (``storage_admission``)."""
+
+    reset_status_on_create = True
+
+    def admit(self, obj: Obj, store: Store) -> None:
+        classes = store.list("storageclasses", None)[0]
+        admitted = storage_admission.admit_claim(obj, classes)
+        obj.clear()
+        obj.update(admitted)
+
+
+class VolumeStrategy(Strategy):
+    """PersistentVolumes: in-use protection admission, status Pending."""
+
+    reset_status_on_create = True
+
+    def admit(self, obj: Obj, store: Store) -> None:
+        admitted = storage_admission.admit_volume(obj)
+        obj.clear()
+        obj.update(admitted)
+
+
+class UnvalidatedStrategy(Strategy):
+    """Resources :mod:`minik.manifest` has no rules for (events, nodes)."""
+
+    manifest_rules = False
+
+
+_KINDS: dict[str, type[Strategy]] = {
+    "pods": PodStrategy,
+    "jobs": JobStrategy,
+    "cronjobs": CronJobStrategy,
+    "services": ServiceStrategy,
+    "namespaces": NamespaceStrategy,
+    "persistentvolumeclaims": ClaimStrategy,
+    "persistentvolumes": VolumeStrategy,
+    "events": UnvalidatedStrategy,
+    "nodes": UnvalidatedStrategy,
+}
+STRATEGIES: dict[str, Strategy] = {plural: _KINDS.get(plural, Strategy)(r) for plural, r in RESOURCES.items()}
+"""Every served resource's strategy, by plural."""

@@ -1,0 +1,125 @@
+"""The server's implementations of the interfaces the kubelet and the API declare.
+
+- :class:`StoreObjectSource` implements the kubelet's ``ObjectSource``
+  (:mod:`minik.kubelet.env`): configmaps, secrets and services, read from the store.
+- :class:`StorePodSink` implements the kubelet's ``PodSink``
+  (:mod:`minik.kubelet.kubelet`): pod status and pod events, written to the store
+  and retried through store faults.
+- :class:`ServerApiHooks` implements the API's ``ApiHooks``
+  (:mod:`minik.api.hooks`): validation and defaulting from :mod:`minik.manifest`,
+  logs from the kubelet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+
+import anyio
+
+from minik import manifest
+from minik.errors import ApiError, FieldError, NotFound, StoreError
+from minik.k8s import Obj, meta
+from minik.kubelet.kubelet import Kubelet
+from minik.registry import Registry
+from minik.server.podstatus import merge_pod_status
+
+log = logging.getLogger("minik.server")
+
+
+class StoreObjectSource:
+    """The kubelet's read-only view of the store (configmaps, secrets, services)."""
+
+    def __init__(self, store: Registry) -> None:
+        self._store = store
+
+    def get(self, resource: str, namespace: str, name: str) -> Obj | None:
+        try:
+            return self._store.get(resource, namespace, name)
+        except NotFound:
+            return None
+
+
+async def until_stored(what: str, write: Callable[[], None], *, longest: float = 5.0) -> None:
+    """Run ``write`` until the store takes it, pausing longer after each :class:`StoreError`.
+
+    A kubelet report must land once a lock is released or disk space freed;
+    raising instead would end the pod's worker (and so the control plane).
+    """
+    pause = 0.2
+    while True:
+        try:
+            write()
+            return
+        except StoreError as exc:
+            log.warning("%s: %s (retrying in %.1fs)", what, exc, pause)
+        await anyio.sleep(pause)
+        pause = min(pause * 2, longest)
+
+
+class StorePodSink:
+    """Where the kubelet reports pod status and pod-level events (retried through store faults)."""
+
+    def __init__(self, store: Registry) -> None:
+        self._store = store
+
+    async def update_pod_status(self, pod: Obj, status: Obj) -> None:
+        name = meta(pod).get("name")
+        await until_stored(f"status of pod {name}", lambda: self._store_status(pod, status))
+
+    def _store_status(self, pod: Obj, status: Obj) -> None:
+        m = meta(pod)
+        try:
+            current = self._store.get("pods", m.get("namespace", "default"), m["name"])
+        except NotFound:
+            return
+        status = merge_pod_status(current.get("status") or {}, status)
+        if meta(current).get("uid") != m.get("uid") or current.get("status") == status:
+            return
+        current["status"] = status
+        self._store.update("pods", current, status_only=True)
+
+    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
+        def write() -> None:
+            try:
+                self._store.record_event(
+                    involved, type=type, reason=reason, message=message, component=component
+                )
+            except ApiError as exc:  # e.g. a terminating namespace: an event is best effort, never fatal
+                log.info("event %s of %s not recorded: %s", reason, meta(involved).get("name"), exc)
+
+        await until_stored(f"event {reason} of {meta(involved).get('name')}", write)
+
+
+class ServerApiHooks:
+    """The API's hooks: :func:`minik.manifest.validate_object`, :func:`minik.manifest.default_object`, logs."""
+
+    def __init__(self, kubelet: Kubelet) -> None:
+        self._kubelet = kubelet
+
+    def validate(self, obj: Obj, old: Obj | None) -> tuple[list[FieldError], list[FieldError]]:
+        return manifest.validate_object(obj, old=old)
+
+    def default(self, obj: Obj, uid: str | None) -> Obj:
+        return manifest.default_object(obj, uid=uid)
+
+    def logs(
+        self,
+        pod: Obj,
+        container: str,
+        *,
+        previous: bool,
+        follow: bool,
+        tail: int | None,
+        timestamps: bool,
+        since_seconds: int | None,
+    ) -> AsyncIterator[bytes]:
+        return self._kubelet.logs(
+            pod,
+            container,
+            previous=previous,
+            follow=follow,
+            tail=tail,
+            timestamps=timestamps,
+            since_seconds=since_seconds,
+        )

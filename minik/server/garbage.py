@@ -1,0 +1,76 @@
+"""Carries out the garbage collector's plan (:mod:`minik.controllers.garbage`) in one store transaction.
+
+Each action re-reads the object it changes and does nothing when it is gone
+(or, for ``orphan`` and ``drop-tracking``, when it changed owner or uid meanwhile).
+"""
+
+from __future__ import annotations
+
+from minik.controllers.garbage import Action, Plan, plan, plan_cronjob_jobs
+from minik.errors import NotFound
+from minik.k8s import Obj, meta
+from minik.registry import Registry
+from minik.resources import DELETION_FINALIZERS, JOB_TRACKING_FINALIZER
+
+
+def collect(store: Registry) -> bool:
+    """Plan and carry out one pass over Jobs and pods, then CronJobs and Jobs; whether to look again soon."""
+    cronjobs = store.list("cronjobs", None, shared=True)[0]
+    first = plan_cronjob_jobs(cronjobs, store.list("jobs", None, shared=True)[0])
+    carry_out(store, first)
+    second = plan(store.list("jobs", None, shared=True)[0], store.list("pods", None, shared=True)[0])
+    carry_out(store, second)
+    return first.waiting or second.waiting
+
+
+def carry_out(store: Registry, p: Plan) -> None:
+    """Every action of ``p``, in order, in one transaction."""
+    with store.transaction():
+        for action in p.actions:
+            current = _current(store, action)
+            if current is None:
+                continue
+            if action.verb == "delete":
+                propagation = "Background" if action.resource == "jobs" else None
+                store.delete(action.resource, action.namespace, action.name, propagation=propagation)
+            elif action.verb == "orphan":
+                _orphan(store, action.resource, current)
+            elif action.verb == "drop-tracking":
+                drop_tracking_finalizer(store, current)
+            else:
+                cm = meta(current)
+                cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f not in DELETION_FINALIZERS]
+                store.update(action.resource, current)
+
+
+def _current(store: Registry, action: Action) -> Obj | None:
+    try:
+        current = store.get(action.resource, action.namespace, action.name)
+    except NotFound:
+        return None
+    return current if meta(current).get("uid") == action.uid else None
+
+
+def _orphan(store: Registry, resource: str, current: Obj) -> None:
+    cm = meta(current)
+    cm["ownerReferences"] = [r for r in cm.get("ownerReferences") or [] if not r.get("controller")]
+    if not cm["ownerReferences"]:
+        del cm["ownerReferences"]
+    if resource == "pods":
+        cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING_FINALIZER]
+    store.update(resource, current)
+
+
+def drop_tracking_finalizer(store: Registry, pod: Obj) -> None:
+    """Remove ``batch.kubernetes.io/job-tracking`` from the stored pod, if it still carries it."""
+    m = meta(pod)
+    if JOB_TRACKING_FINALIZER not in (m.get("finalizers") or []):
+        return
+    try:
+        current = store.get("pods", m.get("namespace", "default"), m["name"])
+    except NotFound:
+        return
+    meta(current)["finalizers"] = [
+        f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING_FINALIZER
+    ]
+    store.update("pods", current)
