@@ -11,6 +11,7 @@ state directory is gone (an instance network records its directory in
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -66,6 +67,16 @@ async def delete_instance(
         remove_state_dir(home, say)
 
 
+def _all_scope() -> Path | None:
+    """Test-only ``MINIK_DELETE_ALL_UNDER``: ``--all`` keeps to instances whose home is under it.
+
+    The integration suite sets it so that its ``--all`` test cannot remove
+    another run's instances sharing the engine; users never need it.
+    """
+    raw = os.environ.get("MINIK_DELETE_ALL_UNDER")
+    return Path(raw).resolve() if raw else None
+
+
 async def delete(*, everything: bool, say: Callable[[str], None]) -> int:
     docker = DockerAPI()
     await docker.ping()
@@ -76,8 +87,11 @@ async def delete(*, everything: bool, say: Callable[[str], None]) -> int:
     if mine is None:  # a damaged or half-deleted directory: its network may still name it
         mine = next((i for i, lab in found.items() if lab.get(HOME) == str(here)), None)
     if everything:
+        scope = _all_scope()
         for inst, labels in found.items():
             home = Path(labels[HOME]) if labels.get(HOME) else None
+            if scope is not None and (home is None or not home.resolve().is_relative_to(scope)):
+                continue
             targets[inst] = home if home is not None and instance_of(home) == inst else None
     key = mine or ""
     targets[key] = here

@@ -346,7 +346,8 @@ def test_server_delete_all_removes_an_instance_whose_state_directory_was_deleted
     kill_server(lost)
     subprocess.run(["rm", "-rf", str(lost.home)], check=True)
     assert labelled(docker_client, instance)["containers"]
-    other = new_instance(instances, tmp_path)
+    # Scoped to this test's directory: another run sharing the engine keeps its instances.
+    other = new_instance(instances, tmp_path, MINIK_DELETE_ALL_UNDER=str(tmp_path))
     out = other.run("server", "delete", "--all").stdout
     assert f"removed network minik-{instance}" in out
     assert labelled(docker_client, instance) == {"containers": [], "volumes": [], "networks": []}
