@@ -13,6 +13,8 @@
 #   registry.k8s.io/pause:3.10  catatonit -P (minik's pod sandbox)
 #   python:3.11-slim            debootstrap --variant=minbase + python3 + python3-redis + redis-server
 #   redis:latest                the same rootfs, CMD redis-server
+#   busybox:1.36, alpine:3.20   tags of the busybox stand-in, for the real-world
+#                               corpus files the integration suite runs end to end
 # The Debian mirror for debootstrap is read from apt's own sources at run time.
 set -euo pipefail
 
@@ -75,6 +77,14 @@ if ! have busybox:latest && ! try_pull busybox:latest; then
   busybox_rootfs "$work/busybox"
   import_dir "$work/busybox" busybox:latest --change "ENV $PATH_ENV" --change 'CMD ["sh"]'
 fi
+# Stand-ins for the tags the real-world corpus uses (tests/integration/e2e/test_realworld_run.py);
+# alpine's shell commands there are busybox's too.
+for tag in busybox:1.36 alpine:3.20; do
+  if ! have "$tag" && ! try_pull "$tag"; then
+    docker tag busybox:latest "$tag"
+    say "tagged offline stand-in $tag (the busybox stand-in)"
+  fi
+done
 
 # --- bash ------------------------------------------------------------------
 if ! have bash:latest && ! try_pull bash:latest; then
