@@ -170,6 +170,11 @@ class Kubelet:
         uid = str(meta(pod)["uid"])
         w = self.workers.pop(uid, None)
         if w is not None:
+            # Force-deleted (grace 0) before the worker saw the deletion: it stops
+            # with the deletion's grace, not the spec's (which would hold this loop).
+            grace = meta(pod).get("deletionGracePeriodSeconds")
+            if grace is not None and (w.kill_grace is None or int(grace) < w.kill_grace):
+                w.kill_grace = int(grace)
             w.kill.set()
             await w.done.wait()
             w.forgotten.set()

@@ -218,6 +218,28 @@ def test_a_pod_deleted_while_running_ends_as_its_containers_did(
     assert ("Normal", "Killing", "Stopping container app") in sink.events
 
 
+def test_a_force_deleted_pod_whose_deletion_the_worker_never_saw_is_stopped_with_grace_zero(
+    tmp_path: Path,
+) -> None:
+    """``delete --grace-period=0 --force`` removes the object at once: the kubelet only sees it gone.
+
+    Its containers stop with the deletion's grace (0), not the spec's 30 s
+    that would hold the kubelet's pod loop (kubelet ``HandlePodRemoves``
+    kills with the pod's ``deletionGracePeriodSeconds`` when it has one).
+    """
+    fake = FakeRuntime(tmp_path, exit_codes={"app": [RUNS]})
+    p = pod({"restartPolicy": "Never", "terminationGracePeriodSeconds": 30, "containers": [container("app")]})
+
+    async def force_delete(k: Kubelet, sink: Sink) -> None:
+        gone = copy.deepcopy(p)
+        gone["metadata"].update(deletionTimestamp="2026-12-01T10:00:00Z", deletionGracePeriodSeconds=0)
+        with anyio.fail_after(5):
+            await k.forget_pod(gone)
+
+    run(fake, p, lambda s: s.last.get("phase") == "Running", then=force_delete, tmp=tmp_path)
+    assert ("app", 0) in fake.stops
+
+
 def test_a_host_network_pod_gets_a_host_sandbox_the_nodes_ip_and_host_namespaces(tmp_path: Path) -> None:
     """The sandbox joins the host's network (no hostname, no published ports); podIP is the node's."""
     fake = FakeRuntime(tmp_path)
