@@ -1,4 +1,4 @@
-"""The work-queue example's own Redis client against a compose-managed Redis.
+"""The work-queue example's Redis queue (``rediswq.py`` on redis-py) against a compose-managed Redis.
 
 pytest-docker starts `tests/integration/compose/redis.yml` with Debian's
 docker-compose (v1) and removes it afterwards.
@@ -63,8 +63,8 @@ def redis_port(docker_client: Any, docker_services: Any) -> int:
 
 def test_each_item_is_leased_once_and_completed_once(rediswq: ModuleType, redis_port: int) -> None:
     name = f"q{time.monotonic_ns()}"
-    db = rediswq.Redis("127.0.0.1", redis_port)
-    db.call("RPUSH", name, "a", "b", "c")
+    db = rediswq.connect("127.0.0.1", redis_port)
+    db.rpush(name, "a", "b", "c")
     w1 = rediswq.RedisWQ(name=name, host="127.0.0.1", port=redis_port)
     w2 = rediswq.RedisWQ(name=name, host="127.0.0.1", port=redis_port)
     got = []
@@ -75,14 +75,12 @@ def test_each_item_is_leased_once_and_completed_once(rediswq: ModuleType, redis_
         w.complete(item)
     assert sorted(got) == [b"a", b"b", b"c"]
     assert w1.empty() and w2.empty()
-    assert db.call("HGETALL", name + ":completed") is not None
-    counts = db.call("HGETALL", name + ":completed")
-    assert dict(zip(counts[::2], counts[1::2], strict=True)) == {b"a": b"1", b"b": b"1", b"c": b"1"}
+    assert db.hgetall(name + ":completed") == {b"a": b"1", b"b": b"1", b"c": b"1"}
 
 
 def test_an_expired_lease_puts_the_item_back_after_a_grace(rediswq: ModuleType, redis_port: int) -> None:
     name = f"q{time.monotonic_ns()}"
-    rediswq.Redis("127.0.0.1", redis_port).call("RPUSH", name, "x")
+    rediswq.connect("127.0.0.1", redis_port).rpush(name, "x")
     dead = rediswq.RedisWQ(name=name, host="127.0.0.1", port=redis_port)
     assert dead.lease(lease_secs=1, block=False) == b"x"
     alive = rediswq.RedisWQ(name=name, host="127.0.0.1", port=redis_port)
