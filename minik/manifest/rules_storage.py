@@ -21,6 +21,7 @@ from minik.manifest import rules_meta as m
 from minik.manifest.fields import OMIT, Key, PathT
 from minik.manifest.rules_job import label_selector
 from minik.manifest.rules_pod import parse_quantity
+from minik.manifest.support import PV_SOURCES
 
 STORAGE_GROUP = "storage.k8s.io"
 STORAGE_KINDS = {
@@ -33,30 +34,6 @@ VOLUME_MODES = ("Block", "Filesystem")
 RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
 CLASS_RECLAIM_POLICIES = ("Delete", "Retain")
 BINDING_MODES = ("Immediate", "WaitForFirstConsumer")
-PV_SOURCES = (
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "hostPath",
-    "glusterfs",
-    "nfs",
-    "rbd",
-    "iscsi",
-    "cinder",
-    "cephfs",
-    "fc",
-    "flocker",
-    "flexVolume",
-    "azureFile",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "portworxVolume",
-    "scaleIO",
-    "local",
-    "storageos",
-    "csi",
-)
 """``PersistentVolumeSource``'s fields, in upstream's order."""
 
 

@@ -12,30 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from minik.manifest.schemagen import ANY_OBJ, CORE_DEFS, QTY_MAP, STR_MAP, B, S, arr, loose, obj, ref, strs
+from minik.manifest.support import HOST_PV_SOURCES, PV_SOURCES
 
 OBJECT_REF = obj(**strs("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"))
-_OTHER_PV_SOURCES = (
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "glusterfs",
-    "nfs",
-    "rbd",
-    "iscsi",
-    "cinder",
-    "cephfs",
-    "fc",
-    "flocker",
-    "flexVolume",
-    "azureFile",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-    "csi",
-)
+_OTHER_PV_SOURCES = tuple(s for s in PV_SOURCES if s not in HOST_PV_SOURCES)
 
 
 def build_storage(top: Any, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:

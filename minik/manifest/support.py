@@ -19,6 +19,7 @@ from typing import Any
 from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest.fields import PathT
+from minik.manifest.storage_admission import PROVISIONER
 
 ERROR, WARN, HOST = "unsupported", "ignored", "host"
 
@@ -112,9 +113,32 @@ VOLUME_REASONS = {
 }
 """Why each volume type is rejected: one clause, "…volumes: they need <reason>"."""
 
-PROVISIONER = "rancher.io/local-path"  # = minik.manifest.storage_admission.PROVISIONER
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
 HOST_PV_SOURCES = ("hostPath", "local")
+PV_SOURCES = (  # a PersistentVolume's sources, upstream's order (exactly one per volume)
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "hostPath",
+    "glusterfs",
+    "nfs",
+    "rbd",
+    "iscsi",
+    "cinder",
+    "cephfs",
+    "fc",
+    "flocker",
+    "flexVolume",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "local",
+    "storageos",
+    "csi",
+)
 OTHER_PV_SOURCES = tuple(v for v in (*UNSUPPORTED_VOLUME_TYPES, "flexVolume") if v in VOLUME_REASONS)
 _ONE_NODE_STORAGE = "every volume is on minik's one node"
 
