@@ -45,7 +45,14 @@ class RedisWQ:
         return self._session
 
     def _requeue_expired(self) -> None:
-        for item in self._db.lrange(self._processing, 0, -1):
+        # A lease key is set just after its item moves to the processing list:
+        # an item seen without one is looked at again a second later, so one
+        # being leased at this moment is never put back (it would run twice).
+        missing = [i for i in self._db.lrange(self._processing, 0, -1) if not self._db.exists(self._lease_prefix + i.decode())]
+        if not missing:
+            return
+        time.sleep(1)
+        for item in missing:
             if not self._db.exists(self._lease_prefix + item.decode()):
                 # Lease expired (its worker died): put it back, once.
                 if self._db.lrem(self._processing, 1, item):
