@@ -7,9 +7,10 @@ I/O.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 Obj = dict[str, Any]
 """A Kubernetes object as JSON (``apiVersion``, ``kind``, ``metadata``, …)."""
@@ -91,6 +92,27 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
         if op == "DoesNotExist" and key in labels:
             return False
     return True
+
+
+_SCALARS = (str, int, float, bool, type(None))
+_T = TypeVar("_T")
+
+
+def clone(value: _T) -> _T:
+    """A deep copy of a JSON-shaped value (dicts, lists, scalars).
+
+    The store and the registry copy an object on every write; this is about
+    four times faster than :func:`copy.deepcopy` on a pod (no memo, no
+    dispatch), which falls back only for other types.
+    """
+    t = type(value)
+    if t is dict:
+        return {k: clone(v) for k, v in value.items()}  # type: ignore[attr-defined,return-value]
+    if t is list:
+        return [clone(v) for v in value]  # type: ignore[attr-defined,return-value]
+    if t in _SCALARS:
+        return value
+    return copy.deepcopy(value)
 
 
 def meta(obj: Mapping[str, Any]) -> dict[str, Any]:

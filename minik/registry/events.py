@@ -11,12 +11,11 @@ namespace (the API server forbids new content there; the recorder drops it).
 
 from __future__ import annotations
 
-import copy
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from minik.k8s import Obj, meta, rfc3339
+from minik.k8s import Obj, clone, meta, rfc3339
 from minik.registry.correlator import COMBINED, EventSource
 from minik.resources import RESOURCES
 
@@ -47,7 +46,7 @@ def record(registry: Registry, involved: Obj, *, type: str, reason: str, message
                "component": component}  # fmt: skip
         event = store.find_repeat_event(ns, involved, key, message_prefix=seen.combined)
         if event is not None:
-            old = copy.deepcopy(event)
+            old = clone(event)
             event["count"] = int(event.get("count") or 1) + seen.occurrences
             event["lastTimestamp"] = now
             event["message"] = message

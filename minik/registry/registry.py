@@ -13,14 +13,13 @@ Events are recorded here too (:mod:`minik.registry.events`).
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from minik.k8s import Obj, meta
+from minik.k8s import Obj, clone, meta
 from minik.manifest import storage_admission
 from minik.registry import events
 from minik.registry.correlator import EventCorrelator
@@ -153,7 +152,7 @@ class Registry:
         """
         s = self.strategy(resource)
         r = s.resource
-        obj = {"apiVersion": r.api_version, "kind": r.kind, "metadata": {}, **copy.deepcopy(obj)}
+        obj = {"apiVersion": r.api_version, "kind": r.kind, "metadata": {}, **clone(obj)}
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
         m = obj["metadata"]
         s.name(obj)
@@ -217,13 +216,13 @@ class Registry:
             ):
                 raise st.conflict(resource, name)
             if status_only:
-                new = copy.deepcopy(current)
+                new = clone(current)
                 if "status" in obj:
-                    new["status"] = copy.deepcopy(obj["status"])
+                    new["status"] = clone(obj["status"])
                 if status_meta:
                     _copy_user_metadata(m, meta(new))
             else:
-                new = {"apiVersion": r.api_version, "kind": r.kind, **copy.deepcopy(obj)}
+                new = {"apiVersion": r.api_version, "kind": r.kind, **clone(obj)}
                 new.setdefault("metadata", {})
                 s.prepare_for_update(new, current)
                 if r.namespaced:
@@ -284,14 +283,14 @@ class Registry:
                 pre.get("resourceVersion") and pre["resourceVersion"] != cm.get("resourceVersion")
             ):
                 raise st.conflict(resource, name)
-            new = copy.deepcopy(current)
+            new = clone(current)
             s.prepare_for_delete(new, self.clock(), propagation=propagation, grace=grace_seconds)
             if dry_run:
                 return current
             if resource == "namespaces":
                 self.store.replace(resource, new, current)
                 self._empty_namespace(name)
-                return copy.deepcopy(self.store.find(resource, "", name) or new)
+                return clone(self.store.find(resource, "", name) or new)
             return self._write_or_remove(s, new, current, unchanged=new == current)
 
     # -- namespaces ----------------------------------------------------------------------
@@ -325,7 +324,7 @@ def _copy_user_metadata(src: Obj, dst: Obj) -> None:
         if key == "finalizers" and dst.get("deletionTimestamp"):
             value = [f for f in value or [] if f in (dst.get("finalizers") or [])]
         if value:
-            dst[key] = copy.deepcopy(value)
+            dst[key] = clone(value)
         else:
             dst.pop(key, None)
 

@@ -12,11 +12,10 @@ deletionTimestamp, generation) is never taken from the client.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from minik.errors import FieldError
-from minik.k8s import Obj, meta
+from minik.k8s import Obj, clone, meta
 from minik.manifest import fields as f
 from minik.manifest import rules_meta
 from minik.store.status import invalid
@@ -60,14 +59,14 @@ def prepare_status_update(plural: str, sent: Obj, stored: Obj) -> Obj:
     if errors:
         causes = [(e.path, e.reason, e.body()) for e in errors]
         raise invalid(plural, str(meta(stored).get("name", "")), causes)
-    new = copy.deepcopy(stored)
-    new["status"] = copy.deepcopy(sent.get("status") or {})
+    new = clone(stored)
+    new["status"] = clone(sent.get("status") or {})
     nm, sm = meta(new), meta(sent)
     for key in ("labels", "annotations", "finalizers", "ownerReferences"):
         if key == "ownerReferences" and plural in KEEP_STORED_OWNERS:
             continue
         if sm.get(key):
-            nm[key] = copy.deepcopy(sm[key])
+            nm[key] = clone(sm[key])
         else:
             nm.pop(key, None)
     if sm.get("resourceVersion"):

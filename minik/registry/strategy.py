@@ -12,12 +12,11 @@ from the store comes in as arguments.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from datetime import datetime
 
 from minik.errors import FieldError
-from minik.k8s import Obj, meta, rfc3339
+from minik.k8s import Obj, clone, meta, rfc3339
 from minik.registry.status import prepare_status_update
 from minik.resources import GENERATION_RESOURCES, Resource, generate_name
 from minik.store import Store
@@ -87,7 +86,7 @@ class Strategy:
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         """A spec/metadata update keeps the stored status and server-owned metadata (``PrepareForUpdate``)."""
         if "status" in old:
-            new["status"] = copy.deepcopy(old["status"])
+            new["status"] = clone(old["status"])
         else:
             new.pop("status", None)
         nm, om = meta(new), meta(old)

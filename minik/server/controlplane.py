@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
+from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
@@ -101,6 +102,7 @@ class ControlPlane:
         self.disruption = DisruptionExecutor(store, clock=clock)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
+        self._job_batch = SYNC_BATCH_PERIOD * settings.time_scale
         self.scheduler = SchedulerGate(store, clock)
         self.storage: WorkQueue[str] = WorkQueue()  # persistent volumes: one pass over all of them
         self.volumes = StorageExecutor(store, docker, instance=settings.instance)
@@ -269,13 +271,20 @@ class ControlPlane:
                 self.pods.add(key)
                 owner = controller_of(obj)
                 if owner and owner.get("kind") == "Job":
-                    self.jobs.add((key[0], str(owner.get("name"))))
+                    job_key = (key[0], str(owner.get("name")))
+                    if pod_change_is_urgent(kind, obj, getattr(ev, "old", None)):
+                        self.jobs.add(job_key)
+                    else:
+                        self.jobs.add_batched(job_key, self._job_batch)
                 elif owner is None and kind != "DELETED":
                     self._wake_claimers(obj)
                 if kind != "MODIFIED" or _ip_changed(ev):
                     self.services.add("all")
             elif resource == "jobs":
-                self.jobs.add(_key(obj))
+                if job_change_is_urgent(kind, obj, getattr(ev, "old", None)):
+                    self.jobs.add(_key(obj))
+                else:
+                    self.jobs.add_batched(_key(obj), self._job_batch)
                 if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
                     self.gc.add("all")
                 owner = controller_of(obj)

@@ -5,6 +5,10 @@ key that is already queued does nothing, and a key is never processed by two
 workers at once (a key added while it is being processed is processed once
 more afterwards). ``add_after`` schedules a wake-up (backoff expiry, deadline,
 TTL) without a polling loop: one timer task sleeps until the earliest due key.
+``add_batched`` is the delaying queue's batching (upstream's ``AddAfter`` of a
+key already waiting keeps the one wake-up): changes that can wait fold into
+one run, and a run that starts meanwhile takes them all, so the pending batch
+is dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ class WorkQueue(Generic[K]):
         self._dirty: set[K] = set()
         self._timers: list[tuple[float, int, K]] = []
         self._seq = 0
+        self._batched: dict[K, int] = {}  # key → the seq of its pending batch timer
+        self._batch_seqs: set[int] = set()  # the seqs of batch timers still in the heap
         self._work = anyio.Event()
         self._timer_changed = anyio.Event()
         self._clock = clock or anyio.current_time
@@ -50,6 +56,17 @@ class WorkQueue(Generic[K]):
         heapq.heappush(self._timers, (self._clock() + delay, self._seq, key))
         self._timer_changed.set()
 
+    def add_batched(self, key: K, delay: float) -> None:
+        """Process ``key`` within ``delay`` seconds, with every other change that comes meanwhile."""
+        if key in self._batched or key in self._queued:
+            return
+        if delay <= 0:
+            self.add(key)
+            return
+        self.add_after(key, delay)
+        self._batched[key] = self._seq
+        self._batch_seqs.add(self._seq)
+
     def __len__(self) -> int:
         return len(self._queue)
 
@@ -59,6 +76,7 @@ class WorkQueue(Generic[K]):
             await self._work.wait()
         key = self._queue.pop(0)
         self._queued.discard(key)
+        self._batched.pop(key, None)  # this run sees the changes a batch waited for
         self._processing.add(key)
         return key
 
@@ -73,7 +91,11 @@ class WorkQueue(Generic[K]):
         while True:
             now = self._clock()
             while self._timers and self._timers[0][0] <= now:
-                _, _, key = heapq.heappop(self._timers)
+                _, seq, key = heapq.heappop(self._timers)
+                if seq in self._batch_seqs:
+                    self._batch_seqs.discard(seq)
+                    if self._batched.get(key) != seq:
+                        continue  # a run has already taken this batch
                 self.add(key)
             delay = self._timers[0][0] - now if self._timers else math.inf
             self._timer_changed = anyio.Event()
@@ -102,9 +124,9 @@ class Pacer(Generic[K]):
     a millisecond) is synced at once on every pod change, while one with
     thousands of pods (tens of milliseconds per sync) has the pod changes of
     that window folded into one sync, bounding the share of a core a Job's
-    syncs can take to ``1 / (1 + factor)``. Upstream's Job controller batches
-    pod events for a fixed second instead, which would put a second into
-    every hand-off from one pod to the next.
+    syncs can take to ``1 / (1 + factor)``. Only the changes that free a slot
+    come here at once; the rest wait for upstream's one-second batch
+    (:mod:`minik.controllers.job.wake`).
     """
 
     def __init__(self, factor: float, *, clock: Callable[[], float] = time.perf_counter) -> None:

@@ -17,7 +17,6 @@ only after the outermost commit. Every sqlite3 failure becomes one
 from __future__ import annotations
 
 import builtins
-import copy
 import json
 import math
 import sqlite3
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from minik.errors import StoreError
-from minik.k8s import Obj, meta
+from minik.k8s import Obj, clone, meta
 from minik.resources import RESOURCES, Resource
 from minik.store import status as st
 from minik.store.selectors import compile_filter
@@ -360,17 +359,17 @@ class Store:
         if self._row(resource, m.get("namespace", ""), m["name"]) is not None:
             raise st.already_exists(resource, m["name"])
         with self.transaction():
-            return copy.deepcopy(self._write(resource, copy.deepcopy(obj), "ADDED"))
+            return clone(self._write(resource, clone(obj), "ADDED"))
 
     def replace(self, resource: str, obj: Obj, old: Obj) -> Obj:
         """Overwrite the row of ``old`` with ``obj`` (a MODIFIED change); a copy of what was stored."""
         with self.transaction():
-            return copy.deepcopy(self._write(resource, copy.deepcopy(obj), "MODIFIED", old))
+            return clone(self._write(resource, clone(obj), "MODIFIED", old))
 
     def remove(self, resource: str, obj: Obj) -> Obj:
         """Delete the row of ``obj`` (a DELETED change carrying ``obj``); a copy of it."""
         with self.transaction():
-            return copy.deepcopy(self._remove(resource, copy.deepcopy(obj)))
+            return clone(self._remove(resource, clone(obj)))
 
     def once(self, key: str) -> bool:
         """True the first time ``key`` is asked for in this store's life (kept in the counters table)."""

@@ -148,3 +148,77 @@ def test_pacer_times_a_run_that_raises() -> None:
         clock.now += 0.1
         raise RuntimeError
     assert pace.delay("k") == pytest.approx(0.2)
+
+
+async def _run_for(q: WorkQueue[str], seconds: float, seen: list[tuple[str, float]]) -> None:
+    async def handle(key: str) -> None:
+        seen.append((key, anyio.current_time()))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(q.run_timers)
+        tg.start_soon(q.run_worker, handle, lambda k, e: None)
+        await anyio.sleep(seconds)
+        tg.cancel_scope.cancel()
+
+
+def test_batched_changes_of_one_key_fold_into_one_run_after_the_batch_period() -> None:
+    seen: list[tuple[str, float]] = []
+
+    async def scenario() -> None:
+        q: WorkQueue[str] = WorkQueue()
+        start = anyio.current_time()
+        for _ in range(5):
+            q.add_batched("job", 0.1)
+        await _run_for(q, 0.3, seen)
+        assert [k for k, _ in seen] == ["job"]
+        assert seen[0][1] - start >= 0.09
+
+    anyio.run(scenario)
+
+
+def test_an_immediate_run_takes_the_pending_batch_with_it() -> None:
+    seen: list[tuple[str, float]] = []
+
+    async def scenario() -> None:
+        q: WorkQueue[str] = WorkQueue()
+        q.add_batched("job", 0.1)
+        q.add("job")  # a pod ended: synced now, and that sync sees the batched change too
+        await _run_for(q, 0.3, seen)
+
+    anyio.run(scenario)
+    assert [k for k, _ in seen] == ["job"]
+
+
+def test_a_batch_after_a_run_started_is_run_again() -> None:
+    seen: list[tuple[str, float]] = []
+
+    async def scenario() -> None:
+        q: WorkQueue[str] = WorkQueue()
+
+        async def handle(key: str) -> None:
+            seen.append((key, anyio.current_time()))
+            if len(seen) == 1:
+                q.add_batched(key, 0.05)  # a change the running sync may not have seen
+
+        q.add("job")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(q.run_timers)
+            tg.start_soon(q.run_worker, handle, lambda k, e: None)
+            await anyio.sleep(0.2)
+            tg.cancel_scope.cancel()
+
+    anyio.run(scenario)
+    assert [k for k, _ in seen] == ["job", "job"]
+
+
+def test_add_after_timers_are_not_swallowed_by_batches() -> None:
+    seen: list[tuple[str, float]] = []
+
+    async def scenario() -> None:
+        q: WorkQueue[str] = WorkQueue()
+        q.add_after("job", 0.15)  # e.g. a deadline
+        q.add_batched("job", 0.05)
+        await _run_for(q, 0.3, seen)
+
+    anyio.run(scenario)
+    assert [k for k, _ in seen] == ["job", "job"]
