@@ -134,21 +134,27 @@ def wait_one(
             ctx.print(f"{resource.display}/{name} condition met")
             return
         raise
+
+    def met(o: Obj) -> bool:
+        """The condition holds (said); raises when it never can; else the progress is shown."""
+        if cond.delete:
+            return False
+        if holds(o, cond):
+            bar.clear()
+            ctx.print(f"{resource.display}/{name} condition met")
+            return True
+        why = impossible(resource, o, cond)
+        if why is not None:
+            bar.clear()
+            raise WaitImpossible(why)
+        bar.show(o)
+        return False
+
     try:
         while True:
             assert obj is not None
-            if cond.delete:
-                pass
-            elif holds(obj, cond):
-                bar.clear()
-                ctx.print(f"{resource.display}/{name} condition met")
+            if met(obj):
                 return
-            else:
-                why = impossible(resource, obj, cond)
-                if why is not None:
-                    bar.clear()
-                    raise WaitImpossible(why)
-                bar.show(obj)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 bar.clear()
@@ -172,7 +178,10 @@ def wait_one(
                         return
                     continue
                 obj, changed = o, True
-                break
+                # Judged on the same watch: a new request per change cost a TLS
+                # handshake on both sides for every status write of a busy Job.
+                if met(obj):
+                    return
             if not changed:
                 try:
                     obj = ctx.client.get(resource.path(ctx.namespace, name))
