@@ -83,6 +83,7 @@ def minik_job(n: int, parallelism: int) -> float:
 
 def run(quick: bool) -> list[dict[str, Any]]:
     n, p, reps = (30, 8, 1) if quick else (100, 8, 3)
+    reps = int(os.environ.get("MINIK_BENCH_REPS", reps))  # more alternating runs: a steadier median
     b1_only = os.environ.get("MINIK_BENCH_FLOOR_ONLY") == "1"  # B1 alone (B2 takes as long again)
     floors, floors_sb, miniks = [], [], []
     for _ in range(reps):  # alternate so drift hits all three alike
