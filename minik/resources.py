@@ -153,3 +153,13 @@ def random_suffix(length: int = NAME_SUFFIX_LENGTH) -> str:
 def generate_name(prefix: str) -> str:
     """A name for ``metadata.generateName: prefix`` (upstream's ``SimpleNameGenerator``, five characters)."""
     return prefix + random_suffix()
+
+
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+BETA_DEFAULT_CLASS_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class"
+
+
+def default_class_annotated(annotations: dict[str, str] | None) -> bool:
+    """Whether a StorageClass with these annotations is a default one (either annotation "true")."""
+    a = annotations or {}
+    return "true" in (a.get(DEFAULT_CLASS_ANNOTATION), a.get(BETA_DEFAULT_CLASS_ANNOTATION))

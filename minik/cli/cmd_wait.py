@@ -127,11 +127,16 @@ def wait_one(
 ) -> None:
     ref = f"{resource.plural}/{name}"
     bar = _Progress(ctx)
+
+    def said() -> None:
+        bar.clear()
+        ctx.print(f"{resource.display}/{name} condition met")
+
     try:
         obj: Obj | None = ctx.client.get(resource.path(ctx.namespace, name))
     except NotFound:
         if cond.delete:
-            ctx.print(f"{resource.display}/{name} condition met")
+            said()
             return
         raise
 
@@ -140,8 +145,7 @@ def wait_one(
         if cond.delete:
             return False
         if holds(o, cond):
-            bar.clear()
-            ctx.print(f"{resource.display}/{name} condition met")
+            said()
             return True
         why = impossible(resource, o, cond)
         if why is not None:
@@ -173,8 +177,7 @@ def wait_one(
                     continue
                 if event.get("type") == "DELETED":
                     if cond.delete:
-                        bar.clear()
-                        ctx.print(f"{resource.display}/{name} condition met")
+                        said()
                         return
                     continue
                 obj, changed = o, True
@@ -187,10 +190,8 @@ def wait_one(
                     obj = ctx.client.get(resource.path(ctx.namespace, name))
                 except NotFound:
                     if cond.delete:
-                        ctx.print(f"{resource.display}/{name} condition met")
+                        said()
                         return
                     raise
-                if time.monotonic() >= deadline:
-                    continue
     finally:
         bar.clear()

@@ -19,9 +19,9 @@ from minik.k8s import Obj, meta
 DESCRIBED = ("namespaces", "serviceaccounts", "roles", "clusterroles", "rolebindings", "clusterrolebindings")
 
 
-def _go_list(values: Sequence[str]) -> str:
+def go_list(values: Sequence[str] | None) -> str:
     """Go's ``%v`` of a string slice: ``[get list watch]``."""
-    return "[" + " ".join(values) + "]"
+    return "[" + " ".join(values or []) + "]"
 
 
 def _head(w: PrefixWriter, obj: Obj, *, namespaced: bool) -> None:
@@ -58,14 +58,14 @@ def describe_service_account(sa: Obj, events: Sequence[Obj] | None, now: datetim
 def _rule_rows(rules: Sequence[Obj]) -> list[tuple[str, str, str, str]]:
     rows = []
     for rule in rules:
-        verbs = _go_list(rule.get("verbs") or [])
-        names = _go_list(rule.get("resourceNames") or [])
+        verbs = go_list(rule.get("verbs") or [])
+        names = go_list(rule.get("resourceNames") or [])
         for group in rule.get("apiGroups") or [""]:
             for res in rule.get("resources") or []:
                 shown = f"{res}.{group}" if group else res
                 rows.append((shown, "[]", names, verbs))
         if rule.get("nonResourceURLs"):
-            rows.append(("", _go_list(rule["nonResourceURLs"]), "[]", verbs))
+            rows.append(("", go_list(rule["nonResourceURLs"]), "[]", verbs))
     return sorted(rows)
 
 

@@ -12,16 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from minik.cli.describe import _annotations, _events, _labels
+from minik.cli.describe_access import go_list
 from minik.cli.durations import since
 from minik.cli.tabwriter import PrefixWriter
 from minik.k8s import Obj, meta
 from minik.printing.columns_storage import access_modes, is_default, quantity
 
 DESCRIBED = ("persistentvolumeclaims", "persistentvolumes", "storageclasses")
-
-
-def _go_list(values: Sequence[str] | None) -> str:
-    return "[" + " ".join(values or []) + "]"
 
 
 def _status(obj: Obj, now: datetime) -> str:
@@ -52,7 +49,7 @@ def describe_claim(pvc: Obj, events: Sequence[Obj] | None, now: datetime, pods: 
     w.write(0, f"Volume:\t{spec.get('volumeName') or ''}\n")
     _labels(w, "Labels", m.get("labels"))
     _annotations(w, "Annotations", m.get("annotations"))
-    w.write(0, f"Finalizers:\t{_go_list(m.get('finalizers'))}\n")
+    w.write(0, f"Finalizers:\t{go_list(m.get('finalizers'))}\n")
     capacity = modes = ""
     if spec.get("volumeName"):
         modes = access_modes(status.get("accessModes"))
@@ -91,7 +88,7 @@ def describe_volume(pv: Obj, events: Sequence[Obj] | None, now: datetime) -> str
     w.write(0, f"Name:\t{m.get('name', '')}\n")
     _labels(w, "Labels", m.get("labels"))
     _annotations(w, "Annotations", m.get("annotations"))
-    w.write(0, f"Finalizers:\t{_go_list(m.get('finalizers'))}\n")
+    w.write(0, f"Finalizers:\t{go_list(m.get('finalizers'))}\n")
     w.write(0, f"StorageClass:\t{spec.get('storageClassName') or ''}\n")
     w.write(0, f"Status:\t{_status(pv, now)}\n")
     ref = spec.get("claimRef")

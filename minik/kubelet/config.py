@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from minik.k8s import Obj
+from minik.kubelet import podnet
 from minik.kubelet.env import expand
 from minik.kubelet.quantity import cores, size_bytes
 from minik.kubelet.security import effective, seccomp_opts, security_opts
@@ -149,12 +150,12 @@ def sandbox_config(pod_spec: Obj, *, name: str, namespace: str, network: str) ->
     """
     if host_network(pod_spec):
         return {"host_config": {"network_mode": "host", "init": False}}
-    config: dict[str, Any] = {"hostname": pod_spec.get("hostname") or name[:63]}
+    config: dict[str, Any] = {"hostname": podnet.hostname(pod_spec, name)}
     if pod_spec.get("subdomain"):
         # Docker then writes "<ip> <hostname>.<domain> <hostname>" into the
         # pod's /etc/hosts (shared by every container), so `hostname -f`
         # gives the FQDN, as GeneratePodHostNameAndDomain makes it upstream.
-        config["domainname"] = f"{pod_spec['subdomain']}.{namespace}.svc.cluster.local"
+        config["domainname"] = podnet.domainname(pod_spec, namespace)
     ports = published_ports(pod_spec)
     config["host_config"] = {"network_mode": network, "init": False, **ports.get("host_config", {})}
     if ports:

@@ -103,7 +103,10 @@ class DockerAPI(DockerStreams):
                     api.start(container_id)
                     return
                 except docker.errors.APIError as exc:
-                    if "address already in use" not in str(exc).lower() or attempt == ADDRESS_RETRIES - 1:
+                    text = str(exc).lower()
+                    # Not a published hostPort taken by another process: that one is not let go.
+                    held = "address already in use" in text and "external connectivity" not in text
+                    if not held or attempt == ADDRESS_RETRIES - 1:
                         raise
                     time.sleep(ADDRESS_RETRY_PAUSE)
 

@@ -79,10 +79,6 @@ class PodIPs:
         self._subnet: subnets.Net | None = None
         self._last: Address | None = None
 
-    @property
-    def subnet(self) -> subnets.Net | None:
-        return self._subnet
-
     def use_subnet(self, cidr: str) -> None:
         """The instance network's subnet (again, after the network was made anew).
 

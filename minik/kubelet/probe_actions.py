@@ -209,6 +209,8 @@ def http_get_sync(url: str, action: Obj, timeout: float) -> Outcome:
         )
     except http.client.HTTPException as exc:
         return Outcome(Result.FAILURE, f'Get "{url}": {type(exc).__name__}: {exc}')
+    except ValueError as exc:  # a request http.client refuses to send (a header with a line break)
+        return Outcome(Result.UNKNOWN, error=f'Get "{url}": {exc}')
 
 
 # -- grpc --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import anyio
 from minik.k8s import Obj
 from minik.kubelet import probes
 from minik.kubelet.probe_actions import Outcome
-from minik.kubelet.probes import KINDS, LIVENESS, READINESS, STARTUP, TITLE, ProbeState, Result, Timing
+from minik.kubelet.probes import KINDS, LIVENESS, READINESS, STARTUP, TITLE, ProbeState, Timing
 
 log = logging.getLogger("minik.kubelet")
 
@@ -114,7 +114,3 @@ class ContainerProbes:
             if kind == STARTUP and self.started and READINESS in self._wake:
                 self._wake[READINESS].set()
             await self._changed()
-
-    def result(self, kind: str) -> Result | None:
-        st = self.states.get(kind)
-        return st.value if st is not None else None

@@ -34,7 +34,6 @@ VOLUME_MODES = ("Block", "Filesystem")
 RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
 CLASS_RECLAIM_POLICIES = ("Delete", "Retain")
 BINDING_MODES = ("Immediate", "WaitForFirstConsumer")
-"""``PersistentVolumeSource``'s fields, in upstream's order."""
 
 
 def default_storage(obj: dict[str, Any]) -> None:

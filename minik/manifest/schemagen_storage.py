@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from minik.manifest.schemagen import ANY_OBJ, CORE_DEFS, QTY_MAP, STR_MAP, B, S, arr, loose, obj, ref, strs
-from minik.manifest.support import HOST_PV_SOURCES, PV_SOURCES
+from minik.manifest.support import OTHER_PV_SOURCES
 
 OBJECT_REF = obj(**strs("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"))
-_OTHER_PV_SOURCES = tuple(s for s in PV_SOURCES if s not in HOST_PV_SOURCES)
 
 
 def build_storage(top: Any, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -44,7 +43,7 @@ def build_storage(top: Any, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 capacity=QTY_MAP,
                 hostPath=obj(path=S, type=S),
                 local=obj(path=S, fsType=S),
-                **loose(*_OTHER_PV_SOURCES),
+                **loose(*OTHER_PV_SOURCES),
                 accessModes=arr(S),
                 claimRef=OBJECT_REF,
                 **strs(

@@ -23,9 +23,10 @@ from __future__ import annotations
 import copy
 
 from minik.k8s import Obj, meta
+from minik.resources import BETA_DEFAULT_CLASS_ANNOTATION, DEFAULT_CLASS_ANNOTATION, default_class_annotated
 
-DEFAULT_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
-BETA_DEFAULT_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class"
+DEFAULT_ANNOTATION = DEFAULT_CLASS_ANNOTATION
+BETA_DEFAULT_ANNOTATION = BETA_DEFAULT_CLASS_ANNOTATION
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
 PV_PROTECTION = "kubernetes.io/pv-protection"
 PROVISIONER = "rancher.io/local-path"
@@ -42,8 +43,7 @@ DEFAULT_CLASS: Obj = {
 
 
 def is_default_class(sc: Obj) -> bool:
-    annotations = meta(sc).get("annotations") or {}
-    return "true" in (annotations.get(DEFAULT_ANNOTATION), annotations.get(BETA_DEFAULT_ANNOTATION))
+    return default_class_annotated(meta(sc).get("annotations"))
 
 
 def default_class(classes: list[Obj]) -> Obj | None:

@@ -139,14 +139,14 @@ PV_SOURCES = (  # a PersistentVolume's sources, upstream's order (exactly one pe
     "storageos",
     "csi",
 )
-OTHER_PV_SOURCES = tuple(v for v in (*UNSUPPORTED_VOLUME_TYPES, "flexVolume") if v in VOLUME_REASONS)
+OTHER_PV_SOURCES = tuple(s for s in PV_SOURCES if s not in HOST_PV_SOURCES)
+"""The sources a PersistentVolume may name that minik rejects (every one has a reason above)."""
 _ONE_NODE_STORAGE = "every volume is on minik's one node"
 
 STORAGE_SUPPORT: tuple[Entry, ...] = (
     *(
         Entry(f"PersistentVolume:spec.{v}", ERROR, f"{v} persistent volumes: they need {VOLUME_REASONS[v]}")
-        for v in dict.fromkeys(OTHER_PV_SOURCES)
-        if v not in ("gitRepo", "ephemeral", "image")
+        for v in OTHER_PV_SOURCES
     ),
     Entry(
         "PersistentVolume:spec.persistentVolumeReclaimPolicy",

@@ -14,11 +14,8 @@ from datetime import datetime
 from minik.k8s import Obj, meta
 from minik.printing.columns import AGE, NAME, Cells, Column
 from minik.printing.durations import since
+from minik.resources import default_class_annotated
 
-DEFAULT_ANNOTATIONS = (
-    "storageclass.kubernetes.io/is-default-class",
-    "storageclass.beta.kubernetes.io/is-default-class",
-)
 _MODES = (
     ("ReadWriteOnce", "RWO"),
     ("ReadOnlyMany", "ROX"),
@@ -99,8 +96,7 @@ def _volume_cells(pv: Obj, now: datetime) -> list[str]:
 
 
 def is_default(sc: Obj) -> bool:
-    annotations = meta(sc).get("annotations") or {}
-    return any(annotations.get(a) == "true" for a in DEFAULT_ANNOTATIONS)
+    return default_class_annotated(meta(sc).get("annotations"))
 
 
 def _class_cells(sc: Obj, now: datetime) -> list[str]:

@@ -15,9 +15,9 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from minik.k8s import Obj, clone, meta, rfc3339
+from minik.k8s import Obj, meta, rfc3339
 from minik.registry.correlator import COMBINED, EventSource
-from minik.resources import RESOURCES
+from minik.resources import BY_KIND
 
 if TYPE_CHECKING:
     from minik.registry.registry import Registry
@@ -46,12 +46,12 @@ def record(registry: Registry, involved: Obj, *, type: str, reason: str, message
                "component": component}  # fmt: skip
         event = store.find_repeat_event(ns, involved, key, message_prefix=seen.combined)
         if event is not None:
-            old = clone(event)
-            event["count"] = int(event.get("count") or 1) + seen.occurrences
-            event["lastTimestamp"] = now
-            event["message"] = message
-            return store.replace("events", event, old)
-        cluster_scoped = any(r.kind == involved.get("kind") and not r.namespaced for r in RESOURCES.values())
+            count = int(event.get("count") or 1) + seen.occurrences
+            return store.replace(
+                "events", {**event, "count": count, "lastTimestamp": now, "message": message}, event
+            )
+        kind = BY_KIND.get(str(involved.get("kind", "")))
+        cluster_scoped = kind is not None and not kind.namespaced
         involved_ref = {
             "kind": involved.get("kind", ""),
             # A cluster-scoped object's events live in "default" but name no namespace, as upstream's.

@@ -271,27 +271,20 @@ class ControlPlane:
                 self.pods.add(key)
                 owner = controller_of(obj)
                 if owner and owner.get("kind") == "Job":
-                    job_key = (key[0], str(owner.get("name")))
-                    if pod_change_is_urgent(kind, obj, getattr(ev, "old", None)):
-                        self.jobs.add(job_key)
-                    else:
-                        self.jobs.add_batched(job_key, self._job_batch)
+                    self._wake_job((key[0], str(owner.get("name"))), pod_change_is_urgent(kind, obj, ev.old))
                 elif owner is None and kind != "DELETED":
                     self._wake_claimers(obj)
                 if kind != "MODIFIED" or _ip_changed(ev):
                     self.services.add("all")
             elif resource == "jobs":
-                if job_change_is_urgent(kind, obj, getattr(ev, "old", None)):
-                    self.jobs.add(_key(obj))
-                else:
-                    self.jobs.add_batched(_key(obj), self._job_batch)
+                self._wake_job(_key(obj), job_change_is_urgent(kind, obj, ev.old))
                 if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
                     self.gc.add("all")
                 owner = controller_of(obj)
                 if owner and owner.get("kind") == "CronJob":
                     self.cronjobs.add((_key(obj)[0], str(owner.get("name"))))
             elif resource == "cronjobs":
-                old = getattr(ev, "old", None) if kind == "MODIFIED" else None
+                old = ev.old if kind == "MODIFIED" else None
                 self.cronjobs.add_after(_key(obj), self.cron.wake_delay(old, obj))
                 if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
                     self.gc.add("all")
@@ -300,6 +293,13 @@ class ControlPlane:
             elif resource == "nodes":
                 for key in self.scheduler.node_changed():  # cordon/uncordon: wake the waiting pods
                     self.pods.add(key)
+
+    def _wake_job(self, key: Key, urgent: bool) -> None:
+        """Sync the Job now, or with the changes of the next second (:mod:`minik.controllers.job.wake`)."""
+        if urgent:
+            self.jobs.add(key)
+        else:
+            self.jobs.add_batched(key, self._job_batch)
 
     def _wake_claimers(self, pod: Obj) -> None:
         """An orphan pod: the Jobs whose selector matches may adopt it; a tracking finalizer goes."""
@@ -396,7 +396,7 @@ def _key(obj: Obj) -> Key:
 
 
 def _ip_changed(ev: Any) -> bool:
-    old = getattr(ev, "old", None)
+    old = ev.old
     if old is None:
         return True
     return bool((old.get("status") or {}).get("podIP") != (ev.obj.get("status") or {}).get("podIP"))

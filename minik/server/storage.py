@@ -42,7 +42,7 @@ class StorageExecutor:
         claims = self.store.list(PVCS, None)[0]
         volumes = self.store.list(PVS, None)[0]
         classes = self.store.list(CLASSES, None, shared=True)[0]
-        pods = self.store.list("pods", None, shared=True)[0]
+        pods = self.store.list("pods", None, shared=True)[0] if claims else []
         for claim in claims:
             try:
                 if not await self._claim(claim, volumes, classes, pods):

@@ -31,10 +31,9 @@ class WorkQueue(Generic[K]):
         self._queued: set[K] = set()
         self._processing: set[K] = set()
         self._dirty: set[K] = set()
-        self._timers: list[tuple[float, int, K]] = []
+        self._timers: list[tuple[float, int, K, bool]] = []  # (due, seq, key, a batch's timer)
         self._seq = 0
         self._batched: dict[K, int] = {}  # key → the seq of its pending batch timer
-        self._batch_seqs: set[int] = set()  # the seqs of batch timers still in the heap
         self._work = anyio.Event()
         self._timer_changed = anyio.Event()
         self._clock = clock or anyio.current_time
@@ -52,9 +51,13 @@ class WorkQueue(Generic[K]):
         if delay <= 0:
             self.add(key)
             return
+        self._push(key, delay, batch=False)
+
+    def _push(self, key: K, delay: float, *, batch: bool) -> int:
         self._seq += 1
-        heapq.heappush(self._timers, (self._clock() + delay, self._seq, key))
+        heapq.heappush(self._timers, (self._clock() + delay, self._seq, key, batch))
         self._timer_changed.set()
+        return self._seq
 
     def add_batched(self, key: K, delay: float) -> None:
         """Process ``key`` within ``delay`` seconds, with every other change that comes meanwhile."""
@@ -63,9 +66,7 @@ class WorkQueue(Generic[K]):
         if delay <= 0:
             self.add(key)
             return
-        self.add_after(key, delay)
-        self._batched[key] = self._seq
-        self._batch_seqs.add(self._seq)
+        self._batched[key] = self._push(key, delay, batch=True)
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -91,11 +92,9 @@ class WorkQueue(Generic[K]):
         while True:
             now = self._clock()
             while self._timers and self._timers[0][0] <= now:
-                _, seq, key = heapq.heappop(self._timers)
-                if seq in self._batch_seqs:
-                    self._batch_seqs.discard(seq)
-                    if self._batched.get(key) != seq:
-                        continue  # a run has already taken this batch
+                _, seq, key, batch = heapq.heappop(self._timers)
+                if batch and self._batched.get(key) != seq:
+                    continue  # a run has already taken this batch
                 self.add(key)
             delay = self._timers[0][0] - now if self._timers else math.inf
             self._timer_changed = anyio.Event()

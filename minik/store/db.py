@@ -359,17 +359,17 @@ class Store:
         if self._row(resource, m.get("namespace", ""), m["name"]) is not None:
             raise st.already_exists(resource, m["name"])
         with self.transaction():
-            return clone(self._write(resource, clone(obj), "ADDED"))
+            return self._write(resource, clone(obj), "ADDED")  # that copy is the caller's alone
 
     def replace(self, resource: str, obj: Obj, old: Obj) -> Obj:
         """Overwrite the row of ``old`` with ``obj`` (a MODIFIED change); a copy of what was stored."""
         with self.transaction():
-            return clone(self._write(resource, clone(obj), "MODIFIED", old))
+            return self._write(resource, clone(obj), "MODIFIED", old)
 
     def remove(self, resource: str, obj: Obj) -> Obj:
         """Delete the row of ``obj`` (a DELETED change carrying ``obj``); a copy of it."""
         with self.transaction():
-            return clone(self._remove(resource, clone(obj)))
+            return self._remove(resource, clone(obj))
 
     def once(self, key: str) -> bool:
         """True the first time ``key`` is asked for in this store's life (kept in the counters table)."""
