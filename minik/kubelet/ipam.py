@@ -1,4 +1,4 @@
-"""minik's pod IPAM: one address per pod, for the pod's whole life, as a node's CNI gives one.
+"""minik's pod IPAM: one address per pod, from its start until it has finished, as a node's CNI gives one.
 
 A pod's containers come and go — its container's restarts, or init
 containers and then the app container — and, without a sandbox
@@ -14,7 +14,10 @@ Every allocation is recorded in an :class:`IPLedger` (the store, in the
 server) *before* a container uses it, and the ledger is read back at start:
 a server killed and restarted gives an adopted pod the same address and
 never gives that address to another pod. An address is released when the
-pod is forgotten (its containers removed) or swept at start.
+pod has finished (:meth:`minik.kubelet.kubelet.Kubelet.release_finished`, as a
+node's CNI takes a torn-down sandbox's address back: Jobs keep their finished
+pods, and the pool must serve any number of them), when a pod is deleted
+before it finished, and at start for pods the store no longer has.
 
 No I/O of its own: the ledger is passed in.
 """
@@ -54,7 +57,7 @@ class MemoryLedger:
 
 
 class AddressesExhausted(MinikError):
-    """Every pod address of the instance network is held by a pod."""
+    """Every pod address of the instance network is held by a running pod."""
 
 
 class NoNetwork(MinikError):
@@ -121,11 +124,11 @@ class PodIPs:
                 return str(candidate)
         raise AddressesExhausted(
             f"no free pod address left in {first}-{last}: each of the instance's {size} "
-            "pod addresses is held by a pod that is not deleted yet"
+            "pod addresses is held by a pod that has not finished yet"
         )
 
     def release(self, uid: str) -> None:
-        """The pod is gone (its containers removed): its address is free again."""
+        """The pod has finished or is gone: its address is free again."""
         if self._by_uid.pop(uid, None) is not None:
             self._ledger.drop(uid)
 

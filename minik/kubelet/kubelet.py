@@ -26,13 +26,15 @@ from minik.kubelet import labels, podnet
 from minik.kubelet.env import Env, ObjectSource
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
-from minik.kubelet.ipam import IPLedger, MemoryLedger, PodIPs
+from minik.kubelet.ipam import AddressesExhausted, IPLedger, MemoryLedger, PodIPs
 from minik.kubelet.probe_actions import Actions
 from minik.kubelet.runtime import Runtime
 from minik.kubelet.volumes import Volumes
 from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
 
 log = logging.getLogger("minik.kubelet")
+
+TEARDOWN_WAIT = 5.0  # seconds a pod waits for a finished pod's address before its sandbox fails
 
 
 class PodSink(Protocol):
@@ -72,6 +74,7 @@ class Kubelet:
         self.workers: dict[str, PodWorker] = {}
         self.aliases: dict[str, frozenset[str]] = {}  # pod uid → the DNS names its Services give it
         self.ipam = PodIPs(ip_ledger if ip_ledger is not None else MemoryLedger())
+        self._address_freed = anyio.Event()  # set (and replaced) each time an address is released
         self.env = Env(objects)
         self.volumes = Volumes(docker, self.env, objects, state_dir=state_dir, instance=instance)
         self.images = Images(docker, sink)
@@ -152,6 +155,11 @@ class Kubelet:
                 w.kill.set()
             return
         if phase in ("Succeeded", "Failed"):
+            if uid in self._adopted or self.ipam.get(uid):
+                # Finished before a restart, its teardown not done (a sandbox still
+                # running, an address still held): done now, from what the engine has.
+                self._adopted.discard(uid)
+                self._tg.start_soon(self._tear_down_found, pod)
             return
         if uid in self._adopted:
             self._adopted.discard(uid)
@@ -178,7 +186,8 @@ class Kubelet:
             w.kill.set()
             await w.done.wait()
             w.forgotten.set()
-            await w.sandbox_lock.acquire()  # a sandbox stop in flight ends first
+            async with w.sandbox_lock:  # a teardown in flight ends first; none starts after
+                pass
         self.aliases.pop(uid, None)
         removed: list[str] = []
         await self.docker.remove_labelled(labels.of_pod(self.instance, uid), names=removed)
@@ -193,8 +202,68 @@ class Kubelet:
         for name in owners:
             with contextlib.suppress(MinikError):
                 await self.docker.forget_endpoint(self.network, name)
-        self.ipam.release(uid)  # only now: no container holds it any more
+        self._release_address(uid)  # only now: no container holds it any more
         self.volumes.remove(uid)
+
+    async def release_finished(self, uid: str, pod: Obj, owners: list[str]) -> None:
+        """A finished pod gives back what only a running pod needs (syncTerminatedPod).
+
+        Its address returns to the pool at once, as a node's CNI takes it back
+        when the sandbox is torn down: a Job keeps its finished pods, and the
+        instance's few hundred addresses must serve any number of them.
+        ``status.podIP`` stays on the object as a record. Each container that
+        was on the instance network with the address (the sandbox, or every
+        run of a sandbox-less pod) is first force-disconnected from it: a
+        stopped container never runs again, and Docker 20.10 may keep the
+        endpoint of a stopped one, which would hold the address in the engine.
+        Its volumes are unmounted: rendered files and emptyDir contents go
+        (the kubelet tears an emptyDir down when its pod terminates).
+        """
+        for cid in owners:
+            with contextlib.suppress(MinikError):
+                await self.docker.forget_endpoint(self.network, cid)
+        self._release_address(uid)
+        await self.volumes.unmount(pod)
+
+    def _release_address(self, uid: str) -> None:
+        if self.ipam.get(uid):
+            self.ipam.release(uid)
+            self._address_freed.set()
+            self._address_freed = anyio.Event()
+
+    async def allocate_address(self, uid: str) -> str:
+        """The pod's address (:meth:`PodIPs.allocate`). When every address is held but a finished
+        pod's teardown is under way (it gives one back within a second), wait for it rather than
+        fail the pod's sandbox: a small subnet at full use is no reason for a Warning."""
+        while True:
+            try:
+                return self.ipam.allocate(uid)
+            except AddressesExhausted:
+                if not any(w.done.is_set() for w in self.workers.values()):
+                    raise
+                freed = self._address_freed
+                with anyio.move_on_after(TEARDOWN_WAIT):
+                    await freed.wait()
+                if not freed.is_set():
+                    raise
+
+    def finished(self, uid: str) -> None:
+        """A finished pod's teardown is done: its worker goes (a long Job keeps thousands of pods)."""
+        w = self.workers.get(uid)
+        if w is not None and w.done.is_set() and not w.forgotten.is_set():
+            del self.workers[uid]
+
+    async def _tear_down_found(self, pod: Obj) -> None:
+        """The teardown of a pod that finished under an earlier server, from what the engine holds."""
+        uid = str(meta(pod)["uid"])
+        try:
+            found = await self.docker.list_containers(labels.of_pod(self.instance, uid))
+            for c in found:
+                if c.status == "running":  # a sandbox whose stop the kill cut short
+                    await self.docker.stop(c.id, grace_seconds=0)
+            await self.release_finished(uid, pod, [c.id for c in found])
+        except MinikError as exc:
+            log.warning("could not tear down finished pod %s: %s", uid, exc)
 
     async def logs(
         self,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import anyio.to_thread
 
+from minik.errors import MinikError
 from minik.k8s import Obj, meta
 from minik.kubelet import labels
 from minik.kubelet.env import Env, ObjectSource, expand, resolve_field, resource_value
@@ -232,6 +233,21 @@ class Volumes:
         os.chmod(path, 0o666)
         return path
 
+    async def unmount(self, pod: Obj) -> None:
+        """A finished pod's volumes, unmounted as the kubelet unmounts a terminated pod's: the
+        rendered files go and each disk emptyDir is emptied (its Docker volume stays while the
+        pod's stopped containers refer to it; it is removed with the pod). Claims and
+        hostPaths are the user's and stay."""
+        uid = str(meta(pod)["uid"])
+        paths = [self.pod_dir(uid) / "volumes"]
+        for v in (pod.get("spec") or {}).get("volumes") or []:
+            ed = v.get("emptyDir", False)
+            if ed is False or (ed or {}).get("medium") == "Memory":
+                continue
+            with contextlib.suppress(MinikError):  # gone already, or the engine is down
+                paths.append(Path(await self.docker.volume_path(self.volume_name(uid, v["name"]))))
+        await anyio.to_thread.run_sync(_empty_all, paths)
+
     def remove(self, uid: str) -> None:
         shutil.rmtree(self.pod_dir(uid), ignore_errors=True)
 
@@ -258,3 +274,18 @@ def disk_usage(root: str) -> int:
             if e.is_dir(follow_symlinks=False):
                 stack.append(e.path)
     return total
+
+
+def _empty_all(paths: list[Path]) -> None:
+    """Remove what is inside each path (a path the server cannot reach is left as it is)."""
+    for root in paths:
+        try:
+            entries = list(os.scandir(root))
+        except OSError:
+            continue
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(e.path)

@@ -66,10 +66,9 @@ class PodWorker(ContainerWorker):
         else:
             await self.report(phase)  # first: the controller's next pod waits on this
         self.done.set()
-        if self.sandbox_id:
-            # Stopped a moment later, off the hand-off path: a sandbox stop slows
-            # the next pod's sandbox start in the engine (~10 %).
-            self.k.spawn(self._stop_sandbox_later)
+        # Torn down a moment later, off the hand-off path: a sandbox stop slows
+        # the next pod's sandbox start in the engine (~10 %).
+        self.k.spawn(self._stop_sandbox_later)
 
     async def _run(self) -> str:
         if self.kill.is_set():  # deleted before it started: nothing is made
@@ -261,6 +260,7 @@ class PodWorker(ContainerWorker):
         if labels.SANDBOX in latest:
             w.sandbox_id = latest[labels.SANDBOX].id
         w.sandboxed = bool(w.sandbox_id)  # as it was made, whatever uses_sandbox says now
+        w.net_owners = [w.sandbox_id] if w.sandboxed else [c.id for c in found]
         owner = latest.get(labels.SANDBOX) or apps[-1]
         if host_network(spec):
             w.ip = HOST_IP  # a hostNetwork pod's IP is the node's

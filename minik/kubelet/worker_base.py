@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("minik.kubelet")
 
 PAUSE_IMAGE_DEFAULT = "registry.k8s.io/pause:3.10"
-SANDBOX_STOP_DELAY = 0.5  # seconds after a pod's terminal report before its sandbox stops
+SANDBOX_STOP_DELAY = (
+    0.5  # seconds after a pod's terminal report before its sandbox stops and its address goes
+)
 SETUP_RETRY_FIRST = 1.0  # pod setup / image pull retries: 1 s doubling …
 SETUP_RETRY_CAP = 300.0  # … to 5 min, as the kubelet's back-off (scaled by MINIK_TIME_SCALE)
 IMAGE_BACKOFF_FIRST = 10.0  # image pulls back off 10 s doubling to 5 min (upstream image manager)
@@ -84,6 +86,7 @@ class WorkerBase:
         # pod's network namespace itself (issue 22, plan.uses_sandbox).
         self.sandboxed = plan.uses_sandbox(self.spec)
         self.net_container = ""  # sandbox-less: the latest container, which holds the pod's address
+        self.net_owners: list[str] = []  # every container made on the instance network (sandbox or runs)
         self.aliased: dict[str, frozenset[str]] = {}  # namespace owner → the DNS aliases it was given
         self.net_lock = anyio.Lock()  # a new owner's create+start and an alias change, one at a time
         self.probe_kills: set[str] = set()  # containers whose last run a liveness/startup probe killed

@@ -101,6 +101,7 @@ class ContainerWorker(SandboxWorker):
             endpoint = config.get("endpoint")
             if isinstance(endpoint, Endpoint):
                 self.net_container = cid
+                self.net_owners.append(cid)
                 self.aliased[cid] = frozenset(endpoint.aliases)
             try:
                 await self.k.docker.start(cid)

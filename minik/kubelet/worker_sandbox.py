@@ -69,21 +69,30 @@ class SandboxWorker(WorkerBase):
         await self.stop_sandbox()
 
     async def stop_sandbox(self) -> None:
-        """Stop a finished pod's sandbox and report it: PodReadyToStartContainers turns False."""
-        if not self.sandboxed:  # nothing holds a sandbox-less pod's network once it ended
-            self.sandbox_stopped = True
-            return
+        """Tear down a finished pod as the kubelet's syncTerminatedPod does: its sandbox stops
+        (PodReadyToStartContainers turns False), its address goes back to the pool and its volumes
+        are unmounted. Its stopped containers stay, for ``logs``, until the pod is deleted.
+
+        Nothing is done once the pod is being forgotten: its deletion removes it all.
+        """
+        stops = self.sandboxed and bool(self.sandbox_id)
         async with self.sandbox_lock:
-            if self.forgotten.is_set() or not self.sandbox_id:
+            if self.forgotten.is_set():
                 return
-            try:
-                await self.k.docker.stop(self.sandbox_id, grace_seconds=0)
-            except MinikError:
-                return
+            if stops:
+                try:
+                    await self.k.docker.stop(self.sandbox_id, grace_seconds=0)
+                except MinikError:
+                    return  # the engine is down: the next start finishes it (Kubelet.sync_pod)
+            await self.k.release_finished(self.uid, self.pod, self.net_owners)
         self.sandbox_stopped = True
-        last = self.status or {}
-        phase = str(last.get("phase") or "Failed")
-        await self.report(phase, reason=str(last.get("reason") or ""), message=str(last.get("message") or ""))
+        if stops:
+            last = self.status or {}
+            phase = str(last.get("phase") or "Failed")
+            await self.report(
+                phase, reason=str(last.get("reason") or ""), message=str(last.get("message") or "")
+            )
+        self.k.finished(self.uid)
 
     async def _setup(self) -> Sources:
         """Sandbox and volumes, retried as the kubelet does until they can be made.
@@ -126,7 +135,7 @@ class SandboxWorker(WorkerBase):
             if host_network(self.spec):
                 self.ip = HOST_IP  # a hostNetwork pod's IP is the node's, as the kubelet reports it
             else:
-                self.ip = self.k.ipam.allocate(self.uid)  # recorded before any container uses it
+                self.ip = await self.k.allocate_address(self.uid)  # recorded before any container uses it
             if self.sandboxed:
                 await self._create_sandbox()
         except DockerUnavailable:
@@ -165,5 +174,6 @@ class SandboxWorker(WorkerBase):
                 image=self.k.pause_image, name=name, labels=self.labels(labels.SANDBOX), **config
             )
             if "endpoint" in config:
+                self.net_owners.append(self.sandbox_id)
                 self.aliased[self.sandbox_id] = frozenset(config["endpoint"].aliases)
             await self.k.docker.start(self.sandbox_id)

@@ -95,6 +95,7 @@ class FakeRuntime:
     exec_codes: dict[str, list[int]] = field(default_factory=dict)  # scripted exec → its exit codes
     execs: list[tuple[str, list[str]]] = field(default_factory=list)  # (pod container, command)
     stops: list[tuple[str, int]] = field(default_factory=list)  # (pod container, grace seconds)
+    disconnected: list[str] = field(default_factory=list)  # forced disconnects from the network
 
     # -- engine ------------------------------------------------------------
     async def ping(self) -> None:
@@ -134,8 +135,11 @@ class FakeRuntime:
 
     def _exit(self, c: _Container, code: int) -> None:
         c.info = replace(c.info, status="exited", exit_code=code, finished_at=STAMP)
-        for s in self._subscribers:
-            s.send_nowait(ContainerEvent("die", c.info.id, code))
+        for s in list(self._subscribers):
+            try:
+                s.send_nowait(ContainerEvent("die", c.info.id, code))
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                self._subscribers.remove(s)  # the kubelet of an earlier (killed) server
 
     async def start(self, container_id: str) -> None:
         c = self._get(container_id)
@@ -231,7 +235,7 @@ class FakeRuntime:
         self.alias_calls.append((container, tuple(aliases), ip))
 
     async def forget_endpoint(self, network: str, container_name: str) -> None:
-        return None
+        self.disconnected.append(container_name)
 
     # -- cleanup -----------------------------------------------------------
     async def remove_labelled(self, labels: Mapping[str, str], *, names: list[str] | None = None) -> int:

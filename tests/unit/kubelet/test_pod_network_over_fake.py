@@ -5,8 +5,9 @@ the instance network with the pod's hostname, domain, Service aliases and
 fixed address. A pod that can run two containers at once, or has init
 containers (``plan.uses_sandbox``), gets a sandbox holding that address, its
 containers joined to it. Either way the
-pod keeps one address from start to deletion, across restarts and a server
-restart (the address ledger is read back).
+pod keeps one address from its start until it has finished, across restarts
+and a server restart (the address ledger is read back); a finished pod gives
+it back, so an instance runs any number of pods (issue 37).
 """
 
 from __future__ import annotations
@@ -223,11 +224,13 @@ def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_ot
         deleting["metadata"]["deletionTimestamp"] = "2026-12-01T10:00:01Z"
         await k.sync_pod(deleting)
         await until(sink, lambda s: any(x.get("podIP") == ip and terminal(x) for x in s.statuses))
+        await poll(lambda: "u1" not in ledger.rows)
 
     sink = drive(fake, tmp_path, after, ledger=ledger)
     assert len([n for n in fake.created if n.startswith("minik-t-default-p-app")]) == 1  # never twice
     assert any(s.get("podIP") == ip and terminal(s) for s in sink.statuses)
-    assert ledger.rows["u1"] == ip and ledger.rows["u2"] != ip
+    assert "u1" not in ledger.rows  # it finished: its address went back to the pool
+    assert ledger.rows["u2"] != ip
 
 
 def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(tmp_path: Path) -> None:
@@ -246,6 +249,127 @@ def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(
     failed = next(m for _, r, m in sink.events if r == "FailedCreatePodSandBox")
     assert failed == (
         "Failed to create pod sandbox: no free pod address left in 10.208.0.4-10.208.0.6: "
-        "each of the instance's 3 pod addresses is held by a pod that is not deleted yet"
+        "each of the instance's 3 pod addresses is held by a pod that has not finished yet"
     )
     assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.0.5"
+
+
+def test_a_finished_pod_gives_its_address_back_and_keeps_it_in_its_status(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    ledger = MemoryLedger()
+    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: terminal(s.last))
+        await poll(lambda: not ledger.rows)
+        assert k.ipam.get("u1") == "" and "u1" not in k.workers
+
+    sink = drive(fake, tmp_path, body, ledger=ledger)
+    assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.2.0"
+    assert fake.disconnected == list(fake.containers)  # its one run, stopped, off the network
+    assert len(fake.containers) == 1  # kept for logs until the pod is deleted
+
+
+def test_a_finished_pods_sandbox_stops_before_its_address_goes(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    ledger = MemoryLedger()
+    p = pod({"restartPolicy": "Never", "containers": [container("a"), container("b")]})
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: terminal(s.last))
+        await poll(lambda: not ledger.rows)
+
+    sink = drive(fake, tmp_path, body, ledger=ledger)
+    sandbox = next(
+        cid for cid, c in fake.containers.items() if c.info.labels.get("minik.io/container") == "POD"
+    )
+    assert ("POD", 0) in fake.stops and fake.disconnected == [sandbox]
+    assert conditions(sink.last)["PodReadyToStartContainers"] == "False"
+    assert sink.last["podIP"] == "10.208.2.0"
+
+
+def test_pods_many_times_the_address_range_run_one_after_another(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path, subnet="10.208.0.0/29")  # pod range 10.208.0.4 - .6: three addresses
+    ledger = MemoryLedger()
+    pods = [
+        pod({"restartPolicy": "Never", "containers": [container("app")]}, uid=f"u{i}", name=f"p{i}")
+        for i in range(10)
+    ]
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        for i, p in enumerate(pods):
+            await k.sync_pod(p)
+            await until(
+                sink, lambda s, i=i: len([x for x in s.statuses if x.get("phase") == "Succeeded"]) > i
+            )
+            await poll(lambda: not ledger.rows)
+
+    sink = drive(fake, tmp_path, body, ledger=ledger)
+    assert "FailedCreatePodSandBox" not in reasons(sink)
+    ips = [s["podIP"] for s in sink.statuses if s.get("phase") == "Succeeded" and s.get("podIP")]
+    assert set(ips) == {"10.208.0.4", "10.208.0.5", "10.208.0.6"}  # each reused, next-fit
+
+
+def test_rendered_volumes_and_emptydir_contents_go_when_the_pod_finishes(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path)
+    p = pod(
+        {
+            "restartPolicy": "Never",
+            "containers": [container("app")],
+            "volumes": [
+                {"name": "scratch", "emptyDir": {}},
+                {
+                    "name": "info",
+                    "downwardAPI": {"items": [{"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]},
+                },
+            ],
+        }
+    )
+    seen: dict[str, bool] = {}
+
+    async def body(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: s.last.get("phase") in ("Running", "Succeeded"))
+        scratch = Path(next(iter(fake.volumes.values())))
+        (scratch / "data").write_text("x")
+        seen["rendered"] = (tmp_path / "pods" / "u1" / "volumes" / "info" / "name").exists()
+        await until(sink, lambda s: terminal(s.last))
+        await poll(lambda: not any(scratch.iterdir()))
+        await poll(lambda: not any((tmp_path / "pods" / "u1" / "volumes").iterdir()))
+
+    drive(fake, tmp_path, body)
+    assert seen["rendered"]
+    assert len(fake.volumes) == 1  # the Docker volume stays until the pod is deleted
+
+
+def test_a_pod_that_finished_before_a_restart_has_its_sandbox_stopped_and_address_released(
+    tmp_path: Path,
+) -> None:
+    fake = FakeRuntime(tmp_path, exit_codes={"a": [RUNS], "b": [RUNS]})
+    ledger = MemoryLedger()
+    p = pod({"restartPolicy": "Never", "containers": [container("a"), container("b")]})
+    first = Sink()
+
+    async def before(k: Kubelet, sink: Sink) -> None:
+        await k.sync_pod(p)
+        await until(sink, lambda s: s.last.get("phase") == "Running")
+
+    drive(fake, tmp_path, before, ledger=ledger, sink=first)  # killed while it runs
+    for c in fake.containers.values():  # its apps end while no server runs; the sandbox stays up
+        if c.info.labels.get("minik.io/container") != "POD":
+            fake._exit(c, 0)
+    finished = copy.deepcopy(p)
+    finished["status"] = {**first.last, "phase": "Succeeded"}
+
+    async def after(k: Kubelet, sink: Sink) -> None:
+        await k.sweep({"u1"})
+        await k.adopt()
+        await k.sync_pod(finished)
+        await poll(lambda: not ledger.rows)
+
+    drive(fake, tmp_path, after, ledger=ledger)
+    sandbox = next(c for c in fake.containers.values() if c.info.labels.get("minik.io/container") == "POD")
+    assert sandbox.info.status != "running" and ("POD", 0) in fake.stops
+    assert len(fake.created) == 3  # nothing started again
