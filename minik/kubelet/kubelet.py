@@ -211,17 +211,19 @@ class Kubelet:
         Its address returns to the pool at once, as a node's CNI takes it back
         when the sandbox is torn down: a Job keeps its finished pods, and the
         instance's few hundred addresses must serve any number of them.
-        ``status.podIP`` stays on the object as a record. Each container that
-        was on the instance network with the address (the sandbox, or every
-        run of a sandbox-less pod) is first force-disconnected from it: a
-        stopped container never runs again, and Docker 20.10 may keep the
-        endpoint of a stopped one, which would hold the address in the engine.
-        Its volumes are unmounted: rendered files and emptyDir contents go
-        (the kubelet tears an emptyDir down when its pod terminates).
+        ``status.podIP`` stays on the object as a record. Nothing is asked of
+        the engine for it (``owners`` is kept for the record only): a stopped
+        container holds no endpoint (Docker releases a container's address
+        when it stops; its settings only name the address it would ask for
+        again, and it never starts again). Forcing a disconnect of each
+        stopped container was tried and deadlocked Docker 20.10's network
+        controller against container creations running at the same moment.
+        Allocation is next-fit, so an address comes back into use only after
+        the whole range has. Its volumes are unmounted: rendered files and
+        emptyDir contents go (the kubelet tears an emptyDir down when its pod
+        terminates).
         """
-        for cid in owners:
-            with contextlib.suppress(MinikError):
-                await self.docker.forget_endpoint(self.network, cid)
+        del owners
         self._release_address(uid)
         await self.volumes.unmount(pod)
 
