@@ -7,11 +7,10 @@ wording. Pure functions over schema-valid, defaulted dicts.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from minik.errors import FieldError
+from minik.k8s import decode_bytes
 from minik.manifest import fields as f
 from minik.manifest import rules_meta as m
 from minik.manifest import rules_pod
@@ -108,8 +107,8 @@ def validate_configmap(cm: dict[str, Any]) -> list[FieldError]:
 
 def _base64(value: str, path: PathT) -> list[FieldError]:
     try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
+        decode_bytes(value)
+    except (TypeError, AttributeError, ValueError):
         return [f.invalid(path, "<secret contents redacted>", "illegal base64 data")]
     return []
 
