@@ -39,12 +39,14 @@ log = logging.getLogger("minik.api")
 
 Handler = Callable[[Request, Route], Awaitable[Response]]
 NOT_FOUND = failure(404, "NotFound", "the server could not find the requested resource")
+"""go-restful's 404 in the API server (``NewGenericServerResponse``): ``details: {}``, so a
+client can tell it from a missing object (``kubectl debug`` checks ``details.name == ""``)."""
 
 
 def _not_allowed(method: str) -> ApiError:
-    return error(
-        405, "MethodNotAllowed", f"the server does not allow this method on the requested resource ({method})"
-    )
+    """go-restful's 405 for a method a route does not serve (the message names no method)."""
+    del method  # upstream's message does not name it
+    return error(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
 
 class _Router:
