@@ -109,3 +109,22 @@ def test_a_namespace_name_must_be_a_dns_label() -> None:
     errors = STRATEGIES["namespaces"].validate({"metadata": {"name": "Bad_Name"}})
     assert [e.path for e in errors] == ["metadata.name"]
     assert STRATEGIES["namespaces"].validate({"metadata": {"name": "good-one"}}) == []
+
+
+DEFAULT_TOLERATIONS = [
+    {"key": f"node.kubernetes.io/{k}", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+    for k in ("not-ready", "unreachable")
+]
+
+
+def test_a_pod_a_controller_creates_gets_the_default_tolerations(reg: Registry) -> None:
+    assert reg.create("pods", pod())["spec"]["tolerations"] == DEFAULT_TOLERATIONS
+
+
+def test_an_update_that_drops_the_default_tolerations_changes_nothing(reg: Registry) -> None:
+    created = reg.create("pods", pod())
+    sent = {**created, "spec": {k: v for k, v in created["spec"].items() if k != "tolerations"}}
+    updated = reg.update("pods", sent)
+    assert updated["spec"]["tolerations"] == DEFAULT_TOLERATIONS
+    assert updated["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+    assert updated["metadata"]["generation"] == 1
