@@ -146,13 +146,14 @@ def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[FieldE
         return out
 
     if strip(new.get("spec") or {}) != strip(old.get("spec") or {}):
-        return [
-            f.forbidden(
-                ("spec",),
-                "pod updates may not change fields other than `spec.containers[*].image`,"
-                "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-                "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-                "(allow it to be set to 1 if it was previously negative)",
-            )
-        ]
+        return [f.forbidden(("spec",), POD_UPDATE_FORBIDDEN)]
     return []
+
+
+POD_UPDATE_FORBIDDEN = (
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+    "(allow it to be set to 1 if it was previously negative)"
+)
+"""``ValidatePodUpdate``'s words (upstream appends a Go diff of the two specs, minik does not)."""

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
-from minik.manifest import pod_admission, storage_admission
+from minik.manifest import pod_admission, rules_other, storage_admission
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
 from minik.store import Store
@@ -62,6 +62,16 @@ class PodStrategy(Strategy):
         """The generic rules, then ``DefaultTolerationSeconds``, which admits updates too."""
         super().prepare_for_update(new, old)
         pod_admission.default_tolerations(new)
+
+    def check_update(self, new: Obj, old: Obj) -> None:
+        """A bound pod stays bound where it is, whoever writes (upstream's ``ValidatePodUpdate``
+        forbids any change of ``spec.nodeName``; only binding sets it). The API checks the rest
+        of the spec; this guards the control plane's own writes too."""
+        bound = (old.get("spec") or {}).get("nodeName")
+        if bound and (new.get("spec") or {}).get("nodeName") != bound:
+            body = f"Forbidden: {rules_other.POD_UPDATE_FORBIDDEN}"
+            raise st.invalid("pods", meta(new).get("name", ""), [("spec", "Forbidden", body)])
+        super().check_update(new, old)
 
     def mark_deleting(self, obj: Obj, now: datetime, grace: int | None) -> None:
         m = meta(obj)

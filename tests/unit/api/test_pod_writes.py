@@ -18,6 +18,7 @@ from minik.registry import Registry
 from tests.unit.api.conftest import PODS, TOKEN, a_pod
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
+JSON_PATCH = {"Content-Type": "application/json-patch+json"}
 DEFAULT_TOLERATIONS = [
     {"key": f"node.kubernetes.io/{k}", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
     for k in ("not-ready", "unreachable")
@@ -70,3 +71,41 @@ def test_a_put_without_the_default_tolerations_changes_nothing(api: TestClient) 
     resp = api.put(f"{PODS}/p", json=sent)
     assert resp.status_code == 200 and resp.json()["spec"]["tolerations"] == DEFAULT_TOLERATIONS
     assert resp.json()["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
+def _drop_node_by_put(api: TestClient, live: Obj) -> Any:
+    return api.put(
+        f"{PODS}/p", json={**live, "spec": {k: v for k, v in live["spec"].items() if k != "nodeName"}}
+    )
+
+
+def _drop_node_by_merge_patch(api: TestClient, live: Obj) -> Any:
+    return api.patch(f"{PODS}/p", content=json.dumps({"spec": {"nodeName": None}}), headers=MERGE)
+
+
+def _drop_node_by_json_patch(api: TestClient, live: Obj) -> Any:
+    return api.patch(
+        f"{PODS}/p", content=json.dumps([{"op": "remove", "path": "/spec/nodeName"}]), headers=JSON_PATCH
+    )
+
+
+def _move_node_by_put(api: TestClient, live: Obj) -> Any:
+    return api.put(f"{PODS}/p", json={**live, "spec": {**live["spec"], "nodeName": "elsewhere"}})
+
+
+@pytest.mark.parametrize(
+    "send",
+    [_drop_node_by_put, _drop_node_by_merge_patch, _drop_node_by_json_patch, _move_node_by_put],
+    ids=["a PUT without nodeName", "a merge patch nulling it", "a JSON patch removing it", "a PUT moving it"],
+)
+def test_a_bound_pods_node_may_not_change(api: TestClient, send: Any) -> None:
+    live = api.post(PODS, json=a_pod()).json()
+    resp = send(api, live)
+    body = resp.json()
+    assert resp.status_code == 422 and body["reason"] == "Invalid"
+    assert body["message"].startswith(
+        'Pod "p" is invalid: spec: Forbidden: pod updates may not change fields'
+    )
+    assert body["details"]["causes"][0]["field"] == "spec"
+    stored = api.get(f"{PODS}/p").json()
+    assert stored["spec"]["nodeName"] == "minik" and stored["metadata"]["generation"] == 1

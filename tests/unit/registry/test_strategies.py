@@ -128,3 +128,28 @@ def test_an_update_that_drops_the_default_tolerations_changes_nothing(reg: Regis
     assert updated["spec"]["tolerations"] == DEFAULT_TOLERATIONS
     assert updated["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
     assert updated["metadata"]["generation"] == 1
+
+
+@pytest.mark.parametrize(
+    ("scenario", "node"),
+    [("an update without nodeName", None), ("an update to another node", "elsewhere"), ("an empty one", "")],
+)
+def test_a_bound_pod_stays_bound_whoever_writes(reg: Registry, scenario: str, node: str | None) -> None:
+    created = reg.create("pods", pod())
+    spec = {k: v for k, v in created["spec"].items() if k != "nodeName"}
+    if node is not None:
+        spec["nodeName"] = node
+    with pytest.raises(ApiError) as info:
+        reg.update("pods", {**created, "spec": spec})
+    assert info.value.code == 422, scenario
+    assert info.value.message.startswith('Pod "p" is invalid: spec: Forbidden: pod updates may not change')
+    stored = reg.get("pods", "default", "p")
+    assert stored["spec"]["nodeName"] == "minik" and stored["metadata"]["generation"] == 1
+
+
+def test_binding_an_unbound_pod_is_still_allowed(reg: Registry) -> None:
+    reg.create("nodes", {"metadata": {"name": "minik"}, "spec": {"unschedulable": True}})
+    created = reg.create("pods", pod())
+    assert "nodeName" not in created["spec"]
+    bound = reg.update("pods", {**created, "spec": {**created["spec"], "nodeName": "minik"}})
+    assert bound["spec"]["nodeName"] == "minik"
