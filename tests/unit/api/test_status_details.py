@@ -143,3 +143,27 @@ def test_details_given_are_kept() -> None:
     assert complete({"status": "Failure", "reason": "NotFound", "details": {"name": "p"}})["details"] == {
         "name": "p"
     }
+
+
+UNSERVED = [
+    # (what kubectl asks for, path, what the message names)
+    ("create deployment", "/apis/apps/v1/namespaces/default/deployments", "deployments.apps/v1"),
+    ("create quota", "/api/v1/namespaces/default/resourcequotas", "resourcequotas/v1"),
+    ("create token", "/api/v1/namespaces/default/serviceaccounts/default/token", "serviceaccounts/token"),
+    (
+        "create priorityclass",
+        "/apis/scheduling.k8s.io/v1/priorityclasses",
+        "priorityclasses.scheduling.k8s.io/v1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "what"), [u[1:] for u in UNSERVED], ids=[u[0] for u in UNSERVED])
+def test_a_kind_minik_does_not_serve_is_named_in_the_not_found(
+    client: TestClient, path: str, what: str
+) -> None:
+    body = client.post(path, json={}).json()
+    assert (body["code"], body["reason"], body["details"]) == (404, "NotFound", {})
+    assert body["message"].startswith(
+        f"the server could not find the requested resource: minik does not serve {what} "
+    )
