@@ -100,7 +100,9 @@ def parse(text: str) -> Package:
             json_name = tags.get("json", "").split(",")[0]
             fields.append(Field(f.group(1), f.group(2), json_name, number))
         structs[m.group(1)] = fields
-    aliases = {m.group(1): m.group(2).strip() for m in ALIAS.finditer(text) if not m.group(2).startswith("struct")}
+    aliases = {
+        m.group(1): m.group(2).strip() for m in ALIAS.finditer(text) if not m.group(2).startswith("struct")
+    }
     imports: dict[str, str] = {}
     block = re.search(r"^import \((.*?)^\)", text, re.M | re.S)
     for m in IMPORT.finditer(block.group(1) if block else ""):
