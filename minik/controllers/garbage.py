@@ -144,9 +144,13 @@ def concerns_owners(resource: str, kind: str, obj: Mapping[str, Any], old: Mappi
     return old is not None and refs != _refs(resource, old)
 
 
-def plan_owners(objects: Mapping[str, Iterable[Mapping[str, Any]]], namespaced: Mapping[str, bool]) -> Plan:
+def plan_owners(
+    objects: Mapping[str, Iterable[Mapping[str, Any]]], namespaced: Mapping[str, bool], kinds: Iterable[str]
+) -> Plan:
     """Upstream's garbage collector for every owner reference of every kind (``objects``: resource →
-    what is stored; ``namespaced``: resource → whether it is), but the two :data:`SPECIFIC` pairs.
+    what is stored; ``namespaced``: resource → whether it is; ``kinds``: the kinds served), but the
+    two :data:`SPECIFIC` pairs. A dependent with a reference to a kind not served is left alone:
+    upstream cannot map it either and retries without deleting anything.
 
     A dependent whose owners are all gone is deleted (Background, or as its own ``orphan``/
     ``foregroundDeletion`` finalizer asks); one whose remaining owners all wait for their
@@ -155,6 +159,7 @@ def plan_owners(objects: Mapping[str, Iterable[Mapping[str, Any]]], namespaced: 
     An owner deleted with ``orphan`` loses its dependents' references, then its finalizer; one
     deleted with ``foregroundDeletion`` keeps it while a dependent that blocks its deletion is left.
     """
+    served = set(kinds)
     by_uid: dict[str, tuple[str, Mapping[str, Any]]] = {}
     listed = {resource: list(objs) for resource, objs in objects.items()}
     for resource, objs in listed.items():
@@ -166,7 +171,7 @@ def plan_owners(objects: Mapping[str, Iterable[Mapping[str, Any]]], namespaced: 
     for resource, objs in listed.items():
         for dep in objs:
             refs = _refs(resource, dep)
-            if refs:
+            if refs and all(r.get("kind") in served for r in refs):
                 out.actions += _dependent(
                     resource, dep, refs, by_uid=by_uid, namespaced=namespaced,
                     has_dependents=has_dependents, blocked=blocked,

@@ -25,7 +25,9 @@ def collect(store: Registry) -> bool:
     second = plan(store.list("jobs", None, shared=True)[0], store.list("pods", None, shared=True)[0])
     carry_out(store, second)
     objects = {r: store.list(r, None, shared=True)[0] for r in OWNED}
-    third = plan_owners(objects, {r: RESOURCES[r].namespaced for r in OWNED})
+    third = plan_owners(
+        objects, {r: RESOURCES[r].namespaced for r in OWNED}, {r.kind for r in RESOURCES.values()}
+    )
     carry_out(store, third)
     return first.waiting or second.waiting or third.waiting
 

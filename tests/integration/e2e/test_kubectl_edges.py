@@ -100,3 +100,21 @@ def test_server_side_apply_into_a_map_applied_empty(minik: Minik) -> None:
     assert [(e["manager"], e["operation"]) for e in live["metadata"]["managedFields"]] == [
         ("kubectl", "Apply")
     ]
+
+
+def test_kubectl_explain_reads_upstreams_descriptions(minik: Minik) -> None:
+    out = kubectl(minik, "explain", "job.spec.backoffLimit").stdout
+    assert "FIELD: backoffLimit <integer>" in out
+    assert "Specifies the number of retries before marking this job failed. Defaults to 6" in out
+
+
+def test_a_configmap_owned_by_a_deleted_service_goes(minik: Minik) -> None:
+    kubectl(minik, "create", "service", "clusterip", "owner", "--tcp=80:8080")
+    uid = kubectl(minik, "get", "service", "owner", "-o", "jsonpath={.metadata.uid}").stdout
+    owned = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned\n  ownerReferences:\n"
+        f"  - {{apiVersion: v1, kind: Service, name: owner, uid: {uid}}}\ndata: {{a: b}}\n"
+    )
+    kubectl(minik, "apply", "-f", "-", input=owned)
+    kubectl(minik, "delete", "service", "owner")
+    kubectl(minik, "wait", "--for=delete", "configmap/owned", "--timeout=60s")

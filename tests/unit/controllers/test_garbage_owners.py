@@ -91,6 +91,9 @@ SCENARIOS: list[tuple[str, list[tuple[str, dict[str, Any]]], list[tuple[Any, ...
      [obj("pods", "p", ref("jobs", "j", controller=True))], [], False),
     ("a pod a Job owns without controlling it is this one's",
      [obj("pods", "p", ref("jobs", "j"))], [("delete", "p", "Background")], False),
+    ("a reference to a kind minik does not serve leaves the dependent alone (upstream cannot map it)",
+     [obj("pods", "p", {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "u-rs",
+                        "controller": True})], [], False),
     ("a dependent already being deleted is not deleted again",
      [obj("configmaps", "cm", ref("services", "svc"), deleting=True)], [], False),
 ]  # fmt: skip
@@ -114,7 +117,7 @@ def test_plan_owners(
     for resource, o in stored:
         objects[resource].append(o)
     before = repr(objects)
-    got = plan_owners(objects, NAMESPACED)
+    got = plan_owners(objects, NAMESPACED, [*KINDS.values(), "CronJob"])
     assert [summary(a) for a in got.actions] == actions
     assert got.waiting is waiting
     assert repr(objects) == before, "the plan changed its inputs"
@@ -122,7 +125,9 @@ def test_plan_owners(
 
 def test_the_actions_name_where_the_object_is() -> None:
     got = plan_owners(
-        {"persistentvolumes": [obj("persistentvolumes", "pv", ref("pods", "p"))[1]]}, NAMESPACED
+        {"persistentvolumes": [obj("persistentvolumes", "pv", ref("pods", "p"))[1]]},
+        NAMESPACED,
+        KINDS.values(),
     )
     assert [(a.resource, a.namespace, a.name, a.uid) for a in got.actions] == [
         ("persistentvolumes", "", "pv", "u-pv")
