@@ -145,9 +145,28 @@ def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[FieldE
             out.pop(fld, None)
         return out
 
+    errors = _only_added_tolerations(new.get("spec") or {}, old.get("spec") or {})
     if strip(new.get("spec") or {}) != strip(old.get("spec") or {}):
-        return [f.forbidden(("spec",), POD_UPDATE_FORBIDDEN)]
-    return []
+        errors.append(f.forbidden(("spec",), POD_UPDATE_FORBIDDEN))
+    return errors
+
+
+def _only_added_tolerations(new: dict[str, Any], old: dict[str, Any]) -> list[FieldError]:
+    """``validateOnlyAddedTolerations``: each old toleration stays, but for its ``tolerationSeconds``."""
+
+    def key(t: Any) -> Any:
+        if not isinstance(t, dict):
+            return t
+        return sorted((k, v) for k, v in t.items() if k != "tolerationSeconds" and v not in (None, ""))
+
+    kept = [key(t) for t in new.get("tolerations") or []]
+    if all(key(t) in kept for t in old.get("tolerations") or []):
+        return []
+    return [
+        f.forbidden(
+            ("spec", "tolerations"), "existing toleration can not be modified except its tolerationSeconds"
+        )
+    ]
 
 
 POD_UPDATE_FORBIDDEN = (

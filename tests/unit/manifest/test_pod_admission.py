@@ -82,3 +82,25 @@ def test_the_defaulted_tolerations_warn_nothing() -> None:
 def test_a_users_toleration_still_warns_by_its_index() -> None:
     _, warnings = manifest.validate_object(pod_with(NOT_READY, GPU, UNREACHABLE))
     assert [w.path for w in warnings if "tolerations" in w.path] == ["spec.tolerations[1]"]
+
+
+def _update(old_tolerations: list[dict[str, Any]], new_tolerations: list[dict[str, Any]]) -> list[str]:
+    old, new = pod_with(*old_tolerations), pod_with(*new_tolerations)
+    errors, _ = manifest.validate_object(new, old=old)
+    return [f"{e.path}: {e.reason}: {e.detail}" for e in errors]
+
+
+UPDATES = [
+    # (scenario, old tolerations, new tolerations, errors)
+    ("adding one is allowed", [NOT_READY], [NOT_READY, GPU], []),
+    ("changing tolerationSeconds is allowed", [NOT_READY], [{**NOT_READY, "tolerationSeconds": 5}], []),
+    ("removing one is forbidden", [NOT_READY, GPU], [NOT_READY],
+     ["spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds"]),
+    ("changing its effect is forbidden", [GPU], [{**GPU, "effect": "NoExecute"}],
+     ["spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "errors"), [u[1:] for u in UPDATES], ids=[u[0] for u in UPDATES])
+def test_a_pod_update_may_only_add_tolerations(old: Any, new: Any, errors: list[str]) -> None:
+    assert _update(old, new) == errors
