@@ -29,7 +29,7 @@ from minik.api.rest import Route
 from minik.controllers.disruption import allowed_condition, is_ready, selected_pods
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry import Registry
-from minik.store.status import bad_request, error
+from minik.store.status import bad_request, error, forbidden
 
 PDBS = "poddisruptionbudgets"
 EVICTION_VERSIONS = ("policy/v1", "policy/v1beta1")
@@ -144,11 +144,7 @@ class Evictions:
             )
         allowed = int(status.get("disruptionsAllowed") or 0)
         if allowed < 0:
-            raise error(
-                403,
-                "Forbidden",
-                f'poddisruptionbudgets.policy "{m.get("name")}" is forbidden: pdb disruptions allowed is negative',
-            )
+            raise forbidden(PDBS, str(m.get("name")), "pdb disruptions allowed is negative")
         if allowed == 0:
             raise too_many_requests(
                 f"The disruption budget {m.get('name')} needs {int(status.get('desiredHealthy') or 0)} healthy pods "

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from minik.errors import ApiError, FieldError
 from minik.manifest import yamlsafe
-from minik.store.status import bad_request, error
+from minik.store.status import bad_request, complete, error
 
 MAX_BODY = 3 * 1024 * 1024  # the API server's limit for a request body
 
@@ -26,7 +26,8 @@ class JSONResponse(Response):
 
 
 def status_response(status: dict[str, Any]) -> Response:
-    return JSONResponse(status, status_code=int(status.get("code") or 500))
+    """A ``Status`` as the response, with the ``details`` upstream has for its reason."""
+    return JSONResponse(complete(status), status_code=int(status.get("code") or 500))
 
 
 def warning_headers(warnings: list[FieldError]) -> list[tuple[str, str]]:

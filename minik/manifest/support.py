@@ -12,13 +12,16 @@ listed as harmless.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from minik.errors import FieldError
+from minik.k8s import NODE_NAME
 from minik.manifest import fields as f
 from minik.manifest.fields import PathT
+from minik.manifest.pod_admission import DEFAULT_TOLERATIONS
 from minik.manifest.storage_admission import PROVISIONER
 
 ERROR, WARN, HOST = "unsupported", "ignored", "host"
@@ -257,12 +260,14 @@ SUPPORT: tuple[Entry, ...] = (
         for k, h in (
             ("nodeSelector", ()),
             ("affinity", ()),
-            ("tolerations", ()),
+            # each toleration: the two DefaultTolerationSeconds adds to every pod are no one's choice
+            ("tolerations[*]", DEFAULT_TOLERATIONS),
             ("priorityClassName", ()),
             ("priority", ()),
             ("topologySpreadConstraints", ()),
             ("schedulerName", ("default-scheduler",)),
-            ("nodeName", ()),
+            # the one node's name: what minik's scheduler sets on every pod (a pod read back and written)
+            ("nodeName", (NODE_NAME,)),
             ("preemptionPolicy", ()),
             ("runtimeClassName", ()),
             ("serviceAccountName", ()),
@@ -404,12 +409,19 @@ def _node_port_protocols(obj: dict[str, Any]) -> list[FieldError]:
     return out
 
 
+def _shown(value: Any) -> str:
+    """A harmless value as the table shows it: objects as compact JSON, scalars as Python's repr."""
+    if isinstance(value, dict):
+        return "`" + json.dumps(value, separators=(",", ":")) + "`"
+    return repr(value)
+
+
 def support_markdown() -> str:
     """The list above as a Markdown table (for the README / docs)."""
     lines = ["| Field | minik | Why |", "|---|---|---|"]
     for e in SUPPORT:
         pattern = e.pattern.replace("pod.", "<pod spec>.").replace("container.", "<container>.")
         level = {ERROR: "error", WARN: "warning", HOST: "host access"}[e.level]
-        ok = f" (fine: {', '.join(map(repr, e.harmless))})" if e.harmless else ""
+        ok = f" (fine: {', '.join(map(_shown, e.harmless))})" if e.harmless else ""
         lines.append(f"| `{pattern}` | {level} | {e.what}{ok} |")
     return "\n".join(lines) + "\n"

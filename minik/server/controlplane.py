@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
+from minik.controllers.garbage import concerns_owners
 from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
@@ -257,6 +258,8 @@ class ControlPlane:
     async def _consume(self, feed: AsyncIterator[Any]) -> None:
         async for ev in feed:
             resource, obj, kind = ev.resource, ev.obj, ev.type
+            if concerns_owners(resource, kind, obj, ev.old if kind == "MODIFIED" else None):
+                self.gc.add("all")
             if resource in ("pods", "poddisruptionbudgets"):
                 self.budgets.add(_key(obj)[0])
             if concerns_storage(resource, kind, obj):
