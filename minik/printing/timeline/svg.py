@@ -11,8 +11,9 @@ run's figures. Pure: a value in, a string out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from minik.k8s import rfc3339
@@ -37,7 +38,7 @@ svg .label { text-anchor: end; }
 .run { fill: #0969da; }
 .succeeded .run { fill: #1a7f37; }
 .failed .run, .run.failedrun { fill: url(#hatch); stroke: #cf222e; stroke-width: 1; }
-.mark { font-weight: bold; }
+.mark { font-weight: bold; font-size: 13px; }
 .failed .mark, .failmark { fill: #cf222e; }
 .backoff { stroke: #bf8700; stroke-width: 2; stroke-dasharray: 3 2; }
 .pod:hover rect { stroke: #1b1f24; stroke-width: 1.5; }
@@ -51,7 +52,13 @@ table.figures td { padding: 1px 12px 1px 0; }
 
 
 def _when(tl: Timeline, s: float) -> str:
-    return f"{rfc3339(tl.t0 + timedelta(seconds=s))} (+{seconds(s)})"
+    return _stamp(tl.t0, s)
+
+
+@functools.lru_cache(maxsize=8192)
+def _stamp(t0: datetime, s: float) -> str:
+    """``2026-03-01T09:00:04Z (+4.0s)``; cached: a big run repeats the same seconds many times."""
+    return f"{rfc3339(t0 + timedelta(seconds=s))} (+{seconds(s)})"
 
 
 def _run_title(tl: Timeline, pod: PodBar, run: ContainerRun) -> str:
