@@ -221,4 +221,10 @@ def summary_lines(tl: Timeline) -> list[str]:
     if s.slowest is not None:
         word = "index" if tl.indexed else "pod"
         out.append(f"Slowest {word}:{' ' * (9 - len(word))}{s.slowest[0]} ({seconds(s.slowest[1])})")
+    instant = sum(1 for r in tl.rows for p in r.pods if p.run_time == 0)
+    if instant:
+        out.append(
+            f"Note:             {instant} of {s.pods} pods started and ended within the same second; "
+            "the API's times are whole seconds (as Kubernetes'), so they show as one column"
+        )
     return out

@@ -194,3 +194,10 @@ def test_empty_rows_render() -> None:
     assert isinstance(tl.rows[0], Row)
     assert render_text(tl, width=40).count("|") >= 6
     assert render_html(tl).count("<g class='row'") == 3
+
+
+def test_runs_within_one_second_are_owned_up_to() -> None:
+    pods = [pod("w-0", created=0, phase="Succeeded", index=0, containers=[cs("main", terminated(1, 1))])]
+    out = render_text(build_timeline(job(completions=1, finished=2), pods, T0), width=80)
+    assert "Note:             1 of 1 pods started and ended within the same second" in out
+    assert "Note:" not in render_text(_retried(), width=80)
