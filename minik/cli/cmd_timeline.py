@@ -2,7 +2,9 @@
 
 Requests: ``GET /apis/batch/v1/namespaces/<ns>/jobs/<job>`` (for a CronJob:
 ``GET .../cronjobs/<name>`` and ``GET .../jobs``, its latest Job), then
-``GET /api/v1/namespaces/<ns>/pods?labelSelector=<job selector>``. With
+``GET /api/v1/namespaces/<ns>/pods?labelSelector=<job selector>`` and the
+Job's events (``GET .../events?fieldSelector=involvedObject.name=…,uid=…``,
+as ``describe``). With
 ``-w`` it redraws after each pod change (``GET .../pods?watch=true&…
 &timeoutSeconds=2`` is only a wake-up) until the Job has finished.
 
@@ -21,6 +23,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from minik.cli.cmd_describe import events_for
 from minik.cli.cmd_logs import latest_job
 from minik.cli.common import Ctx, add_namespace
 from minik.cli.printers import format_label_selector
@@ -109,7 +112,7 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
     shown: tuple[object, ...] | None = None
     while True:
         pods, rv = _pods(ctx, job)
-        tl = build_timeline(job, pods, ctx.clock())
+        tl = build_timeline(job, pods, ctx.clock(), events_for(ctx, job))
         if not files and (not args.watch or live or _shape(tl) != shown):
             frame = render_text(tl, width=width, fancy=fancy)
             if args.watch and live:

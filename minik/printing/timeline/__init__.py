@@ -10,6 +10,7 @@ reads the clock, the network or a file.
 from minik.printing.timeline.model import (
     ContainerRun,
     Gap,
+    Mark,
     PodBar,
     Row,
     Stats,
@@ -17,4 +18,4 @@ from minik.printing.timeline.model import (
     build_timeline,
 )
 
-__all__ = ["ContainerRun", "Gap", "PodBar", "Row", "Stats", "Timeline", "build_timeline"]
+__all__ = ["ContainerRun", "Gap", "Mark", "PodBar", "Row", "Stats", "Timeline", "build_timeline"]

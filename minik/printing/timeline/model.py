@@ -8,8 +8,10 @@ One row per completion index (Indexed; retries of an index on its row) or per
 pod in creation order (NonIndexed). Does not own drawing (``text``, ``svg``,
 ``trace``) nor fetching (``minik.cli.cmd_timeline``).
 
-Pure: :func:`build_timeline` takes the Job, its pods and ``now`` and never
-mutates them.
+The Job's own events add marks: Suspended, Resumed and every Warning
+(``BackoffLimitExceeded``, ``DeadlineExceeded``, …) at the time it last
+happened. Pure: :func:`build_timeline` takes the Job, its pods, its events
+and ``now`` and never mutates them.
 """
 
 from __future__ import annotations
@@ -95,6 +97,20 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A moment of the Job itself, from its events: suspended, resumed, or a Warning."""
+
+    time: float
+    reason: str
+    message: str
+    warning: bool = False
+
+
+# Normal events of the Job worth a mark: the moments its pods stopped or started being made.
+MARKED_REASONS = frozenset({"Suspended", "Resumed"})
+
+
+@dataclass(frozen=True)
 class Row:
     label: str
     index: int | None
@@ -136,6 +152,7 @@ class Timeline:
     rows: tuple[Row, ...]
     stats: Stats
     condition: str = ""  # Complete / Failed (with reason) once finished
+    marks: tuple[Mark, ...] = ()
 
 
 def _seconds(t0: datetime, s: str | None) -> float | None:
@@ -271,7 +288,21 @@ def _gaps(pods: Sequence[PodBar]) -> list[Gap]:
     return sorted(out, key=lambda g: g.start)
 
 
-def _origin(job: Obj, pods: Iterable[Obj]) -> datetime:
+def marks_of(events: Iterable[Obj], t0: datetime) -> list[Mark]:
+    """The Job's Suspended/Resumed events and its Warnings, at their last occurrence, in time order."""
+    out: list[Mark] = []
+    for ev in events:
+        reason = str(ev.get("reason") or "")
+        warning = ev.get("type") == "Warning"
+        if not warning and reason not in MARKED_REASONS:
+            continue
+        when = _seconds(t0, ev.get("lastTimestamp") or ev.get("eventTime") or ev.get("firstTimestamp"))
+        if when is not None:
+            out.append(Mark(when, reason, str(ev.get("message") or ""), warning))
+    return sorted(out, key=lambda m: (m.time, m.reason))
+
+
+def _origin(job: Obj, pods: Iterable[Obj], now: datetime) -> datetime:
     """The chart's zero: the Job's startTime (or creation), or an earlier pod's creation."""
     candidates = [
         parse_time((job.get("status") or {}).get("startTime")),
@@ -281,9 +312,7 @@ def _origin(job: Obj, pods: Iterable[Obj]) -> datetime:
     created = [t for t in (parse_time(meta(p).get("creationTimestamp")) for p in pods) if t is not None]
     if created and (first is None or min(created) < first):
         return min(created)
-    if first is None:
-        raise ValueError("the Job has no creationTimestamp and no pods")
-    return first
+    return first if first is not None else now
 
 
 def _finish(job: Obj) -> tuple[str | None, str]:
@@ -299,10 +328,10 @@ def _finish(job: Obj) -> tuple[str | None, str]:
     return None, ""
 
 
-def build_timeline(job: Obj, pods: Sequence[Obj], now: datetime) -> Timeline:
-    """The chart model of ``job`` from its pods (any order), as of ``now``."""
+def build_timeline(job: Obj, pods: Sequence[Obj], now: datetime, events: Sequence[Obj] = ()) -> Timeline:
+    """The chart model of ``job`` from its pods (any order) and its events, as of ``now``."""
     spec = job.get("spec") or {}
-    t0 = _origin(job, pods)
+    t0 = _origin(job, pods, now)
     now_s = (now - t0).total_seconds()
     finished_at, condition = _finish(job)
     indexed = spec.get("completionMode") == "Indexed"
@@ -346,6 +375,7 @@ def build_timeline(job: Obj, pods: Sequence[Obj], now: datetime) -> Timeline:
         rows=tuple(rows),
         stats=stats,
         condition=condition,
+        marks=tuple(m for m in marks_of(events, t0) if 0 <= m.time <= end_s),
     )
 
 

@@ -41,6 +41,8 @@ svg .label { text-anchor: end; }
 .mark { font-weight: bold; font-size: 13px; }
 .failed .mark, .failmark { fill: #cf222e; }
 .backoff { stroke: #bf8700; stroke-width: 2; stroke-dasharray: 3 2; }
+.jobmark { stroke: #57606a; stroke-width: 2; stroke-dasharray: 1 3; }
+.jobmark.warning { stroke: #cf222e; }
 .pod:hover rect { stroke: #1b1f24; stroke-width: 1.5; }
 .row:hover .label { font-weight: bold; }
 .par path { fill: #0969da33; stroke: #0969da; }
@@ -126,6 +128,12 @@ def render_svg(tl: Timeline) -> str:
         add(f"<text x='{x(t) + 2}' y='{TOP - 10}'>{escape(tick(round(t)))}</text>")
     add(f"<text class='label' x='{label_w - 6}' y='{TOP - 10}'>{'index' if tl.indexed else 'pod'}</text>")
     add("</g>")
+    for m in tl.marks:
+        add(
+            f"<line class='jobmark{' warning' if m.warning else ''}' x1='{x(m.time)}' y1='{TOP - 6}' "
+            f"x2='{x(m.time)}' y2='{height - 10}'><title>{escape(m.reason)}: {escape(m.message)}\n"
+            f"{escape(_when(tl, m.time))}</title></line>"
+        )
     for i, row in enumerate(tl.rows):
         y = TOP + i * ROW_H
         mid = y + ROW_H / 2

@@ -166,7 +166,9 @@ def render_text(tl: Timeline, *, width: int = 80, fancy: bool = False) -> str:
     g = FANCY if fancy else PLAIN
     glyph = {k: getattr(g, k) for k in ("waiting", "init", "running", "succeeded", "failed", "backoff")}
     glyph[""] = g.empty
-    label_w = max([len("index" if tl.indexed else "pod"), *(len(r.label) for r in tl.rows)])
+    label_w = max(
+        [len("index" if tl.indexed else "pod"), 6 if tl.marks else 0, *(len(r.label) for r in tl.rows)]
+    )
     notes = [_note(r, tl.indexed) for r in tl.rows]
     note_w = min(max([len(n) for n in notes] + [0]), 28)
     cols = max(10, width - label_w - 3 - (note_w + 1 if note_w else 0))
@@ -175,6 +177,11 @@ def render_text(tl: Timeline, *, width: int = 80, fancy: bool = False) -> str:
     lines = [_header(tl)]
     lines.append(" " * (label_w + 2) + _axis(cols, scale))
     lines.append(f"{('index' if tl.indexed else 'pod'):>{label_w}} {g.edge}" + " " * cols + g.edge)
+    if tl.marks:
+        marked = [" "] * cols
+        for m in tl.marks:
+            marked[max(0, min(cols - 1, int(m.time / scale)))] = "!" if m.warning else "v"
+        lines.append(f"{'events':>{label_w}} {g.edge}" + "".join(marked) + g.edge)
     for row, note in zip(tl.rows, notes, strict=True):
         kinds = paint_row(row, cols=cols, scale=scale, end=tl.end)
         chart = "".join(_paint(k, glyph[k] * len(list(run)), fancy) for k, run in itertools.groupby(kinds))
@@ -221,6 +228,8 @@ def summary_lines(tl: Timeline) -> list[str]:
     if s.slowest is not None:
         word = "index" if tl.indexed else "pod"
         out.append(f"Slowest {word}:{' ' * (9 - len(word))}{s.slowest[0]} ({seconds(s.slowest[1])})")
+    for m in tl.marks:
+        out.append(f"Event:            +{seconds(m.time)} {m.reason}: {m.message}")
     instant = sum(1 for r in tl.rows for p in r.pods if p.run_time == 0)
     if instant:
         out.append(

@@ -3,7 +3,8 @@
 One process (the Job), one thread track per row (index or pod), named and
 sorted by the row; on it a complete (``"X"``) slice per pod, nested inside it
 a ``waiting`` slice and a slice per container run, and a ``back-off`` slice
-between a failed pod and its retry. A counter track shows the pods running.
+between a failed pod and its retry. A counter track shows the pods running;
+the Job's marked events (suspended, resumed, warnings) are instant events.
 Times are microseconds from the Job's start. Pure: a value in, a dict out.
 """
 
@@ -82,6 +83,19 @@ def render_trace(tl: Timeline) -> dict[str, Any]:
             events.append(_slice("back-off", tid, gap.start, gap.end, cat="backoff", args={}))
         for pod in row.pods:
             events.extend(_pod_events(pod, tid, tl.end))
+    for m in tl.marks:
+        events.append(
+            {
+                "name": m.reason,
+                "cat": "event",
+                "ph": "i",
+                "s": "p",
+                "pid": PID,
+                "tid": 0,
+                "ts": _us(m.time),
+                "args": {"message": m.message, "type": "Warning" if m.warning else "Normal"},
+            }
+        )
     for t, level in running_steps([b for r in tl.rows for b in r.pods], tl.end):
         events.append(
             {"name": "pods running", "ph": "C", "pid": PID, "ts": _us(t), "args": {"running": level}}

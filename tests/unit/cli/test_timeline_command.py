@@ -20,6 +20,7 @@ from .fakeapi import TOKEN, FakeApi, Reply, Req, items, not_found, watch_lines
 JOBS = "/apis/batch/v1/namespaces/default/jobs"
 CRONJOBS = "/apis/batch/v1/namespaces/default/cronjobs"
 PODS = "/api/v1/namespaces/default/pods"
+EVENTS = "/api/v1/namespaces/default/events"
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,7 @@ def _serve_run(api: FakeApi) -> None:
     api.now = T0 + timedelta(hours=1)
     api.on("GET", f"{JOBS}/work", Reply(200, j))
     api.on("GET", PODS, items(*pods))
+    api.on("GET", EVENTS, items())
 
 
 def test_timeline_prints_the_chart_of_a_finished_job(api: FakeApi) -> None:
@@ -41,6 +43,13 @@ def test_timeline_prints_the_chart_of_a_finished_job(api: FakeApi) -> None:
     assert api.seen() == [
         ("GET", f"{JOBS}/work", {}),
         ("GET", PODS, {"labelSelector": "job-name=work"}),
+        (
+            "GET",
+            EVENTS,
+            {
+                "fieldSelector": "involvedObject.name=work,involvedObject.namespace=default,involvedObject.uid=u-1"
+            },
+        ),
     ]
     lines = out.splitlines()
     assert lines[0] == "job/work  Complete  6 indexes"
@@ -48,6 +57,24 @@ def test_timeline_prints_the_chart_of_a_finished_job(api: FakeApi) -> None:
     assert "X~" in lines[5] and lines[5].endswith("#0 exit 1 (Error)")
     assert all(len(line) <= 80 for line in lines)
     assert "Pods:             7 (1 failed)" in out
+
+
+def test_the_jobs_warnings_and_suspensions_are_marked(api: FakeApi) -> None:
+    _serve_run(api)
+    warning = {
+        "type": "Warning",
+        "reason": "BackoffLimitExceeded",
+        "message": "Job has reached the specified backoff limit",
+        "lastTimestamp": rfc3339(T0 + timedelta(seconds=12)),
+    }
+    created = {"type": "Normal", "reason": "SuccessfulCreate", "message": "Created pod: work-0-0"}
+    api.on("GET", EVENTS, items(warning, created | {"lastTimestamp": rfc3339(T0)}))
+    code, out, err = api.run("timeline", "job/work")
+    assert (code, err) == (0, "")
+    assert "Event:            +12.0s BackoffLimitExceeded: Job has reached the specified backoff limit" in out
+    assert "SuccessfulCreate" not in out
+    events_row = next(line for line in out.splitlines() if line.startswith("events |"))
+    assert events_row.count("!") == 1
 
 
 def test_a_bare_name_is_a_job_and_other_kinds_are_refused(api: FakeApi) -> None:
@@ -89,10 +116,11 @@ def test_a_cronjob_charts_its_latest_job(api: FakeApi) -> None:
     )
     api.on("GET", JOBS, items(old, new))
     api.on("GET", PODS, items())
+    api.on("GET", EVENTS, items())
     code, out, err = api.run("timeline", "cronjob/hello", "--width", "60")
     assert code == 0, err
     assert out.startswith("job/hello-2  ")
-    assert api.seen()[-1] == ("GET", PODS, {"labelSelector": "job-name=hello-2"})
+    assert ("GET", PODS, {"labelSelector": "job-name=hello-2"}) in api.seen()
 
 
 def test_watch_redraws_until_the_job_ends_printing_frames_only_when_pods_change(api: FakeApi) -> None:
@@ -109,6 +137,7 @@ def test_watch_redraws_until_the_job_ends_printing_frames_only_when_pods_change(
     api.now = T0 + timedelta(seconds=3)
     api.on("GET", f"{JOBS}/work", Reply(200, running), Reply(200, running), Reply(200, done))
     api.on("GET", PODS, pods)
+    api.on("GET", EVENTS, items())
     code, out, err = api.run("timeline", "job/work", "-w")
     assert (code, err) == (0, "")
     headers = [line for line in out.splitlines() if line.startswith("job/work")]

@@ -389,3 +389,34 @@ def test_inputs_are_never_mutated() -> None:
     before = copy.deepcopy((job_, pods))
     build_timeline(job_, pods, T0)
     assert (job_, pods) == before
+
+
+def test_marks_are_the_jobs_suspensions_and_warnings_in_time_order() -> None:
+    def ev(type_: str, reason: str, at_s: float, **extra: str) -> dict[str, str]:
+        return {
+            "type": type_,
+            "reason": reason,
+            "message": reason.lower(),
+            "lastTimestamp": at(at_s),
+            **extra,
+        }
+
+    events = [
+        ev("Warning", "BackoffLimitExceeded", 9),
+        ev("Normal", "SuccessfulCreate", 0),
+        ev("Normal", "Resumed", 6),
+        ev("Normal", "Suspended", 2),
+        {"type": "Normal", "reason": "Suspended", "message": "no time"},
+    ]
+    tl = build_timeline(job(completions=1, finished=9, failed="BackoffLimitExceeded"), [], T0, events)
+    assert [(m.time, m.reason, m.warning) for m in tl.marks] == [
+        (2, "Suspended", False),
+        (6, "Resumed", False),
+        (9, "BackoffLimitExceeded", True),
+    ]
+
+
+def test_a_job_without_times_starts_now() -> None:
+    bare = {"metadata": {"name": "x"}, "spec": {"completions": 1, "completionMode": "Indexed"}}
+    tl = build_timeline(bare, [], T0)
+    assert (tl.t0, tl.end, len(tl.rows)) == (T0, 0, 1)

@@ -201,3 +201,26 @@ def test_runs_within_one_second_are_owned_up_to() -> None:
     out = render_text(build_timeline(job(completions=1, finished=2), pods, T0), width=80)
     assert "Note:             1 of 1 pods started and ended within the same second" in out
     assert "Note:" not in render_text(_retried(), width=80)
+
+
+def test_marks_appear_in_every_rendering() -> None:
+    events = [
+        {
+            "type": "Normal",
+            "reason": "Suspended",
+            "message": "Job suspended",
+            "lastTimestamp": "2026-03-01T09:00:05Z",
+        }
+    ]
+    pods = [pod("w-0", created=0, phase="Succeeded", index=0, containers=[cs("main", terminated(1, 9))])]
+    tl = build_timeline(job(completions=1, finished=10), pods, T0, events)
+    text = render_text(tl, width=30)
+    assert "events |" in text and "Event:            +5.0s Suspended: Job suspended" in text
+    page = render_html(tl)
+    assert "<line class='jobmark'" in page and "Suspended: Job suspended" in page
+    (instant,) = [e for e in render_trace(tl)["traceEvents"] if e.get("ph") == "i"]
+    assert (instant["name"], instant["ts"], instant["args"]["message"]) == (
+        "Suspended",
+        5_000_000,
+        "Job suspended",
+    )
