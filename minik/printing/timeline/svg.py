@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from html import escape
 
 from minik.k8s import rfc3339
-from minik.printing.timeline.model import FAILED, ContainerRun, PodBar, Timeline, running_steps
+from minik.printing.timeline.bars import FAILED, ContainerRun, PodBar
+from minik.printing.timeline.model import Timeline
+from minik.printing.timeline.stats import running_steps
 from minik.printing.timeline.text import LEGEND, seconds, summary_lines, tick
 
 ROW_H = 16

@@ -13,7 +13,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from minik.printing.timeline.model import FAILED, SUCCEEDED, PodBar, Row, Timeline
+from minik.printing.timeline.bars import FAILED, SUCCEEDED, PodBar, Row
+from minik.printing.timeline.model import Timeline
 
 
 @dataclass(frozen=True)

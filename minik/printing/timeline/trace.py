@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from minik.k8s import rfc3339
-from minik.printing.timeline.model import FAILED, PodBar, Timeline, running_steps
+from minik.printing.timeline.bars import FAILED, PodBar
+from minik.printing.timeline.model import Timeline
+from minik.printing.timeline.stats import running_steps
 
 PID = 1
 

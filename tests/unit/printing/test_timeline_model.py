@@ -11,15 +11,8 @@ import pytest
 
 from minik.k8s import Obj
 from minik.printing.timeline import Gap, build_timeline
-from minik.printing.timeline.model import (
-    FAILED,
-    RUNNING,
-    SUCCEEDED,
-    WAITING,
-    percentile,
-    pod_bar,
-    running_steps,
-)
+from minik.printing.timeline.bars import FAILED, RUNNING, SUCCEEDED, WAITING, pod_bar
+from minik.printing.timeline.stats import percentile, running_steps
 
 from .runs import T0, at, cs, job, names, pod, running, simulated_run, terminated
 from .runs import WAITING as WAITING_STATE
