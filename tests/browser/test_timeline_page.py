@@ -43,9 +43,12 @@ addEventListener('load', () => {
   const failed = [...document.querySelectorAll('g.pod.failed rect.run')].map(
     r => getComputedStyle(r).fill);
   const marks = document.querySelectorAll('g.pod.failed text.mark').length;
+  const bars = [...document.querySelectorAll('g.pod rect.run, g.pod rect.init')];
+  const untitled = bars.filter(r => !r.querySelector('title')).length;
+  const tip = bars.length ? bars[0].querySelector('title').textContent : '';
   const out = document.createElement('pre');
   out.id = 'probe';
-  out.textContent = JSON.stringify({rows, failed, marks, width: innerWidth});
+  out.textContent = JSON.stringify({rows, failed, marks, bars: bars.length, untitled, tip});
   document.body.appendChild(out);
 });
 </script>"""
@@ -101,6 +104,9 @@ def test_the_page_renders_one_row_per_index_and_failed_bars_are_patterned(page: 
     assert len(probe["failed"]) == sum(FAILING.values())
     assert all(fill.startswith("url(") and "#hatch" in fill for fill in probe["failed"])
     assert probe["marks"] == sum(FAILING.values())
+    # Every bar carries the title the browser shows on hover.
+    assert probe["bars"] == 2 * (20 + sum(FAILING.values())) and probe["untitled"] == 0
+    assert probe["tip"].splitlines()[:3] == ["pod work-0-0", "index 0", "init container setup"]
 
 
 def test_the_page_loads_nothing_from_the_network(page: Path) -> None:

@@ -162,3 +162,21 @@ def test_a_terminal_gets_colour_unless_no_color(
     assert main(["timeline", "job/work"], ctx=ctx) == 0
     assert ("\x1b[" in out.getvalue()) is coloured
     assert ("█" in out.getvalue()) is coloured
+
+
+def test_watch_on_a_terminal_clears_and_redraws_each_frame(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    running, done = job(completions=1), job(completions=1, finished=6)
+    finished = pod("w-0", created=0, phase="Succeeded", index=0, containers=[cs("main", terminated(1, 5))])
+    api.now = T0 + timedelta(seconds=3)
+    api.on("GET", f"{JOBS}/work", Reply(200, running), Reply(200, done))
+    api.on("GET", PODS, lambda req: watch_lines() if req.query.get("watch") else items(finished))
+    api.on("GET", EVENTS, items())
+    out = _Tty()
+    ctx = Ctx(out=out, err=StringIO(), clock=lambda: api.now, connect=lambda: Client(api.url, TOKEN))
+    assert main(["timeline", "job/work", "-w"], ctx=ctx) == 0
+    frames = out.getvalue().split("\x1b[H\x1b[2J")
+    assert frames[0] == "" and len(frames) == 3
+    assert frames[1].startswith("job/work  running") and frames[2].startswith("job/work  Complete")
