@@ -88,13 +88,18 @@ def _width(ctx: Ctx, args: argparse.Namespace) -> int:
 
 def _write(ctx: Ctx, tl: Timeline, args: argparse.Namespace) -> None:
     if args.html:
-        Path(args.html).write_text(render_html(tl), encoding="utf-8")
+        _save(args.html, render_html(tl))
         ctx.eprint(f"wrote {args.html}")
     if args.trace:
-        Path(args.trace).write_text(
-            json.dumps(render_trace(tl), separators=(",", ":")) + "\n", encoding="utf-8"
-        )
+        _save(args.trace, json.dumps(render_trace(tl), separators=(",", ":")) + "\n")
         ctx.eprint(f"wrote {args.trace} (open it in https://ui.perfetto.dev or chrome://tracing)")
+
+
+def _save(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MinikError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _shape(tl: Timeline) -> tuple[object, ...]:

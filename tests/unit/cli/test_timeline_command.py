@@ -180,3 +180,10 @@ def test_watch_on_a_terminal_clears_and_redraws_each_frame(
     frames = out.getvalue().split("\x1b[H\x1b[2J")
     assert frames[0] == "" and len(frames) == 3
     assert frames[1].startswith("job/work  running") and frames[2].startswith("job/work  Complete")
+
+
+def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(api: FakeApi, tmp_path: Path) -> None:
+    _serve_run(api)
+    code, out, err = api.run("timeline", "job/work", "--html", str(tmp_path / "missing" / "run.html"))
+    assert (code, out) == (1, "")
+    assert err == f"error: cannot write {tmp_path / 'missing' / 'run.html'}: No such file or directory\n"
