@@ -15,6 +15,7 @@ and never mutates them.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,27 @@ def _gaps(pods: Sequence[PodBar]) -> list[Gap]:
                 if a.end is not None and b.start > a.end:
                     out.append(Gap(a.end, b.start))
     return sorted(out, key=lambda g: g.start)
+
+
+def _replacements(bars: Sequence[PodBar]) -> dict[int, Gap]:
+    """NonIndexed: the back-off before each failed pod's replacement, on the replacement's row.
+
+    Pods of a NonIndexed Job are interchangeable, so the replacement of a
+    failure is the first pod (in creation order) created when or after it
+    ended that no earlier failure has claimed.
+    """
+    ends = sorted(b.end for b in bars if b.outcome == FAILED and b.end is not None)
+    created = [b.created for b in bars]  # ascending: bars are in creation order
+    out: dict[int, Gap] = {}
+    claimed = 0  # a later failure's replacement is never before an earlier one's
+    for end in ends:
+        i = max(claimed, bisect.bisect_left(created, end))
+        if i >= len(bars):
+            break
+        if bars[i].created > end:  # a replacement made within the same second has no gap to draw
+            out[i] = Gap(end, bars[i].created)
+        claimed = i + 1
+    return out
 
 
 def marks_of(events: Iterable[Obj], t0: datetime) -> list[Mark]:
@@ -143,9 +165,11 @@ def build_timeline(job: Obj, pods: Sequence[Obj], now: datetime, events: Sequenc
             bars = by_index.get(index, [])
             rows.append(Row(str(index), index, tuple(bars), tuple(_gaps(bars))))
     else:
-        for p in ordered:
-            bar = pod_bar(p, t0, now_s)
-            rows.append(Row(bar.name, None, (bar,), tuple(_gaps([bar]))))
+        bars = [pod_bar(p, t0, now_s) for p in ordered]
+        retries = _replacements(bars)
+        for i, bar in enumerate(bars):
+            gaps = _gaps([bar]) + ([retries[i]] if i in retries else [])
+            rows.append(Row(bar.name, None, (bar,), tuple(sorted(gaps, key=lambda g: g.start))))
     bars_all = [b for r in rows for b in r.pods]
     ends = [b.end for b in bars_all if b.end is not None]
     end_s = seconds_since(t0, finished_at) if finished_at else None

@@ -215,7 +215,20 @@ ROW_CASES = [
         [_ok("w-b", None, 5, 6, 9), _failed("w-a", None, 0, 1, 3), _ok("w-c", None, 13, 14, 18)],
         ["w-a", "w-b", "w-c"],
         [["w-a"], ["w-b"], ["w-c"]],
-        [[], [], []],
+        [[], [(3, 5)], []],
+    ),
+    RowCase(
+        "NonIndexed: a failed pod's back-off is drawn on the row of the next pod created after it",
+        job(completions=2, parallelism=2, indexed=False, finished=30),
+        [
+            _failed("w-a", None, 0, 1, 3),
+            _ok("w-b", None, 0, 1, 9),
+            _failed("w-c", None, 13, 14, 15),
+            _ok("w-d", None, 23, 24, 28),
+        ],
+        ["w-a", "w-b", "w-c", "w-d"],
+        [["w-a"], ["w-b"], ["w-c"], ["w-d"]],
+        [[], [], [(3, 13)], [(15, 23)]],
     ),
     RowCase(
         "a restart inside a pod (OnFailure) opens a back-off gap on its row",
