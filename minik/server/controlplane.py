@@ -25,6 +25,7 @@ from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, 
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.errors import sentence
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
@@ -47,6 +48,8 @@ log = logging.getLogger("minik.server")
 # A Job's next sync waits this many times what its last sync cost (see Pacer).
 JOB_SYNC_PACE = 4.0
 METRICS_RESOLUTION = 15.0
+FAILURE_BACKOFF_MAX = 1000.0  # seconds: upstream's default controller rate limiter's cap
+FAILED_SYNC = "FailedSync"  # the Warning event on an object a controller cannot handle
 """Seconds between two container-stats readings while metrics are wanted (metrics-server's default)."""
 
 Key = tuple[str, str]  # (namespace, name)
@@ -246,13 +249,43 @@ class ControlPlane:
             "storage": self.storage,
         }
 
-        def on_error(key: object, exc: Exception) -> None:
-            # An expected fault (engine down, store locked or full) is one sentence, not a traceback.
-            expected = isinstance(exc, NotFound | DockerUnavailable | StoreError)
-            log.warning("%s %s: %s (retrying)", what, key, exc, exc_info=not expected)
-            queues[what].add_after(key, 1.0)
+        def on_error(key: Any, exc: Exception) -> None:
+            queue = queues[what]
+            # An expected fault (engine down, store locked or full) is one sentence, not a traceback,
+            # retried every second until it clears.
+            if isinstance(exc, NotFound | DockerUnavailable | StoreError):
+                log.warning("%s %s: %s (retrying)", what, key, exc)
+                queue.add_after(key, 1.0)
+                return
+            # Anything else is a fault of this object or of minik: the traceback and a Warning
+            # event on the object once per run of failures, then retries backing off as
+            # upstream's workqueue rate limiter does (doubling, at most 1000 s).
+            failures = queue.failures(key)
+            if failures <= 1:
+                log.warning("%s %s: %s (retrying with back-off)", what, key, exc, exc_info=True)
+                self._failed_sync_event(what, key, exc)
+            else:
+                log.debug("%s %s: failed %d times in a row: %s", what, key, failures, exc)
+            queue.add_after(key, min(FAILURE_BACKOFF_MAX, 2.0 ** (failures - 1)))
 
         return on_error
+
+    def _failed_sync_event(self, what: str, key: Any, exc: Exception) -> None:
+        """A Warning ``FailedSync`` event on the object a controller could not handle (best effort)."""
+        resource = {"job": "jobs", "pod": "pods", "cronjob": "cronjobs"}.get(what)
+        if resource is None or not isinstance(key, tuple) or len(key) != 2:
+            return
+        try:
+            obj = self.store.get(resource, key[0], key[1])
+            self.store.record_event(
+                obj,
+                type="Warning",
+                reason=FAILED_SYNC,
+                message=f"minik's {what} controller cannot handle this object: {sentence(exc)}",
+                component=f"{what}-controller" if what != "pod" else "kubelet",
+            )
+        except Exception:  # the event is best effort; the log has the fault
+            log.debug("no %s event for %s %s", FAILED_SYNC, what, key, exc_info=True)
 
     async def _consume(self, feed: AsyncIterator[Any]) -> None:
         async for ev in feed:

@@ -129,3 +129,15 @@ def test_kubectls_spdy_tunnel_reports_a_refused_port_on_the_error_stream(
         f"error forwarding port {port} to pod web, uid {store.get('pods', 'default', 'web')['metadata']['uid']}: "
         f"dial tcp4 127.0.0.1:{port}: connect: connection refused"
     )
+
+
+def test_more_ports_than_one_websocket_has_channels_for_is_a_400_before_the_upgrade(
+    client: TestClient, store: Registry
+) -> None:
+    pod_at(client, store, "127.0.0.1")
+    many = ",".join(str(p) for p in range(10000, 10129))  # 129 ports: 258 channels
+    url = f"{PODS}/web/portforward?ports={many}"
+    with pytest.raises(WebSocketDenialResponse) as exc, client.websocket_connect(url, subprotocols=[V4]):
+        pass
+    assert exc.value.status_code == 400
+    assert "at most 128" in exc.value.json()["message"]
