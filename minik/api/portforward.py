@@ -2,8 +2,10 @@
 
 Each requested port gets a data channel (``2i``) and an error channel
 (``2i+1``); the first message on each is the port number. The server opens
-one TCP connection per port to the pod's IP (``status.podIP``, the
-sandbox's address on the instance network, which the host reaches) and
+one TCP connection per port to the pod's IP — the address the kubelet
+gave the pod (its IPAM record, or the node's for a hostNetwork pod), handed
+in by the caller; never ``status.podIP``, which a client holding the token
+can write — and
 copies bytes both ways; a failed connection is reported as text on the
 port's error channel. When every port's connection has ended, the
 WebSocket is closed.
@@ -47,8 +49,8 @@ def _dial_error(ip: str, port: int, exc: BaseException) -> str:
     return f"dial tcp4 {ip}:{port}: connect: {why.lower()}" if ip else str(exc)
 
 
-async def serve(ws: WebSocket, pod: Obj, ports: list[int]) -> None:
-    ip = str((pod.get("status") or {}).get("podIP") or "")
+async def serve(ws: WebSocket, pod: Obj, ports: list[int], ip: str) -> None:
+    """v4 channels: one pod connection per port, to ``ip`` (the kubelet's address for the pod; ``""``: none)."""
     m = meta(pod)
     conns: dict[int, anyio.abc.SocketStream] = {}
     try:
@@ -132,9 +134,8 @@ class _Pair:
         self.early_fin = False
 
 
-async def serve_spdy(ws: WebSocket, pod: Obj) -> None:
-    """kubectl's port-forward: SPDY/3.1 in the WebSocket; one pod connection per (error, data) pair."""
-    ip = str((pod.get("status") or {}).get("podIP") or "")
+async def serve_spdy(ws: WebSocket, pod: Obj, ip: str) -> None:
+    """kubectl's port-forward: SPDY/3.1 in the WebSocket; one pod connection per (error, data) pair, to ``ip``."""
     m = meta(pod)
     parser, writer = spdy.Parser(), spdy.Writer()
     pairs: dict[str, _Pair] = {}

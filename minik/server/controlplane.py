@@ -38,6 +38,7 @@ from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
 from minik.server.nodeport_proxy import NodePortProxy
+from minik.server.podstatus import with_kubelet_ips
 from minik.server.scheduler import SchedulerGate
 from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue
@@ -97,7 +98,7 @@ class ControlPlane:
         self.pods: WorkQueue[Key] = WorkQueue()
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
-        self.node_ports = NodePortProxy(store)  # 127.0.0.1:<nodePort> → the Service's pods
+        self.node_ports = NodePortProxy(store, address=self.pod_address)  # 127.0.0.1:<nodePort> → the pods
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
@@ -112,6 +113,13 @@ class ControlPlane:
         self.metrics = MetricsSampler(
             docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
         )
+
+    def pod_address(self, pod: Obj) -> str:
+        """The address the kubelet gave ``pod`` (its IPAM record, or the node's under hostNetwork);
+        ``""`` if it runs no such pod. Port-forward and node ports connect here, never to
+        ``status.podIP``, which a client holding the token can write."""
+        worker = self.kubelet.workers.get(str(meta(pod).get("uid")))
+        return worker.ip if worker is not None else ""
 
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -383,6 +391,17 @@ class ControlPlane:
             await self._forget(key)
         if self.scheduler.admit(pod):  # a pod held by cordon never reaches the kubelet
             await self.kubelet.sync_pod(pod)
+            await self._reassert_pod_ips(pod)
+
+    async def _reassert_pod_ips(self, pod: Obj) -> None:
+        """Put the kubelet's addresses back in a pod's status a client overwrote (the status manager's reconcile)."""
+        worker = self.kubelet.workers.get(str(meta(pod).get("uid")))
+        if worker is None:
+            return
+        fixed = with_kubelet_ips(pod.get("status") or {}, worker.status)
+        if fixed is not None:
+            log.info("pod %s/%s: status addresses put back to the kubelet's", *_key(pod))
+            await StorePodSink(self.store).update_pod_status(pod, fixed)
 
     async def _forget(self, key: Key) -> None:
         """Remove a deleted pod's containers; it is forgotten only once that succeeded.

@@ -88,7 +88,12 @@ async def serve() -> None:
             docker=docker,
         )
         app = create_app(
-            store=store, token=bearer, hooks=plane.hooks, streamer=plane.streams, metrics=plane.metrics
+            store=store,
+            token=bearer,
+            hooks=plane.hooks,
+            streamer=plane.streams,
+            metrics=plane.metrics,
+            pod_address=plane.pod_address,
         )
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -5,9 +5,10 @@ minik's node is the host, so the server itself listens on
 ``LoadBalancer`` Service and forwards each connection to one of the
 Service's endpoints: a ready (or, with ``publishNotReadyAddresses``, any
 running) pod its selector picks, at the port's ``targetPort`` (a number, or
-a container port's name). Pod IPs are on the instance network, which the
-host reaches (port-forward relies on the same); a hostNetwork pod's IP is
-127.0.0.1. Endpoints are looked up at each connection, so they are never
+a container port's name). Each endpoint is reached at the address the
+kubelet gave its pod (``address``: its IPAM record on the instance network,
+which the host reaches, or 127.0.0.1 for a hostNetwork pod), never at
+``status.podIP``, which a client holding the token can write. Endpoints are looked up at each connection, so they are never
 stale; listeners follow the Services (:meth:`NodePortProxy.sync`, run by
 the control plane's service loop): a deleted Service's port is closed at
 once, and every port closes with the server (``minik server stop`` or
@@ -36,7 +37,7 @@ import errno
 import logging
 import random
 import resource
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -107,7 +108,7 @@ def wanted(services: Iterable[Obj]) -> dict[int, Target]:
 
 def _ready(pod: Obj, *, any_running: bool) -> bool:
     status = pod.get("status") or {}
-    if meta(pod).get("deletionTimestamp") or status.get("phase") != "Running" or not status.get("podIP"):
+    if meta(pod).get("deletionTimestamp") or status.get("phase") != "Running":
         return False
     if any_running:
         return True
@@ -125,8 +126,11 @@ def _target_port(pod: Obj, target: object) -> int | None:
     return None
 
 
-def endpoints(svc: Obj, port: int, pods: Iterable[Obj]) -> list[tuple[str, int]]:
-    """``(pod IP, target port)`` of each endpoint of the Service's ``port``, as the endpoints controller picks them."""
+def endpoints(
+    svc: Obj, port: int, pods: Iterable[Obj], address: Callable[[Obj], str]
+) -> list[tuple[str, int]]:
+    """``(pod address, target port)`` of each endpoint of the Service's ``port``, as the endpoints controller
+    picks them; ``address`` is the kubelet's record of a pod's IP (a pod without one is no endpoint)."""
     spec = svc.get("spec") or {}
     selector = spec.get("selector")
     sp = next((p for p in spec.get("ports") or [] if p.get("port") == port), None)
@@ -143,16 +147,25 @@ def endpoints(svc: Obj, port: int, pods: Iterable[Obj]) -> list[tuple[str, int]]
         if not _ready(pod, any_running=any_running):
             continue
         tp = _target_port(pod, target)
-        if tp:
-            out.append((str(pod["status"]["podIP"]), tp))
+        ip = address(pod)
+        if tp and ip:
+            out.append((ip, tp))
     return out
 
 
 class NodePortProxy:
     """The listeners on 127.0.0.1; :meth:`run` holds them, :meth:`sync` opens and closes them."""
 
-    def __init__(self, store: Registry, *, host: str = HOST, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        store: Registry,
+        *,
+        address: Callable[[Obj], str],
+        host: str = HOST,
+        limits: Limits | None = None,
+    ) -> None:
         self.store = store
+        self.address = address
         self.host = host
         self.limits = limits or Limits.for_fd_limit(_fd_soft_limit())
         self._tg: anyio.abc.TaskGroup | None = None
@@ -273,7 +286,7 @@ class NodePortProxy:
             except ApiError:
                 return
             pods, _ = self.store.list("pods", target.namespace, shared=True)
-            found = endpoints(svc, target.port, pods)
+            found = endpoints(svc, target.port, pods, self.address)
             random.shuffle(found)  # kube-proxy's iptables mode picks an endpoint at random
             for ip, port in found:
                 try:

@@ -5,6 +5,7 @@ The "pod" is a server on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import zlib
@@ -14,8 +15,9 @@ import pytest
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from minik.api import channels, spdy
+from minik.api.app import create_app
 from minik.registry import Registry
-from tests.unit.api.conftest import PODS, a_pod
+from tests.unit.api.conftest import PODS, TOKEN, FakeHooks, a_pod
 from tests.unit.api.test_spdy_framing import Client
 
 V4 = "v4.channel.k8s.io"
@@ -39,10 +41,29 @@ def echo_port() -> Iterator[int]:
     t.join(5)
 
 
-def pod_at(client: TestClient, store: Registry, ip: str) -> None:
+KUBELET_ADDRESSES: dict[str, str] = {}
+"""The kubelet's record of each pod's address (pod uid -> IP): what port-forward must use."""
+
+
+@pytest.fixture
+def client(store: Registry, hooks: FakeHooks) -> Iterator[TestClient]:
+    KUBELET_ADDRESSES.clear()
+    app = create_app(
+        store=store,
+        token=TOKEN,
+        hooks=hooks,
+        pod_address=lambda pod: KUBELET_ADDRESSES.get(pod["metadata"]["uid"], ""),
+    )
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        yield c
+
+
+def pod_at(client: TestClient, store: Registry, ip: str, *, status_ip: str | None = None) -> None:
+    """A running pod the kubelet gave ``ip``; its stored ``status.podIP`` is ``status_ip`` (default: the same)."""
     client.post(PODS, json=a_pod("web"))
     pod = store.get("pods", "default", "web")
-    pod["status"] = {"phase": "Running", "podIP": ip}
+    KUBELET_ADDRESSES[pod["metadata"]["uid"]] = ip
+    pod["status"] = {"phase": "Running", "podIP": ip if status_ip is None else status_ip}
     store.update("pods", pod, status_only=True)
 
 
@@ -141,3 +162,46 @@ def test_more_ports_than_one_websocket_has_channels_for_is_a_400_before_the_upgr
         pass
     assert exc.value.status_code == 400
     assert "at most 128" in exc.value.json()["message"]
+
+
+def test_port_forward_connects_to_the_kubelets_address_not_a_client_written_pod_ip(
+    client: TestClient, store: Registry
+) -> None:
+    """``kubectl patch pod --subresource=status -p '{"status":{"podIP":"127.0.0.1"}}'`` must not aim port-forward
+    at the host: the connection goes to the address the kubelet gave the pod."""
+    pod_host = socket.create_server(("127.0.0.2", 0))  # "the pod", at the address the kubelet gave it
+    port = pod_host.getsockname()[1]
+    try:
+        host_service = socket.create_server(("127.0.0.1", port))  # a host service on the same port
+    except OSError:
+        pod_host.close()
+        pytest.skip("the port is taken on 127.0.0.1")
+    reached: list[str] = []
+
+    def serve(server: socket.socket, who: bytes) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = server.accept()
+            with conn:
+                reached.append(who.decode())
+                conn.sendall(who)
+
+    threads = [
+        threading.Thread(target=serve, args=(s, w), daemon=True)
+        for s, w in ((pod_host, b"pod"), (host_service, b"host"))
+    ]
+    for t in threads:
+        t.start()
+    try:
+        pod_at(client, store, "127.0.0.2", status_ip="127.0.0.1")
+        with client.websocket_connect(f"{PODS}/web/portforward?ports={port}", subprotocols=[V4]) as ws:
+            assert ws.receive_bytes() == channels.encode(0, channels.port_prefix(port))
+            assert ws.receive_bytes() == channels.encode(1, channels.port_prefix(port))
+            assert ws.receive_bytes() == channels.encode(0, b"pod")
+        assert reached == ["pod"]
+    finally:
+        with contextlib.suppress(OSError):  # wake the host service's accept, had nothing reached it
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        for t in threads:
+            t.join(5)
+        pod_host.close()
+        host_service.close()
