@@ -17,6 +17,13 @@ connection is an error stream and a data stream (headers ``streamtype``,
 carries the bytes, its FIN half-closes the pod connection, and the server
 ends both streams when the pod's side ends. Plain SPDY (an HTTP upgrade
 without WebSocket) cannot be served: ASGI hands over WebSocket upgrades only.
+
+Bounded per WebSocket: at most :data:`MAX_PAIRS` stream pairs at once (a
+SYN_STREAM past it is reset), at most :data:`MAX_PENDING` bytes held for a
+pair whose pod connection is not open yet (past it both streams are reset),
+and a pair whose other stream does not come within :data:`PAIR_TIMEOUT`
+seconds (the kubelet's ``streamCreationTimeout``) is told so on its error
+stream and reset.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from minik.k8s import Obj, meta
 log = logging.getLogger("minik.api")
 CONNECT_TIMEOUT = 10.0
 CHUNK = 65536
+MAX_PAIRS = 1024  # stream pairs (pod connections) one SPDY port-forward holds at once
+MAX_PENDING = 1 << 20  # bytes held for a pair until its pod connection is open
+PAIR_TIMEOUT = 30.0  # the kubelet's default streamCreationTimeout
 
 
 def _dial_error(ip: str, port: int, exc: BaseException) -> str:
@@ -125,13 +135,16 @@ async def _relay(ws: WebSocket, conns: dict[int, anyio.abc.SocketStream]) -> Non
 class _Pair:
     """One forwarded connection of kubectl: its error and data streams, and the pod connection."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, key: str, port: int) -> None:
+        self.key = key
         self.port = port
         self.error = 0
         self.data = 0
         self.conn: anyio.abc.SocketStream | None = None
         self.early: list[bytes] = []  # what kubectl sent before the pod connection was open
+        self.early_bytes = 0
         self.early_fin = False
+        self.waiting = anyio.CancelScope()  # the wait for the pair's other stream
 
 
 async def serve_spdy(ws: WebSocket, pod: Obj, ip: str) -> None:
@@ -169,9 +182,41 @@ async def serve_spdy(ws: WebSocket, pod: Obj, ip: str) -> None:
         await send(writer.data(pair.data, b"", fin=True))
         await send(writer.data(pair.error, b"", fin=True))
 
+    def drop(pair: _Pair) -> None:
+        pair.waiting.cancel()
+        if pairs.get(pair.key) is pair:
+            del pairs[pair.key]
+        for stream in (pair.error, pair.data):
+            if by_stream.get(stream) is pair:
+                del by_stream[stream]
+
+    async def reset(pair: _Pair) -> None:
+        drop(pair)
+        for stream in (pair.error, pair.data):
+            if stream:
+                await send(writer.rst_stream(stream))
+        if pair.conn is not None:
+            await pair.conn.aclose()
+
+    async def expire(pair: _Pair) -> None:
+        with pair.waiting:
+            await anyio.sleep(PAIR_TIMEOUT)
+        if pair.waiting.cancel_called:  # the pair completed (or went) in time
+            return
+        if pair.error:
+            await send(
+                writer.data(pair.error, f"(request={pair.key}) timed out waiting for streams".encode())
+            )
+        await reset(pair)
+
+    async def forwarded(pair: _Pair) -> None:
+        try:
+            await forward(pair)
+        finally:
+            drop(pair)
+
     async def handle(frame: spdy.Frame, tg: anyio.abc.TaskGroup) -> None:
         if frame.control and frame.kind == spdy.SYN_STREAM:
-            await send(writer.syn_reply(frame.stream))
             h = frame.headers
             key, kind = h.get("requestid", str(frame.stream)), h.get("streamtype", "")
             try:
@@ -179,20 +224,31 @@ async def serve_spdy(ws: WebSocket, pod: Obj, ip: str) -> None:
             except ValueError:
                 await send(writer.rst_stream(frame.stream))
                 return
-            pair = pairs.setdefault(key, _Pair(port))
+            pair = pairs.get(key)
+            if pair is None:
+                if len(pairs) >= MAX_PAIRS:
+                    log.warning(
+                        "port-forward to %s: %d stream pairs open; refusing more", m.get("name"), MAX_PAIRS
+                    )
+                    await send(writer.rst_stream(frame.stream))
+                    return
+                pair = pairs[key] = _Pair(key, port)
+                tg.start_soon(expire, pair)
+            await send(writer.syn_reply(frame.stream))
             by_stream[frame.stream] = pair
             if kind == "error":
                 pair.error = frame.stream
             elif kind == "data":
                 pair.data = frame.stream
             if pair.error and pair.data:
-                tg.start_soon(forward, pair)
+                pair.waiting.cancel()
+                tg.start_soon(forwarded, pair)
         elif frame.control and frame.kind == spdy.PING:
             await send(writer.ping(int.from_bytes(frame.payload[:4], "big")))
         elif frame.control and frame.kind == spdy.RST_STREAM:
-            reset = by_stream.get(frame.stream)
-            if reset is not None and reset.conn is not None:
-                await reset.conn.aclose()
+            closed = by_stream.get(frame.stream)
+            if closed is not None and closed.conn is not None:
+                await closed.conn.aclose()
         elif frame.control and frame.kind == spdy.GOAWAY:
             tg.cancel_scope.cancel()
         elif not frame.control:
@@ -200,6 +256,15 @@ async def serve_spdy(ws: WebSocket, pod: Obj, ip: str) -> None:
             if target is None or frame.stream != target.data:
                 return
             if target.conn is None:
+                target.early_bytes += len(frame.payload)
+                if target.early_bytes > MAX_PENDING:
+                    log.info(
+                        "port-forward to %s: over %d bytes before the pod answered; reset",
+                        m.get("name"),
+                        MAX_PENDING,
+                    )
+                    await reset(target)
+                    return
                 target.early.append(frame.payload)
                 target.early_fin = target.early_fin or frame.fin
                 return

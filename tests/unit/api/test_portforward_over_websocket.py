@@ -9,12 +9,13 @@ import contextlib
 import socket
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
-from minik.api import channels, spdy
+from minik.api import channels, portforward, spdy
 from minik.api.app import create_app
 from minik.registry import Registry
 from tests.unit.api.conftest import PODS, TOKEN, FakeHooks, a_pod
@@ -205,3 +206,63 @@ def test_port_forward_connects_to_the_kubelets_address_not_a_client_written_pod_
             t.join(5)
         pod_host.close()
         host_service.close()
+
+
+def _spdy_frames(ws: Any, parser: spdy.Parser, until: Callable[[list[spdy.Frame]], bool]) -> list[spdy.Frame]:
+    frames: list[spdy.Frame] = []
+    while not until(frames):
+        frames += parser.feed(ws.receive_bytes())
+    return frames
+
+
+def _resets(frames: list[spdy.Frame]) -> list[int]:
+    return [f.stream for f in frames if f.control and f.kind == spdy.RST_STREAM]
+
+
+def test_a_spdy_port_forward_holds_a_bounded_number_of_stream_pairs(
+    client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portforward, "MAX_PAIRS", 3)
+    pod_at(client, store, "127.0.0.1")
+    c, parser = Client(), spdy.Parser()
+    parser._inflate = zlib.decompressobj()
+    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+        for i in range(4):  # four half-open pairs: error streams whose data stream never comes
+            ws.send_bytes(c.syn_stream(2 * i + 1, {"port": "80", "requestid": str(i), "streamtype": "error"}))
+        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+    assert [(f.kind, f.stream) for f in frames if f.control] == [
+        (spdy.SYN_REPLY, 1),
+        (spdy.SYN_REPLY, 3),
+        (spdy.SYN_REPLY, 5),
+        (spdy.RST_STREAM, 7),
+    ]
+
+
+def test_data_for_a_pair_that_never_opens_is_bounded(
+    client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portforward, "MAX_PENDING", 1000)
+    pod_at(client, store, "127.0.0.1")
+    c, parser = Client(), spdy.Parser()
+    parser._inflate = zlib.decompressobj()
+    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+        ws.send_bytes(c.syn_stream(1, {"port": "80", "requestid": "0", "streamtype": "data"}))
+        for _ in range(3):
+            ws.send_bytes(c.data(1, b"x" * 400))  # 1,200 bytes for a pair without its error stream
+        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+    assert _resets(frames) == [1]
+
+
+def test_a_pair_whose_other_stream_never_comes_is_told_and_reset(
+    client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portforward, "PAIR_TIMEOUT", 0.2)
+    pod_at(client, store, "127.0.0.1")
+    c, parser = Client(), spdy.Parser()
+    parser._inflate = zlib.decompressobj()
+    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+        ws.send_bytes(c.syn_stream(1, {"port": "80", "requestid": "9", "streamtype": "error"}))
+        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+    error = b"".join(f.payload for f in frames if not f.control and f.stream == 1)
+    assert error == b"(request=9) timed out waiting for streams"
+    assert _resets(frames) == [1]
