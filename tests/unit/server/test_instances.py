@@ -182,13 +182,35 @@ def test_a_state_directory_with_only_minik_files_is_removed(tmp_path: Path) -> N
     assert said == [f"removed state directory {home}"]
 
 
-def test_a_directory_holding_other_files_is_kept(tmp_path: Path) -> None:
-    (tmp_path / "minik.db").write_text("x")
+def test_a_directory_holding_other_files_keeps_them_and_loses_minik_s_own(tmp_path: Path) -> None:
+    (tmp_path / "pods" / "uid").mkdir(parents=True)
+    (tmp_path / "seccomp").mkdir()
+    (tmp_path / "seccomp" / "profile.json").write_text("{}")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "precious").write_text("x")
+    for name in (
+        "minik.db",
+        "minik.db-wal",
+        "token",
+        "kubeconfig",
+        "tls.key",
+        "tls.crt",
+        "server.json",
+        "instance",
+    ):
+        (tmp_path / name).write_text("secret")
+    (tmp_path / "server.log").symlink_to(outside / "precious")  # a link is removed, never followed
     (tmp_path / "thesis.tex").write_text("x")
     said: list[str] = []
     remove_state_dir(tmp_path, said.append)
-    assert (tmp_path / "thesis.tex").exists()
-    assert "kept" in said[0] and "thesis.tex" in said[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seccomp", "thesis.tex"]
+    assert (tmp_path / "seccomp" / "profile.json").read_text() == "{}"
+    assert (outside / "precious").read_text() == "x"
+    assert said == [
+        f"removed minik's files from {tmp_path} and kept the directory: it holds files minik did not make "
+        "(seccomp, thesis.tex)"
+    ]
 
 
 @pytest.mark.parametrize(("text", "want"), [("1a2b3c4d\n", "1a2b3c4d"), ("../../etc\n", None), ("", None)])
