@@ -8,8 +8,8 @@ running) pod its selector picks, at the port's ``targetPort`` (a number, or
 a container port's name). Each endpoint is reached at the address the
 kubelet gave its pod (``address``: its IPAM record on the instance network,
 which the host reaches, or 127.0.0.1 for a hostNetwork pod), never at
-``status.podIP``, which a client holding the token can write. Endpoints are looked up at each connection, so they are never
-stale; listeners follow the Services (:meth:`NodePortProxy.sync`, run by
+``status.podIP``, which a client holding the token can write. Endpoints
+are looked up at each connection, so they are never stale; listeners follow the Services (:meth:`NodePortProxy.sync`, run by
 the control plane's service loop): a deleted Service's port is closed at
 once, and every port closes with the server (``minik server stop`` or
 ``delete``), leaving nothing behind in Docker or on the host.
