@@ -235,6 +235,7 @@ def test_a_node_port_flood_leaves_the_api_answering_and_the_server_running(
         )  # each reports once it is done
         # The flood is held open now: the API answers at once and the server runs.
         took = min(_get_pods_seconds(minik, api_port) for _ in range(3))
+        print(f"\nnode-port flood: {opened} connections held, GET pods in {took:.3f}s")
         assert took < 1.0, f"GET pods took {took:.2f}s under a node-port flood of {opened}"
         assert server.proc is not None and server.proc.poll() is None, minik.server_log()[-3000:]
         assert opened >= NODE_PORT_FLOOD // 2, f"only {opened} connections were made"
