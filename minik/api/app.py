@@ -29,7 +29,7 @@ from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
 from minik.api.rest import Handlers, Route
-from minik.api.streams import SUBRESOURCES, PodStreamer, Streams
+from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
 from minik.errors import ApiError, StoreError
 from minik.registry import Registry
 from minik.resources import RESOURCES
@@ -177,6 +177,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     streamer: PodStreamer | None = None,
     metrics: metrics_api.MetricsSource | None = None,
+    pod_address: PodAddress | None = None,
 ) -> Starlette:
     """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route).
 
@@ -184,13 +185,15 @@ def create_app(
     ``streamer`` (the kubelet's exec and attach) serves ``pods/exec`` and ``pods/attach``
     over WebSocket (without it they end with an error status).
     ``metrics`` serves ``metrics.k8s.io`` (``kubectl top``); without it that group is absent.
+    ``pod_address`` gives the address the kubelet assigned a pod, where ``pods/portforward``
+    connects (without it port-forward reports that the pod has no IP).
     """
     handlers = (
         Handlers(store=store, hooks=hooks)
         if clock is None
         else Handlers(store=store, hooks=hooks, clock=clock)
     )
-    router = _Router(handlers, Streams(store=store, streamer=streamer))
+    router = _Router(handlers, Streams(store=store, streamer=streamer, address=pod_address))
     expected = f"Bearer {token}".encode()
 
     async def endpoint(request: Request) -> Response:

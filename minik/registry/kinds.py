@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
@@ -34,6 +34,17 @@ from minik.store import Store
 from minik.store import status as st
 
 DEFAULT_POD_GRACE = 30
+_LATEST = datetime.max.replace(microsecond=0, tzinfo=UTC)
+
+
+def _after(now: datetime, seconds: int) -> datetime:
+    """``now`` plus a grace period; one past the calendar (int64 seconds are) is the calendar's last second."""
+    try:
+        return now + timedelta(seconds=seconds)
+    except OverflowError:
+        return _LATEST
+
+
 TERMINAL_PHASES = ("Succeeded", "Failed")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
@@ -81,7 +92,7 @@ class PodStrategy(Strategy):
         old = m.get("deletionGracePeriodSeconds")
         if old is None or seconds < old:
             m["deletionGracePeriodSeconds"] = seconds
-            m["deletionTimestamp"] = rfc3339(now + timedelta(seconds=seconds))
+            m["deletionTimestamp"] = rfc3339(_after(now, seconds))
 
     def removable(self, obj: Obj, *, has_children: bool = False) -> bool:
         if not super().removable(obj):

@@ -6,7 +6,8 @@
   request line would hold its connection (and file descriptor) for ever.
   Here a connection whose next request's headers are not complete within
   :data:`HEADER_TIMEOUT` seconds is closed, as Go's ``ReadHeaderTimeout``
-  does for the API server.
+  does for the API server. A request it cannot parse (a malformed request
+  line) gets a ``Status`` (``400 BadRequest``), not uvicorn's plain text.
 - :data:`MAX_CONNECTIONS` for uvicorn's ``limit_concurrency`` (over it,
   requests get a 503 at once instead of exhausting file descriptors), and
   :func:`raise_fd_limit` lifts the soft ``RLIMIT_NOFILE`` well above it.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import logging.handlers
 import os
@@ -66,6 +68,32 @@ class HeaderTimeoutProtocol(H11Protocol):
         if self._header_timer is not None:
             self._header_timer.cancel()
         self._header_timer = self.loop.call_later(self.header_timeout, self._header_deadline)
+
+    def send_400_response(self, msg: str) -> None:
+        """A request h11 cannot read (a malformed request line or header): a ``Status``, as every refusal is."""
+        body = json.dumps(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": msg,
+                "reason": "BadRequest",
+                "code": 400,
+            }
+        ).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
 
     def _header_deadline(self) -> None:
         self._header_timer = None
