@@ -30,6 +30,9 @@ from typing import Any
 from minik.errors import MinikError, NotFound, UsageError, WaitImpossible
 from minik.k8s import Obj, meta
 
+START_TIMEOUT = 60.0
+"""How long the fixture waits for its server: more than the CLI's 10 s, for a CI engine under load."""
+
 Source = str | os.PathLike[str] | Mapping[str, Any] | Sequence[Mapping[str, Any]]
 """What :meth:`Minik.apply` takes: a file or directory, YAML text, one object or a list of objects."""
 
@@ -85,12 +88,15 @@ class Session:
             with session.scoped():
                 from minik.cli import server_ctl
 
-                info = server_ctl.start()
+                info = server_ctl.start(timeout=START_TIMEOUT)
                 client = server_ctl.make_client(info)
                 client.reconnect = None  # never autostart: a dead server is a test failure
                 session._client = client
-        except BaseException:
-            session.close()
+        except BaseException as exc:
+            try:
+                session.close()
+            except MinikError as cleanup:  # keep the start's own error the one reported
+                exc.add_note(str(cleanup))
             raise
         return session
 
@@ -141,7 +147,11 @@ class Session:
                 argv, env=env, cwd="/", stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
             )
             if res.returncode != 0:
-                raise CommandFailed(["minik", "server", "delete"], res.returncode, res.stdout, res.stderr)
+                tail = "\n".join((res.stderr or res.stdout).strip().splitlines()[-3:])
+                raise MinikError(
+                    f"could not delete the minik test instance in {self.home} (exit code {res.returncode}):\n"
+                    f"{tail}\nit is kept; remove it later with: MINIK_HOME={self.home} minik server delete"
+                )
         shutil.rmtree(self.root, ignore_errors=True)
 
     def how_to_reach(self) -> str:
