@@ -257,15 +257,19 @@ class Minik:
         what = ["-f", str(self._file(source))] if source is not None else [str(target)]
         self.cli("delete", *what, f"--wait={'true' if wait else 'false'}")
 
-    def get(self, target: str, name: str | None = None) -> Any:
-        """One object (``"job/pi"`` or ``("job", "pi")``) or, without a name, the list of items (``"pods"``)."""
+    def get(self, target: str, name: str | None = None, *, selector: str | None = None) -> Any:
+        """One object (``"job/pi"`` or ``("job", "pi")``) or, without a name, the list of items (``"pods"``).
+
+        ``selector`` filters a list by labels, as ``-l`` does (``"job-name=pi"``).
+        """
         from minik.cli.resources import lookup
 
         kind, obj_name = _target(target, name)
         resource = lookup(kind)
         ns = self.namespace if resource.namespaced else None
         with self.session.scoped():
-            body = self.session.client().get(resource.path(ns, obj_name))
+            query = {"labelSelector": selector} if selector and obj_name is None else None
+            body = self.session.client().get(resource.path(ns, obj_name), query)
         return body if obj_name is not None else list(body.get("items") or [])
 
     def describe(self, target: str, name: str | None = None) -> str:

@@ -7,6 +7,7 @@ a report that cannot be made says why in its text.
 
 from __future__ import annotations
 
+from minik.cli.printers import format_label_selector
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
 from minik.testing.instance import Minik
@@ -48,16 +49,9 @@ def sections(minik: Minik, test: str, namespace: str | None) -> list[tuple[str, 
         parts: list[str] = []
         try:
             parts.append(view.describe(f"job/{name}"))
-            job = view.get(f"job/{name}")
-            selector = ",".join(
-                f"{k}={v}"
-                for k, v in (((job.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}).items()
-            )
-            pods = view.cli("get", "pods", "-l", selector, "-o", "json").stdout if selector else ""
-            import json
-
-            items = json.loads(pods).get("items") or [] if pods else []
-            for pod in failed_pods(items):
+            selector = format_label_selector((view.get(f"job/{name}").get("spec") or {}).get("selector"))
+            pods = [] if selector == "<none>" else view.get("pods", selector=selector)
+            for pod in failed_pods(pods):
                 pod_name = meta(pod).get("name", "")
                 logs = view.cli("logs", pod_name, "--all-containers", "--prefix", check=False)
                 parts.append(f"--- logs of failed pod {pod_name} ---\n{logs.stdout}{logs.stderr}")

@@ -96,3 +96,36 @@ def test_help_shows_the_keep_option(tmp_path: Path) -> None:
         [sys.executable, "-m", "pytest", "--help"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert "--minik-keep" in res.stdout
+
+
+def _pod(phase: str, *exits: int, last: int = 0) -> dict[str, object]:
+    return {
+        "metadata": {"name": f"p-{phase}-{exits}-{last}"},
+        "status": {
+            "phase": phase,
+            "containerStatuses": [
+                {
+                    "name": "c",
+                    "state": {"terminated": {"exitCode": code}} if code >= 0 else {"running": {}},
+                    "lastState": {"terminated": {"exitCode": last}} if last else {},
+                }
+                for code in exits
+            ],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("pod", "failed"),
+    [
+        pytest.param(_pod("Succeeded", 0), False, id="succeeded: not reported"),
+        pytest.param(_pod("Failed", 3), True, id="failed phase"),
+        pytest.param(_pod("Running", -1, last=2), True, id="restarting after a non-zero exit"),
+        pytest.param(_pod("Running", -1), False, id="running, never failed"),
+        pytest.param(_pod("Failed"), True, id="failed without container statuses (evicted)"),
+    ],
+)
+def test_failed_pods_for_the_report(pod: dict[str, object], failed: bool) -> None:
+    from minik.testing.report import failed_pods
+
+    assert failed_pods([pod]) == ([pod] if failed else [])
