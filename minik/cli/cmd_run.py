@@ -252,21 +252,37 @@ class Runner:
     def _finished(self) -> bool:
         client = self.ctx.client
         for ref in self.watched.jobs.values():
-            job = client.get(JOBS.path(ref.namespace, ref.name))
+            try:
+                job = client.get(JOBS.path(ref.namespace, ref.name))
+            except NotFound:
+                continue  # deleted under us (ttlSecondsAfterFinished: 0, or by hand): nothing left to wait for
             if run_report.job_outcome(job, [], self.ctx.clock()).state == run_report.RUNNING:
                 return False
-        return all(run_report.pod_done(client.get(PODS.path(r.namespace, r.name))) for r in self.watched.pods)
+        for ref in self.watched.pods:
+            try:
+                if not run_report.pod_done(client.get(PODS.path(ref.namespace, ref.name))):
+                    return False
+            except NotFound:
+                continue
+        return True
 
     def _outcomes(self) -> list[run_report.Outcome]:
         client, now = self.ctx.client, self.ctx.clock()
         out = []
         for ref in self.watched.jobs.values():
-            job = client.get(JOBS.path(ref.namespace, ref.name))
+            try:
+                job = client.get(JOBS.path(ref.namespace, ref.name))
+            except NotFound:
+                out.append(run_report.vanished("job.batch", ref.namespace, ref.name))
+                continue
             selector = f"{CONTROLLER_UID}={meta(job).get('uid', '')}"
             pods = client.get(PODS.path(ref.namespace), {"labelSelector": selector}).get("items") or []
             out.append(run_report.job_outcome(job, pods, now))
         for ref in self.watched.pods:
-            out.append(run_report.pod_outcome(client.get(PODS.path(ref.namespace, ref.name)), now))
+            try:
+                out.append(run_report.pod_outcome(client.get(PODS.path(ref.namespace, ref.name)), now))
+            except NotFound:
+                out.append(run_report.vanished("pod", ref.namespace, ref.name))
         return out
 
     # -- after ------------------------------------------------------------------------------

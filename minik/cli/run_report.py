@@ -79,6 +79,18 @@ def job_outcome(job: Obj, pods: list[Obj], now: datetime) -> Outcome:
     )
 
 
+def vanished(kind: str, namespace: str, name: str) -> Outcome:
+    """An object deleted before ``minik run`` saw it finish (its outcome is unknown, so not a success)."""
+    return Outcome(
+        kind,
+        namespace,
+        name,
+        FAILED,
+        "Deleted",
+        f"the {kind.partition('.')[0]} was deleted before it was seen to finish",
+    )
+
+
 def pod_done(pod: Obj) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 

@@ -145,3 +145,11 @@ def test_junit_has_one_testcase_per_job_with_logs_and_the_failure_and_matches_th
     error = cases["job.batch/slow"].find("error")
     assert error is not None and error.get("message") == "did not finish within 30s"
     assert cases["job.batch/slow"].get("classname") == "minik.team"
+
+
+def test_a_job_deleted_before_it_was_seen_to_finish_is_not_a_success() -> None:
+    o = run_report.vanished("job.batch", "default", "gone")
+    assert run_report.exit_code([o], timed_out=False) == 1
+    assert run_report.summary_lines([o], timeout=None) == [
+        "job.batch/gone failed: Deleted: the job was deleted before it was seen to finish"
+    ]
