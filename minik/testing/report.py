@@ -8,6 +8,7 @@ a report that cannot be made says why in its text.
 from __future__ import annotations
 
 from minik.cli.printers import format_label_selector
+from minik.cli.run_report import pod_failures
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
 from minik.testing.instance import Minik
@@ -41,6 +42,21 @@ def failed_pods(pods: list[Obj]) -> list[Obj]:
     return [p for p in pods if bad(p)]
 
 
+def _warnings(view: Minik, pod: Obj) -> str:
+    """The pod's Warning events, one line each (why a container could not start or was killed)."""
+    uid = meta(pod).get("uid")
+    try:
+        events = view.get("events")
+    except MinikError:
+        return ""
+    lines = [
+        f"{e.get('reason')}: {e.get('message')}"
+        for e in events
+        if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("uid") == uid
+    ]
+    return "".join(f"event {line}\n" for line in lines)
+
+
 def sections(minik: Minik, test: str, namespace: str | None) -> list[tuple[str, str]]:
     """pytest report sections: ``("minik: job/NAME -n NS", describe + failed pods' logs)``."""
     out: list[tuple[str, str]] = []
@@ -53,8 +69,14 @@ def sections(minik: Minik, test: str, namespace: str | None) -> list[tuple[str, 
             pods = [] if selector == "<none>" else view.get("pods", selector=selector)
             for pod in failed_pods(pods):
                 pod_name = meta(pod).get("name", "")
+                why = (
+                    "\n".join(pod_failures(pod))
+                    or f"pod/{pod_name}: {(pod.get('status') or {}).get('phase')}"
+                )
                 logs = view.cli("logs", pod_name, "--all-containers", "--prefix", check=False)
-                parts.append(f"--- logs of failed pod {pod_name} ---\n{logs.stdout}{logs.stderr}")
+                parts.append(
+                    f"--- failed pod {pod_name} ---\n{why}\n{_warnings(view, pod)}{logs.stdout}{logs.stderr}"
+                )
         except MinikError as exc:
             parts.append(f"(minik could not report on job/{name}: {exc})")
         out.append((f"minik: job/{name} -n {ns}", "\n".join(parts)))

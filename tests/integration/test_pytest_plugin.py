@@ -110,7 +110,8 @@ def check_report_and_keep(
     assert "WaitImpossible: job.batch/broken failed: BackoffLimitExceeded" in out
     assert "- minik: job/broken -n t-test-broken-" in out  # the report section
     assert "Pods Statuses:    0 Active (0 Ready) / 0 Succeeded / 1 Failed" in out
-    assert "--- logs of failed pod broken-" in out
+    assert "--- failed pod broken-" in out
+    assert "container main exited with code 4 (Error)" in out
     assert "/main] cannot reach the database" in out
     assert "minik: job/kept" not in out  # a passing test adds nothing
     # --minik-keep: the instance is still there, and the summary says how to reach and remove it.
