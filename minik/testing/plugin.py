@@ -23,15 +23,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 
 from minik.testing.instance import Minik, Session
 
 _SESSION = pytest.StashKey[Session]()
-_KEPT = pytest.StashKey[str]()
+_KEPT = pytest.StashKey[list[str]]()
+_WORKER_KEPT = "minik_kept"
+"""The key of ``config.workeroutput`` by which an xdist worker hands its kept instance to the controller."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,9 +61,11 @@ def minik(request: pytest.FixtureRequest) -> Iterator[Minik]:
         session.close(keep=keep)
         if keep:
             text = session.how_to_reach()
-            config.stash[_KEPT] = text
-            if worker:  # a worker's terminal summary is not shown: say it on the real stderr
-                print(f"[{worker}] {text}", file=sys.__stderr__)
+            workeroutput = getattr(config, "workeroutput", None)
+            if isinstance(workeroutput, dict):  # an xdist worker: its controller prints the summary
+                workeroutput[_WORKER_KEPT] = f"[{worker}] {text}"
+            else:
+                config.stash.setdefault(_KEPT, []).append(text)
 
 
 def namespace_name(nodeid: str, salt: str) -> str:
@@ -103,8 +107,17 @@ def pytest_runtest_makereport(
     return report
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    text = terminalreporter.config.stash.get(_KEPT, None)
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist's controller: a worker that kept its instance said where."""
+    text = (getattr(node, "workeroutput", None) or {}).get(_WORKER_KEPT)
     if text:
+        node.config.stash.setdefault(_KEPT, []).append(str(text))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    texts = terminalreporter.config.stash.get(_KEPT, [])
+    if texts:
         terminalreporter.write_sep("-", "minik --minik-keep")
-        terminalreporter.write_line(text)
+        for text in texts:
+            terminalreporter.write_line(text)

@@ -131,3 +131,22 @@ def check_report_and_keep(
     assert not home.exists()
     shutil.rmtree(home.parent)  # what remains: the manifests the handle wrote
     assert left_behind(docker_client, tmp_path) == []
+
+
+def test_keep_under_xdist_names_each_workers_instance(
+    docker_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    res = inner_pytest(EXAMPLE, tmp_path, "-q", "-n", "2", "--minik-keep", "-k", "hello or inline")
+    try:
+        assert res.returncode == 0, res.stdout + res.stderr
+        homes = sorted(tmp_path.glob("minik-pytest-gw*/home"))
+        assert len(homes) == 2
+        for home in homes:
+            worker = home.parent.name.split("-")[2]
+            assert f"[{worker}] minik kept its test instance in {home};" in res.stdout
+    finally:
+        for home in tmp_path.glob("minik-pytest-*/home"):
+            minik_delete(home)
+    assert [
+        p for p in left_behind(docker_client, tmp_path) if not p.startswith(str(tmp_path / "minik-pytest-"))
+    ] == []
