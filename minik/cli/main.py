@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_describe,
         cmd_get,
         cmd_logs,
+        cmd_run,
         cmd_server,
         cmd_timeline,
         cmd_wait,
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_logs,
         cmd_timeline,
         cmd_wait,
+        cmd_run,
         cmd_server,
     ):
         module.register(sub)

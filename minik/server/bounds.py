@@ -8,6 +8,11 @@
   :data:`HEADER_TIMEOUT` seconds is closed, as Go's ``ReadHeaderTimeout``
   does for the API server. A request it cannot parse (a malformed request
   line) gets a ``Status`` (``400 BadRequest``), not uvicorn's plain text.
+  It also turns on ``TCP_NODELAY`` for every connection: uvicorn writes a
+  response's head and body separately, and with Nagle's algorithm on
+  (asyncio leaves it on for the pre-bound socket uvicorn is handed) the
+  body waited for the client's delayed ACK — 40 ms on every kept-alive
+  request.
 - :data:`MAX_CONNECTIONS` for uvicorn's ``limit_concurrency`` (over it,
   requests get a 503 at once instead of exhausting file descriptors), and
   :func:`raise_fd_limit` lifts the soft ``RLIMIT_NOFILE`` well above it.
@@ -27,6 +32,7 @@ import logging
 import logging.handlers
 import os
 import resource
+import socket
 from pathlib import Path
 
 import h11
@@ -51,6 +57,7 @@ class HeaderTimeoutProtocol(H11Protocol):
     _header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        no_delay(transport)
         super().connection_made(transport)
         self._arm_header_timer()
 
@@ -100,6 +107,16 @@ class HeaderTimeoutProtocol(H11Protocol):
         # h11 leaves the client's state IDLE until a whole request head has arrived.
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self.transport.close()
+
+
+def no_delay(transport: asyncio.BaseTransport) -> None:
+    """``TCP_NODELAY`` on the transport's TCP socket (a response's last segment never waits for an ACK)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass  # a connection already reset: nothing to speed up
 
 
 def raise_fd_limit(want: int = FD_LIMIT) -> int:
