@@ -116,7 +116,6 @@ class ControlPlane:
         feed = self.store.subscribe(None, None)
         await self._sweep()
         await self._register_node()
-        await self.kubelet.adopt()
         for job in self.store.list("jobs", None)[0]:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
