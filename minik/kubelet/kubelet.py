@@ -237,6 +237,17 @@ class Kubelet:
         ):
             yield chunk
 
+    def pod_address(self, uid: str) -> str:
+        """The address the kubelet gave a pod that runs (its own record, never the stored
+        ``status.podIP`` a client may have written); ``""`` when it runs none."""
+        w = self.workers.get(uid)
+        return w.sandbox.ip if w is not None and not w.done.is_set() else ""
+
+    def reported_status(self, uid: str) -> Obj | None:
+        """The status the kubelet last reported for a pod it runs (None when it runs none)."""
+        w = self.workers.get(uid)
+        return w.status if w is not None else None
+
     def network_target(self, uid: str) -> str:
         """The container whose network namespace is the pod's now (its sandbox, or its latest
         container when it has none); ``""`` for a pod this kubelet does not run."""
