@@ -119,8 +119,7 @@ class ControlPlane:
         """The address the kubelet gave ``pod`` (its IPAM record, or the node's under hostNetwork);
         ``""`` if it runs no such pod. Port-forward and node ports connect here, never to
         ``status.podIP``, which a client holding the token can write."""
-        worker = self.kubelet.workers.get(str(meta(pod).get("uid")))
-        return worker.ip if worker is not None else ""
+        return self.kubelet.pod_address(str(meta(pod).get("uid")))
 
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -128,7 +127,6 @@ class ControlPlane:
         feed = self.store.subscribe(None, None)
         await self._sweep()
         await self._register_node()
-        await self.kubelet.adopt()
         for job in self.store.list("jobs", None)[0]:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
@@ -398,10 +396,10 @@ class ControlPlane:
 
     async def _reassert_pod_ips(self, pod: Obj) -> None:
         """Put the kubelet's addresses back in a pod's status a client overwrote (the status manager's reconcile)."""
-        worker = self.kubelet.workers.get(str(meta(pod).get("uid")))
-        if worker is None:
+        reported = self.kubelet.reported_status(str(meta(pod).get("uid")))
+        if reported is None:
             return
-        fixed = with_kubelet_ips(pod.get("status") or {}, worker.status)
+        fixed = with_kubelet_ips(pod.get("status") or {}, reported)
         if fixed is not None:
             log.info("pod %s/%s: status addresses put back to the kubelet's", *_key(pod))
             await StorePodSink(self.store).update_pod_status(pod, fixed)
