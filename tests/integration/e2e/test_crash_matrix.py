@@ -128,7 +128,7 @@ spec:
       containers:
       - name: c
         image: busybox:1.36
-        command: ["sh", "-c", "echo index $JOB_COMPLETION_INDEX; if [ $JOB_COMPLETION_INDEX = 2 ]; then sleep 7; exit 42; fi"]
+        command: ["sh", "-c", "echo index $JOB_COMPLETION_INDEX; if [ $JOB_COMPLETION_INDEX = 2 ]; then sleep 14; exit 42; fi"]
 ---
 apiVersion: v1
 kind: Pod
