@@ -15,8 +15,8 @@ from typing import Any
 
 import docker
 
-from tests.integration.e2e.conftest import minik_command
 from tests.integration.e2e.test_cli import job
+from tests.support import minik_command
 
 Minik = Any
 

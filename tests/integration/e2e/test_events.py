@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.support import Minik, kubectl
 
 JOB = """apiVersion: batch/v1
 kind: Job

@@ -7,6 +7,7 @@ Python client), which the server relays to the pod's IP on the instance network.
 
 from __future__ import annotations
 
+import functools
 import socket
 import subprocess
 import time
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
+from tests.support import kubectl as support_kubectl
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
 from kubernetes import client, config  # noqa: E402
@@ -35,18 +37,8 @@ spec:
 """
 
 
-def kubectl(
-    minik: Minik, *args: str, input: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    return subprocess.run(
-        ["kubectl", "--kubeconfig", kubeconfig, *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=timeout,
-        check=False,
-    )
+# Callers read the exit status themselves.
+kubectl = functools.partial(support_kubectl, check=False, timeout=60)
 
 
 @pytest.fixture(scope="module")

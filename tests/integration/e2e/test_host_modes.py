@@ -10,6 +10,7 @@ RuntimeDefault wins and one under a Localhost profile that forbids mkdir. A pod 
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import subprocess
@@ -20,21 +21,11 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
+from tests.support import kubectl as support_kubectl
 
-
-def kubectl(
-    minik: Minik, *args: str, input: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    return subprocess.run(
-        ["kubectl", "--kubeconfig", kubeconfig, *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=timeout,
-        check=False,
-    )
+# Callers read the exit status themselves.
+kubectl = functools.partial(support_kubectl, check=False, timeout=60)
 
 
 def free_port() -> int:

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.e2e.conftest import EXAMPLES, Minik
+from tests.support import EXAMPLES, Minik, kubeconfig, kubectl
+
+__all__ = ["AGE", "JOB", "kubeconfig", "kubectl"]  # imported by other modules
 
 # example → (Job name, what a second ``kubectl apply`` prints). The -vol example's downwardAPI
 # ``items`` list has no merge key, so kubectl sends it whole as on a real cluster (the server
@@ -42,28 +44,6 @@ spec:
         image: busybox:latest
         command: [sh, -c, {command!r}]
 """
-
-
-def kubeconfig(minik: Minik) -> str:
-    return minik.run("kubeconfig").stdout.strip()
-
-
-def kubectl(
-    minik: Minik, *args: str, input: str | None = None, check: bool = True, timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    res = subprocess.run(
-        ["kubectl", "--kubeconfig", kubeconfig(minik), *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=timeout,
-        check=False,
-    )
-    if check and res.returncode != 0:
-        raise AssertionError(
-            f"kubectl {' '.join(args)}: {res.returncode}\n{res.stdout}\n{res.stderr}\n{minik.server_log()[-3000:]}"
-        )
-    return res
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLE_JOBS))
@@ -207,7 +187,7 @@ def test_create_configmap_and_secret(minik: Minik) -> None:
 
 
 def test_kubeconfig_is_minik_s(minik: Minik) -> None:
-    assert Path(kubeconfig(minik)) == minik.home / "kubeconfig"
+    assert Path(minik.run("kubeconfig").stdout.strip()) == minik.home / "kubeconfig"
 
 
 def test_diff_and_explain(minik: Minik) -> None:

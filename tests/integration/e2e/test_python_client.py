@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
 from kubernetes import client, config, watch  # noqa: E402

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
 from kubernetes import client, config, dynamic  # noqa: E402

@@ -28,8 +28,8 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import ENGINE_RESTARTS, no_traceback, private_minik, wait_for
+from tests.integration.faults.conftest import ENGINE_RESTARTS, no_traceback
+from tests.support import Minik, eventually, private_minik
 
 NAME = "minik-faults"
 DATA_ROOT = Path(f"/var/lib/{NAME}-docker")
@@ -97,7 +97,7 @@ class Engine:
             self.proc = subprocess.Popen(args, stdout=out, stderr=out, start_new_session=True)
         client = docker.DockerClient(base_url=self.host, version="1.41", timeout=10)
         try:
-            wait_for("the private dockerd to answer", lambda: self._pings(client), timeout=60, every=0.2)
+            eventually("the private dockerd to answer", lambda: self._pings(client), timeout=60, every=0.2)
         finally:
             client.close()
 
@@ -203,15 +203,16 @@ def test_an_engine_restart_mid_job_is_survived_and_counted_by_the_job_policy(
     client = docker.DockerClient(base_url=engine.host, version="1.41", timeout=60)
     restarts = ENGINE_RESTARTS if outcome == "Complete" else 1
     try:
-        with private_minik(tmp_path / "home", client, env={"DOCKER_HOST": engine.host}) as (minik, server):
+        with private_minik(tmp_path / "home", client, env={"DOCKER_HOST": engine.host}) as minik:
+            server = minik.server
             name = f"engine-{outcome.lower()}"
             minik.run("apply", "-f", "-", input=JOB.format(name=name, backoff=backoff))
             figures: list[dict[str, Any]] = []
             for _ in range(restarts):
-                wait_for("two running pods", lambda: running(client, minik) == 2, timeout=60)
+                eventually("two running pods", lambda: running(client, minik) == 2, timeout=60)
                 down = restart(engine)
                 back = time.monotonic()
-                wait_for(
+                eventually(
                     "the killed pods to be counted",
                     lambda: (
                         job_status(minik, name).get("failed", 0) >= len(figures) * 2 + 1

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 import pytest
 
 from minik.server.bounds import HEADER_TIMEOUT
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
 
 FLOOD = 1100
 FLOOD_SECONDS = 120.0

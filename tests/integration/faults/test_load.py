@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import LOAD_JOBS, LOAD_PODS, wait_for
+from tests.integration.faults.conftest import LOAD_JOBS, LOAD_PODS
+from tests.support import Minik, eventually
 
 JOB = """apiVersion: batch/v1
 kind: Job
@@ -109,9 +109,9 @@ def test_jobs_applied_at_once_all_complete_and_a_watch_sees_every_change_in_orde
         assert jobs.error is None, jobs.error
         return {o["metadata"]["name"] for _, o in list(jobs.events) if completed(o)} >= names
 
-    wait_for("every Job to reach Complete in the watch", all_complete, timeout=240, every=0.5)
+    eventually("every Job to reach Complete in the watch", all_complete, timeout=240, every=0.5)
     took = time.monotonic() - started
-    wait_for(
+    eventually(
         "every pod to reach Succeeded in the watch",
         lambda: (
             sum(1 for t, o in list(pods.events) if o["status"].get("phase") == "Succeeded" and t != "DELETED")

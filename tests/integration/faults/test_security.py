@@ -23,7 +23,7 @@ import docker
 import httpx
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
 
 # -- the network ------------------------------------------------------------------------------
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import Server, no_traceback, private_minik, wait_for
+from tests.integration.faults.conftest import no_traceback
+from tests.support import Minik, Server, eventually, private_minik
 
 HOLD_LOCK = """
 import sqlite3, sys
@@ -84,8 +84,8 @@ def configmap_names(minik: Minik) -> list[str]:
 
 @pytest.fixture
 def instance(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[tuple[Minik, Server]]:
-    with private_minik(tmp_path / "home", docker_client) as pair:
-        yield pair
+    with private_minik(tmp_path / "home", docker_client) as minik:
+        yield minik, minik.server
 
 
 def test_a_store_locked_at_start_is_one_sentence_and_the_next_start_works(
@@ -178,7 +178,8 @@ def fill(directory: Path) -> Path:
 def test_a_full_disk_fails_writes_in_one_sentence_keeps_the_store_and_recovers(
     tiny_home: Path, docker_client: docker.DockerClient
 ) -> None:
-    with private_minik(tiny_home, docker_client) as (minik, server):
+    with private_minik(tiny_home, docker_client) as minik:
+        server = minik.server
         for i in range(3):
             minik.run("apply", "-f", "-", input=CONFIGMAP.format(name=f"keep-{i}", payload="k" * 1000))
         filler = fill(tiny_home)
@@ -236,4 +237,6 @@ def test_a_damaged_store_is_refused_in_one_sentence_and_a_fresh_one_starts(
     shutil.move(db, minik.home / "minik.db.damaged")
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    wait_for("a fresh store", lambda: minik.run("get", "configmaps", check=False).returncode == 0, timeout=30)
+    eventually(
+        "a fresh store", lambda: minik.run("get", "configmaps", check=False).returncode == 0, timeout=30
+    )

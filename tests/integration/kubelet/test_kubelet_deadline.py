@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 
 def test_pod_past_its_active_deadline_is_killed_and_failed_deadline_exceeded(

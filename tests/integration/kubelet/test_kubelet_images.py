@@ -6,7 +6,7 @@ the situation the fallback to a local image is for.
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 
 def _waiting_reason(pod: dict) -> str:  # type: ignore[type-arg]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 
 def test_container_over_its_memory_limit_is_terminated_oom_killed(minik: Cluster, pod_name: str) -> None:

@@ -8,7 +8,7 @@ containers are done; the pod's phase follows the regular containers.
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, condition, container_status, pod_yaml
+from tests.support import Cluster, condition, container_status, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import docker
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 
 def test_container_removed_outside_minik_is_terminated_container_status_unknown(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from tests.integration.kubelet.conftest import Cluster, container_status, minik_command, pod_yaml
+from tests.support import Cluster, container_status, minik_command, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

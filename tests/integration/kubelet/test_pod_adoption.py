@@ -7,7 +7,7 @@ the container ids and the restart count stay what they were.
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

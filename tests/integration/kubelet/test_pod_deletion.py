@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.integration.kubelet.conftest import Cluster, pod_yaml, poll
+from tests.support import Cluster, eventually, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 
@@ -19,7 +19,7 @@ BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 def _start(minik: Cluster, pod_name: str, body: str) -> dict:  # type: ignore[type-arg]
     minik.apply(pod_yaml(pod_name, body))
     minik.wait_container(pod_name, "c", "running")
-    poll("the trap to be set", lambda: "ready" in minik.logs(pod_name), 20)
+    eventually("the trap to be set", lambda: "ready" in minik.logs(pod_name), 20)
     return minik.pod(pod_name)
 
 
@@ -123,7 +123,7 @@ data:
     assert names == {"POD", "init", "c"}  # init + app: a sandbox is cheaper (plan.uses_sandbox)
     assert minik.pod_volumes(uid)
     minik.delete("pod", pod_name)
-    poll(
+    eventually(
         "the pod's Docker objects to be removed",
         lambda: not minik.pod_containers(uid) and not minik.pod_volumes(uid),
         20,

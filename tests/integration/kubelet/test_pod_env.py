@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

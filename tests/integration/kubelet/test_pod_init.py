@@ -8,7 +8,7 @@ Kubernetes shows it (``Init:Error`` in ``minik get pod``).
 from __future__ import annotations
 
 from minik.k8s import parse_time
-from tests.integration.kubelet.conftest import Cluster, condition, container_status, pod_yaml
+from tests.support import Cluster, condition, container_status, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

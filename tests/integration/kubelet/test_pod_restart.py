@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

@@ -11,7 +11,7 @@ import docker
 import docker.errors
 import pytest
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.kubelet.conftest import Cluster, pod_yaml
+from tests.support import Cluster, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from tests.integration.kubelet.conftest import Cluster, pod_yaml, poll
+from tests.support import Cluster, eventually, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 
@@ -329,7 +329,7 @@ def test_host_path_of_type_file_that_is_missing_holds_the_pod_with_a_failed_moun
 """,
         )
     )
-    messages = poll("a FailedMount event", lambda: _failed_mount(minik, pod_name), 5)
+    messages = eventually("a FailedMount event", lambda: _failed_mount(minik, pod_name), 5)
     assert any(str(missing) in m for m in messages), messages
     pod = minik.pod(pod_name)
     assert pod["status"]["phase"] == "Pending"

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, condition, container_status, pod_yaml, poll
+from tests.support import Cluster, condition, container_status, eventually, pod_yaml
 
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 
@@ -43,14 +43,14 @@ spec:
           periodSeconds: 1
 """
     )
-    pod = poll(
+    pod = eventually(
         "the Job's pod",
         lambda: next(iter(minik.json("get", "pods", "-l", f"job-name={job}")["items"]), None),
         60,
     )
     name, uid = pod["metadata"]["name"], pod["metadata"]["uid"]
     failed = ("Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404")
-    poll("a failed readiness probe", lambda: failed in _reasons(minik, name), 60)
+    eventually("a failed readiness probe", lambda: failed in _reasons(minik, name), 60)
     pod = minik.pod(name)
     web = container_status(pod, "web")
     assert web is not None and "running" in web["state"] and web["started"] is True
@@ -61,7 +61,7 @@ spec:
     assert minik.exec(uid, "web", "touch", "/www/ready")[0] == 0
     minik.wait_pod(name, "ready", lambda p: (condition(p, "Ready") or {}).get("status") == "True")
     assert (container_status(minik.pod(name), "web") or {}).get("ready") is True
-    poll("the Job counts a ready pod", lambda: minik.get("job", job)["status"].get("ready") == 1, 30)
+    eventually("the Job counts a ready pod", lambda: minik.get("job", job)["status"].get("ready") == 1, 30)
 
     assert minik.exec(uid, "web", "touch", "/www/done")[0] == 0
     done = minik.wait_pod_phase(name, ("Succeeded", "Failed"))
