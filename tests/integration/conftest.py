@@ -1,6 +1,6 @@
 """Fixtures for tests that talk to a real Docker engine, and the serial group.
 
-``docker_client``, ``test_labels``, ``minik``, ``real_time``, ``pod_name`` and the
+``docker_client``, ``test_labels``, ``minik``, ``real_time``, ``pod_name``, ``api`` and the
 session-wide leftover check are defined in :mod:`tests.support.fixtures` (read
 there what each does); importing them here makes them every integration test's.
 
@@ -19,6 +19,7 @@ import pytest
 
 from tests.support.fixtures import (
     _nothing_left_behind,
+    api,
     docker_client,
     minik,
     minik_pods_clean_up,
@@ -29,6 +30,7 @@ from tests.support.fixtures import (
 
 __all__ = [
     "_nothing_left_behind",
+    "api",
     "docker_client",
     "minik",
     "minik_pods_clean_up",

@@ -20,10 +20,20 @@ from tests.support.instance import (
     new_home,
     private_minik,
 )
-from tests.support.kube import condition, container_status, kubeconfig, kubectl, pod_yaml
+from tests.support.kube import (
+    BUSYBOX,
+    busybox_spec,
+    condition,
+    container_status,
+    job_yaml,
+    kubeconfig,
+    kubectl,
+    pod_yaml,
+)
 from tests.support.polling import WaitTimeout, eventually
 
 __all__ = [
+    "BUSYBOX",
     "EXAMPLES",
     "ROOT",
     "RUN",
@@ -31,9 +41,11 @@ __all__ = [
     "Minik",
     "Server",
     "WaitTimeout",
+    "busybox_spec",
     "condition",
     "container_status",
     "eventually",
+    "job_yaml",
     "kubeconfig",
     "kubectl",
     "labelled",

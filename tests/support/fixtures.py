@@ -12,6 +12,8 @@
 - ``real_time`` (module; request before ``minik``): the server runs with
   ``MINIK_TIME_SCALE=1``, upstream's timing.
 - ``pod_name``: a fresh DNS-safe pod name per test.
+- ``api`` (module): the official Python client (``kubernetes``) on the module's
+  instance, from its kubeconfig (skipped when the client is not installed).
 - ``_nothing_left_behind`` (session, automatic): this process's run leaves no
   object of its own instances or test labels behind. It looks only at its own
   scope (:mod:`tests.support.engine`), so suites sharing an engine never judge
@@ -24,6 +26,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import docker
 import pytest
@@ -111,3 +114,11 @@ def pod_name(request: pytest.FixtureRequest) -> str:
     """A fresh pod name per test (tests of one module share a server)."""
     stem = request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
     return f"{stem}-{uuid.uuid4().hex[:5]}"
+
+
+@pytest.fixture(scope="module")
+def api(minik: Minik) -> Iterator[Any]:
+    """A ``kubernetes.client.ApiClient`` of the module's instance, configured by its kubeconfig."""
+    config = pytest.importorskip("kubernetes.config", reason="the official client is in the test extras")
+    with config.new_client_from_config(config_file=minik.run("kubeconfig").stdout.strip()) as api_client:
+        yield api_client

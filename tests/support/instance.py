@@ -35,7 +35,7 @@ import yaml
 from minik.cli.client import Client
 from minik.errors import NotFound
 from tests.support import engine
-from tests.support.kube import container_status
+from tests.support.kube import container_status, pod_yaml
 from tests.support.polling import WaitTimeout, eventually
 
 Obj = dict[str, Any]
@@ -166,6 +166,10 @@ class Minik:
             if doc:
                 out.append(self.get(doc["kind"], doc["metadata"]["name"], doc["metadata"].get("namespace")))
         return out
+
+    def apply_pod(self, name: str, spec_body: str, **metadata: str) -> Obj:
+        """Apply a bare Pod (:func:`~tests.support.kube.pod_yaml`); returns it as stored."""
+        return self.apply(pod_yaml(name, spec_body, **metadata))[0]
 
     def logs(
         self, pod: str, container: str | None = None, *, previous: bool = False, ns: str = "default"

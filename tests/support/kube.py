@@ -82,3 +82,55 @@ def pod_yaml(name: str, body: str, **meta: str) -> str:
     """A bare Pod manifest: ``body`` is the indented text under ``spec:``."""
     extra = "".join(f"  {k}: {v}\n" for k, v in meta.items())
     return f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n{extra}spec:\n{body}"
+
+
+def job_yaml(
+    name: str,
+    command: str | list[str] = "true",
+    *,
+    completions: int = 1,
+    parallelism: int | None = None,
+    indexed: bool = False,
+    backoff_limit: int | None = None,
+    labels: dict[str, str] | None = None,
+    image: str = "busybox:latest",
+) -> str:
+    """A Job of one container ``c`` (``sh -c COMMAND`` for a string, the argv for a list), never restarted.
+
+    ``labels`` go on the Job and on its pods.
+    """
+    argv = (["true"] if command == "true" else ["sh", "-c", command]) if isinstance(command, str) else command
+    spec: Obj = {"completions": completions}
+    if parallelism is not None:
+        spec["parallelism"] = parallelism
+    if indexed:
+        spec["completionMode"] = "Indexed"
+    if backoff_limit is not None:
+        spec["backoffLimit"] = backoff_limit
+    pod: Obj = {
+        "restartPolicy": "Never",
+        "containers": [{"name": "c", "image": image, "imagePullPolicy": "IfNotPresent", "command": argv}],
+    }
+    spec["template"] = {"metadata": {"labels": dict(labels)}, "spec": pod} if labels else {"spec": pod}
+    metadata: Obj = {"name": name, **({"labels": dict(labels)} if labels else {})}
+    return (
+        json.dumps({"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}, indent=1)
+        + "\n"
+    )
+
+
+BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+
+
+def busybox_spec(command: str, *, grace: int | None = 1, more: str = "") -> str:
+    """A pod spec body for :func:`pod_yaml`: never restarted, one busybox container ``c`` running ``command``.
+
+    ``command`` is YAML (``["sleep", "30"]``); ``more`` is YAML text that
+    follows the ``command:`` line (more of ``c``'s fields at four spaces, more
+    containers at two); ``grace`` is ``terminationGracePeriodSeconds`` (None: unset).
+    """
+    grace_line = f"  terminationGracePeriodSeconds: {grace}\n" if grace is not None else ""
+    return (
+        f"  restartPolicy: Never\n{grace_line}  containers:\n  - name: c\n    {BUSYBOX}\n"
+        f"    command: {command}\n{more}"
+    )

@@ -8,7 +8,6 @@ Timing is the real one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from tests.support import Minik, eventually, kubectl
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 from kubernetes.client.rest import ApiException  # noqa: E402
 
 NS = "default"
@@ -30,12 +29,10 @@ ONCE_PER_INDEX = (
 ONCE = "if [ -r /data/foo ]; then exit 0; elif [ $JOB_COMPLETION_INDEX -eq 0 ]; then touch /data/foo; sleep 1000000; else exit 1; fi"
 
 
-@pytest.fixture(scope="module")
-def api(real_time: None, minik: Minik) -> Iterator[client.ApiClient]:
+@pytest.fixture(scope="module", autouse=True)
+def _upstream_timing(real_time: None, minik: Minik) -> None:
+    """Upstream's timing (requested before the instance, so its server starts with it)."""
     assert minik.env["MINIK_TIME_SCALE"] == "1"
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    with config.new_client_from_config(config_file=kubeconfig) as api_client:
-        yield api_client
 
 
 def evict(core: client.CoreV1Api, name: str) -> None:

@@ -8,7 +8,6 @@ on resume.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -16,17 +15,15 @@ import pytest
 from tests.support import Minik, eventually
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 
 NS = "default"
 
 
-@pytest.fixture(scope="module")
-def api(real_time: None, minik: Minik) -> Iterator[client.ApiClient]:
+@pytest.fixture(scope="module", autouse=True)
+def _upstream_timing(real_time: None, minik: Minik) -> None:
+    """Upstream's timing (requested before the instance, so its server starts with it)."""
     assert minik.env["MINIK_TIME_SCALE"] == "1"
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    with config.new_client_from_config(config_file=kubeconfig) as api_client:
-        yield api_client
 
 
 def sleeper(name: str, parallelism: int) -> client.V1Job:

@@ -20,27 +20,13 @@ import docker
 import pytest
 
 from minik.k8s import parse_time
-from tests.support import Minik
+from tests.support import Minik, job_yaml
 
 TRIALS = int(os.environ.get("MINIK_FAULT_TRIALS", "3"))
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  completions: 12
-  parallelism: 4
-  completionMode: Indexed
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "sleep 1"]
-"""
+
+def kill_job(name: str) -> str:
+    return job_yaml(name, "sleep 1", completions=12, parallelism=4, indexed=True)
 
 
 @pytest.mark.parametrize("trial", range(TRIALS))
@@ -48,7 +34,7 @@ def test_server_killed_mid_job_completes_every_index_exactly_once(
     minik: Minik, docker_client: docker.DockerClient, trial: int
 ) -> None:
     name = f"kill-{trial}"
-    minik.run("apply", "-f", "-", input=JOB.format(name=name))
+    minik.run("apply", "-f", "-", input=kill_job(name))
     time.sleep(random.uniform(0.3, 3.0))
     minik.kill_server()
     # The fixture's server is gone; the CLI starts a new one (autostart).

@@ -29,7 +29,7 @@ import docker
 import pytest
 
 from tests.integration.faults.conftest import ENGINE_RESTARTS, no_traceback
-from tests.support import Minik, eventually, private_minik
+from tests.support import Minik, eventually, job_yaml, private_minik
 
 NAME = "minik-faults"
 DATA_ROOT = Path(f"/var/lib/{NAME}-docker")
@@ -39,25 +39,12 @@ PIDFILE = Path(f"/var/run/{NAME}.pid")
 IMAGES = ["busybox:latest", "registry.k8s.io/pause:3.10"]
 DOWNTIME = float(os.environ.get("MINIK_FAULT_ENGINE_DOWNTIME", "4"))
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  completions: 6
-  parallelism: 2
-  backoffLimit: {backoff}
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        # A worker that dies when the engine restarts: the restarted dockerd
-        # (live-restore off) stops the containers it finds running with SIGTERM.
-        command: ["sh", "-c", "trap 'exit 143' TERM; sleep 20 & wait"]
-"""
+
+def job(name: str, backoff: int) -> str:
+    # A worker that dies when the engine restarts: the restarted dockerd
+    # (live-restore off) stops the containers it finds running with SIGTERM.
+    command = "trap 'exit 143' TERM; sleep 20 & wait"
+    return job_yaml(name, command, completions=6, parallelism=2, backoff_limit=backoff)
 
 
 @dataclass
@@ -206,7 +193,7 @@ def test_an_engine_restart_mid_job_is_survived_and_counted_by_the_job_policy(
         with private_minik(tmp_path / "home", client, env={"DOCKER_HOST": engine.host}) as minik:
             server = minik.server
             name = f"engine-{outcome.lower()}"
-            minik.run("apply", "-f", "-", input=JOB.format(name=name, backoff=backoff))
+            minik.run("apply", "-f", "-", input=job(name, backoff))
             figures: list[dict[str, Any]] = []
             for _ in range(restarts):
                 eventually("two running pods", lambda: running(client, minik) == 2, timeout=60)

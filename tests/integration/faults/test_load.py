@@ -20,27 +20,11 @@ from typing import Any
 import httpx
 
 from tests.integration.faults.conftest import LOAD_JOBS, LOAD_PODS
-from tests.support import Minik, eventually
+from tests.support import Minik, eventually, job_yaml
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: load-{i}
-  labels: {{suite: load}}
-spec:
-  completions: {pods}
-  parallelism: 5
-  template:
-    metadata:
-      labels: {{suite: load}}
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["true"]
-"""
+
+def job(i: int, pods: int) -> str:
+    return job_yaml(f"load-{i}", completions=pods, parallelism=5, labels={"suite": "load"})
 
 
 @dataclass
@@ -101,7 +85,7 @@ def test_jobs_applied_at_once_all_complete_and_a_watch_sees_every_change_in_orde
     jobs.start()
     pods.start()
     started = time.monotonic()
-    docs = "---\n".join(JOB.format(i=i, pods=LOAD_PODS) for i in range(LOAD_JOBS))
+    docs = "---\n".join(job(i, LOAD_PODS) for i in range(LOAD_JOBS))
     minik.run("apply", "-f", "-", input=docs)
     names = {f"load-{i}" for i in range(LOAD_JOBS)}
 

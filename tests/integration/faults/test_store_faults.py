@@ -24,7 +24,7 @@ import docker
 import pytest
 
 from tests.integration.faults.conftest import no_traceback
-from tests.support import Minik, Server, eventually, private_minik
+from tests.support import Minik, Server, eventually, job_yaml, private_minik
 
 HOLD_LOCK = """
 import sqlite3, sys
@@ -43,22 +43,7 @@ data:
   payload: "{payload}"
 """
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  completions: 4
-  parallelism: 2
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "sleep 2"]
-"""
+JOB = job_yaml("under-lock", "sleep 2", completions=4, parallelism=2)
 
 
 class Lock:
@@ -111,7 +96,7 @@ def test_a_lock_taken_while_a_job_runs_fails_writes_cleanly_and_the_job_still_co
 ) -> None:
     minik, server = instance
     minik.run("apply", "-f", "-", input=CONFIGMAP.format(name="before", payload="x"))
-    minik.run("apply", "-f", "-", input=JOB.format(name="under-lock"))
+    minik.run("apply", "-f", "-", input=JOB)
     time.sleep(1)
     lock = Lock(minik.home / "minik.db")
     try:

@@ -6,7 +6,7 @@ the situation the fallback to a local image is for.
 
 from __future__ import annotations
 
-from tests.support import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status
 
 
 def _waiting_reason(pod: dict) -> str:  # type: ignore[type-arg]
@@ -16,10 +16,9 @@ def _waiting_reason(pod: dict) -> str:  # type: ignore[type-arg]
 def test_missing_image_waits_in_err_image_pull_then_image_pull_back_off(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        """  restartPolicy: Never
   terminationGracePeriodSeconds: 0
   containers:
   - name: c
@@ -27,7 +26,6 @@ def test_missing_image_waits_in_err_image_pull_then_image_pull_back_off(
     imagePullPolicy: IfNotPresent
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_pod(pod_name, "ImagePullBackOff", lambda p: _waiting_reason(p) == "ImagePullBackOff", 30)
     assert pod["status"]["phase"] == "Pending"
@@ -45,10 +43,9 @@ def test_missing_image_waits_in_err_image_pull_then_image_pull_back_off(
 def test_never_pull_policy_without_a_local_image_is_err_image_never_pull(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        """  restartPolicy: Never
   terminationGracePeriodSeconds: 0
   containers:
   - name: c
@@ -56,7 +53,6 @@ def test_never_pull_policy_without_a_local_image_is_err_image_never_pull(
     imagePullPolicy: Never
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_pod(
         pod_name, "ErrImageNeverPull", lambda p: _waiting_reason(p) == "ErrImageNeverPull", 30
@@ -73,17 +69,15 @@ def test_never_pull_policy_without_a_local_image_is_err_image_never_pull(
 def test_always_pull_policy_offline_uses_the_local_image_with_a_warning(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        """  restartPolicy: Never
   containers:
   - name: c
     image: busybox:latest
     imagePullPolicy: Always
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded"

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import docker
 
-from tests.support import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status
 
 
 def test_container_removed_outside_minik_is_terminated_container_status_unknown(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        """  restartPolicy: Never
   containers:
   - name: c
     image: busybox:latest
     imagePullPolicy: IfNotPresent
     command: ["sleep", "60"]
 """,
-        )
     )
     pod = minik.wait_container(pod_name, "c", "running")
     cid = minik.container_of(pod["metadata"]["uid"], "c")["Id"]

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support import Cluster, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec
 
 # Print "<name> <ipv4>" for each name once it resolves (the Service's aliases
 # are set shortly after the pods start, so retry for a while).
@@ -68,16 +66,8 @@ def test_service_name_resolves_to_the_selected_pod_in_every_form(minik: Cluster,
     minik.apply(_service(svc, app) + "---\n" + _target(target, app))
     minik.wait_container(target, "c", "running")
     names = [svc, f"{svc}.default", f"{svc}.default.svc", f"{svc}.default.svc.cluster.local"]
-    minik.apply(
-        pod_yaml(
-            client,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", {_yaml_str(RESOLVE.format(names=" ".join(names)))}]
-""",
-        )
+    minik.apply_pod(
+        client, busybox_spec(f'["sh", "-c", {_yaml_str(RESOLVE.format(names=" ".join(names)))}]', grace=None)
     )
     got = _resolved(minik, client)
     ip = minik.pod(target)["status"]["podIP"]
@@ -96,17 +86,7 @@ def test_pod_hostname_under_a_matching_subdomain_service_resolves(minik: Cluster
     minik.wait_container(target, "c", "running")
     names = [f"host-0.{svc}", f"host-0.{svc}.default.svc.cluster.local"]
     script = RESOLVE.format(names=" ".join(names))
-    minik.apply(
-        pod_yaml(
-            client,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", {_yaml_str(script)}]
-""",
-        )
-    )
+    minik.apply_pod(client, busybox_spec(f'["sh", "-c", {_yaml_str(script)}]', grace=None))
     got = _resolved(minik, client)
     ip = minik.pod(target)["status"]["podIP"]
     assert got == dict.fromkeys(names, ip)

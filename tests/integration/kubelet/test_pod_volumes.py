@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from tests.support import Cluster, eventually, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, eventually, pod_yaml
 
 
 def _succeeded(minik: Cluster, pod_name: str, manifest: str) -> dict:  # type: ignore[type-arg]
@@ -95,10 +93,9 @@ def test_memory_empty_dir_is_a_tmpfs_bounded_by_its_size_limit(minik: Cluster, p
 
 
 def test_disk_empty_dir_over_its_size_limit_evicts_the_pod(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   terminationGracePeriodSeconds: 1
   volumes:
   - name: scratch
@@ -109,7 +106,6 @@ def test_disk_empty_dir_over_its_size_limit_evicts_the_pod(minik: Cluster, pod_n
     command: ["sh", "-c", "dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 15"]
     volumeMounts: [{{name: scratch, mountPath: /scratch}}]
 """,
-        )
     )
     # The kubelet's eviction manager checks usage periodically (10 s upstream).
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 25)
@@ -313,10 +309,9 @@ def test_host_path_of_type_file_that_is_missing_holds_the_pod_with_a_failed_moun
     minik: Cluster, pod_name: str, tmp_path: Path
 ) -> None:
     missing = tmp_path / "nope.conf"
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   terminationGracePeriodSeconds: 1
   volumes:
   - name: host
@@ -327,7 +322,6 @@ def test_host_path_of_type_file_that_is_missing_holds_the_pod_with_a_failed_moun
     command: ["true"]
     volumeMounts: [{{name: host, mountPath: /etc/app.conf}}]
 """,
-        )
     )
     messages = eventually("a FailedMount event", lambda: _failed_mount(minik, pod_name), 5)
     assert any(str(missing) in m for m in messages), messages

@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-from tests.support import Cluster, condition, container_status, eventually, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, condition, container_status, eventually
 
 
 def _reasons(minik: Cluster, name: str) -> list[tuple[str, str]]:
@@ -73,10 +71,9 @@ spec:
 def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: OnFailure
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: OnFailure
   terminationGracePeriodSeconds: 1
   containers:
   - name: c
@@ -93,7 +90,6 @@ def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook
         exec:
           command: ["sh", "-c", "echo pre-stop ran > /proc/1/fd/1"]
 """,
-        )
     )
     pod = minik.wait_pod(
         pod_name,
@@ -116,21 +112,16 @@ def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook
 
 
 def test_a_failing_post_start_hook_kills_the_container(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sleep", "600"]
-    lifecycle:
+    minik.apply_pod(
+        pod_name,
+        busybox_spec(
+            '["sleep", "600"]',
+            more="""    lifecycle:
       postStart:
         exec:
           command: ["sh", "-c", "echo no; exit 3"]
 """,
-        )
+        ),
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Failed"
