@@ -26,6 +26,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import docker
@@ -81,16 +82,25 @@ def test_labels(docker_client: docker.DockerClient) -> Iterator[dict[str, str]]:
     assert not left["containers"], f"test left containers behind: {left['containers']}"
 
 
+@contextmanager
+def environment(name: str, value: str) -> Iterator[None]:
+    """``os.environ[name] = value`` for a while (a module fixture's: the instance made meanwhile inherits it)."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
 @pytest.fixture(scope="module")
 def real_time() -> Iterator[None]:
     """Request before ``minik``: the module's server runs with ``MINIK_TIME_SCALE=1`` (upstream's timing)."""
-    old = os.environ.get("MINIK_TIME_SCALE")
-    os.environ["MINIK_TIME_SCALE"] = "1"
-    yield
-    if old is None:
-        del os.environ["MINIK_TIME_SCALE"]
-    else:
-        os.environ["MINIK_TIME_SCALE"] = old
+    with environment("MINIK_TIME_SCALE", "1"):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def stop_process(
+    proc: subprocess.Popen[bytes] | None, *, sig: int = signal.SIGTERM, timeout: float = 15
+) -> None:
+    """Send ``sig`` to a child still running and reap it; SIGKILL it after ``timeout``."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Server:
     """One ``python -m minik.server run`` process for a state directory."""
 
@@ -106,13 +120,7 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
 

@@ -8,26 +8,21 @@ four CronJobs are applied at once to one server and checked side by side.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.integration.e2e.cronjob_helpers import cronjob_yaml, events_of, finished, jobs_of, pods_of
 from tests.support import Minik, kubectl
+from tests.support.fixtures import environment
 
 RATE = "20"
 
 
 @pytest.fixture(scope="module")
 def fast_clock() -> Iterator[None]:
-    old = os.environ.get("MINIK_CRON_TIME_RATE")
-    os.environ["MINIK_CRON_TIME_RATE"] = RATE
-    yield
-    if old is None:
-        os.environ.pop("MINIK_CRON_TIME_RATE", None)
-    else:
-        os.environ["MINIK_CRON_TIME_RATE"] = old
+    with environment("MINIK_CRON_TIME_RATE", RATE):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ Python client), which the server relays to the pod's IP on the instance network.
 from __future__ import annotations
 
 import functools
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,6 +18,7 @@ import pytest
 
 from tests.support import Minik
 from tests.support import kubectl as support_kubectl
+from tests.support.host import free_port
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
 from kubernetes import client, config  # noqa: E402
@@ -122,12 +122,6 @@ def test_the_python_clients_port_forward_reaches_httpd_in_the_pod(core: client.C
     assert data.startswith(b"HTTP/1.") and b" 200 " in data.split(b"\r\n", 1)[0]
     assert data.endswith(b"hello from the pod\n")
     assert pf.error(8080) is None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_kubectl_port_forward_serves_http_from_the_pod_on_127_0_0_1(minik: Minik, web: str) -> None:

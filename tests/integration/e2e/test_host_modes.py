@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import socket
-import subprocess
 import time
 import urllib.request
 from typing import Any
@@ -23,23 +22,10 @@ import pytest
 
 from tests.support import Minik
 from tests.support import kubectl as support_kubectl
+from tests.support.host import free_port, non_loopback_addresses
 
 # Callers read the exit status themselves.
 kubectl = functools.partial(support_kubectl, check=False, timeout=60)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def non_loopback_addresses() -> list[str]:
-    out = subprocess.run(
-        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False
-    ).stdout
-    addrs = [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
-    return [a for a in addrs if not a.startswith("127.")]
 
 
 def get(port: int, path: str = "/hello.txt", *, within: float = 20) -> str:

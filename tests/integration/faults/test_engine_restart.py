@@ -30,6 +30,7 @@ import pytest
 
 from tests.integration.faults.conftest import ENGINE_RESTARTS, no_traceback
 from tests.support import Minik, eventually, job_yaml, private_minik
+from tests.support.instance import stop_process
 
 NAME = "minik-faults"
 DATA_ROOT = Path(f"/var/lib/{NAME}-docker")
@@ -97,13 +98,7 @@ class Engine:
 
     def stop(self, *, crash: bool = False) -> None:
         """SIGTERM (a clean stop, which lets running containers finish), or SIGKILL (a crash)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig=signal.SIGKILL if crash else signal.SIGTERM, timeout=60)
         self.proc = None
 
 

@@ -14,7 +14,6 @@ import json
 import socket
 import ssl
 import stat
-import subprocess
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from tests.support import Minik
+from tests.support.host import non_loopback_addresses
 
 # -- the network ------------------------------------------------------------------------------
 
@@ -31,14 +31,6 @@ from tests.support import Minik
 def server_url(minik: Minik) -> str:
     minik.run("get", "pods")  # make sure the server runs
     return str(json.loads((minik.home / "server.json").read_text())["url"])
-
-
-def non_loopback_addresses() -> list[str]:
-    out = subprocess.run(
-        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False
-    ).stdout
-    addrs = [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
-    return [a for a in addrs if not a.startswith("127.")]
 
 
 def test_the_api_listens_on_loopback_only(minik: Minik) -> None:

@@ -25,15 +25,7 @@ import pytest
 
 from tests.integration.faults.conftest import no_traceback
 from tests.support import Minik, Server, eventually, job_yaml, private_minik
-
-HOLD_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-conn.execute("ROLLBACK")
-"""
+from tests.support.host import HOLD_LOCK
 
 CONFIGMAP = """apiVersion: v1
 kind: ConfigMap
