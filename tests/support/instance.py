@@ -35,7 +35,7 @@ import yaml
 from minik.cli.client import Client
 from minik.errors import NotFound
 from tests.support import engine
-from tests.support.kube import container_status, pod_yaml
+from tests.support.kube import container_status, pod_yaml, run_command
 from tests.support.polling import WaitTimeout, eventually
 
 Obj = dict[str, Any]
@@ -147,21 +147,9 @@ class Minik:
         cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """``minik <args>``; fails the test with stdout/stderr when it exits non-zero and ``check``."""
-        res = subprocess.run(
-            [*minik_command(), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            input=input,
-            cwd=cwd,
-            check=False,
+        return run_command(
+            [*minik_command(), *args], env=self.env, input=input, check=check, timeout=timeout, cwd=cwd
         )
-        if check and res.returncode != 0:
-            raise AssertionError(
-                f"minik {' '.join(args)} exited {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}"
-            )
-        return res
 
     def json(self, *args: str) -> Any:
         return json.loads(self.run(*args, "-o", "json").stdout)

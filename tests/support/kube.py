@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,24 +42,40 @@ def kubeconfig(minik: _Instance) -> str:
     return minik.run("kubeconfig").stdout.strip()
 
 
+def run_command(
+    argv: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    check: bool = True,
+    timeout: float = 180,
+    cwd: Path | None = None,
+    context: Callable[[], str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` (text in, text out); with ``check`` a non-zero exit fails the test with its output."""
+    res = subprocess.run(
+        argv, env=env, capture_output=True, text=True, input=input, timeout=timeout, cwd=cwd, check=False
+    )
+    if check and res.returncode != 0:
+        more = f"\n{context()}" if context is not None else ""
+        raise AssertionError(
+            f"{Path(argv[0]).name} {' '.join(argv[1:])} exited {res.returncode}\n"
+            f"stdout:\n{res.stdout}\nstderr:\n{res.stderr}{more}"
+        )
+    return res
+
+
 def kubectl(
     minik: _Instance, *args: str, input: str | None = None, check: bool = True, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
     """The ``kubectl`` on PATH with the instance's kubeconfig; fails with its output and the server log's tail."""
-    res = subprocess.run(
+    return run_command(
         ["kubectl", "--kubeconfig", kubeconfig(minik), *args],
-        capture_output=True,
-        text=True,
         input=input,
+        check=check,
         timeout=timeout,
-        check=False,
+        context=lambda: f"server log:\n{minik.server_log()[-3000:]}",
     )
-    if check and res.returncode != 0:
-        raise AssertionError(
-            f"kubectl {' '.join(args)} exited {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}\n"
-            f"server log:\n{minik.server_log()[-3000:]}"
-        )
-    return res
 
 
 def container_status(pod: Obj, name: str) -> Obj | None:
