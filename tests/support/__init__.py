@@ -44,6 +44,7 @@ __all__ = [
     "busybox_spec",
     "condition",
     "container_status",
+    "empty_dir_spec",
     "eventually",
     "job_yaml",
     "kubeconfig",

@@ -151,3 +151,22 @@ def busybox_spec(command: str, *, grace: int | None = 1, more: str = "") -> str:
         f"  restartPolicy: Never\n{grace_line}  containers:\n  - name: c\n    {BUSYBOX}\n"
         f"    command: {command}\n{more}"
     )
+
+
+def empty_dir_spec(
+    command: str,
+    *,
+    mount: str,
+    volume: str = "scratch",
+    empty_dir: str = "{}",
+    restart: str = "Never",
+    grace: int | None = 1,
+) -> str:
+    """A pod spec body for :func:`pod_yaml`: one busybox container ``c`` running ``command`` (YAML)
+    with the emptyDir ``volume`` (its YAML ``empty_dir``: ``{sizeLimit: 1Mi}``, …) mounted at ``mount``."""
+    grace_line = f"  terminationGracePeriodSeconds: {grace}\n" if grace is not None else ""
+    return (
+        f"  restartPolicy: {restart}\n{grace_line}  volumes:\n  - name: {volume}\n    emptyDir: {empty_dir}\n"
+        f"  containers:\n  - name: c\n    {BUSYBOX}\n    command: {command}\n"
+        f"    volumeMounts: [{{name: {volume}, mountPath: {mount}}}]\n"
+    )

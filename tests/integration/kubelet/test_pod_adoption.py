@@ -7,7 +7,7 @@ the container ids and the restart count stay what they were.
 
 from __future__ import annotations
 
-from tests.support import BUSYBOX, Cluster, busybox_spec, container_status
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status, empty_dir_spec
 
 
 def _ids(minik: Cluster, uid: str) -> dict[str, list[str]]:
@@ -22,16 +22,13 @@ def test_running_pod_is_adopted_after_a_server_kill_never_started_twice(
 ) -> None:
     minik.apply_pod(
         pod_name,
-        f"""  restartPolicy: OnFailure
-  volumes:
-  - name: s
-    emptyDir: {{}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo x >> /s/n; [ $(wc -l < /s/n) -ge 2 ] || exit 1; echo started; sleep 6"]
-    volumeMounts: [{{name: s, mountPath: /s}}]
-""",
+        empty_dir_spec(
+            '["sh", "-c", "echo x >> /s/n; [ $(wc -l < /s/n) -ge 2 ] || exit 1; echo started; sleep 6"]',
+            mount="/s",
+            volume="s",
+            restart="OnFailure",
+            grace=None,
+        ),
     )
     before = minik.wait_pod(
         pod_name,
@@ -92,17 +89,11 @@ def test_adopted_pod_is_still_evicted_when_its_empty_dir_outgrows_its_size_limit
 ) -> None:
     minik.apply_pod(
         pod_name,
-        f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  volumes:
-  - name: scratch
-    emptyDir: {{sizeLimit: 1Mi}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo started; sleep 4; dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 30"]
-    volumeMounts: [{{name: scratch, mountPath: /scratch}}]
-""",
+        empty_dir_spec(
+            '["sh", "-c", "echo started; sleep 4; dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 30"]',
+            mount="/scratch",
+            empty_dir="{sizeLimit: 1Mi}",
+        ),
     )
     minik.wait_pod_phase(pod_name, ("Running",), 30)
     minik.kill_server()  # before the write: only the new server can see the volume grow

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from tests.support import BUSYBOX, Cluster, busybox_spec, container_status
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status, empty_dir_spec
 
 
 def _attempts(minik: Cluster, uid: str, container: str) -> int:
@@ -58,16 +58,13 @@ def test_on_failure_restarts_in_place_with_crash_loop_backoff_until_success(
 ) -> None:
     minik.apply_pod(
         pod_name,
-        f"""  restartPolicy: OnFailure
-  volumes:
-  - name: s
-    emptyDir: {{}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo x >> /s/n; n=$(wc -l < /s/n); echo attempt $n; [ $n -ge 4 ]"]
-    volumeMounts: [{{name: s, mountPath: /s}}]
-""",
+        empty_dir_spec(
+            '["sh", "-c", "echo x >> /s/n; n=$(wc -l < /s/n); echo attempt $n; [ $n -ge 4 ]"]',
+            mount="/s",
+            volume="s",
+            restart="OnFailure",
+            grace=None,
+        ),
     )
     backing_off = minik.wait_pod(
         pod_name,
