@@ -139,16 +139,17 @@ def job_yaml(
 BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 
 
-def busybox_spec(command: str, *, grace: int | None = 1, more: str = "") -> str:
+def busybox_spec(command: str, *, grace: int | None = 1, more: str = "", restart: str = "Never") -> str:
     """A pod spec body for :func:`pod_yaml`: never restarted, one busybox container ``c`` running ``command``.
 
     ``command`` is YAML (``["sleep", "30"]``); ``more`` is YAML text that
     follows the ``command:`` line (more of ``c``'s fields at four spaces, more
-    containers at two); ``grace`` is ``terminationGracePeriodSeconds`` (None: unset).
+    containers at two); ``grace`` is ``terminationGracePeriodSeconds`` (None: unset);
+    ``restart`` the pod's restartPolicy.
     """
     grace_line = f"  terminationGracePeriodSeconds: {grace}\n" if grace is not None else ""
     return (
-        f"  restartPolicy: Never\n{grace_line}  containers:\n  - name: c\n    {BUSYBOX}\n"
+        f"  restartPolicy: {restart}\n{grace_line}  containers:\n  - name: c\n    {BUSYBOX}\n"
         f"    command: {command}\n{more}"
     )
 

@@ -211,12 +211,7 @@ def test_a_pod_records_the_events_a_node_records(minik: Cluster, pod_name: str) 
 def test_a_crash_loop_records_back_off(minik: Cluster, pod_name: str) -> None:
     minik.apply_pod(
         pod_name,
-        f"""  restartPolicy: OnFailure
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "exit 1"]
-""",
+        busybox_spec('["sh", "-c", "exit 1"]', grace=None, restart="OnFailure"),
     )
     uid = minik.pod(pod_name)["metadata"]["uid"]
     want = f"Back-off restarting failed container c in pod {pod_name}_default({uid})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from tests.support import BUSYBOX, Cluster, busybox_spec, container_status, empty_dir_spec
+from tests.support import Cluster, busybox_spec, container_status, empty_dir_spec
 
 
 def _attempts(minik: Cluster, uid: str, container: str) -> int:
@@ -106,13 +106,7 @@ def test_always_restarts_a_container_that_exits_zero_and_the_pod_stays_running(
 ) -> None:
     minik.apply_pod(
         pod_name,
-        f"""  restartPolicy: Always
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo ran; sleep 0.2"]
-""",
+        busybox_spec('["sh", "-c", "echo ran; sleep 0.2"]', restart="Always"),
     )
     pod = minik.wait_pod(pod_name, "restartCount >= 2 or a terminal phase", _restarted_twice_or_done, 30)
     assert pod["status"]["phase"] == "Running"
@@ -124,13 +118,7 @@ def test_always_restarts_a_container_that_exits_zero_and_the_pod_stays_running(
 def test_always_restarts_a_failing_container(minik: Cluster, pod_name: str) -> None:
     minik.apply_pod(
         pod_name,
-        f"""  restartPolicy: Always
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "exit 5"]
-""",
+        busybox_spec('["sh", "-c", "exit 5"]', restart="Always"),
     )
     pod = minik.wait_pod(
         pod_name,

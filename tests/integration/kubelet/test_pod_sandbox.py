@@ -76,7 +76,8 @@ def test_pod_ip_is_the_sandbox_address_and_reported_in_status(minik: Cluster, po
     minik.delete("pod", pod_name)
 
 
-def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> None:
+def _web_0_ran(minik: Cluster, pod_name: str, script: str) -> dict:  # type: ignore[type-arg]
+    """A pod with hostname web-0 and subdomain web that ran ``sh -c script``, finished."""
     minik.apply_pod(
         pod_name,
         f"""  restartPolicy: Never
@@ -85,10 +86,14 @@ def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> N
   containers:
   - name: c
     {BUSYBOX}
-    command: ["sh", "-c", "hostname; cat /etc/hostname"]
+    command: ["sh", "-c", "{script}"]
 """,
     )
-    pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+    return minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+
+
+def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> None:
+    pod = _web_0_ran(minik, pod_name, "hostname; cat /etc/hostname")
     assert pod["status"]["phase"] == "Succeeded"
     lines = minik.logs(pod_name).split()
     assert lines[0] == "web-0"
@@ -98,18 +103,7 @@ def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> N
 def test_hostname_with_subdomain_gives_the_pod_its_fully_qualified_name(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply_pod(
-        pod_name,
-        f"""  restartPolicy: Never
-  hostname: web-0
-  subdomain: web
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "hostname -f; grep -w web-0 /etc/hosts"]
-""",
-    )
-    pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+    pod = _web_0_ran(minik, pod_name, "hostname -f; grep -w web-0 /etc/hosts")
     fqdn = "web-0.web.default.svc.cluster.local"
     lines = minik.logs(pod_name).splitlines()
     assert lines[0] == fqdn

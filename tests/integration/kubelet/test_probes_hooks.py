@@ -73,13 +73,9 @@ def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook
 ) -> None:
     minik.apply_pod(
         pod_name,
-        f"""  restartPolicy: OnFailure
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo started; touch /tmp/alive; sleep 1; rm /tmp/alive; exec sleep 600"]
-    livenessProbe:
+        busybox_spec(
+            '["sh", "-c", "echo started; touch /tmp/alive; sleep 1; rm /tmp/alive; exec sleep 600"]',
+            more="""    livenessProbe:
       exec:
         command: ["test", "-f", "/tmp/alive"]
       periodSeconds: 1
@@ -90,6 +86,8 @@ def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook
         exec:
           command: ["sh", "-c", "echo pre-stop ran > /proc/1/fd/1"]
 """,
+            restart="OnFailure",
+        ),
     )
     pod = minik.wait_pod(
         pod_name,
