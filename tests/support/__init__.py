@@ -25,6 +25,7 @@ from tests.support.kube import (
     busybox_spec,
     condition,
     container_status,
+    empty_dir_spec,
     job_yaml,
     kubeconfig,
     kubectl,
