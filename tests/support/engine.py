@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import warnings
 from typing import Any
 
 import docker
@@ -129,10 +130,23 @@ def remove_labelled(client: docker.DockerClient, labels: dict[str, str]) -> None
 
 
 def remove_instance(client: docker.DockerClient, instance: str) -> Found:
-    """Remove every object of ``instance``; returns what is still there afterwards (empty lists when clean)."""
+    """Remove every object of ``instance``; returns what is still there afterwards (empty lists when clean).
+
+    A network Docker 20.10 cannot remove for a leaked endpoint count (no
+    container attached) is not counted, with a warning: only a dockerd
+    restart clears it, and the session check warns of it again.
+    """
     detach_network_owners(client, instance)
     remove_labelled_sync(client, {INSTANCE_LABEL: instance})
-    return labelled(client, f"{INSTANCE_LABEL}={instance}")
+    left = labelled(client, f"{INSTANCE_LABEL}={instance}")
+    leaked = [n for n in left["networks"] if endpoint_leak(client, n)]
+    if leaked:
+        warnings.warn(
+            f"Docker kept endpoint counts on {leaked} (a Docker 20.10 bug; a dockerd restart clears them)",
+            stacklevel=2,
+        )
+    left["networks"] = [n for n in left["networks"] if n not in leaked]
+    return left
 
 
 def engine(timeout: int = 120) -> Any:

@@ -35,7 +35,7 @@ import yaml
 from minik.cli.client import Client
 from minik.errors import NotFound
 from tests.support import engine
-from tests.support.kube import container_status, pod_yaml, run_command
+from tests.support.kube import container_status, pod_yaml, run_command, server_running
 from tests.support.polling import WaitTimeout, eventually
 
 Obj = dict[str, Any]
@@ -446,7 +446,7 @@ def private_minik(
             minik.server.start()
         yield minik
     finally:
-        outlived = _pods_outlived(minik, client) if pods_clean_up and minik.server.alive() else {}
+        outlived = _pods_outlived(minik, client) if pods_clean_up and server_running(home) else {}
         minik.server.stop()
         minik.run("server", "stop", check=False, timeout=60)  # a server the CLI started itself
         minik.forget_client()

@@ -22,7 +22,8 @@ class _Instance(Protocol):
     def server_log(self) -> str: ...
 
 
-def _server_running(home: Path) -> bool:
+def server_running(home: Path) -> bool:
+    """Whether the server of the state directory ``home`` runs (its ``server.json`` names a live process)."""
     try:
         os.kill(int(json.loads((home / "server.json").read_text())["pid"]), 0)
     except (OSError, ValueError, KeyError):
@@ -37,7 +38,7 @@ def kubeconfig(minik: _Instance) -> str:
     print) to spare a CLI start per kubectl call.
     """
     path = minik.home / "kubeconfig"
-    if path.exists() and _server_running(minik.home):
+    if path.exists() and server_running(minik.home):
         return str(path)
     return minik.run("kubeconfig").stdout.strip()
 
