@@ -3,7 +3,8 @@
 # independent modules in parallel on MINIK_TEST_WORKERS pytest-xdist workers
 # (--dist loadfile: a module's tests share one instance, so they stay on one
 # worker), then the serial group (tests/integration/conftest.py: SERIAL) one
-# at a time. Both parts always run; the suite fails if either does.
+# at a time; modules in HOST_LOCKS hold a machine-wide lock instead of running
+# alone. Both parts always run; the suite fails if either does.
 #
 # Every phase's durations, slowest first, go to $MINIK_TEST_ARTIFACTS
 # (durations-parallel.txt, durations-serial.txt); the slowest 15 are printed.

@@ -8,11 +8,14 @@ Most modules are independent (each has its own state directory, instance
 label and subnet) and run in parallel (pytest-xdist, ``--dist loadfile``:
 one module stays on one worker). The modules in :data:`SERIAL` must run
 alone; they are marked ``serial`` and scripts/integration.sh runs them after
-the parallel part, one at a time.
+the parallel part, one at a time. The modules in :data:`HOST_LOCKS` may run
+beside others but not beside each other, in this run or another on the same
+machine (fixed host ports, a fixed subnet, the private dockerd's paths).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +24,20 @@ from tests.support.fixtures import (
     _nothing_left_behind,
     api,
     docker_client,
+    instances,
     minik,
     minik_pods_clean_up,
     pod_name,
     real_time,
     test_labels,
 )
+from tests.support.host import host_lock
 
 __all__ = [
     "_nothing_left_behind",
     "api",
     "docker_client",
+    "instances",
     "minik",
     "minik_pods_clean_up",
     "pod_name",
@@ -39,25 +45,47 @@ __all__ = [
     "test_labels",
 ]
 
-# Module (relative to this folder) -> why it must run alone.
+# Module (relative to this folder) -> why it must run alone. scripts/integration.sh runs
+# these after the parallel part, one module at a time.
 SERIAL = {
     "faults/": "fault injection: kills servers, restarts a private engine, loads the machine, times recovery",
-    "e2e/test_server_kill.py": "SIGKILL trials: a fault test whose every trial waits on recovery",
-    "e2e/test_teardown.py": "forty instances made and deleted at once, and an engine proxy cut",
-    "e2e/test_host_modes.py": "host ports: hostPort and NodePort/LoadBalancer services bind 127.0.0.1",
-    "e2e/test_realworld_run.py": "host ports: the corpus binds hostPort 9100 and nodePorts 30080 and 30880",
+    "e2e/test_teardown_many.py": "forty instances made and deleted, four at a time: loads the engine and both cores",
     "e2e/test_kubectl_top.py": "CPU-sensitive: a busy loop must show more than 0.1 core",
+}
+
+# Module -> a machine-wide lock it holds while it runs: what two runs (or two workers) on one
+# machine cannot do at once. Held from before the module's instance starts until after it is gone.
+HOST_LOCKS = {
+    "e2e/test_host_modes.py": "host-ports",  # hostPort / NodePort / LoadBalancer on 127.0.0.1
+    "e2e/test_realworld_run.py": "host-ports",  # the corpus's hostPort 9100, nodePorts 30080 and 30880
+    "e2e/test_teardown.py": "subnet-10.251.77",  # a blocker network on a fixed subnet
+    "faults/test_engine_restart.py": "private-dockerd",  # fixed socket, pid file and data root
 }
 
 _HERE = Path(__file__).parent
 
 
+def _where(path: Path) -> str | None:
+    try:
+        return path.relative_to(_HERE).as_posix()
+    except ValueError:
+        return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        try:
-            where = item.path.relative_to(_HERE).as_posix()
-        except ValueError:
-            continue
+        where = _where(item.path) or ""
         reason = next((why for prefix, why in SERIAL.items() if where.startswith(prefix)), None)
         if reason is not None:
             item.add_marker(pytest.mark.serial(reason=reason))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _host_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The module's machine-wide lock (HOST_LOCKS), if it has one; autouse, so taken before its instance."""
+    name = HOST_LOCKS.get(_where(request.path) or "")
+    if name is None:
+        yield
+        return
+    with host_lock(name):
+        yield

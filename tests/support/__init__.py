@@ -18,6 +18,7 @@ from tests.support.instance import (
     Server,
     minik_command,
     new_home,
+    new_instance,
     private_minik,
 )
 from tests.support.kube import (
@@ -53,6 +54,7 @@ __all__ = [
     "labelled",
     "minik_command",
     "new_home",
+    "new_instance",
     "pod_yaml",
     "private_minik",
     "remove_instance",

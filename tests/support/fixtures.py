@@ -12,6 +12,7 @@
 - ``real_time`` (module; request before ``minik``): the server runs with
   ``MINIK_TIME_SCALE=1``, upstream's timing.
 - ``pod_name``: a fresh DNS-safe pod name per test.
+- ``instances``: the instances a test makes itself (``new_instance``), removed afterwards.
 - ``api`` (module): the official Python client (``kubernetes``) on the module's
   instance, from its kubeconfig (skipped when the client is not installed).
 - ``_nothing_left_behind`` (session, automatic): this process's run leaves no
@@ -117,6 +118,19 @@ def minik(
     home = tmp_path_factory.mktemp("minik-home")
     with private_minik(home, docker_client, pods_clean_up=minik_pods_clean_up) as m:
         yield m
+
+
+@pytest.fixture
+def instances(docker_client: docker.DockerClient) -> Iterator[list[Minik]]:
+    """Instances a test makes with :func:`~tests.support.instance.new_instance`; whatever they leave is removed."""
+    made: list[Minik] = []
+    yield made
+    for inst in made:
+        if not inst.home.exists():
+            continue
+        inst.run("server", "stop", check=False, timeout=60)
+        if (inst.home / "instance").exists():
+            engine.remove_instance(docker_client, inst.instance)
 
 
 @pytest.fixture

@@ -1,9 +1,32 @@
-"""What tests read of the host itself: a free loopback port, the machine's other addresses."""
+"""What tests share with the host itself: free ports, its addresses, host-wide locks.
+
+:func:`host_lock` serialises what two test runs on one machine cannot do at
+the same time (fixed host ports, a fixed subnet, the private dockerd's fixed
+paths), whichever run and worker they are in.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def host_lock(name: str) -> Iterator[None]:
+    """Hold the machine-wide lock ``name`` (an flock on a file in the temp directory) while inside."""
+    path = Path(tempfile.gettempdir()) / f"minik-tests-{name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def free_port() -> int:

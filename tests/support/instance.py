@@ -62,6 +62,17 @@ def new_home(path: Path) -> Path:
     return path
 
 
+def new_instance(made: list[Minik], base: Path, **env: str) -> Minik:
+    """An instance in a fresh home under ``base`` whose server the first CLI command starts, as a user's does.
+
+    It is appended to ``made`` (the ``instances`` fixture), which removes what it leaves.
+    """
+    home = new_home(base / f"home-{len(made)}")
+    inst = Minik(home=home, env={"MINIK_TIME_SCALE": "0.1", **os.environ, "MINIK_HOME": str(home), **env})
+    made.append(inst)
+    return inst
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

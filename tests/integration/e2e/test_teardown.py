@@ -6,19 +6,16 @@ server the way a user's first command does (``minik`` spawns it).
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
-import pytest
 
-from tests.support import Minik, engine, new_home
+from tests.support import Minik, engine, new_instance
 
 JOB = """apiVersion: batch/v1
 kind: Job
@@ -49,27 +46,6 @@ spec:
 
 def labelled(client: docker.DockerClient, instance: str) -> dict[str, list[str]]:
     return engine.labelled(client, f"minik.io/instance={instance}")
-
-
-@pytest.fixture
-def instances(docker_client: docker.DockerClient, tmp_path: Path) -> Iterator[list[Minik]]:
-    """Instances made by a test; whatever they leave is removed (and the test fails on leftovers elsewhere)."""
-    made: list[Minik] = []
-    yield made
-    for inst in made:
-        if not inst.home.exists():
-            continue
-        inst.run("server", "stop", check=False, timeout=60)
-        if (inst.home / "instance").exists():
-            engine.remove_instance(docker_client, inst.instance)
-
-
-def new_instance(instances: list[Minik], tmp_path: Path, **env: str) -> Minik:
-    """An instance whose server the first CLI command starts, as a user's does."""
-    home = new_home(tmp_path / f"home-{len(instances)}")
-    inst = Minik(home=home, env={"MINIK_TIME_SCALE": "0.1", **os.environ, "MINIK_HOME": str(home), **env})
-    instances.append(inst)
-    return inst
 
 
 def kill_server(inst: Minik) -> None:
@@ -115,32 +91,6 @@ def test_sigkills_mid_job_then_delete_and_stop_leave_no_container(
         "volumes": [],
         "networks": [],
     }
-
-
-def test_forty_instances_created_and_deleted_leave_the_engine_able_to_create_networks(
-    instances: list[Minik], tmp_path: Path, docker_client: docker.DockerClient
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    made = [new_instance(instances, tmp_path) for _ in range(40)]
-
-    def create_and_delete(inst: Minik) -> str:
-        inst.run("server", "start")
-        instance = inst.instance
-        deadline = time.monotonic() + 20  # the network is made at start-up, in the background
-        while not labelled(docker_client, instance)["networks"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert labelled(docker_client, instance)["networks"], "the instance network was not made"
-        inst.run("server", "delete")
-        assert labelled(docker_client, instance)["networks"] == []
-        assert not inst.home.exists()
-        return instance
-
-    with ThreadPoolExecutor(4) as pool:  # four at a time: CI's two cores stay busy, not swamped
-        ids = list(pool.map(create_and_delete, made))
-    assert len(set(ids)) == 40
-    probe = docker_client.api.create_network(f"minik-probe-{uuid.uuid4().hex[:8]}", driver="bridge")
-    docker_client.api.remove_network(probe["Id"])
 
 
 def test_a_pod_whose_network_cannot_be_made_waits_pending_then_runs(
