@@ -4,6 +4,8 @@
 - :mod:`tests.support.engine`: this run's Docker objects (labels, leftovers, cleanup).
 - :mod:`tests.support.instance`: :class:`Minik`, one instance (server process,
   CLI, API client, Docker read-outs) and :func:`private_minik` around it.
+- :mod:`tests.support.process`: the ``minik`` command and the server process.
+- :mod:`tests.support.host`: free ports, host addresses, machine-wide locks.
 - :mod:`tests.support.kube`: real ``kubectl`` and small readers of pods and Jobs.
 - :mod:`tests.support.fixtures`: the pytest fixtures built on them
   (``docker_client``, ``test_labels``, ``minik``, ``real_time``, ``pod_name``).
@@ -15,8 +17,6 @@ from tests.support.instance import (
     ROOT,
     Cluster,
     Minik,
-    Server,
-    minik_command,
     new_home,
     new_instance,
     private_minik,
@@ -33,6 +33,7 @@ from tests.support.kube import (
     pod_yaml,
 )
 from tests.support.polling import WaitTimeout, eventually
+from tests.support.process import Server, minik_command
 
 __all__ = [
     "BUSYBOX",

@@ -4,7 +4,7 @@
 the ``minik`` CLI (``run``, ``json``, ``apply``, ``logs``), the
 Kubernetes-shaped HTTP API (``create``, ``get``, ``pod``, ``events``,
 ``delete``, the ``wait_*`` helpers) and the server process
-(:class:`Server`: ``python -m minik.server run``, as the CLI starts it).
+(:class:`~tests.support.process.Server`: ``python -m minik.server run``, as the CLI starts it).
 Docker is read, never written, to check what the kubelet made (by the
 ``minik.io/pod-uid`` label).
 
@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from minik.errors import NotFound
 from tests.support import engine
 from tests.support.kube import container_status, pod_yaml, run_command, server_running
 from tests.support.polling import WaitTimeout, eventually
+from tests.support.process import Server, alive, minik_command
 
 Obj = dict[str, Any]
 
@@ -45,12 +44,6 @@ EXAMPLES = ROOT / "examples"
 
 _KINDS = ("pod", "service", "configmap", "secret", "event", "job", "namespace")
 PLURALS = {name: f"{kind}s" for kind in _KINDS for name in (kind, f"{kind}s")}
-
-
-def minik_command() -> list[str]:
-    """The ``minik`` of this interpreter's environment (else the one on PATH, else ``python -m minik``)."""
-    exe = shutil.which("minik", path=str(Path(sys.executable).parent)) or shutil.which("minik")
-    return [exe] if exe else [sys.executable, "-m", "minik"]
 
 
 def new_home(path: Path) -> Path:
@@ -71,68 +64,6 @@ def new_instance(made: list[Minik], base: Path, **env: str) -> Minik:
     inst = Minik(home=home, env={"MINIK_TIME_SCALE": "0.1", **os.environ, "MINIK_HOME": str(home), **env})
     made.append(inst)
     return inst
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def stop_process(
-    proc: subprocess.Popen[bytes] | None, *, sig: int = signal.SIGTERM, timeout: float = 15
-) -> None:
-    """Send ``sig`` to a child still running and reap it; SIGKILL it after ``timeout``."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-class Server:
-    """One ``python -m minik.server run`` process for a state directory."""
-
-    def __init__(self, minik: Minik) -> None:
-        self.minik = minik
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, *, timeout: float = 30) -> None:
-        home = self.minik.home
-        (home / "server.json").unlink(missing_ok=True)
-        with open(home / "server.log", "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "minik.server", "run"],
-                env=self.minik.env,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        proc = self.proc
-        eventually(
-            "the minik server to start",
-            lambda: (home / "server.json").exists() or proc.poll() is not None,
-            timeout,
-            every=0.02,
-        )
-        if proc.poll() is not None:
-            raise AssertionError(f"minik server exited {proc.returncode}:\n{self.minik.server_log()[-3000:]}")
-
-    @property
-    def pid(self) -> int:
-        return self.minik.server_pid()
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        stop_process(self.proc)
-        self.proc = None
 
 
 @dataclass
@@ -380,7 +311,7 @@ class Minik:
         if proc is not None and proc.pid == pid:
             proc.wait(10)
         else:
-            eventually("the server to die", lambda: not _alive(pid), 10, every=0.02)
+            eventually("the server to die", lambda: not alive(pid), 10, every=0.02)
         if unlink_state:
             (self.home / "server.json").unlink(missing_ok=True)
         self.forget_client()

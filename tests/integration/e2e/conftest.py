@@ -6,6 +6,7 @@ for test modules that import them (``from tests.integration.e2e.conftest import 
 
 from __future__ import annotations
 
-from tests.support.instance import EXAMPLES, ROOT, Minik, minik_command
+from tests.support.instance import EXAMPLES, ROOT, Minik
+from tests.support.process import minik_command
 
 __all__ = ["EXAMPLES", "ROOT", "Minik", "minik_command"]

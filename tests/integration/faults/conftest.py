@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-from tests.support.instance import Minik, Server
+from tests.support.instance import Minik
+from tests.support.process import Server
 
 KILL_TRIALS = int(os.environ.get("MINIK_FAULT_POD_KILL_TRIALS", "1"))
 ENGINE_RESTARTS = int(os.environ.get("MINIK_FAULT_ENGINE_RESTARTS", "1"))

@@ -30,7 +30,7 @@ import pytest
 
 from tests.integration.faults.conftest import ENGINE_RESTARTS, no_traceback
 from tests.support import Minik, eventually, job_yaml, private_minik
-from tests.support.instance import stop_process
+from tests.support.process import stop_process
 
 NAME = "minik-faults"
 DATA_ROOT = Path(f"/var/lib/{NAME}-docker")

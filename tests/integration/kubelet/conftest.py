@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.instance import Cluster, minik_command
+from tests.support.instance import Cluster
 from tests.support.kube import condition, container_status, pod_yaml
+from tests.support.process import minik_command
 
 __all__ = ["Cluster", "condition", "container_status", "minik_command", "pod_yaml"]
 
