@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -172,3 +173,53 @@ def empty_dir_spec(
         f"  containers:\n  - name: c\n    {BUSYBOX}\n    command: {command}\n"
         f"    volumeMounts: [{{name: {volume}, mountPath: {mount}}}]\n"
     )
+
+
+# An age as kubectl prints it (``5s``, ``3m2s``, ``2d``): pages are compared with ages masked.
+AGE = re.compile(r"\b\d+(?:s|m|h|d|y)(?:\d+(?:s|m|h|d))?\b")
+
+# A one-container Job (``main``, ``sh -c COMMAND``, no retries): JOB.format(name=…, command=…).
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: {name}}}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox:latest
+        command: [sh, -c, {command!r}]
+"""
+
+INDEXED_JOB = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {name}
+  labels: {{team: a}}
+spec:
+  completions: {completions}
+  parallelism: 2
+  completionMode: Indexed
+  template:
+    spec:
+      restartPolicy: {restart}
+      containers:
+      - name: c
+        image: busybox:latest
+        imagePullPolicy: IfNotPresent
+        command: ["sh", "-c", {command}]
+"""
+
+
+def indexed_job(
+    name: str,
+    command: str = '"echo line1; echo line2; echo index $JOB_COMPLETION_INDEX"',
+    *,
+    completions: int = 2,
+    restart: str = "Never",
+) -> str:
+    """An Indexed Job labelled team=a, two at a time, whose container ``c`` runs ``sh -c COMMAND`` (YAML)."""
+    return INDEXED_JOB.format(name=name, command=command, completions=completions, restart=restart)

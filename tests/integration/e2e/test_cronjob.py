@@ -14,8 +14,8 @@ import re
 import time
 
 from tests.integration.e2e.cronjob_helpers import finished, jobs_of
-from tests.integration.e2e.test_kubectl import AGE
 from tests.support import EXAMPLES, Minik, kubectl
+from tests.support.kube import AGE
 
 
 def test_the_every_minute_example_runs_a_job_on_the_real_clock(minik: Minik) -> None:

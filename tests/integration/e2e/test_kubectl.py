@@ -9,7 +9,6 @@ The compatibility table in docs/kubectl.md lists the same commands.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support import EXAMPLES, Minik, kubeconfig, kubectl
+from tests.support.kube import AGE, JOB
 
 __all__ = ["AGE", "JOB", "kubeconfig", "kubectl"]  # imported by other modules
 
@@ -28,22 +28,6 @@ EXAMPLE_JOBS = {
     "indexed-job.yaml": ("indexed-job", "unchanged"),
     "indexed-job-vol.yaml": ("indexed-job", "configured"),
 }
-AGE = re.compile(r"\b\d+(?:s|m|h|d|y)(?:\d+(?:s|m|h|d))?\b")
-
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {{name: {name}}}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox:latest
-        command: [sh, -c, {command!r}]
-"""
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLE_JOBS))
