@@ -23,7 +23,7 @@ from tests.integration.faults.conftest import LOAD_JOBS, LOAD_PODS
 from tests.support import Minik, eventually, job_yaml
 
 
-def job(i: int, pods: int) -> str:
+def load_job(i: int, pods: int) -> str:
     return job_yaml(f"load-{i}", completions=pods, parallelism=5, labels={"suite": "load"})
 
 
@@ -85,7 +85,7 @@ def test_jobs_applied_at_once_all_complete_and_a_watch_sees_every_change_in_orde
     jobs.start()
     pods.start()
     started = time.monotonic()
-    docs = "---\n".join(job(i, LOAD_PODS) for i in range(LOAD_JOBS))
+    docs = "---\n".join(load_job(i, LOAD_PODS) for i in range(LOAD_JOBS))
     minik.run("apply", "-f", "-", input=docs)
     names = {f"load-{i}" for i in range(LOAD_JOBS)}
 
