@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from minik.goduration import DurationError, parse_seconds
+
 STAR = 1 << 63
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
@@ -33,8 +35,6 @@ DESCRIPTORS = {
     "@hourly": ("0", "*", "*", "*", "*"),
 }
 _BOUNDS = ((0, 59, None), (0, 23, None), (1, 31, None), (1, 12, MONTHS), (0, 6, DAYS))
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION = re.compile(r"([0-9]*(?:\.[0-9]*)?)([a-zµμ]+)")
 
 
 class CronError(ValueError):
@@ -117,28 +117,11 @@ def _field(text: str, index: int) -> int:
 
 
 def _go_duration(text: str) -> float:
-    """Seconds of a Go ``time.ParseDuration`` string (``1h30m``, ``90s``, ``1.5h``)."""
-    bad = CronError(f'failed to parse duration @every {text}: time: invalid duration "{text}"')
-    s, sign = text, 1.0
-    if s[:1] in "+-" and s:
-        sign, s = (-1.0 if s[0] == "-" else 1.0), s[1:]
-    if s == "0":
-        return 0.0
-    if not s:
-        raise bad
-    total, pos = 0.0, 0
-    while pos < len(s):
-        m = _DURATION.match(s, pos)
-        if m is None or m.group(1) in ("", ".") or m.group(2) not in _UNITS:
-            if m is not None and m.group(1) not in ("", ".") and m.group(2) not in _UNITS:
-                raise CronError(
-                    f'failed to parse duration @every {text}: time: unknown unit "{m.group(2)}" '
-                    f'in duration "{text}"'
-                )
-            raise bad
-        total += float(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    return sign * total
+    """Seconds of an ``@every`` duration, read by Go's ``time.ParseDuration`` (:mod:`minik.goduration`)."""
+    try:
+        return parse_seconds(text)
+    except DurationError as exc:
+        raise CronError(f"failed to parse duration @every {text}: {exc}") from None
 
 
 @dataclass(frozen=True)

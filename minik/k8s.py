@@ -7,6 +7,8 @@ I/O.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -113,6 +115,19 @@ def clone(value: _T) -> _T:
     if t in _SCALARS:
         return value
     return copy.deepcopy(value)
+
+
+def decode_bytes(value: str) -> bytes:
+    """A ``[]byte`` field's base64 as the API server reads it: ``ValueError`` when it is not.
+
+    Go's ``encoding/json`` decodes ``[]byte`` with ``base64.StdEncoding``,
+    which skips ``\\r`` and ``\\n`` (a Secret's value folded over lines) and
+    nothing else: padding is required, spaces are an error.
+    """
+    try:
+        return base64.b64decode(value.replace("\r", "").replace("\n", ""), validate=True)
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from None
 
 
 def meta(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@
 # at a time; modules in HOST_LOCKS hold a machine-wide lock instead of running
 # alone. Both parts always run; the suite fails if either does.
 #
-# Every phase's durations, slowest first, go to $MINIK_TEST_ARTIFACTS
+# Every phase's durations, slowest first, go to $MINIK_TEST_ARTIFACTS (default .ci/artifacts)
 # (durations-parallel.txt, durations-serial.txt); the slowest 15 are printed.
 #
 # With arguments, one plain pytest run of them instead (paths relative to tests/):
@@ -15,7 +15,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 workers=${MINIK_TEST_WORKERS:-2}
-artifacts=${MINIK_TEST_ARTIFACTS:-$root/.tox/artifacts}
+artifacts=${MINIK_TEST_ARTIFACTS:-${MINIK_ARTIFACTS:-$root/.ci/artifacts}}
 mkdir -p "$artifacts"
 # One run id for both phases and all their workers: the leftover checks look only at this run's objects.
 export MINIK_TEST_RUN=${MINIK_TEST_RUN:-$(python3 -c 'import secrets; print(secrets.token_hex(3))')}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on a fresh machine:
-# installs tox if it is missing, then runs `tox` (lint, unit, integration).
+# installs tox if it is missing, then runs `tox` (lint, unit, integration, browser).
 # The integration env itself installs/starts the Docker engine and builds the
 # offline stand-in images (scripts/ensure-docker.sh, scripts/ensure-images.sh).
 set -euo pipefail

@@ -29,7 +29,7 @@ from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
 from minik.api.rest import Handlers, Route
-from minik.api.streams import SUBRESOURCES, PodStreamer, Streams
+from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
 from minik.errors import ApiError, StoreError
 from minik.registry import Registry
 from minik.resources import RESOURCES
@@ -39,12 +39,45 @@ log = logging.getLogger("minik.api")
 
 Handler = Callable[[Request, Route], Awaitable[Response]]
 NOT_FOUND = failure(404, "NotFound", "the server could not find the requested resource")
+"""go-restful's 404 in the API server (``NewGenericServerResponse``): ``details: {}``, so a
+client can tell it from a missing object (``kubectl debug`` checks ``details.name == ""``)."""
+
+
+def _not_found(segs: list[str]) -> ApiError:
+    """go-restful's 404; under an API path it names what minik does not serve (``kubectl create
+    deployment`` prints it), keeping upstream's words first."""
+    if segs[:1] == ["api"] and len(segs) >= 3:
+        group, version, rest = "", segs[1], segs[2:]
+    elif segs[:1] == ["apis"] and len(segs) >= 4:
+        group, version, rest = segs[1], segs[2], segs[3:]
+    else:
+        return ApiError(NOT_FOUND)
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        rest = rest[2:]
+    resource, sub = rest[0], (rest[2] if len(rest) > 2 else None)
+    r = RESOURCES.get(resource)
+    gv = f"{group}/{version}" if group else version
+    if r is not None and r.api_version == gv:
+        if sub is None:
+            return ApiError(NOT_FOUND)
+        what = f"{resource}/{sub}"
+    else:
+        what = f"{resource}.{group}/{version}" if group else f"{resource}/{version}"
+    return _not_served(what)
+
+
+def _not_served(what: str) -> ApiError:
+    message = (
+        f"{NOT_FOUND['message']}: minik does not serve {what} "
+        "(it serves Jobs and CronJobs and what they use; kubectl api-resources lists them)"
+    )
+    return ApiError(failure(404, "NotFound", message))
 
 
 def _not_allowed(method: str) -> ApiError:
-    return error(
-        405, "MethodNotAllowed", f"the server does not allow this method on the requested resource ({method})"
-    )
+    """go-restful's 405 for a method a route does not serve (the message names no method)."""
+    del method  # upstream's message does not name it
+    return error(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
 
 class _Router:
@@ -127,7 +160,10 @@ class _Router:
         elif route.subresource == "eviction" and r.plural == "pods":
             table = {"POST": self.evictions.create}
         else:
-            raise ApiError(NOT_FOUND)
+            # /api/v1/namespaces/NS/X is a namespaced core resource X more likely than a subresource
+            raise _not_served(
+                f"{route.subresource}/v1" if r.plural == "namespaces" else f"{r.plural}/{route.subresource}"
+            )
         if method not in table:
             raise _not_allowed(method)
         return table[method]
@@ -141,6 +177,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     streamer: PodStreamer | None = None,
     metrics: metrics_api.MetricsSource | None = None,
+    pod_address: PodAddress | None = None,
 ) -> Starlette:
     """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route).
 
@@ -148,13 +185,15 @@ def create_app(
     ``streamer`` (the kubelet's exec and attach) serves ``pods/exec`` and ``pods/attach``
     over WebSocket (without it they end with an error status).
     ``metrics`` serves ``metrics.k8s.io`` (``kubectl top``); without it that group is absent.
+    ``pod_address`` gives the address the kubelet assigned a pod, where ``pods/portforward``
+    connects (without it port-forward reports that the pod has no IP).
     """
     handlers = (
         Handlers(store=store, hooks=hooks)
         if clock is None
         else Handlers(store=store, hooks=hooks, clock=clock)
     )
-    router = _Router(handlers, Streams(store=store, streamer=streamer))
+    router = _Router(handlers, Streams(store=store, streamer=streamer, address=pod_address))
     expected = f"Bearer {token}".encode()
 
     async def endpoint(request: Request) -> Response:
@@ -178,7 +217,7 @@ def create_app(
                     raise _not_allowed(request.method)
                 return response
             if route is None:
-                raise ApiError(NOT_FOUND)
+                raise _not_found(segs)
             return await router.handler(request.method, route)(request, route)
         except ApiError as exc:
             return status_response(exc.status)

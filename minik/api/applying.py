@@ -20,7 +20,7 @@ from minik.api.responses import decode_async
 from minik.errors import ApiError
 from minik.k8s import Obj
 from minik.registry import Registry
-from minik.store.status import bad_request
+from minik.store.status import bad_request, method_not_supported
 
 if TYPE_CHECKING:
     from minik.api.rest import Route
@@ -77,17 +77,7 @@ async def apply_patch(
     if not isinstance(config.get("metadata", {}), dict):
         raise bad_request("metadata must be an object in an apply configuration")
     if route.subresource is not None:
-        raise ApiError(
-            {
-                "kind": "Status",
-                "apiVersion": "v1",
-                "metadata": {},
-                "status": "Failure",
-                "message": "minik does not implement server-side apply on subresources",
-                "reason": "MethodNotAllowed",
-                "code": 405,
-            }
-        )
+        raise method_not_supported(r.plural, "minik does not implement server-side apply on subresources")
     live = _live(writer.store, route)
     try:
         merged, fields = managed.apply(

@@ -187,7 +187,16 @@ def parse_ports(query: Sequence[tuple[str, str]]) -> list[int]:
         if port < 1:
             raise BadOptions(f'port "{text}" must be > 0')
         ports.append(port)
+    if len(ports) > MAX_WEBSOCKET_PORTS:
+        raise BadOptions(
+            f"too many ports: {len(ports)} asked, at most {MAX_WEBSOCKET_PORTS} can be forwarded over one"
+            " WebSocket (each takes two of its 256 channels)"
+        )
     return ports
+
+
+MAX_WEBSOCKET_PORTS = 128
+"""Ports one WebSocket port-forward can carry: a data and an error channel each, one byte numbering them."""
 
 
 def port_prefix(port: int) -> bytes:

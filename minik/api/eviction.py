@@ -24,12 +24,12 @@ from starlette.responses import Response
 
 from minik.api import protobuf
 from minik.api.options import write_options
-from minik.api.responses import decode, media_type, object_response, read_body
+from minik.api.responses import decode, grace_period, media_type, object_response, read_body
 from minik.api.rest import Route
 from minik.controllers.disruption import allowed_condition, is_ready, selected_pods
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry import Registry
-from minik.store.status import bad_request, error
+from minik.store.status import bad_request, error, forbidden
 
 PDBS = "poddisruptionbudgets"
 EVICTION_VERSIONS = ("policy/v1", "policy/v1beta1")
@@ -103,16 +103,19 @@ class Evictions:
         opts = body.get("deleteOptions") or {}
         if not isinstance(opts, dict):
             raise bad_request("deleteOptions must be an object")
-        grace = opts.get("gracePeriodSeconds")
-        if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
-            raise bad_request(f"gracePeriodSeconds: Invalid value: {grace!r}: must be an integer")
+        given_ns = meta(body).get("namespace")
+        if given_ns and given_ns != ns:
+            raise bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        grace = grace_period(None, opts)  # the Eviction's deleteOptions only
         pod = self.store.get("pods", ns, name)
         dry = write_options(request, "create", body=opts).dry_run  # query or deleteOptions; 422 if not All
         with self.store.transaction():
             if not can_ignore_pdb(pod):
                 self._check_budget(pod, dry=dry)
             if not dry:
-                self._evict(pod, opts)
+                self._evict(pod, opts, grace)
         done = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
         return object_response(done, code=201)
 
@@ -144,11 +147,7 @@ class Evictions:
             )
         allowed = int(status.get("disruptionsAllowed") or 0)
         if allowed < 0:
-            raise error(
-                403,
-                "Forbidden",
-                f'poddisruptionbudgets.policy "{m.get("name")}" is forbidden: pdb disruptions allowed is negative',
-            )
+            raise forbidden(PDBS, str(m.get("name")), "pdb disruptions allowed is negative")
         if allowed == 0:
             raise too_many_requests(
                 f"The disruption budget {m.get('name')} needs {int(status.get('desiredHealthy') or 0)} healthy pods "
@@ -163,16 +162,15 @@ class Evictions:
         status.setdefault("disruptedPods", {})[pod_name] = rfc3339(self.clock())
         self.store.update(PDBS, pdb, status_only=True)
 
-    def _evict(self, pod: Obj, opts: dict[str, Any]) -> None:
+    def _evict(self, pod: Obj, opts: dict[str, Any], grace: int | None) -> None:
         m = meta(pod)
         if not m.get("deletionTimestamp"):
             self.store.update("pods", with_condition(pod, disruption_target(self.clock())), status_only=True)
-        grace = opts.get("gracePeriodSeconds")
         pre = opts.get("preconditions") or {}
         self.store.delete(
             "pods",
             m.get("namespace"),
             str(m.get("name")),
-            grace_seconds=None if grace is None else max(int(grace), 0),
+            grace_seconds=grace,
             preconditions={k: str(v) for k, v in pre.items() if v} if isinstance(pre, dict) else None,
         )

@@ -257,8 +257,11 @@ def apply(
     for e in found:
         e.fields -= taken.get(e.ident, set())
     others = set().union(*(e.fields for e in found if e.ident != ident))
+    # A path still under an owned one stays: ``data: {}`` applied before ``data: {k: v}``
+    # leaves ``.data`` in the previous set, and the new ``.data.k`` keeps it.
+    kept = others | applied
     for p in sorted(previous - applied, key=len):  # an element before its fields
-        if not any(o[: len(p)] == p for o in others):
+        if not any(o[: len(p)] == p for o in kept):
             fieldset.remove_at(merged, p)
             _prune_empty(merged, p[:-1], others | applied)
     own = next((e for e in found if e.ident == ident), None)

@@ -114,9 +114,7 @@ def handle(request: Request, segs: list[str], *, store: Registry, source: Metric
         return JSONResponse(resource_list())
     if request.method != "GET":
         raise error(
-            405,
-            "MethodNotAllowed",
-            f"the server does not allow this method on the requested resource ({request.method})",
+            405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
         )
     source.touch()
     match = compile_filter("pods", request.query_params.get("labelSelector"), None)

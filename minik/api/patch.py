@@ -221,8 +221,20 @@ def json_patch(
                 value = _remove(doc, source)
             _add(doc, path, value)
         elif kind == "test":
-            if _get(doc, path) != op["value"]:
+            if not json_equal(_get(doc, path), op["value"]):
                 raise PatchError(f"testing value {path!r} failed")
         else:
             raise PatchError(f"unknown JSON patch operation {kind!r}")
     return doc
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON values equal as json-patch's ``test`` compares them: same JSON type and value, never
+    Python's ``==`` (where ``true == 1`` and ``1 == 1.0``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

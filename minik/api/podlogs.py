@@ -10,6 +10,7 @@ streaming response; the bytes come from the kubelet through
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from starlette.requests import Request
@@ -20,7 +21,7 @@ from minik.api.responses import query_bool, query_int
 from minik.errors import ApiError, MinikError
 from minik.k8s import Obj, meta
 from minik.resources import DEFAULT_CONTAINER_KEY
-from minik.store.status import bad_request
+from minik.store.status import bad_request, invalid
 
 log = logging.getLogger("minik.api")
 
@@ -28,6 +29,19 @@ log = logging.getLogger("minik.api")
 async def logs(request: Request, pod: Obj, hooks: ApiHooks) -> Response:
     """The log response for ``pod`` (already read from the store)."""
     name = str(meta(pod).get("name", ""))
+    tail = query_int(request, "tailLines")
+    since = query_int(request, "sinceSeconds")
+    causes = []  # ValidatePodLogOptions
+    if tail is not None and tail < 0:
+        causes.append(
+            ("tailLines", "Invalid value", f"Invalid value: {tail}: must be greater than or equal to 0")
+        )
+    if since is not None and since < 1:
+        causes.append(("sinceSeconds", "Invalid value", f"Invalid value: {since}: must be greater than 0"))
+    if causes:
+        raise invalid("PodLogOptions", str(name), causes)
+    if since is not None:
+        since = min(since, int(time.time()))  # further back than the epoch is everything
     spec = pod.get("spec") or {}
     containers = [c.get("name") for c in spec.get("containers") or []]
     inits = [c.get("name") for c in spec.get("initContainers") or []]
@@ -65,8 +79,6 @@ async def logs(request: Request, pod: Obj, hooks: ApiHooks) -> Response:
             elif reason == "ImagePullBackOff":
                 reason = "trying and failing to pull image"
             raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-    tail = query_int(request, "tailLines")
-    since = query_int(request, "sinceSeconds")
     chunks = hooks.logs(
         pod,
         str(container),

@@ -2,8 +2,10 @@
 
 Each requested port gets a data channel (``2i``) and an error channel
 (``2i+1``); the first message on each is the port number. The server opens
-one TCP connection per port to the pod's IP (``status.podIP``, the
-sandbox's address on the instance network, which the host reaches) and
+one TCP connection per port to the pod's IP — the address the kubelet
+gave the pod (its IPAM record, or the node's for a hostNetwork pod), handed
+in by the caller; never ``status.podIP``, which a client holding the token
+can write — and
 copies bytes both ways; a failed connection is reported as text on the
 port's error channel. When every port's connection has ended, the
 WebSocket is closed.
@@ -15,6 +17,13 @@ connection is an error stream and a data stream (headers ``streamtype``,
 carries the bytes, its FIN half-closes the pod connection, and the server
 ends both streams when the pod's side ends. Plain SPDY (an HTTP upgrade
 without WebSocket) cannot be served: ASGI hands over WebSocket upgrades only.
+
+Bounded per WebSocket: at most :data:`MAX_PAIRS` stream pairs at once (a
+SYN_STREAM past it is reset), at most :data:`MAX_PENDING` bytes held for a
+pair whose pod connection is not open yet (past it both streams are reset),
+and a pair whose other stream does not come within :data:`PAIR_TIMEOUT`
+seconds (the kubelet's ``streamCreationTimeout``) is told so on its error
+stream and reset.
 """
 
 from __future__ import annotations
@@ -33,6 +42,9 @@ from minik.k8s import Obj, meta
 log = logging.getLogger("minik.api")
 CONNECT_TIMEOUT = 10.0
 CHUNK = 65536
+MAX_PAIRS = 1024  # stream pairs (pod connections) one SPDY port-forward holds at once
+MAX_PENDING = 1 << 20  # bytes held for a pair until its pod connection is open
+PAIR_TIMEOUT = 30.0  # the kubelet's default streamCreationTimeout
 
 
 def _dial_error(ip: str, port: int, exc: BaseException) -> str:
@@ -47,8 +59,8 @@ def _dial_error(ip: str, port: int, exc: BaseException) -> str:
     return f"dial tcp4 {ip}:{port}: connect: {why.lower()}" if ip else str(exc)
 
 
-async def serve(ws: WebSocket, pod: Obj, ports: list[int]) -> None:
-    ip = str((pod.get("status") or {}).get("podIP") or "")
+async def serve(ws: WebSocket, pod: Obj, ports: list[int], ip: str) -> None:
+    """v4 channels: one pod connection per port, to ``ip`` (the kubelet's address for the pod; ``""``: none)."""
     m = meta(pod)
     conns: dict[int, anyio.abc.SocketStream] = {}
     try:
@@ -123,18 +135,20 @@ async def _relay(ws: WebSocket, conns: dict[int, anyio.abc.SocketStream]) -> Non
 class _Pair:
     """One forwarded connection of kubectl: its error and data streams, and the pod connection."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, key: str, port: int) -> None:
+        self.key = key
         self.port = port
         self.error = 0
         self.data = 0
         self.conn: anyio.abc.SocketStream | None = None
         self.early: list[bytes] = []  # what kubectl sent before the pod connection was open
+        self.early_bytes = 0
         self.early_fin = False
+        self.waiting = anyio.CancelScope()  # the wait for the pair's other stream
 
 
-async def serve_spdy(ws: WebSocket, pod: Obj) -> None:
-    """kubectl's port-forward: SPDY/3.1 in the WebSocket; one pod connection per (error, data) pair."""
-    ip = str((pod.get("status") or {}).get("podIP") or "")
+async def serve_spdy(ws: WebSocket, pod: Obj, ip: str) -> None:
+    """kubectl's port-forward: SPDY/3.1 in the WebSocket; one pod connection per (error, data) pair, to ``ip``."""
     m = meta(pod)
     parser, writer = spdy.Parser(), spdy.Writer()
     pairs: dict[str, _Pair] = {}
@@ -168,9 +182,41 @@ async def serve_spdy(ws: WebSocket, pod: Obj) -> None:
         await send(writer.data(pair.data, b"", fin=True))
         await send(writer.data(pair.error, b"", fin=True))
 
+    def drop(pair: _Pair) -> None:
+        pair.waiting.cancel()
+        if pairs.get(pair.key) is pair:
+            del pairs[pair.key]
+        for stream in (pair.error, pair.data):
+            if by_stream.get(stream) is pair:
+                del by_stream[stream]
+
+    async def reset(pair: _Pair) -> None:
+        drop(pair)
+        for stream in (pair.error, pair.data):
+            if stream:
+                await send(writer.rst_stream(stream))
+        if pair.conn is not None:
+            await pair.conn.aclose()
+
+    async def expire(pair: _Pair) -> None:
+        with pair.waiting:
+            await anyio.sleep(PAIR_TIMEOUT)
+        if pair.waiting.cancel_called:  # the pair completed (or went) in time
+            return
+        if pair.error:
+            await send(
+                writer.data(pair.error, f"(request={pair.key}) timed out waiting for streams".encode())
+            )
+        await reset(pair)
+
+    async def forwarded(pair: _Pair) -> None:
+        try:
+            await forward(pair)
+        finally:
+            drop(pair)
+
     async def handle(frame: spdy.Frame, tg: anyio.abc.TaskGroup) -> None:
         if frame.control and frame.kind == spdy.SYN_STREAM:
-            await send(writer.syn_reply(frame.stream))
             h = frame.headers
             key, kind = h.get("requestid", str(frame.stream)), h.get("streamtype", "")
             try:
@@ -178,20 +224,31 @@ async def serve_spdy(ws: WebSocket, pod: Obj) -> None:
             except ValueError:
                 await send(writer.rst_stream(frame.stream))
                 return
-            pair = pairs.setdefault(key, _Pair(port))
+            pair = pairs.get(key)
+            if pair is None:
+                if len(pairs) >= MAX_PAIRS:
+                    log.warning(
+                        "port-forward to %s: %d stream pairs open; refusing more", m.get("name"), MAX_PAIRS
+                    )
+                    await send(writer.rst_stream(frame.stream))
+                    return
+                pair = pairs[key] = _Pair(key, port)
+                tg.start_soon(expire, pair)
+            await send(writer.syn_reply(frame.stream))
             by_stream[frame.stream] = pair
             if kind == "error":
                 pair.error = frame.stream
             elif kind == "data":
                 pair.data = frame.stream
             if pair.error and pair.data:
-                tg.start_soon(forward, pair)
+                pair.waiting.cancel()
+                tg.start_soon(forwarded, pair)
         elif frame.control and frame.kind == spdy.PING:
             await send(writer.ping(int.from_bytes(frame.payload[:4], "big")))
         elif frame.control and frame.kind == spdy.RST_STREAM:
-            reset = by_stream.get(frame.stream)
-            if reset is not None and reset.conn is not None:
-                await reset.conn.aclose()
+            closed = by_stream.get(frame.stream)
+            if closed is not None and closed.conn is not None:
+                await closed.conn.aclose()
         elif frame.control and frame.kind == spdy.GOAWAY:
             tg.cancel_scope.cancel()
         elif not frame.control:
@@ -199,6 +256,15 @@ async def serve_spdy(ws: WebSocket, pod: Obj) -> None:
             if target is None or frame.stream != target.data:
                 return
             if target.conn is None:
+                target.early_bytes += len(frame.payload)
+                if target.early_bytes > MAX_PENDING:
+                    log.info(
+                        "port-forward to %s: over %d bytes before the pod answered; reset",
+                        m.get("name"),
+                        MAX_PENDING,
+                    )
+                    await reset(target)
+                    return
                 target.early.append(frame.payload)
                 target.early_fin = target.early_fin or frame.fin
                 return

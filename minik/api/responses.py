@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from minik.errors import ApiError, FieldError
 from minik.manifest import yamlsafe
-from minik.store.status import bad_request, error
+from minik.store.status import bad_request, complete, error
 
 MAX_BODY = 3 * 1024 * 1024  # the API server's limit for a request body
 
@@ -26,7 +26,8 @@ class JSONResponse(Response):
 
 
 def status_response(status: dict[str, Any]) -> Response:
-    return JSONResponse(status, status_code=int(status.get("code") or 500))
+    """A ``Status`` as the response, with the ``details`` upstream has for its reason."""
+    return JSONResponse(complete(status), status_code=int(status.get("code") or 500))
 
 
 def warning_headers(warnings: list[FieldError]) -> list[tuple[str, str]]:
@@ -146,14 +147,40 @@ def query_bool(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() in ("true", "1")
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def query_int(request: Request, name: str) -> int | None:
+    """An integer query parameter, read as Go's ``strconv.ParseInt(s, 10, 64)`` reads it (400 otherwise)."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise bad_request(f"{name}: invalid value {raw!r}: must be an integer") from None
+    digits = raw[1:] if raw[:1] in "+-" else raw
+    if not digits or not digits.isascii() or not digits.isdigit():
+        raise bad_request(f"{name}: invalid value {raw!r}: must be an integer")
+    if len(digits.lstrip("0")) > 19 or not INT64_MIN <= int(raw) <= INT64_MAX:
+        raise bad_request(f'{name}: strconv.ParseInt: parsing "{raw}": value out of range')
+    return int(raw)
+
+
+def body_int64(value: Any, field: str) -> int | None:
+    """An int64 field of a request body (``DeleteOptions.gracePeriodSeconds``): 400 if it is not one, as Go's decoder."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise bad_request(f"{field}: Invalid value: {value!r}: must be an integer")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise bad_request(f"json: cannot unmarshal number {value} into Go struct field {field} of type int64")
+    return value
+
+
+def grace_period(request: Request | None, opts: dict[str, Any]) -> int | None:
+    """``gracePeriodSeconds`` of a delete (the query's, if a request is given, then the DeleteOptions body's),
+    as ``BeforeDelete`` takes it: int64 or 400; a negative value means one second."""
+    grace = None if request is None else query_int(request, "gracePeriodSeconds")
+    if grace is None:
+        grace = body_int64(opts.get("gracePeriodSeconds"), "DeleteOptions.gracePeriodSeconds")
+    return None if grace is None else (1 if grace < 0 else grace)
 
 
 def api_error(code: int, reason: str, message: str) -> ApiError:

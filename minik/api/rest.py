@@ -32,6 +32,7 @@ from minik.api.options import APPLY, WriteOptions, write_options
 from minik.api.responses import (
     decode,
     decode_async,
+    grace_period,
     media_type,
     object_response,
     query_bool,
@@ -185,8 +186,9 @@ class Handlers:
         fields = request.query_params.get("fieldSelector")
         if query_bool(request, "watch"):
             return await self.watch(request, route)
-        items, rv = self.store.list(r.plural, route.namespace, label_selector=labels, field_selector=fields)
+        query_int(request, "timeoutSeconds")  # ListOptions are decoded whole, as the API server decodes them
         limit = query_int(request, "limit") or 0
+        items, rv = self.store.list(r.plural, route.namespace, label_selector=labels, field_selector=fields)
         token = request.query_params.get("continue")
         if token:
             try:
@@ -443,13 +445,7 @@ class Handlers:
             raise bad_request(
                 f'propagationPolicy: Unsupported value: "{policy}": supported values: {supported}'
             )
-        grace = query_int(request, "gracePeriodSeconds")
-        if grace is None and opts.get("gracePeriodSeconds") is not None:
-            grace = opts["gracePeriodSeconds"]
-            if not isinstance(grace, int) or isinstance(grace, bool):
-                raise bad_request(f"gracePeriodSeconds: Invalid value: {grace!r}: must be an integer")
-        if grace is not None and grace < 0:
-            grace = 0
+        grace = grace_period(request, opts)
         pre = opts.get("preconditions") or {}
         if dry:  # checked as a real delete is, then nothing happens
             current = self.store.get(route.resource.plural, namespace, name)

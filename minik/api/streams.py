@@ -17,6 +17,7 @@ The frames and statuses are :mod:`minik.api.channels`'; port-forward is :mod:`mi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import anyio
@@ -87,10 +88,17 @@ def pick_container(pod: Obj, wanted: str) -> str:
     return wanted
 
 
+PodAddress = Callable[[Obj], str]
+"""The address the kubelet gave a pod (``""`` if it runs none): where port-forward connects."""
+
+
 class Streams:
-    def __init__(self, *, store: Registry, streamer: PodStreamer | None) -> None:
+    def __init__(
+        self, *, store: Registry, streamer: PodStreamer | None, address: PodAddress | None = None
+    ) -> None:
         self.store = store
         self.streamer = streamer
+        self.address: PodAddress = address or (lambda pod: "")
 
     def _check(self, route: Route, query: list[tuple[str, str]], protocols: list[str] | None) -> Any:
         """Everything the API server checks before an upgrade; returns the options (or ports)."""
@@ -136,10 +144,11 @@ class Streams:
         if route.subresource == "portforward":
             protocol = channels.negotiate(protocols, channels.PORTFORWARD_PROTOCOLS)
             await ws.accept(subprotocol=protocol if protocols else None)
+            ip = self.address(pod)  # the kubelet's record, never the client-writable status.podIP
             if protocol == channels.SPDY_TUNNEL:
-                await portforward.serve_spdy(ws, pod)
+                await portforward.serve_spdy(ws, pod, ip)
             else:
-                await portforward.serve(ws, pod, opts)
+                await portforward.serve(ws, pod, opts, ip)
             return
         protocol = channels.negotiate(protocols, channels.EXEC_PROTOCOLS)
         await ws.accept(subprotocol=protocol if protocols else None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from minik.cli import applying, printers
@@ -59,40 +60,7 @@ def _load(ctx: Ctx, filenames: list[str], recursive: bool) -> list[Any]:
 
 
 def apply(ctx: Ctx, args: argparse.Namespace) -> int:
-    from minik.manifest import validate_documents
-
-    docs = _load(ctx, args.filename, args.recursive)
-    validated = validate_documents(docs)
-    originals = [d.obj for d in docs] if len(docs) == len(validated.objects) else list(validated.objects)
-    sources = [d.source for d in docs] if len(docs) == len(validated.objects) else [""] * len(originals)
-    if args.dry_run == "client":
-        for w in validated.warnings:
-            ctx.eprint(f"Warning: {w.render()}")
-    if not originals:
-        raise UsageError("no objects passed to apply")
-    for original in originals:
-        m = meta(original)
-        if not m.get("name") and m.get("generateName"):
-            raise UsageError(
-                f"from {m['generateName']}: cannot use generate name with apply "
-                "(apply needs a name to find the object again; use `minik create -f` instead)"
-            )
-    rbac_warning(ctx, originals)
-    results: list[tuple[Resource, Obj, str]] = []
-    for original, defaulted, source in zip(originals, validated.objects, sources, strict=True):
-        resource = for_kind(str(original.get("kind", "")), str(original.get("apiVersion", "")))
-        ns = meta(original).get("namespace") or ctx.namespace
-        obj = dict(original)
-        if resource.namespaced:
-            obj["metadata"] = {**meta(original), "namespace": ns}
-        obj = applying.with_last_applied(obj)
-        if args.dry_run == "client":
-            shown = dict(defaulted)
-            if resource.namespaced:
-                shown["metadata"] = {**meta(defaulted), "namespace": ns}
-            results.append((resource, applying.with_last_applied(shown), "created (dry run)"))
-            continue
-        results.append(_apply_one(ctx, resource, ns, obj, source, server_dry_run=args.dry_run == "server"))
+    results = apply_files(ctx, args.filename, recursive=args.recursive, dry_run=args.dry_run)
     for resource, obj, verb in results:
         if args.output == "name":
             ctx.print(printers.name_line(resource, obj))
@@ -103,6 +71,68 @@ def apply(ctx: Ctx, args: argparse.Namespace) -> int:
         data = objs[0] if len(objs) == 1 else printers.as_list(objs)
         ctx.print(printers.to_yaml(data) if args.output == "yaml" else printers.to_json(data), end="")
     return 0
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What ``-f`` named, validated: the objects as written, as defaulted, and the file each came from."""
+
+    originals: list[Obj]
+    defaulted: list[Obj]
+    sources: list[str]
+    warnings: list[Any]
+
+
+def validate_files(ctx: Ctx, filenames: list[str], *, recursive: bool) -> Validated:
+    """Load and validate every document (both layers); raises with every error before anything is sent."""
+    from minik.manifest import validate_documents
+
+    docs = _load(ctx, filenames, recursive)
+    validated = validate_documents(docs)
+    originals = [d.obj for d in docs] if len(docs) == len(validated.objects) else list(validated.objects)
+    sources = [d.source for d in docs] if len(docs) == len(validated.objects) else [""] * len(originals)
+    if not originals:
+        raise UsageError("no objects passed to apply")
+    for original in originals:
+        m = meta(original)
+        if not m.get("name") and m.get("generateName"):
+            raise UsageError(
+                f"from {m['generateName']}: cannot use generate name with apply "
+                "(apply needs a name to find the object again; use `minik create -f` instead)"
+            )
+    return Validated(originals, list(validated.objects), sources, list(validated.warnings))
+
+
+def apply_files(
+    ctx: Ctx,
+    filenames: list[str],
+    *,
+    recursive: bool,
+    dry_run: str = "none",
+    checked: Validated | None = None,
+) -> list[tuple[Resource, Obj, str]]:
+    """Apply every object of the files (``checked``: already validated); (resource, object, verb) each."""
+    v = checked or validate_files(ctx, filenames, recursive=recursive)
+    if dry_run == "client":
+        for w in v.warnings:
+            ctx.eprint(f"Warning: {w.render()}")
+    rbac_warning(ctx, v.originals)
+    results: list[tuple[Resource, Obj, str]] = []
+    for original, defaulted, source in zip(v.originals, v.defaulted, v.sources, strict=True):
+        resource = for_kind(str(original.get("kind", "")), str(original.get("apiVersion", "")))
+        ns = meta(original).get("namespace") or ctx.namespace
+        obj = dict(original)
+        if resource.namespaced:
+            obj["metadata"] = {**meta(original), "namespace": ns}
+        obj = applying.with_last_applied(obj)
+        if dry_run == "client":
+            shown = dict(defaulted)
+            if resource.namespaced:
+                shown["metadata"] = {**meta(defaulted), "namespace": ns}
+            results.append((resource, applying.with_last_applied(shown), "created (dry run)"))
+            continue
+        results.append(_apply_one(ctx, resource, ns, obj, source, server_dry_run=dry_run == "server"))
+    return results
 
 
 def rbac_warning(ctx: Ctx, objs: list[Obj]) -> None:

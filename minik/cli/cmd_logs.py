@@ -223,7 +223,7 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
             logs.sequential(streams, many=False, tolerate=False)
         return 0
     if resource is CRONJOBS:
-        return _job(logs, _latest_job(ctx, name))
+        return _job(logs, latest_job(ctx, name))
     if resource is not JOBS:
         raise UsageError(
             f"cannot get logs of {resource.plural}; use a pod, job/NAME, cronjob/NAME or -l SELECTOR"
@@ -232,7 +232,7 @@ def run(ctx: Ctx, args: argparse.Namespace) -> int:
     return _job(logs, job)
 
 
-def _latest_job(ctx: Ctx, name: str) -> Obj:
+def latest_job(ctx: Ctx, name: str) -> Obj:
     """The CronJob's most recently created Job (its controller ownerReference names the CronJob)."""
     uid = meta(ctx.client.get(CRONJOBS.path(ctx.namespace, name))).get("uid")
     items = ctx.client.get(JOBS.path(ctx.namespace)).get("items") or []

@@ -6,6 +6,9 @@ here for the CLI's modules). Pure: nothing reads the clock.
 
 from __future__ import annotations
 
+import re
+
+from minik.goduration import MAX_NANOS, DurationError, go_quote, parse_seconds
 from minik.k8s import parse_time
 from minik.printing.durations import between, human_duration, since
 
@@ -24,29 +27,18 @@ def rfc1123z(timestamp: str | None) -> str:
 
 
 def parse_go_duration(text: str) -> float:
-    """Parse ``30s``, ``1m30s``, ``2h``, ``500ms``, ``0`` (Go ``time.ParseDuration``) → seconds.
+    """Parse ``30s``, ``1m30s``, ``2h``, ``500ms``, ``0`` (Go ``time.ParseDuration``, :mod:`minik.goduration`) → seconds.
 
     A bare number is taken as seconds (kubectl accepts that for ``--timeout``).
-    Raises ``ValueError`` on anything else.
+    Raises ``ValueError`` (Go's sentence) on anything else.
     """
-    import re
-
     s = text.strip()
-    if not s:
-        raise ValueError(text)
-    sign = -1.0 if s.startswith("-") else 1.0
-    s = s.lstrip("+-")
-    try:
-        return sign * float(s)
-    except ValueError:
-        pass
-    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-    pos, total = 0, 0.0
-    for m in re.finditer(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)", s):
-        if m.start() != pos:
-            raise ValueError(text)
-        total += float(m.group(1)) * units[m.group(2)]
-        pos = m.end()
-    if pos != len(s):
-        raise ValueError(text)
-    return sign * total
+    if _PLAIN_NUMBER.fullmatch(s):
+        seconds = float(s)
+        if abs(seconds) * 1e9 > MAX_NANOS:
+            raise DurationError(f"time: invalid duration {go_quote(s)}")
+        return seconds
+    return parse_seconds(s)
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")

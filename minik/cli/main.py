@@ -26,7 +26,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from minik.cli import cmd_apply, cmd_create, cmd_describe, cmd_get, cmd_logs, cmd_server, cmd_wait
+    from minik.cli import (
+        cmd_apply,
+        cmd_create,
+        cmd_describe,
+        cmd_get,
+        cmd_logs,
+        cmd_run,
+        cmd_server,
+        cmd_timeline,
+        cmd_wait,
+    )
 
     parser = _Parser(
         prog="minik",
@@ -37,7 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"minik {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (cmd_apply, cmd_create, cmd_get, cmd_describe, cmd_logs, cmd_wait, cmd_server):
+    for module in (
+        cmd_apply,
+        cmd_create,
+        cmd_get,
+        cmd_describe,
+        cmd_logs,
+        cmd_timeline,
+        cmd_wait,
+        cmd_run,
+        cmd_server,
+    ):
         module.register(sub)
     return parser
 

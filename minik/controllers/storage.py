@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from minik import quantity
 from minik.k8s import NODE_NAME, Obj, meta, selector_matches
-from minik.manifest.rules_pod import parse_quantity
 from minik.manifest.storage_admission import PROVISIONED_BY, PROVISIONER, PV_PROTECTION, PVC_PROTECTION
 
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
@@ -97,7 +97,7 @@ def in_use(claim: Obj, pods: Iterable[Obj]) -> bool:
 
 
 def _storage(obj: Mapping[str, Any] | None) -> Decimal:
-    q = parse_quantity((obj or {}).get("storage"))
+    q = quantity.parse_or_none((obj or {}).get("storage"))
     return q if q is not None else Decimal(0)
 
 

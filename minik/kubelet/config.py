@@ -18,11 +18,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from minik import quantity
 from minik.k8s import Obj
 from minik.kubelet import podnet
 from minik.kubelet.env import expand
-from minik.kubelet.quantity import cores, size_bytes
+from minik.kubelet.errors import ConfigError
 from minik.kubelet.security import effective, seccomp_opts, security_opts
+
+CPU_PERIOD = 100_000
+"""The CFS period in microseconds (the kubelet's ``QuotaPeriod``); a cpu limit is a quota within it."""
+MIN_CPU_QUOTA = 1_000
+"""The kubelet's ``MinQuotaPeriod``: no cpu limit gives less than 1 ms of each period."""
+DOCKER_MIN_MEMORY = 6 * 1024 * 1024
+"""The least memory limit Docker accepts (``linuxMinMemory``)."""
 
 HOST_IP = "127.0.0.1"
 """The node's address as minik reports it (``status.hostIP``): a hostNetwork pod's IP too."""
@@ -48,10 +56,7 @@ def container_config(
     if message_file is not None:
         host_config["binds"].append(f"{message_file}:{c['terminationMessagePath']}")
     limits = (c.get("resources") or {}).get("limits") or {}
-    if "memory" in limits:
-        host_config["mem_limit"] = size_bytes(str(limits["memory"]))
-    if "cpu" in limits:
-        host_config["nano_cpus"] = int(cores(str(limits["cpu"])) * 1e9)
+    host_config.update(resource_limits(limits))
     sc = c.get("securityContext") or {}
     if sc.get("privileged"):
         host_config["privileged"] = True
@@ -169,3 +174,30 @@ def localhost_profile(c: Obj, pod_spec: Obj) -> str | None:
     if isinstance(profile, dict) and profile.get("type") == "Localhost":
         return str(profile.get("localhostProfile") or "")
     return None
+
+
+def cpu_quota(milli_cpu: int) -> int:
+    """``MilliCPUToQuota``: the CFS quota (microseconds a period) for a cpu limit; 0 means none."""
+    if milli_cpu <= 0:
+        return 0
+    return max(MIN_CPU_QUOTA, milli_cpu * CPU_PERIOD // 1000)
+
+
+def resource_limits(limits: Obj) -> dict[str, Any]:
+    """The engine's memory limit (bytes, rounded up) and CFS quota for a container's ``resources.limits``.
+
+    A memory limit the engine cannot honour (under its 6 MiB minimum) is the
+    error Docker gives, as the kubelet reported it when it ran on Docker.
+    """
+    out: dict[str, Any] = {}
+    if "memory" in limits:
+        memory = quantity.value(limits["memory"])
+        if 0 < memory < DOCKER_MIN_MEMORY:
+            raise ConfigError("Error response from daemon: Minimum memory limit allowed is 6MB")
+        if memory > 0:
+            out["mem_limit"] = memory
+    if "cpu" in limits:
+        quota = cpu_quota(quantity.milli_value(limits["cpu"]))
+        if quota:
+            out["cpu_period"], out["cpu_quota"] = CPU_PERIOD, quota
+    return out

@@ -23,6 +23,11 @@ from minik.kubelet.docker_base import translate
 from minik.kubelet.hijacked import STREAM_LIMIT, HijackedStream
 
 FOLLOW_LIMIT = 512  # concurrent `logs -f` readers, each a thread blocked on its stream
+ENGINE_THREADS = 40  # anyio's default thread limiter: the engine calls that run at once
+POOL_SIZE = ENGINE_THREADS + FOLLOW_LIMIT
+"""docker-py's connection pool: every connection that can be out at once (an engine call or a
+followed log; exec and attach sockets leave the pool) comes back to a place in it, so a burst
+(150 exec sessions) never has urllib3 discard connections with "Connection pool is full"."""
 T = TypeVar("T")
 
 
@@ -38,7 +43,7 @@ class DockerClient:
     def _docker(self) -> Any:
         if self._client is None:
             try:
-                self._client = docker.from_env(timeout=self._timeout)
+                self._client = docker.from_env(timeout=self._timeout, max_pool_size=POOL_SIZE)
             except Exception as exc:
                 raise translate("connect", exc) from exc
             if str(self._client.api.base_url).startswith("http+docker://"):

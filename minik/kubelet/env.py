@@ -6,9 +6,9 @@ import base64
 import re
 from typing import Protocol
 
+from minik import quantity
 from minik.k8s import Obj, meta
 from minik.kubelet.errors import ConfigError
-from minik.kubelet.quantity import cores, size_bytes
 
 
 class ObjectSource(Protocol):
@@ -103,13 +103,14 @@ class Env:
 
 
 def resource_value(c: Obj, ref: Obj) -> str:
+    """``ExtractContainerResourceValue``: the quantity divided by the divisor, rounded up (cpu in milli-units)."""
     res = ref.get("resource", "")
     kind, _, what = res.partition(".")
     q = ((c.get("resources") or {}).get(kind) or {}).get(what)
     if q is None:
         return "0"
     if what == "cpu":
-        import math
-
-        return str(math.ceil(cores(str(q)) / cores(str(ref.get("divisor", "1")))))
-    return str(size_bytes(str(q)) // size_bytes(str(ref.get("divisor", "1"))))
+        amount, divisor = quantity.milli_value(q), quantity.milli_value(ref.get("divisor", "1"))
+    else:
+        amount, divisor = quantity.value(q), quantity.value(ref.get("divisor", "1"))
+    return str(-(-amount // max(divisor, 1)))

@@ -36,11 +36,16 @@ def pre_stop_budget(c: Obj, grace: int) -> int:
     return grace if pre_stop is not None and grace > 0 else 0
 
 
-def grace_after_pre_stop(grace: int, elapsed: float, *, hook_ran: bool) -> int:
+def grace_after_pre_stop(grace: int, elapsed: float, *, hook_ran: bool, override: bool = False) -> int:
     """The grace the stop signal gets once a preStop hook took ``elapsed`` seconds (whole seconds
-    taken off, as Go's truncating ``int64(Duration.Seconds())``), at least 2 s after a hook."""
+    taken off, as Go's truncating ``int64(Duration.Seconds())``).
+
+    At least 2 s, hook or not (killContainer's "minimal shutdown window");
+    a grace the deletion or an eviction set (the kubelet's override) is
+    taken as it is when no hook ran.
+    """
     if not hook_ran:
-        return grace
+        return grace if override else max(grace, MIN_GRACE_AFTER_HOOK)
     return max(grace - math.floor(elapsed), MIN_GRACE_AFTER_HOOK)
 
 

@@ -14,7 +14,7 @@ Every allocation is recorded in an :class:`IPLedger` (the store, in the
 server) *before* a container uses it, and the ledger is read back at start:
 a server killed and restarted gives an adopted pod the same address and
 never gives that address to another pod. An address is released when the
-pod has finished (:meth:`minik.kubelet.kubelet.Kubelet.release_finished`, as a
+pod has finished (:meth:`minik.kubelet.pod.network.PodNetwork.release_finished`, as a
 node's CNI takes a torn-down sandbox's address back: Jobs keep their finished
 pods, and the pool must serve any number of them), when a pod is deleted
 before it finished, and at start for pods the store no longer has.

@@ -1,21 +1,25 @@
 """A minimal kubelet: enough of a pod on Docker for Job workloads.
 
-The :class:`Kubelet` owns one :class:`~minik.kubelet.worker.PodWorker` task
-per pod, the Docker event stream the workers learn exits from, adoption of
-running pods after a server restart, logs, pod deletion (every Docker object
-of the pod) and the DNS names Services give pods. Docker is reached only
-through the typed :class:`~minik.kubelet.runtime.Runtime` interface.
+The :class:`Kubelet` owns one :class:`~minik.kubelet.pod.worker.PodWorker`
+task per pod — a new pod, or one found after a server restart, alike: each
+worker starts from what the runtime holds — the Docker event stream the
+workers learn exits from, the pod network (:mod:`minik.kubelet.pod.network`),
+logs, pod deletion (every Docker object of the pod), the teardown of pods
+that finished under an earlier server, and the DNS names Services give pods.
+Docker is reached only through the typed
+:class:`~minik.kubelet.runtime.Runtime` interface.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -26,23 +30,20 @@ from minik.kubelet import labels, podnet
 from minik.kubelet.env import Env, ObjectSource
 from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
-from minik.kubelet.ipam import AddressesExhausted, IPLedger, MemoryLedger, PodIPs
+from minik.kubelet.ipam import IPLedger, MemoryLedger
+from minik.kubelet.pod.context import PodContext, PodSink
+from minik.kubelet.pod.network import PodNetwork
+from minik.kubelet.pod.worker import PodWorker
 from minik.kubelet.probe_actions import Actions
 from minik.kubelet.runtime import Runtime
 from minik.kubelet.volumes import Volumes
-from minik.kubelet.worker import PAUSE_IMAGE_DEFAULT, PodWorker
+
+__all__ = ["PAUSE_IMAGE_DEFAULT", "Kubelet", "PodSink"]
 
 log = logging.getLogger("minik.kubelet")
 
-TEARDOWN_WAIT = 5.0  # seconds a pod waits for a finished pod's address before its sandbox fails
 
-
-class PodSink(Protocol):
-    async def update_pod_status(self, pod: Obj, status: Obj) -> None: ...
-
-    async def record_event(
-        self, involved: Obj, type: str, reason: str, message: str, component: str
-    ) -> None: ...
+PAUSE_IMAGE_DEFAULT = "registry.k8s.io/pause:3.10"
 
 
 class Kubelet:
@@ -59,8 +60,6 @@ class Kubelet:
         pause_image: str | None = None,
         ip_ledger: IPLedger | None = None,
     ) -> None:
-        import os
-
         self.docker = docker
         self.objects = objects
         self.sink = sink
@@ -68,39 +67,46 @@ class Kubelet:
         self.clock = clock
         self.time_scale = time_scale
         self.state_dir = state_dir
-        self.pause_image = pause_image or os.environ.get("MINIK_PAUSE_IMAGE", PAUSE_IMAGE_DEFAULT)
-        self.network = labels.network_name(instance)
         self.node_name = NODE_NAME  # the one node every pod runs on
         self.workers: dict[str, PodWorker] = {}
-        self.aliases: dict[str, frozenset[str]] = {}  # pod uid → the DNS names its Services give it
-        self.ipam = PodIPs(ip_ledger if ip_ledger is not None else MemoryLedger())
-        self._address_freed = anyio.Event()  # set (and replaced) each time an address is released
         self.env = Env(objects)
         self.volumes = Volumes(docker, self.env, objects, state_dir=state_dir, instance=instance)
-        self.images = Images(docker, sink)
+        self.network = PodNetwork(
+            docker,
+            ip_ledger if ip_ledger is not None else MemoryLedger(),
+            self.volumes,
+            instance=instance,
+            state_dir=state_dir,
+            teardowns_pending=lambda: any(w.done.is_set() for w in self.workers.values()),
+        )
+        self.ipam = self.network.ipam
         self.exits = ContainerExits(docker, labels.instance(instance))
-        self.actions = Actions(docker)  # probes' and lifecycle hooks' actions
         self._tg: anyio.abc.TaskGroup | None = None
         self._ready = anyio.Event()
-        self._network_ok = False
-        self._network_lock = anyio.Lock()
-        self._adopted: set[str] = set()
+        self._leftovers: set[str] = set()  # pods with containers from an earlier server
+        self.ctx = PodContext(
+            runtime=docker,
+            sink=sink,
+            clock=clock,
+            time_scale=time_scale,
+            instance=instance,
+            node_name=self.node_name,
+            pause_image=pause_image or os.environ.get("MINIK_PAUSE_IMAGE", PAUSE_IMAGE_DEFAULT),
+            state_dir=state_dir,
+            images=Images(docker, sink),
+            volumes=self.volumes,
+            env=self.env,
+            exits=self.exits,
+            actions=Actions(docker),
+            network=self.network,
+            spawn=self.spawn,
+            finished=self._finished,
+        )
 
-    def spawn(self, fn: Callable[[], Any]) -> None:
+    def spawn(self, fn: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``fn`` in the kubelet's task group (background work of a pod)."""
         if self._tg is not None:
             self._tg.start_soon(fn)
-
-    async def ensure_network(self) -> None:
-        async with self._network_lock:
-            if not self._network_ok:
-                net_labels = {labels.INSTANCE: self.instance, labels.HOME: str(self.state_dir)}
-                self.ipam.use_subnet(await self.docker.ensure_network(self.network, net_labels))
-                self._network_ok = True
-
-    def network_lost(self) -> None:
-        """A sandbox could not be made: make sure the network exists before the next one."""
-        self._network_ok = False
 
     async def run(self) -> None:
         async with anyio.create_task_group() as tg:
@@ -115,11 +121,12 @@ class Kubelet:
     async def _network_early(self) -> None:
         """Make the instance's network now, so the first pod does not wait for it."""
         with contextlib.suppress(MinikError):  # the first pod retries, and reports why
-            await self.ensure_network()
+            await self.network.ensure()
 
     async def sweep(self, known: set[str]) -> int:
         """Remove the containers, volumes and pod directories of pods not in ``known``, and release
-        their addresses; how many pods."""
+        their addresses; how many pods. Pods that are known and have containers are noted: a
+        finished one is torn down when it is synced (:meth:`sync_pod`)."""
         found = await self.docker.label_values(labels.instance(self.instance), labels.POD_UID)
         pods_dir = self.state_dir / "pods"
         dirs = {p.name for p in pods_dir.iterdir()} if pods_dir.is_dir() else set()
@@ -128,126 +135,35 @@ class Kubelet:
             await self.docker.remove_labelled(labels.of_pod(self.instance, uid))
             self.volumes.remove(uid)
         self.ipam.keep_only(known)
+        self._leftovers = set(found) & known
         return len(stale)
 
     async def release_network(self) -> None:
         """Remove the instance's network if nothing uses it (a later start makes it again)."""
-        async with self._network_lock:
-            if await self.docker.remove_network_if_unused(self.network):
-                self._network_ok = False
-
-    async def adopt(self) -> None:
-        """Pods that have containers from an earlier server are never started again."""
-        for c in await self.docker.list_containers(labels.instance(self.instance)):
-            uid = c.labels.get(labels.POD_UID)
-            if uid:
-                self._adopted.add(uid)
+        await self.network.remove_if_unused()
 
     async def sync_pod(self, pod: Obj) -> None:
+        """The pod as the API has it now: its worker decides again (one is started for a new pod,
+        or for a pod found after a restart: the same worker, from what the runtime holds)."""
         await self._ready.wait()
         assert self._tg is not None
         uid = str(meta(pod)["uid"])
-        phase = (pod.get("status") or {}).get("phase")
         w = self.workers.get(uid)
         if w is not None:
-            w.pod = pod
-            if meta(pod).get("deletionTimestamp"):
-                w.kill.set()
+            w.update(pod)
             return
-        if phase in ("Succeeded", "Failed"):
-            if uid in self._adopted or self.ipam.get(uid):
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            if uid in self._leftovers or self.ipam.get(uid):
                 # Finished before a restart, its teardown not done (a sandbox still
                 # running, an address still held): done now, from what the engine has.
-                self._adopted.discard(uid)
+                self._leftovers.discard(uid)
                 self._tg.start_soon(self._tear_down_found, pod)
             return
-        if uid in self._adopted:
-            self._adopted.discard(uid)
-            # Registered before it runs: a deletion that comes meanwhile waits for it.
-            w = self.workers[uid] = PodWorker(self, pod)
-            self._tg.start_soon(w.resume_or_fail)
-            return
-        if meta(pod).get("deletionTimestamp"):
-            await self.sink.update_pod_status(pod, {**(pod.get("status") or {}), "phase": "Failed"})
-            return
-        w = PodWorker(self, pod)
-        self.workers[uid] = w
+        self._leftovers.discard(uid)
+        w = self.workers[uid] = PodWorker(self.ctx, pod)  # registered first: a deletion waits for it
         self._tg.start_soon(w.run)
 
-    async def forget_pod(self, pod: Obj) -> None:
-        uid = str(meta(pod)["uid"])
-        w = self.workers.pop(uid, None)
-        if w is not None:
-            # Force-deleted (grace 0) before the worker saw the deletion: it stops
-            # with the deletion's grace, not the spec's (which would hold this loop).
-            grace = meta(pod).get("deletionGracePeriodSeconds")
-            if grace is not None and (w.kill_grace is None or int(grace) < w.kill_grace):
-                w.kill_grace = int(grace)
-            w.kill.set()
-            await w.done.wait()
-            w.forgotten.set()
-            async with w.sandbox_lock:  # a teardown in flight ends first; none starts after
-                pass
-        self.aliases.pop(uid, None)
-        removed: list[str] = []
-        await self.docker.remove_labelled(labels.of_pod(self.instance, uid), names=removed)
-        # Docker 20.10 may keep a removed container's endpoint (the network then
-        # cannot be removed, its address cannot be reused): a forced disconnect
-        # by name drops it. Only a namespace owner has one: the sandbox, or
-        # every container of a sandbox-less pod.
-        if w is not None and w.sandboxed:
-            owners = [labels.container_name(self.instance, pod, labels.SANDBOX)]
-        else:
-            owners = [n.removeprefix("container ") for n in removed if n.startswith("container ")]
-        for name in owners:
-            with contextlib.suppress(MinikError):
-                await self.docker.forget_endpoint(self.network, name)
-        self._release_address(uid)  # only now: no container holds it any more
-        self.volumes.remove(uid)
-
-    async def release_finished(self, uid: str, pod: Obj, owners: list[str]) -> None:
-        """A finished pod gives back what only a running pod needs (syncTerminatedPod).
-
-        Its address returns to the pool at once, as a node's CNI takes it back
-        when the sandbox is torn down: a Job keeps its finished pods, and the
-        instance's few hundred addresses must serve any number of them.
-        ``status.podIP`` stays on the object as a record. Each container that
-        was on the instance network with the address (the sandbox, or every
-        run of a sandbox-less pod) is first force-disconnected from it: a
-        stopped container never runs again, and Docker 20.10 may keep the
-        endpoint of a stopped one, which would hold the address in the engine.
-        Its volumes are unmounted: rendered files and emptyDir contents go
-        (the kubelet tears an emptyDir down when its pod terminates).
-        """
-        for cid in owners:
-            with contextlib.suppress(MinikError):
-                await self.docker.forget_endpoint(self.network, cid)
-        self._release_address(uid)
-        await self.volumes.unmount(pod)
-
-    def _release_address(self, uid: str) -> None:
-        if self.ipam.get(uid):
-            self.ipam.release(uid)
-            self._address_freed.set()
-            self._address_freed = anyio.Event()
-
-    async def allocate_address(self, uid: str) -> str:
-        """The pod's address (:meth:`PodIPs.allocate`). When every address is held but a finished
-        pod's teardown is under way (it gives one back within a second), wait for it rather than
-        fail the pod's sandbox: a small subnet at full use is no reason for a Warning."""
-        while True:
-            try:
-                return self.ipam.allocate(uid)
-            except AddressesExhausted:
-                if not any(w.done.is_set() for w in self.workers.values()):
-                    raise
-                freed = self._address_freed
-                with anyio.move_on_after(TEARDOWN_WAIT):
-                    await freed.wait()
-                if not freed.is_set():
-                    raise
-
-    def finished(self, uid: str) -> None:
+    def _finished(self, uid: str) -> None:
         """A finished pod's teardown is done: its worker goes (a long Job keeps thousands of pods)."""
         w = self.workers.get(uid)
         if w is not None and w.done.is_set() and not w.forgotten.is_set():
@@ -261,9 +177,38 @@ class Kubelet:
             for c in found:
                 if c.status == "running":  # a sandbox whose stop the kill cut short
                     await self.docker.stop(c.id, grace_seconds=0)
-            await self.release_finished(uid, pod, [c.id for c in found])
+            await self.network.release_finished(uid, pod)
         except MinikError as exc:
             log.warning("could not tear down finished pod %s: %s", uid, exc)
+
+    async def forget_pod(self, pod: Obj) -> None:
+        """The pod is gone from the API: stop what still runs (with the deletion's grace, 0 for a
+        force delete the worker never saw) and remove every Docker object of it."""
+        uid = str(meta(pod)["uid"])
+        w = self.workers.pop(uid, None)
+        if w is not None:
+            grace = meta(pod).get("deletionGracePeriodSeconds")
+            w.force(int(grace) if grace is not None else 0)
+            await w.done.wait()
+            w.forgotten.set()
+            async with w.sandbox.lock:  # a teardown in flight ends first; none starts after
+                pass
+        self.network.by_pod.pop(uid, None)
+        removed: list[str] = []
+        await self.docker.remove_labelled(labels.of_pod(self.instance, uid), names=removed)
+        # Docker 20.10 may keep a removed container's endpoint (the network then
+        # cannot be removed, its address cannot be reused): a forced disconnect
+        # by name drops it. Only a namespace owner has one: the sandbox, or
+        # every container of a sandbox-less pod.
+        if w is not None and w.sandbox.sandboxed:
+            owners = [labels.container_name(self.instance, pod, labels.SANDBOX)]
+        else:
+            owners = [n.removeprefix("container ") for n in removed if n.startswith("container ")]
+        for name in owners:
+            with contextlib.suppress(MinikError):
+                await self.docker.forget_endpoint(self.network.name, name)
+        self.network.release(uid)  # only now: no container holds it any more
+        self.volumes.remove(uid)
 
     async def logs(
         self,
@@ -292,11 +237,22 @@ class Kubelet:
         ):
             yield chunk
 
+    def pod_address(self, uid: str) -> str:
+        """The address the kubelet gave a pod that runs (its own record, never the stored
+        ``status.podIP`` a client may have written); ``""`` when it runs none."""
+        w = self.workers.get(uid)
+        return w.sandbox.ip if w is not None and not w.done.is_set() else ""
+
+    def reported_status(self, uid: str) -> Obj | None:
+        """The status the kubelet last reported for a pod it runs (None when it runs none)."""
+        w = self.workers.get(uid)
+        return w.status if w is not None else None
+
     def network_target(self, uid: str) -> str:
         """The container whose network namespace is the pod's now (its sandbox, or its latest
         container when it has none); ``""`` for a pod this kubelet does not run."""
         w = self.workers.get(uid)
-        return w.network_target() if w is not None else ""
+        return w.sandbox.network_target() if w is not None else ""
 
     async def sync_services(self, services: list[Obj], pods: list[Obj]) -> None:
         """Give each running pod's network owner the DNS names of the Services that select it.
@@ -309,5 +265,5 @@ class Kubelet:
             w = self.workers.get(uid)
             if w is None or w.done.is_set() or (pod.get("spec") or {}).get("hostNetwork"):
                 continue  # a hostNetwork pod is not on the instance network: no aliases
-            self.aliases[uid] = podnet.service_names(pod, services)
-            await w.apply_aliases()
+            self.network.by_pod[uid] = podnet.service_names(pod, services)
+            await w.sandbox.apply_aliases()

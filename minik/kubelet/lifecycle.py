@@ -109,9 +109,10 @@ async def stop(
     pod_ref: str,
     grace: int,
     record: Record,
+    override: bool = False,
 ) -> None:
     """Stop the container: its preStop hook first (within ``grace``), then the stop signal with the
-    grace that is left (killContainer)."""
+    grace that is left (killContainer; ``override``: the grace is the deletion's or an eviction's)."""
     budget = hooks.pre_stop_budget(c, grace)
     elapsed, ran = 0.0, False
     if budget:
@@ -123,4 +124,6 @@ async def stop(
                 log.debug("%s", message)
                 await record("Warning", *hooks.PRE_STOP_FAILED)
         elapsed, ran = time.monotonic() - start, True
-    await actions.runtime.stop(cid, grace_seconds=hooks.grace_after_pre_stop(grace, elapsed, hook_ran=ran))
+    await actions.runtime.stop(
+        cid, grace_seconds=hooks.grace_after_pre_stop(grace, elapsed, hook_ran=ran, override=override)
+    )

@@ -5,7 +5,7 @@ what the runtime reported, decide whether the pod needs (and gets) a sandbox, wh
 init container runs next, whether an exited container is restarted (and
 so whether it counts as done), what phase a pod whose containers have all
 stopped ends in, and what phase it shows while one runs. The worker
-(:mod:`minik.kubelet.worker`) carries the decisions out; table tests in
+(:mod:`minik.kubelet.pod.worker`) carries the decisions out; table tests in
 ``tests/unit/kubelet/test_plan.py`` state them.
 """
 

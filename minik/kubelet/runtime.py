@@ -44,6 +44,7 @@ class ContainerInfo:
     finished_at: str
     error: str
     ip: str
+    image: str = ""  # the image it was created from, as asked for (Config.Image)
 
     @classmethod
     def from_attrs(cls, attrs: Mapping[str, Any]) -> ContainerInfo:
@@ -61,6 +62,7 @@ class ContainerInfo:
             finished_at=str(state.get("FinishedAt", "")),
             error=str(state.get("Error", "")),
             ip=ip,
+            image=str((attrs.get("Config") or {}).get("Image") or ""),
         )
 
 

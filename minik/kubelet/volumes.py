@@ -10,13 +10,13 @@ from pathlib import Path
 
 import anyio.to_thread
 
+from minik import quantity
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
 from minik.kubelet import labels
 from minik.kubelet.env import Env, ObjectSource, expand, resolve_field, resource_value
 from minik.kubelet.errors import ConfigError
 from minik.kubelet.paths_safe import check_expanded_subpath, resolve_subpath, write_atomically
-from minik.kubelet.quantity import size_bytes
 from minik.kubelet.runtime import NoSuchObject, Runtime
 from minik.manifest.storage_admission import PROVISIONED_BY, PROVISIONER
 
@@ -54,7 +54,7 @@ class Volumes:
             limit = str(ed["sizeLimit"])
             with contextlib.suppress(NoSuchObject):
                 path = await self.docker.volume_path(self.volume_name(uid, v["name"]))
-                limits[v["name"]] = (path, size_bytes(limit), limit)
+                limits[v["name"]] = (path, quantity.value(limit), limit)
         return limits
 
     async def prepare(self, pod: Obj, ip: str) -> tuple[Sources, SizeLimits]:
@@ -76,7 +76,7 @@ class Volumes:
                         limit = str(ed["sizeLimit"])
                         limits[name] = (
                             await self.docker.volume_path(vol),
-                            size_bytes(limit),
+                            quantity.value(limit),
                             limit,
                         )
             elif "persistentVolumeClaim" in v:
@@ -153,7 +153,7 @@ class Volumes:
                 sub = expand(vm["subPathExpr"], env)
                 check_expanded_subpath(vm["subPathExpr"], sub)
             if kind == "tmpfs":
-                tmpfs[vm["mountPath"]] = f"size={size_bytes(src)}" if src else ""
+                tmpfs[vm["mountPath"]] = f"size={quantity.value(src)}" if src else ""
                 continue
             if sub:
                 if kind == "volume":

@@ -12,7 +12,7 @@ import base64
 import copy
 from typing import Any
 
-from minik.k8s import Obj
+from minik.k8s import Obj, decode_bytes
 from minik.manifest import rules_access, rules_host, rules_storage
 
 NAMESPACED_ACCESS_KINDS = (
@@ -212,8 +212,21 @@ def _service(svc: Obj) -> None:
             port["targetPort"] = port.get("port")
 
 
+def _canonical_bytes(data: Any) -> None:
+    """``[]byte`` values as the API server stores them: decoded, then encoded on one line."""
+    if not isinstance(data, dict):
+        return
+    for k, v in data.items():
+        if isinstance(v, str):
+            try:
+                data[k] = base64.b64encode(decode_bytes(v)).decode()
+            except ValueError:
+                pass  # validation reports it
+
+
 def _secret(secret: Obj) -> None:
     secret.setdefault("type", "Opaque")
+    _canonical_bytes(secret.get("data"))
     string_data = secret.pop("stringData", None)
     if isinstance(string_data, dict):
         data = _d(secret, "data", create=True)
@@ -258,6 +271,8 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
         _service(out)
     elif kind == "Secret":
         _secret(out)
+    elif kind == "ConfigMap":
+        _canonical_bytes(out.get("binaryData"))
     elif kind in ("RoleBinding", "ClusterRoleBinding"):
         rules_access.default_access(out)
     elif isinstance(kind, str) and kind in rules_storage.STORAGE_KINDS:

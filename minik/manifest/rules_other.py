@@ -7,11 +7,10 @@ wording. Pure functions over schema-valid, defaulted dicts.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from minik.errors import FieldError
+from minik.k8s import decode_bytes
 from minik.manifest import fields as f
 from minik.manifest import rules_meta as m
 from minik.manifest import rules_pod
@@ -108,8 +107,8 @@ def validate_configmap(cm: dict[str, Any]) -> list[FieldError]:
 
 def _base64(value: str, path: PathT) -> list[FieldError]:
     try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
+        decode_bytes(value)
+    except (TypeError, AttributeError, ValueError):
         return [f.invalid(path, "<secret contents redacted>", "illegal base64 data")]
     return []
 
@@ -146,14 +145,34 @@ def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[FieldE
             out.pop(fld, None)
         return out
 
+    errors = _only_added_tolerations(new.get("spec") or {}, old.get("spec") or {})
     if strip(new.get("spec") or {}) != strip(old.get("spec") or {}):
-        return [
-            f.forbidden(
-                ("spec",),
-                "pod updates may not change fields other than `spec.containers[*].image`,"
-                "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-                "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-                "(allow it to be set to 1 if it was previously negative)",
-            )
-        ]
-    return []
+        errors.append(f.forbidden(("spec",), POD_UPDATE_FORBIDDEN))
+    return errors
+
+
+def _only_added_tolerations(new: dict[str, Any], old: dict[str, Any]) -> list[FieldError]:
+    """``validateOnlyAddedTolerations``: each old toleration stays, but for its ``tolerationSeconds``."""
+
+    def key(t: Any) -> Any:
+        if not isinstance(t, dict):
+            return t
+        return sorted((k, v) for k, v in t.items() if k != "tolerationSeconds" and v not in (None, ""))
+
+    kept = [key(t) for t in new.get("tolerations") or []]
+    if all(key(t) in kept for t in old.get("tolerations") or []):
+        return []
+    return [
+        f.forbidden(
+            ("spec", "tolerations"), "existing toleration can not be modified except its tolerationSeconds"
+        )
+    ]
+
+
+POD_UPDATE_FORBIDDEN = (
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+    "(allow it to be set to 1 if it was previously negative)"
+)
+"""``ValidatePodUpdate``'s words (upstream appends a Go diff of the two specs, minik does not)."""

@@ -8,10 +8,10 @@ over schema-valid, defaulted dicts.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from minik import quantity
 from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest import rules_host as h
@@ -22,45 +22,7 @@ from minik.manifest.fields import Key, PathT
 from minik.manifest.rules_meta import port_name
 
 MAX_INT32 = 2**31 - 1
-_quantity = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\Z")
-QUANTITY_MSG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-_SUFFIX: dict[str, Decimal | int] = {
-    "": 1,
-    "n": Decimal("1e-9"),
-    "u": Decimal("1e-6"),
-    "m": Decimal("1e-3"),
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "P": 10**15,
-    "E": 10**18,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-}
 STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
-
-
-def parse_quantity(value: Any) -> Decimal | None:
-    """A Kubernetes quantity (``500m``, ``1Gi``, ``2``, ``1e3``) as a Decimal; ``None`` if malformed."""
-    text = str(value)
-    match = _quantity.match(text)
-    if not match:
-        return None
-    number, suffix = match.groups()
-    try:
-        base = Decimal(number)
-        if suffix in _SUFFIX:
-            return base * Decimal(_SUFFIX[suffix])
-        if suffix[:1] in "eE":
-            return base * (Decimal(10) ** int(suffix[1:]))
-    except (InvalidOperation, ValueError):
-        return None
-    return None
 
 
 def _resources(res: dict[str, Any], path: PathT) -> list[FieldError]:
@@ -74,10 +36,12 @@ def _resources(res: dict[str, Any], path: PathT) -> list[FieldError]:
                 errors += [f.invalid(p, name, msg) for msg in m.qualified_name(name)] or [
                     f.invalid(p, name, "must be a standard resource for containers")
                 ]
-            value = parse_quantity(qty)
-            if value is None:
-                errors.append(f.invalid(p, qty, QUANTITY_MSG))
-            elif value < 0:
+            try:
+                value = quantity.parse(qty)
+            except quantity.QuantityError as exc:
+                errors.append(f.invalid(p, qty, str(exc)))
+                continue
+            if value < 0:
                 errors.append(f.invalid(p, str(qty), "must be greater than or equal to 0"))
             else:
                 parsed[part][name] = value

@@ -15,12 +15,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from minik import quantity
 from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest import rules_meta as m
 from minik.manifest.fields import OMIT, Key, PathT
 from minik.manifest.rules_job import label_selector
-from minik.manifest.rules_pod import parse_quantity
 from minik.manifest.support import PV_SOURCES
 
 STORAGE_GROUP = "storage.k8s.io"
@@ -71,7 +71,7 @@ def _access_modes(modes: list[Any], path: PathT) -> list[FieldError]:
 
 
 def _positive_storage(value: Any, path: PathT) -> list[FieldError]:
-    q = parse_quantity(value)
+    q = quantity.parse_or_none(value)
     if q is None:
         return [f.invalid(path, value, "must be a valid quantity")]
     if q <= 0:

@@ -3,8 +3,11 @@
 Kubernetes accepts every field below; minik either does not implement it
 (an error, ``Unsupported by minik``), or it means nothing on one machine (a
 warning, ``Ignored by minik``), or minik honours it but it reaches into the
-host (a warning, ``Host access``: host namespaces, host ports). Anything not
-listed is implemented.
+host (a warning, ``Host access``: every field Pod Security's ``baseline``
+level refuses — host namespaces, host ports, ``hostPath`` volumes,
+``privileged``, capabilities beyond the baseline set, an ``Unconfined``
+seccomp profile — and a PersistentVolume on a host path, each naming what it
+gives the pod). Anything not listed is implemented.
 :func:`support_markdown` renders this list for the README. Checks run on
 defaulted objects, so default values (``dnsPolicy: ClusterFirst``…) are
 listed as harmless.
@@ -12,13 +15,17 @@ listed as harmless.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from minik.errors import FieldError
+from minik.k8s import NODE_NAME
 from minik.manifest import fields as f
 from minik.manifest.fields import PathT
+from minik.manifest.pod_admission import DEFAULT_TOLERATIONS
 from minik.manifest.storage_admission import PROVISIONER
 
 ERROR, WARN, HOST = "unsupported", "ignored", "host"
@@ -32,6 +39,8 @@ class Entry:
     level: str
     what: str
     harmless: tuple[Any, ...] = ()
+    detail: Callable[[Any], str | None] | None = None
+    """What this value gives (``None``: this value is harmless); ``what`` is then the docs' summary."""
 
 
 _PLACEMENT = "placement and cluster identity mean nothing on one machine"
@@ -54,6 +63,70 @@ _HOST_PORT = (
     "the port is reachable on the host: published on 127.0.0.1 unless hostIP names another address "
     "(0.0.0.0: every network the host is on); with hostNetwork, wherever the container listens"
 )
+DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+_HOST_PATH = (
+    "the host path is bind-mounted with the Docker daemon's rights (as root); / is the whole host file "
+    "system, and a path holding the Docker socket is root on the host (Pod Security's baseline refuses "
+    "every hostPath volume)"
+)
+_PRIVILEGED = (
+    "a privileged container has every capability and every host device, without seccomp or AppArmor "
+    "confinement: root on the host (Pod Security's baseline refuses it)"
+)
+_CAPABILITIES = "capabilities beyond Pod Security's baseline set (which refuses them)"
+_SECCOMP_UNCONFINED = "Unconfined lifts the engine's system-call filter (Pod Security's baseline refuses it)"
+BASELINE_CAPABILITIES = frozenset(
+    {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+)  # fmt: skip
+"""``capabilities_allowed_1_0`` of pod-security-admission's ``capabilities_baseline`` check."""
+_CAPABILITY_POWER = {
+    "ALL": "every capability: root on the host",
+    "SYS_ADMIN": "mounts, namespaces and most of root",
+    "SYS_MODULE": "loading kernel modules",
+    "SYS_PTRACE": "tracing other processes",
+    "SYS_RAWIO": "raw device and I/O port access",
+    "SYS_TIME": "setting the host's clock",
+    "NET_ADMIN": "configuring the network",
+    "NET_RAW": "raw sockets: forged packets",
+    "DAC_READ_SEARCH": "reading any file by handle",
+    "BPF": "loading BPF programs",
+    "SYS_BOOT": "rebooting the host",
+}
+
+
+def _holds(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+
+def host_path_gives(source: Any) -> str | None:
+    """What a ``hostPath`` (or ``local``) source's path gives the pod, in one clause."""
+    raw = source.get("path") if isinstance(source, dict) else None
+    if not isinstance(raw, str) or not raw:
+        return None
+    path = posixpath.normpath(raw)
+    if path == "/":
+        return (
+            "the whole host file system, writable as root (the Docker socket and minik's token included): "
+            "root on the host"
+        )
+    if path in DOCKER_SOCKETS:
+        return f"{raw} is the Docker socket: control of the engine, which is root on the host"
+    if any(_holds(path, sock) for sock in DOCKER_SOCKETS):
+        return f"{raw} holds the Docker socket: control of the engine, which is root on the host"
+    return f"the host's {raw}, bind-mounted with the Docker daemon's rights (as root)"
+
+
+def capabilities_give(add: Any) -> str | None:
+    """The capabilities of ``securityContext.capabilities.add`` beyond the baseline set, and what they give."""
+    extra = sorted({str(c) for c in add or [] if str(c) not in BASELINE_CAPABILITIES})
+    if not extra:
+        return None
+    powers = [f"{c} ({_CAPABILITY_POWER[c.removeprefix('CAP_')]})" if c.removeprefix("CAP_") in _CAPABILITY_POWER
+              else c for c in extra]  # fmt: skip
+    return f"capabilities beyond Pod Security's baseline set: {', '.join(powers)}"
+
+
 _PROBE_HOST = "another host for probes and hooks (minik's kubelet connects to the pod's own address only)"
 UNSUPPORTED_VOLUME_TYPES = (
     # volume sources Kubernetes knows and minik does not implement
@@ -166,6 +239,7 @@ STORAGE_SUPPORT: tuple[Entry, ...] = (
     Entry("PersistentVolumeClaim:spec.dataSourceRef", ERROR, "volume populators (dataSourceRef)"),
     Entry("PersistentVolume:spec.mountOptions", ERROR, "mount options of a volume"),
     Entry("StorageClass:mountOptions", ERROR, "mount options of a volume"),
+    *(Entry(f"PersistentVolume:spec.{v}", HOST, _HOST_PATH, detail=host_path_gives) for v in HOST_PV_SOURCES),
     Entry("PersistentVolume:spec.nodeAffinity", WARN, _ONE_NODE_STORAGE),
     Entry("StorageClass:allowedTopologies", WARN, _ONE_NODE_STORAGE),
     Entry(
@@ -202,6 +276,18 @@ SUPPORT: tuple[Entry, ...] = (
     Entry("pod.hostNetwork", HOST, _HOST_NETWORK, (False,)),
     Entry("pod.hostPID", HOST, _HOST_PID, (False,)),
     Entry("pod.hostIPC", HOST, _HOST_IPC, (False,)),
+    Entry("pod.volumes[*].hostPath", HOST, _HOST_PATH, detail=host_path_gives),
+    Entry("container.securityContext.privileged", HOST, _PRIVILEGED, (False,)),
+    Entry("container.securityContext.capabilities.add", HOST, _CAPABILITIES, detail=capabilities_give),
+    Entry(
+        "pod.securityContext.seccompProfile.type", HOST, _SECCOMP_UNCONFINED, ("RuntimeDefault", "Localhost")
+    ),
+    Entry(
+        "container.securityContext.seccompProfile.type",
+        HOST,
+        _SECCOMP_UNCONFINED,
+        ("RuntimeDefault", "Localhost"),
+    ),
     Entry("pod.shareProcessNamespace", ERROR, "shareProcessNamespace", (False,)),
     Entry("pod.hostUsers", ERROR, "user namespaces (hostUsers: false)", (True,)),
     Entry("pod.hostAliases", ERROR, "hostAliases"),
@@ -257,12 +343,14 @@ SUPPORT: tuple[Entry, ...] = (
         for k, h in (
             ("nodeSelector", ()),
             ("affinity", ()),
-            ("tolerations", ()),
+            # each toleration: the two DefaultTolerationSeconds adds to every pod are no one's choice
+            ("tolerations[*]", DEFAULT_TOLERATIONS),
             ("priorityClassName", ()),
             ("priority", ()),
             ("topologySpreadConstraints", ()),
             ("schedulerName", ("default-scheduler",)),
-            ("nodeName", ()),
+            # the one node's name: what minik's scheduler sets on every pod (a pod read back and written)
+            ("nodeName", (NODE_NAME,)),
             ("preemptionPolicy", ()),
             ("runtimeClassName", ()),
             ("serviceAccountName", ()),
@@ -366,10 +454,13 @@ def check(obj: dict[str, Any]) -> tuple[list[FieldError], list[FieldError]]:
         for path, value in _targets(obj, entry):
             if value in entry.harmless or value in ([], {}):
                 continue
+            what = entry.what if entry.detail is None else entry.detail(value)
+            if what is None:
+                continue
             if entry.level == ERROR:
-                errors.append(f.unsupported_by_minik(path, entry.what))
+                errors.append(f.unsupported_by_minik(path, what))
             elif entry.level == HOST:
-                warnings.append(f.host_access(path, entry.what))
+                warnings.append(f.host_access(path, what))
             else:
                 warnings.append(f.ignored_by_minik(path, entry.what))
     warnings += _node_port_protocols(obj)
@@ -404,12 +495,19 @@ def _node_port_protocols(obj: dict[str, Any]) -> list[FieldError]:
     return out
 
 
+def _shown(value: Any) -> str:
+    """A harmless value as the table shows it: objects as compact JSON, scalars as Python's repr."""
+    if isinstance(value, dict):
+        return "`" + json.dumps(value, separators=(",", ":")) + "`"
+    return repr(value)
+
+
 def support_markdown() -> str:
     """The list above as a Markdown table (for the README / docs)."""
     lines = ["| Field | minik | Why |", "|---|---|---|"]
     for e in SUPPORT:
         pattern = e.pattern.replace("pod.", "<pod spec>.").replace("container.", "<container>.")
         level = {ERROR: "error", WARN: "warning", HOST: "host access"}[e.level]
-        ok = f" (fine: {', '.join(map(repr, e.harmless))})" if e.harmless else ""
+        ok = f" (fine: {', '.join(map(_shown, e.harmless))})" if e.harmless else ""
         lines.append(f"| `{pattern}` | {level} | {e.what}{ok} |")
     return "\n".join(lines) + "\n"

@@ -8,12 +8,12 @@ Mirrors ``printPersistentVolumeClaim``, ``printPersistentVolume`` and
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from minik.k8s import Obj, meta
 from minik.printing.columns import AGE, NAME, Cells, Column
 from minik.printing.durations import since
+from minik.quantity import canonical
 from minik.resources import default_class_annotated
 
 _MODES = (
@@ -22,9 +22,6 @@ _MODES = (
     ("ReadWriteMany", "RWX"),
     ("ReadWriteOncePod", "RWOP"),
 )
-_QUANTITY = re.compile(r"^([0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
-_BINARY = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
-_DECIMAL = ("", "k", "M", "G", "T", "P", "E")
 
 
 def access_modes(modes: list[str] | None) -> str:
@@ -34,21 +31,8 @@ def access_modes(modes: list[str] | None) -> str:
 
 
 def quantity(value: object) -> str:
-    """A whole quantity as ``resource.Quantity.String()`` prints it (``1024Mi`` → ``1Gi``); others as given."""
-    text = "" if value is None else str(value)
-    match = _QUANTITY.match(text)
-    if not match:
-        return text
-    number, suffix = int(match.group(1)), match.group(2) or ""
-    binary = suffix.endswith("i")
-    table, base = (_BINARY, 1024) if binary else (_DECIMAL, 1000)
-    amount = number * base ** table.index(suffix)
-    if amount == 0:
-        return "0"
-    power = 0
-    while power + 1 < len(table) and amount % base ** (power + 1) == 0:
-        power += 1
-    return f"{amount // base**power}{table[power]}"
+    """A capacity as ``resource.Quantity.String()`` prints it (``1024Mi`` → ``1Gi``); see :func:`minik.quantity.canonical`."""
+    return canonical(value)
 
 
 def _class_of(obj: Obj) -> str:

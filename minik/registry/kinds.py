@@ -1,7 +1,8 @@
 """The strategies of the resources whose rules differ from the generic ones.
 
 - Pods (``pkg/registry/core/pod/strategy.go``): a new pod is ``Pending`` with
-  its QoS class; one node, so the scheduler's binding is immediate unless the
+  its QoS class and, as every pod written, the ``DefaultTolerationSeconds``
+  admission's tolerations; one node, so the scheduler's binding is immediate unless the
   node is cordoned; deletion is graceful (``terminationGracePeriodSeconds``,
   a shorter grace may replace a longer one) and a deleting pod goes once it
   is terminal (or its grace is 0).
@@ -22,17 +23,28 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
-from minik.manifest import storage_admission
+from minik.manifest import pod_admission, rules_other, storage_admission
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
 from minik.store import Store
 from minik.store import status as st
 
 DEFAULT_POD_GRACE = 30
+_LATEST = datetime.max.replace(microsecond=0, tzinfo=UTC)
+
+
+def _after(now: datetime, seconds: int) -> datetime:
+    """``now`` plus a grace period; one past the calendar (int64 seconds are) is the calendar's last second."""
+    try:
+        return now + timedelta(seconds=seconds)
+    except OverflowError:
+        return _LATEST
+
+
 TERMINAL_PHASES = ("Succeeded", "Failed")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
@@ -46,15 +58,31 @@ class PodStrategy(Strategy):
             obj["status"] = {**(obj.get("status") or {}), "phase": "Pending", "qosClass": qos_class(obj)}
 
     def admit(self, obj: Obj, store: Store) -> None:
-        """One node: the scheduler's binding, at once (also before the Node is registered). On a
-        cordoned node, or for a pod with claims, the control plane's scheduler gate
-        (:mod:`minik.controllers.scheduling`) decides."""
+        """``DefaultTolerationSeconds`` (:mod:`minik.manifest.pod_admission`); one node: the scheduler's
+        binding, at once (also before the Node is registered). On a cordoned node, or for a pod with
+        claims, the control plane's scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
+        pod_admission.default_tolerations(obj)
         node = store.find("nodes", "", NODE_NAME)
         cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
         spec = obj.get("spec") or {}
         claims = any("persistentVolumeClaim" in v for v in spec.get("volumes") or [])
         if not spec.get("nodeName") and not cordoned and not claims:
             obj.setdefault("spec", {})["nodeName"] = NODE_NAME
+
+    def prepare_for_update(self, new: Obj, old: Obj) -> None:
+        """The generic rules, then ``DefaultTolerationSeconds``, which admits updates too."""
+        super().prepare_for_update(new, old)
+        pod_admission.default_tolerations(new)
+
+    def check_update(self, new: Obj, old: Obj) -> None:
+        """A bound pod stays bound where it is, whoever writes (upstream's ``ValidatePodUpdate``
+        forbids any change of ``spec.nodeName``; only binding sets it). The API checks the rest
+        of the spec; this guards the control plane's own writes too."""
+        bound = (old.get("spec") or {}).get("nodeName")
+        if bound and (new.get("spec") or {}).get("nodeName") != bound:
+            body = f"Forbidden: {rules_other.POD_UPDATE_FORBIDDEN}"
+            raise st.invalid("pods", meta(new).get("name", ""), [("spec", "Forbidden", body)])
+        super().check_update(new, old)
 
     def mark_deleting(self, obj: Obj, now: datetime, grace: int | None) -> None:
         m = meta(obj)
@@ -64,7 +92,7 @@ class PodStrategy(Strategy):
         old = m.get("deletionGracePeriodSeconds")
         if old is None or seconds < old:
             m["deletionGracePeriodSeconds"] = seconds
-            m["deletionTimestamp"] = rfc3339(now + timedelta(seconds=seconds))
+            m["deletionTimestamp"] = rfc3339(_after(now, seconds))
 
     def removable(self, obj: Obj, *, has_children: bool = False) -> bool:
         if not super().removable(obj):

@@ -121,8 +121,8 @@ class Strategy:
     ) -> None:
         """Mark ``obj`` deleting (upstream ``BeforeDelete``): the deletionTimestamp, the GC's finalizers."""
         m = meta(obj)
-        if self.default_propagation is not None:
-            policy = propagation or self.default_propagation
+        if self.resource.plural != "namespaces":  # every kind the garbage collector knows
+            policy = propagation or self.default_propagation or "Background"
             wanted = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(policy)
             fins = [
                 f

@@ -21,10 +21,12 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
+from minik.controllers.garbage import concerns_owners
 from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
 from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.errors import sentence
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
@@ -37,6 +39,7 @@ from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
 from minik.server.nodeport_proxy import NodePortProxy
+from minik.server.podstatus import with_kubelet_ips
 from minik.server.scheduler import SchedulerGate
 from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue
@@ -47,6 +50,8 @@ log = logging.getLogger("minik.server")
 # A Job's next sync waits this many times what its last sync cost (see Pacer).
 JOB_SYNC_PACE = 4.0
 METRICS_RESOLUTION = 15.0
+FAILURE_BACKOFF_MAX = 1000.0  # seconds: upstream's default controller rate limiter's cap
+FAILED_SYNC = "FailedSync"  # the Warning event on an object a controller cannot handle
 """Seconds between two container-stats readings while metrics are wanted (metrics-server's default)."""
 
 Key = tuple[str, str]  # (namespace, name)
@@ -94,7 +99,7 @@ class ControlPlane:
         self.pods: WorkQueue[Key] = WorkQueue()
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
-        self.node_ports = NodePortProxy(store)  # 127.0.0.1:<nodePort> → the Service's pods
+        self.node_ports = NodePortProxy(store, address=self.pod_address)  # 127.0.0.1:<nodePort> → the pods
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
@@ -110,13 +115,18 @@ class ControlPlane:
             docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
         )
 
+    def pod_address(self, pod: Obj) -> str:
+        """The address the kubelet gave ``pod`` (its IPAM record, or the node's under hostNetwork);
+        ``""`` if it runs no such pod. Port-forward and node ports connect here, never to
+        ``status.podIP``, which a client holding the token can write."""
+        return self.kubelet.pod_address(str(meta(pod).get("uid")))
+
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Adopt what runs, wake every key, then run all loops until cancelled."""
         feed = self.store.subscribe(None, None)
         await self._sweep()
         await self._register_node()
-        await self.kubelet.adopt()
         for job in self.store.list("jobs", None)[0]:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
@@ -246,17 +256,49 @@ class ControlPlane:
             "storage": self.storage,
         }
 
-        def on_error(key: object, exc: Exception) -> None:
-            # An expected fault (engine down, store locked or full) is one sentence, not a traceback.
-            expected = isinstance(exc, NotFound | DockerUnavailable | StoreError)
-            log.warning("%s %s: %s (retrying)", what, key, exc, exc_info=not expected)
-            queues[what].add_after(key, 1.0)
+        def on_error(key: Any, exc: Exception) -> None:
+            queue = queues[what]
+            # An expected fault (engine down, store locked or full) is one sentence, not a traceback,
+            # retried every second until it clears.
+            if isinstance(exc, NotFound | DockerUnavailable | StoreError):
+                log.warning("%s %s: %s (retrying)", what, key, exc)
+                queue.add_after(key, 1.0)
+                return
+            # Anything else is a fault of this object or of minik: the traceback and a Warning
+            # event on the object once per run of failures, then retries backing off as
+            # upstream's workqueue rate limiter does (doubling, at most 1000 s).
+            failures = queue.failures(key)
+            if failures <= 1:
+                log.warning("%s %s: %s (retrying with back-off)", what, key, exc, exc_info=True)
+                self._failed_sync_event(what, key, exc)
+            else:
+                log.debug("%s %s: failed %d times in a row: %s", what, key, failures, exc)
+            queue.add_after(key, min(FAILURE_BACKOFF_MAX, 2.0 ** (failures - 1)))
 
         return on_error
+
+    def _failed_sync_event(self, what: str, key: Any, exc: Exception) -> None:
+        """A Warning ``FailedSync`` event on the object a controller could not handle (best effort)."""
+        resource = {"job": "jobs", "pod": "pods", "cronjob": "cronjobs"}.get(what)
+        if resource is None or not isinstance(key, tuple) or len(key) != 2:
+            return
+        try:
+            obj = self.store.get(resource, key[0], key[1])
+            self.store.record_event(
+                obj,
+                type="Warning",
+                reason=FAILED_SYNC,
+                message=f"minik's {what} controller cannot handle this object: {sentence(exc)}",
+                component=f"{what}-controller" if what != "pod" else "kubelet",
+            )
+        except Exception:  # the event is best effort; the log has the fault
+            log.debug("no %s event for %s %s", FAILED_SYNC, what, key, exc_info=True)
 
     async def _consume(self, feed: AsyncIterator[Any]) -> None:
         async for ev in feed:
             resource, obj, kind = ev.resource, ev.obj, ev.type
+            if concerns_owners(resource, kind, obj, ev.old if kind == "MODIFIED" else None):
+                self.gc.add("all")
             if resource in ("pods", "poddisruptionbudgets"):
                 self.budgets.add(_key(obj)[0])
             if concerns_storage(resource, kind, obj):
@@ -350,6 +392,17 @@ class ControlPlane:
             await self._forget(key)
         if self.scheduler.admit(pod):  # a pod held by cordon never reaches the kubelet
             await self.kubelet.sync_pod(pod)
+            await self._reassert_pod_ips(pod)
+
+    async def _reassert_pod_ips(self, pod: Obj) -> None:
+        """Put the kubelet's addresses back in a pod's status a client overwrote (the status manager's reconcile)."""
+        reported = self.kubelet.reported_status(str(meta(pod).get("uid")))
+        if reported is None:
+            return
+        fixed = with_kubelet_ips(pod.get("status") or {}, reported)
+        if fixed is not None:
+            log.info("pod %s/%s: status addresses put back to the kubelet's", *_key(pod))
+            await StorePodSink(self.store).update_pod_status(pod, fixed)
 
     async def _forget(self, key: Key) -> None:
         """Remove a deleted pod's containers; it is forgotten only once that succeeded.

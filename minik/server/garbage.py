@@ -6,21 +6,30 @@ Each action re-reads the object it changes and does nothing when it is gone
 
 from __future__ import annotations
 
-from minik.controllers.garbage import Action, Plan, plan, plan_cronjob_jobs
+from minik.controllers.garbage import Action, Plan, plan, plan_cronjob_jobs, plan_owners
 from minik.errors import NotFound
 from minik.k8s import Obj, meta
 from minik.registry import Registry
-from minik.resources import DELETION_FINALIZERS, JOB_TRACKING_FINALIZER
+from minik.resources import DELETION_FINALIZERS, JOB_TRACKING_FINALIZER, RESOURCES
+
+OWNED = tuple(r for r in RESOURCES if r not in ("events", "namespaces"))
+"""What :func:`plan_owners` looks at: every kind but Events and Namespaces (their own lifecycle)."""
 
 
 def collect(store: Registry) -> bool:
-    """Plan and carry out one pass over Jobs and pods, then CronJobs and Jobs; whether to look again soon."""
+    """Plan and carry out one pass over CronJobs and Jobs, Jobs and pods, then every other owner
+    reference; whether to look again soon."""
     cronjobs = store.list("cronjobs", None, shared=True)[0]
     first = plan_cronjob_jobs(cronjobs, store.list("jobs", None, shared=True)[0])
     carry_out(store, first)
     second = plan(store.list("jobs", None, shared=True)[0], store.list("pods", None, shared=True)[0])
     carry_out(store, second)
-    return first.waiting or second.waiting
+    objects = {r: store.list(r, None, shared=True)[0] for r in OWNED}
+    third = plan_owners(
+        objects, {r: RESOURCES[r].namespaced for r in OWNED}, {r.kind for r in RESOURCES.values()}
+    )
+    carry_out(store, third)
+    return first.waiting or second.waiting or third.waiting
 
 
 def carry_out(store: Registry, p: Plan) -> None:
@@ -31,8 +40,10 @@ def carry_out(store: Registry, p: Plan) -> None:
             if current is None:
                 continue
             if action.verb == "delete":
-                propagation = "Background" if action.resource == "jobs" else None
+                propagation = action.propagation or ("Background" if action.resource == "jobs" else None)
                 store.delete(action.resource, action.namespace, action.name, propagation=propagation)
+            elif action.verb in ("unown", "unblock"):
+                _owners(store, action, current)
             elif action.verb == "orphan":
                 _orphan(store, action.resource, current)
             elif action.verb == "drop-tracking":
@@ -49,6 +60,22 @@ def _current(store: Registry, action: Action) -> Obj | None:
     except NotFound:
         return None
     return current if meta(current).get("uid") == action.uid else None
+
+
+def _owners(store: Registry, action: Action, current: Obj) -> None:
+    """``unown``: the references to ``action.owners`` go; ``unblock``: they stop blocking."""
+    cm = meta(current)
+    refs = []
+    for ref in cm.get("ownerReferences") or []:
+        if ref.get("uid") not in action.owners:
+            refs.append(ref)
+        elif action.verb == "unblock":
+            refs.append({**ref, "blockOwnerDeletion": False})
+    if refs:
+        cm["ownerReferences"] = refs
+    else:
+        cm.pop("ownerReferences", None)
+    store.update(action.resource, current)
 
 
 def _orphan(store: Registry, resource: str, current: Obj) -> None:

@@ -66,6 +66,31 @@ def _cron_time_rate() -> float:
     return value
 
 
+def api_socket(asked: str | None, previous: int | None) -> socket.socket:
+    """The API's socket on 127.0.0.1: ``MINIK_PORT`` if set, else the port the last server had
+    (kubectl's and the client's kubeconfigs keep working across a restart) unless another
+    process took it, else a new one."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        if asked:
+            sock.bind(("127.0.0.1", int(asked)))
+            return sock
+        if previous:
+            try:
+                sock.bind(("127.0.0.1", previous))
+                return sock
+            except OSError as exc:
+                log.info(
+                    "the last server's port %d is taken (%s); listening on a new one", previous, exc.strerror
+                )
+        sock.bind(("127.0.0.1", 0))
+        return sock
+    except BaseException:
+        sock.close()
+        raise
+
+
 async def serve() -> None:
     home = state.ensure_home()
     fd_limit = bounds.raise_fd_limit()
@@ -88,12 +113,15 @@ async def serve() -> None:
             docker=docker,
         )
         app = create_app(
-            store=store, token=bearer, hooks=plane.hooks, streamer=plane.streams, metrics=plane.metrics
+            store=store,
+            token=bearer,
+            hooks=plane.hooks,
+            streamer=plane.streams,
+            metrics=plane.metrics,
+            pod_address=plane.pod_address,
         )
 
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", int(os.environ.get("MINIK_PORT", "0"))))
+        sock = api_socket(os.environ.get("MINIK_PORT"), state.previous_port())
         port = sock.getsockname()[1]
         url = f"https://127.0.0.1:{port}"
         cert, key = ensure_certificate()

@@ -81,6 +81,20 @@ def write_kubeconfig(url: str, bearer: str, ca_pem: bytes) -> Path:
     return path
 
 
+def previous_port() -> int | None:
+    """The port the instance's last server listened on (its kubeconfig's), so a restart can take it again."""
+    try:
+        doc = json.loads(paths.read_text(paths.kubeconfig_file()))
+        url = str(doc["clusters"][0]["cluster"]["server"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+    prefix = "https://127.0.0.1:"
+    raw = url[len(prefix) :] if url.startswith(prefix) else ""
+    if not raw.isascii() or not raw.isdigit() or not 1024 <= int(raw) <= 65535:
+        return None
+    return int(raw)
+
+
 def write_server_file(info: dict[str, Any]) -> None:
     _write_private(paths.server_file(), json.dumps(info) + "\n")
 

@@ -42,15 +42,30 @@ def instance_of(home: Path) -> str | None:
 
 
 def remove_state_dir(home: Path, say: Callable[[str], None]) -> None:
-    """Remove a state directory, but only one that holds nothing but minik's files."""
+    """Remove a state directory; one that also holds files minik did not make loses minik's files only.
+
+    A user's files in ``MINIK_HOME`` (``seccomp/`` profiles, anything else)
+    stay with the directory; the token, key, store, log and the rest of
+    minik's own files go either way. Links are removed, never followed.
+    """
     if home.is_symlink() or not home.is_dir():
         return
-    strangers = sorted(p.name for p in home.iterdir() if not _STATE_FILES.fullmatch(p.name))
-    if strangers:
-        say(f"kept {home}: it holds files minik did not make ({', '.join(strangers[:3])})")
+    entries = sorted(home.iterdir())
+    strangers = [p.name for p in entries if not _STATE_FILES.fullmatch(p.name)]
+    if not strangers:
+        shutil.rmtree(home)
+        say(f"removed state directory {home}")
         return
-    shutil.rmtree(home)
-    say(f"removed state directory {home}")
+    for entry in entries:
+        if not _STATE_FILES.fullmatch(entry.name):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink(missing_ok=True)
+    more = f", … ({len(strangers)} in all)" if len(strangers) > 3 else ""
+    say(f"removed minik's files from {home} and kept the directory: it holds files minik did not make "
+        f"({', '.join(strangers[:3])}{more})")  # fmt: skip
 
 
 async def delete_instance(

@@ -37,6 +37,7 @@ class WorkQueue(Generic[K]):
         self._work = anyio.Event()
         self._timer_changed = anyio.Event()
         self._clock = clock or anyio.current_time
+        self._failures: dict[K, int] = {}  # key -> handler failures in a row
 
     def add(self, key: K) -> None:
         if key in self._processing:
@@ -110,9 +111,16 @@ class WorkQueue(Generic[K]):
             try:
                 await handle(key)
             except Exception as exc:  # noqa: BLE001 - reported, then the key is retried later
+                self._failures[key] = self._failures.get(key, 0) + 1
                 on_error(key, exc)
+            else:
+                self._failures.pop(key, None)
             finally:
                 self._done(key)
+
+    def failures(self, key: K) -> int:
+        """How many times in a row the handler has failed for ``key`` (0 after a success)."""
+        return self._failures.get(key, 0)
 
 
 class Pacer(Generic[K]):

@@ -207,12 +207,20 @@ def _unescape(value: str) -> str:
 
 
 def parse_fields(text: str | None, resource: str) -> FieldSelector:
-    """Parse a field selector for ``resource``; unknown fields are a 400."""
+    """Parse a field selector for ``resource``; unknown fields are a 400.
+
+    Empty terms are skipped, as ``fields.ParseSelector`` skips them
+    (``metadata.name=x,`` selects like ``metadata.name=x``; kr8s always sends
+    the trailing comma). A label selector's empty term stays an error, as in
+    ``labels.Parse``.
+    """
     if not text or not text.strip():
         return ()
     allowed = FIELDS.get(resource, _COMMON_FIELDS)
     out: list[FieldRequirement] = []
     for raw in re.split(r"(?<!\\),", text):
+        if raw == "":
+            continue
         part = raw.strip()
         at = next((i for i, ch in enumerate(part) if ch in "=!"), -1)
         op = next((o for o in ("==", "!=", "=") if part.startswith(o, at)), None) if at > 0 else None

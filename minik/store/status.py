@@ -12,9 +12,38 @@ from typing import Any
 from minik.errors import ApiError, api_error_from_status
 from minik.resources import RESOURCES
 
+WITH_DETAILS = frozenset(
+    {
+        "NotFound",
+        "AlreadyExists",
+        "Conflict",
+        "Forbidden",
+        "Invalid",
+        "MethodNotAllowed",
+        "TooManyRequests",
+        "Timeout",
+        "ServerTimeout",
+        "InternalError",
+    }
+)
+"""Reasons whose Status always has ``details`` upstream (apimachinery's ``New<Reason>`` constructors
+and ``NewGenericServerResponse``); BadRequest, Unauthorized, Expired, Gone, UnsupportedMediaType,
+RequestEntityTooLarge and ServiceUnavailable have none. Clients read ``details`` without a nil
+check (``kubectl debug`` reads ``Details.Name`` of a NotFound)."""
+
+INTERNAL_PREFIX = "Internal error occurred: "
+
+
+def _default_details(reason: str, message: str) -> dict[str, Any] | None:
+    if reason not in WITH_DETAILS:
+        return None
+    if reason == "InternalError":  # NewInternalError: the error itself is the one cause
+        return {"causes": [{"message": message.removeprefix(INTERNAL_PREFIX)}]}
+    return {}
+
 
 def failure(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A ``Status`` object with ``status: Failure``."""
+    """A ``Status`` object with ``status: Failure`` (``details`` as upstream has them for ``reason``)."""
     status: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
@@ -24,9 +53,19 @@ def failure(code: int, reason: str, message: str, details: dict[str, Any] | None
         "reason": reason,
         "code": code,
     }
-    if details:
+    if details is None:
+        details = _default_details(reason, message)
+    if details is not None:
         status["details"] = details
     return status
+
+
+def complete(status: dict[str, Any]) -> dict[str, Any]:
+    """``status`` with the ``details`` its reason always has upstream (a copy when any are added)."""
+    if "details" in status or status.get("status") != "Failure":
+        return status
+    details = _default_details(str(status.get("reason") or ""), str(status.get("message") or ""))
+    return status if details is None else {**status, "details": details}
 
 
 def error(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> ApiError:
@@ -64,6 +103,13 @@ def conflict(resource: str, name: str) -> ApiError:
         "please apply your changes to the latest version and try again",
         _details(resource, name),
     )
+
+
+def method_not_supported(resource: str, message: str) -> ApiError:
+    """405 as ``NewMethodNotSupported`` has it: details name the group and resource, no name."""
+    details = _details(resource, "")
+    del details["name"]
+    return error(405, "MethodNotAllowed", message, details)
 
 
 def bad_request(message: str) -> ApiError:

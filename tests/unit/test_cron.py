@@ -66,6 +66,19 @@ def test_a_time_in_the_fall_back_hour_runs_in_both_occurrences() -> None:
         ("1/2/3 * * * *", "too many slashes: 1/2/3"),
         ("@fortnightly", "unrecognized descriptor: @fortnightly"),
         ("@every x", 'failed to parse duration @every x: time: invalid duration "x"'),
+        ("@every 5", 'failed to parse duration @every 5: time: missing unit in duration "5"'),
+        ("@every 5d", 'failed to parse duration @every 5d: time: unknown unit "d" in duration "5d"'),
+        # past Go's int64 nanoseconds: refused as Go refuses them (they were a 500, and an
+        # OverflowError in the CronJob controller every second)
+        (
+            "@every 9999999999999999h",
+            'failed to parse duration @every 9999999999999999h: time: invalid duration "9999999999999999h"',
+        ),
+        (
+            "@every 1" + "0" * 400 + "h",
+            f'failed to parse duration @every 1{"0" * 400}h: time: invalid duration "1{"0" * 400}h"',
+        ),
+        ("@every 2562048h", 'failed to parse duration @every 2562048h: time: invalid duration "2562048h"'),
         ("TZ=Mars/Base * * * * *", "provided bad location Mars/Base: unknown time zone Mars/Base"),
         ("TZ=UTC", "invalid location descriptior: TZ=UTC"),
     ],

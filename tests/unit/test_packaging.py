@@ -18,3 +18,11 @@ def test_schemas_are_package_data() -> None:
     assert files, "no JSON schema shipped in minik.schemas"
     for f in files:
         json.loads(f.read_text())
+
+
+def test_kubectl_explains_descriptions_are_package_data() -> None:
+    """Upstream's descriptions (scripts/docgen.py) ship with the API; nothing at run time needs the test extra."""
+    text = importlib.resources.files("minik.api").joinpath("openapi_docs.json").read_text(encoding="utf-8")
+    assert json.loads(text)["types"]["JobSpec"]["fields"]["backoffLimit"][0].startswith(
+        "Specifies the number"
+    )

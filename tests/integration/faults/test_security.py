@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import socket
 import ssl
 import stat
+import subprocess
+import threading
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -279,3 +283,103 @@ def test_a_secret_value_never_appears_in_the_log_events_or_describe(
         assert value not in text, f"the secret's value appears in {where}"
     assert "leak-check" in seen["describe pod"]  # the reference is shown, the value is not
     minik.run("delete", "job/leak-check", "secret/leak-check")
+
+
+# -- the pod's address --------------------------------------------------------------------------
+
+ADDRESSED = """\
+apiVersion: v1
+kind: Pod
+metadata: {{name: addressed, labels: {{app: addressed}}}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox:latest
+    command: [sh, -c, "mkdir -p /srv && echo from the pod > /srv/who && exec httpd -f -p {port} -h /srv"]
+    ports: [{{containerPort: {port}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: addressed}}
+spec:
+  type: NodePort
+  selector: {{app: addressed}}
+  ports: [{{port: 80, targetPort: {port}}}]
+"""
+
+
+def _get_who(port: int) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET /who HTTP/1.0\r\nHost: x\r\n\r\n")
+        data = b""
+        while chunk := s.recv(4096):
+            data += chunk
+    return data.decode(errors="replace").split("\r\n\r\n", 1)[-1].strip()
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_a_client_written_pod_ip_never_aims_port_forward_or_node_ports_at_the_host(minik: Minik) -> None:
+    """``kubectl patch pod --subresource=status`` of ``podIP: 127.0.0.1`` used to send both port-forward and
+    the node-port relay to the host's loopback; they follow the kubelet's record, and the kubelet puts its
+    address back in the status."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    decoy = socket.create_server(("127.0.0.1", port))  # a host service on the pod's port
+    decoy.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve_decoy() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = decoy.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nfrom the host\n")
+
+    thread = threading.Thread(target=serve_decoy, daemon=True)
+    thread.start()
+    env = dict(minik.env, KUBECONFIG=str(minik.home / "kubeconfig"))
+    forward: subprocess.Popen[str] | None = None
+    minik.run("apply", "-f", "-", input=ADDRESSED.format(port=port))
+    try:
+        res = subprocess.run(
+            ["kubectl", "wait", "--for=condition=Ready", "pod/addressed", "--timeout=90s"],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr + minik.server_log()[-3000:]
+        pod_ip = minik.json("get", "pod", "addressed")["status"]["podIP"]
+        assert pod_ip != "127.0.0.1"
+        res = subprocess.run(
+            ["kubectl", "patch", "pod", "addressed", "--subresource=status", "--type=merge",
+             "-p", '{"status":{"podIP":"127.0.0.1","podIPs":[{"ip":"127.0.0.1"}]}}'],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        node_port = minik.json("get", "service", "addressed")["spec"]["ports"][0]["nodePort"]
+        assert _get_who(node_port) == "from the pod"
+        forward = subprocess.Popen(
+            ["kubectl", "port-forward", "pod/addressed", f":{port}"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert forward.stdout is not None
+        line = forward.stdout.readline()  # Forwarding from 127.0.0.1:NNNNN -> PORT
+        local = int(line.split("127.0.0.1:", 1)[1].split()[0])
+        assert _get_who(local) == "from the pod"
+        # The kubelet's address is back in the status.
+        deadline = time.monotonic() + 20
+        while minik.json("get", "pod", "addressed")["status"]["podIP"] != pod_ip:
+            assert time.monotonic() < deadline, "the kubelet did not put its address back"
+            time.sleep(0.2)
+        assert minik.json("get", "pod", "addressed")["status"]["podIPs"] == [{"ip": pod_ip}]
+    finally:
+        if forward is not None:
+            forward.terminate()
+            forward.communicate(timeout=10)
+        stop.set()
+        thread.join(5)
+        decoy.close()
+        minik.run("delete", "pod", "addressed", "service", "addressed", "--ignore-not-found", "--wait=false",
+                  check=False)  # fmt: skip

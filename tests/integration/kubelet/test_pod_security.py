@@ -1,6 +1,6 @@
 """Resource limits and securityContext map onto the Docker container.
 
-Limits become the container's HostConfig (NanoCpus, Memory); runAsUser /
+Limits become the container's HostConfig (CpuPeriod/CpuQuota, Memory); runAsUser /
 runAsGroup set the process ids; readOnlyRootFilesystem makes writes to the
 image fail; capabilities add/drop and privileged are what the process gets.
 """
@@ -44,7 +44,7 @@ def test_resource_limits_become_docker_cpu_and_memory_limits(minik: Cluster, pod
     )
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
     host = minik.container_of(pod["metadata"]["uid"], "c")["HostConfig"]
-    assert host["NanoCpus"] == 250_000_000
+    assert (host["CpuPeriod"], host["CpuQuota"]) == (100_000, 25_000)
     assert host["Memory"] == 96 * 2**20
     minik.delete("pod", pod_name)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from minik.api import create_app
+from minik.api.patch import PatchError, json_patch
 from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS, TOKEN, FakeHooks, a_job, a_pod
 
@@ -303,6 +305,32 @@ def test_json_patch(client: TestClient) -> None:
         f"{PODS}/p", content=json.dumps(bad), headers={"content-type": "application/json-patch+json"}
     )
     assert resp.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("stored", "tested", "passes"),
+    [
+        (True, 1, False),  # Python's True == 1; JSON's true is not 1
+        (1, True, False),
+        (0, False, False),
+        (1, 1.0, False),  # json-patch compares the JSON texts: 1 is not 1.0
+        ({"a": [1, True]}, {"a": [1, True]}, True),
+        ({"a": [1, True]}, {"a": [True, 1]}, False),
+        ("1", 1, False),
+        (None, None, True),
+    ],
+)
+def test_a_json_patch_test_compares_json_values_exactly(stored: Any, tested: Any, passes: bool) -> None:
+    doc = {"metadata": {"name": "p"}, "spec": {"x": stored}}
+    ops = [
+        {"op": "test", "path": "/spec/x", "value": tested},
+        {"op": "add", "path": "/metadata/labels", "value": {"t": "y"}},
+    ]
+    if passes:
+        assert json_patch(doc, ops)["metadata"]["labels"] == {"t": "y"}
+    else:
+        with pytest.raises(PatchError, match="testing value '/spec/x' failed"):
+            json_patch(doc, ops)
 
 
 def test_an_unknown_patch_type_is_415(client: TestClient) -> None:

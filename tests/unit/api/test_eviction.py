@@ -190,3 +190,28 @@ def test_kubectl_drains_typed_delete_with_a_protobuf_delete_options_body(
     wrong = client.request("DELETE", f"{PODS}/p", content=b"k8s\x00\x0a\x00",
                            headers={"Content-Type": "application/vnd.kubernetes.protobuf"})  # fmt: skip
     assert wrong.status_code == 400, wrong.text
+
+
+def test_an_eviction_for_another_namespace_is_a_400_and_evicts_nothing(
+    client: TestClient, store: Registry
+) -> None:
+    running_pod(store)
+    body = eviction()
+    body["metadata"]["namespace"] = "kube-system"
+    resp = client.post(f"{PODS}/p/eviction", json=body)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["message"] == (
+        "the namespace of the provided object does not match the namespace sent on the request"
+    )
+    assert not store.get("pods", "default", "p")["metadata"].get("deletionTimestamp")
+
+
+def test_an_eviction_grace_period_is_an_int64(client: TestClient, store: Registry) -> None:
+    running_pod(store)
+    resp = evict(client, gracePeriodSeconds=2**63)
+    assert resp.status_code == 400, resp.text
+    assert "of type int64" in resp.json()["message"]
+    assert evict(client, gracePeriodSeconds=2**63 - 1).status_code == 201
+    m = store.get("pods", "default", "p")["metadata"]
+    assert m["deletionGracePeriodSeconds"] == 2**63 - 1
+    assert m["deletionTimestamp"] == "9999-12-31T23:59:59Z"  # past the calendar: its last second

@@ -211,6 +211,33 @@ def test_a_field_no_longer_applied_but_shared_stays() -> None:
     assert owners(obj["metadata"]["managedFields"]) == {"one/Apply": {".data.a"}, "two/Apply": {".data.b"}}
 
 
+REAPPLY_CASES = [
+    # (scenario, first config, second config, data after both, what the manager owns after)
+    ("an empty map then a key in it keeps the key", cm({}), cm({"k": "v"}), {"k": "v"}, {".data.k"}),
+    ("a key then an empty map leaves the map empty", cm({"k": "v"}), cm({}), {}, {".data"}),
+    ("an empty map then no map removes it", cm({}), {**cm({}), "data": None}, None, set()),
+    ("a key then another key swaps them", cm({"a": "1"}), cm({"b": "2"}), {"b": "2"}, {".data.b"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "data", "owned"),
+    [c[1:] for c in REAPPLY_CASES],
+    ids=[c[0] for c in REAPPLY_CASES],
+)
+def test_the_same_manager_reapplies(
+    first: dict[str, Any], second: dict[str, Any], data: dict[str, str] | None, owned: set[str]
+) -> None:
+    obj = apply(apply(None, first, "mgr"), second, "mgr")
+    assert obj.get("data") == data
+    assert owners(obj["metadata"]["managedFields"]) == ({"mgr/Apply": owned} if owned else {})
+
+
+def test_an_empty_keyed_list_then_an_element_keeps_the_element() -> None:
+    obj = apply(apply(None, pod(), "mgr"), pod({"name": "a", "image": "x"}), "mgr")
+    assert obj["spec"]["containers"] == [{"name": "a", "image": "x"}]
+
+
 def test_keyed_lists_merge_by_their_merge_key() -> None:
     obj = apply(None, pod({"name": "a", "image": "busybox"}), "one")
     obj = apply(obj, pod({"name": "b", "image": "alpine"}), "two")

@@ -5,17 +5,20 @@ The "pod" is a server on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
-from minik.api import channels, spdy
+from minik.api import channels, portforward, spdy
+from minik.api.app import create_app
 from minik.registry import Registry
-from tests.unit.api.conftest import PODS, a_pod
+from tests.unit.api.conftest import PODS, TOKEN, FakeHooks, a_pod
 from tests.unit.api.test_spdy_framing import Client
 
 V4 = "v4.channel.k8s.io"
@@ -39,10 +42,29 @@ def echo_port() -> Iterator[int]:
     t.join(5)
 
 
-def pod_at(client: TestClient, store: Registry, ip: str) -> None:
+KUBELET_ADDRESSES: dict[str, str] = {}
+"""The kubelet's record of each pod's address (pod uid -> IP): what port-forward must use."""
+
+
+@pytest.fixture
+def client(store: Registry, hooks: FakeHooks) -> Iterator[TestClient]:
+    KUBELET_ADDRESSES.clear()
+    app = create_app(
+        store=store,
+        token=TOKEN,
+        hooks=hooks,
+        pod_address=lambda pod: KUBELET_ADDRESSES.get(pod["metadata"]["uid"], ""),
+    )
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        yield c
+
+
+def pod_at(client: TestClient, store: Registry, ip: str, *, status_ip: str | None = None) -> None:
+    """A running pod the kubelet gave ``ip``; its stored ``status.podIP`` is ``status_ip`` (default: the same)."""
     client.post(PODS, json=a_pod("web"))
     pod = store.get("pods", "default", "web")
-    pod["status"] = {"phase": "Running", "podIP": ip}
+    KUBELET_ADDRESSES[pod["metadata"]["uid"]] = ip
+    pod["status"] = {"phase": "Running", "podIP": ip if status_ip is None else status_ip}
     store.update("pods", pod, status_only=True)
 
 
@@ -129,3 +151,118 @@ def test_kubectls_spdy_tunnel_reports_a_refused_port_on_the_error_stream(
         f"error forwarding port {port} to pod web, uid {store.get('pods', 'default', 'web')['metadata']['uid']}: "
         f"dial tcp4 127.0.0.1:{port}: connect: connection refused"
     )
+
+
+def test_more_ports_than_one_websocket_has_channels_for_is_a_400_before_the_upgrade(
+    client: TestClient, store: Registry
+) -> None:
+    pod_at(client, store, "127.0.0.1")
+    many = ",".join(str(p) for p in range(10000, 10129))  # 129 ports: 258 channels
+    url = f"{PODS}/web/portforward?ports={many}"
+    with pytest.raises(WebSocketDenialResponse) as exc, client.websocket_connect(url, subprotocols=[V4]):
+        pass
+    assert exc.value.status_code == 400
+    assert "at most 128" in exc.value.json()["message"]
+
+
+def test_port_forward_connects_to_the_kubelets_address_not_a_client_written_pod_ip(
+    client: TestClient, store: Registry
+) -> None:
+    """``kubectl patch pod --subresource=status -p '{"status":{"podIP":"127.0.0.1"}}'`` must not aim port-forward
+    at the host: the connection goes to the address the kubelet gave the pod."""
+    pod_host = socket.create_server(("127.0.0.2", 0))  # "the pod", at the address the kubelet gave it
+    port = pod_host.getsockname()[1]
+    try:
+        host_service = socket.create_server(("127.0.0.1", port))  # a host service on the same port
+    except OSError:
+        pod_host.close()
+        pytest.skip("the port is taken on 127.0.0.1")
+    reached: list[str] = []
+
+    def serve(server: socket.socket, who: bytes) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = server.accept()
+            with conn:
+                reached.append(who.decode())
+                conn.sendall(who)
+
+    threads = [
+        threading.Thread(target=serve, args=(s, w), daemon=True)
+        for s, w in ((pod_host, b"pod"), (host_service, b"host"))
+    ]
+    for t in threads:
+        t.start()
+    try:
+        pod_at(client, store, "127.0.0.2", status_ip="127.0.0.1")
+        with client.websocket_connect(f"{PODS}/web/portforward?ports={port}", subprotocols=[V4]) as ws:
+            assert ws.receive_bytes() == channels.encode(0, channels.port_prefix(port))
+            assert ws.receive_bytes() == channels.encode(1, channels.port_prefix(port))
+            assert ws.receive_bytes() == channels.encode(0, b"pod")
+        assert reached == ["pod"]
+    finally:
+        with contextlib.suppress(OSError):  # wake the host service's accept, had nothing reached it
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        for t in threads:
+            t.join(5)
+        pod_host.close()
+        host_service.close()
+
+
+def _spdy_frames(ws: Any, parser: spdy.Parser, until: Callable[[list[spdy.Frame]], bool]) -> list[spdy.Frame]:
+    frames: list[spdy.Frame] = []
+    while not until(frames):
+        frames += parser.feed(ws.receive_bytes())
+    return frames
+
+
+def _resets(frames: list[spdy.Frame]) -> list[int]:
+    return [f.stream for f in frames if f.control and f.kind == spdy.RST_STREAM]
+
+
+def test_a_spdy_port_forward_holds_a_bounded_number_of_stream_pairs(
+    client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portforward, "MAX_PAIRS", 3)
+    pod_at(client, store, "127.0.0.1")
+    c, parser = Client(), spdy.Parser()
+    parser._inflate = zlib.decompressobj()
+    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+        for i in range(4):  # four half-open pairs: error streams whose data stream never comes
+            ws.send_bytes(c.syn_stream(2 * i + 1, {"port": "80", "requestid": str(i), "streamtype": "error"}))
+        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+    assert [(f.kind, f.stream) for f in frames if f.control] == [
+        (spdy.SYN_REPLY, 1),
+        (spdy.SYN_REPLY, 3),
+        (spdy.SYN_REPLY, 5),
+        (spdy.RST_STREAM, 7),
+    ]
+
+
+def test_data_for_a_pair_that_never_opens_is_bounded(
+    client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portforward, "MAX_PENDING", 1000)
+    pod_at(client, store, "127.0.0.1")
+    c, parser = Client(), spdy.Parser()
+    parser._inflate = zlib.decompressobj()
+    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+        ws.send_bytes(c.syn_stream(1, {"port": "80", "requestid": "0", "streamtype": "data"}))
+        for _ in range(3):
+            ws.send_bytes(c.data(1, b"x" * 400))  # 1,200 bytes for a pair without its error stream
+        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+    assert _resets(frames) == [1]
+
+
+def test_a_pair_whose_other_stream_never_comes_is_told_and_reset(
+    client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portforward, "PAIR_TIMEOUT", 0.2)
+    pod_at(client, store, "127.0.0.1")
+    c, parser = Client(), spdy.Parser()
+    parser._inflate = zlib.decompressobj()
+    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+        ws.send_bytes(c.syn_stream(1, {"port": "80", "requestid": "9", "streamtype": "error"}))
+        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+    error = b"".join(f.payload for f in frames if not f.control and f.stream == 1)
+    assert error == b"(request=9) timed out waiting for streams"
+    assert _resets(frames) == [1]

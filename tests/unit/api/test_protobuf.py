@@ -100,8 +100,8 @@ def test_client_gos_eviction_body_carries_its_delete_options() -> None:
     "body",
     [
         b"not protobuf",
-        framed("v1", "Pod", b""),
-        framed("batch/v1", "Job", field(2, field(11, field(1, "x")))),  # podFailurePolicy: not in the table
+        framed("apps/v1", "Deployment", b""),  # a kind minik does not serve
+        framed("batch/v1", "Job", field(2, field(99, field(1, "x")))),  # a field newer than Kubernetes 1.32
         b"k8s\x00\x0a\xff",
     ],
 )
@@ -114,7 +114,9 @@ def test_create_with_a_protobuf_body(client: TestClient) -> None:
     resp = client.post(JOBS, content=KUBECTL_CREATE_JOB, headers={"Content-Type": MEDIA_TYPE})
     assert resp.status_code == 201, resp.text
     assert resp.json()["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox"
-    bad = client.post(JOBS, content=framed("v1", "Pod", b""), headers={"Content-Type": MEDIA_TYPE})
+    bad = client.post(
+        JOBS, content=framed("apps/v1", "Deployment", b""), headers={"Content-Type": MEDIA_TYPE}
+    )
     assert bad.status_code == 415 and bad.json()["reason"] == "UnsupportedMediaType"
 
 

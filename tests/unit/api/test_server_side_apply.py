@@ -90,3 +90,12 @@ def test_apply_of_the_wrong_kind_is_a_bad_request(client: TestClient) -> None:
     )
     assert resp.status_code == 400 and resp.json()["reason"] == "BadRequest"
     assert client.get(f"{CMS}/c").status_code == 404
+
+
+def test_applying_a_key_into_a_map_applied_empty_keeps_it(client: TestClient) -> None:
+    empty = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: {}\n"
+    assert client.patch(f"{CMS}/c?fieldManager=mgr", content=empty, headers=APPLY).status_code == 201
+    resp = client.patch(f"{CMS}/c?fieldManager=mgr", content=YAML_CM, headers=APPLY)
+    assert resp.status_code == 200 and resp.json()["data"] == {"a": "1"}
+    live = client.get(f"{CMS}/c").json()
+    assert live["data"] == {"a": "1"} and managers(live) == [("mgr", "Apply")]

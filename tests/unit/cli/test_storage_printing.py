@@ -88,7 +88,8 @@ def test_get_pv_and_storageclass_columns() -> None:
         ("1000M", "1G"),
         ("5", "5"),
         ("0", "0"),
-        ("1.5Gi", "1.5Gi"),
+        ("1.5Gi", "1536Mi"),  # String() of a whole binary value: the largest exact power of 1024
+        ("2.5", "2.5"),  # not whole: as given
     ],
 )
 def test_quantities_print_canonically(value: str, shown: str) -> None:

@@ -121,6 +121,7 @@ class FakeRuntime:
         info = ContainerInfo(
             id=cid, name=name, labels=dict(labels), status="created", exit_code=0, oom_killed=False,
             started_at="0001-01-01T00:00:00Z", finished_at="0001-01-01T00:00:00Z", error="", ip="",
+            image=image,
         )  # fmt: skip
         self.containers[cid] = _Container(
             info, {"image": image, "command": command, "endpoint": endpoint, **config}

@@ -66,7 +66,8 @@ def test_limits_privileges_and_capabilities_map_to_the_engine() -> None:
         },
     }
     hc = cfg(c)["host_config"]
-    assert hc["mem_limit"] == 64 * 1024 * 1024 and hc["nano_cpus"] == 500_000_000
+    assert hc["mem_limit"] == 64 * 1024 * 1024
+    assert (hc["cpu_period"], hc["cpu_quota"]) == (100_000, 50_000)
     assert hc["read_only"] is True and hc["security_opt"] == ["no-new-privileges"]
     assert hc["cap_add"] == ["NET_ADMIN"] and hc["cap_drop"] == ["ALL"]
     assert hc["network_mode"] == "container:sb"

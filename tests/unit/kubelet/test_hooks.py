@@ -36,13 +36,27 @@ def test_the_pre_stop_hook_runs_within_the_grace_period(
         ("a 7.9 s hook takes 7 s (Go truncates)", 30, 7.9, True, 23),
         ("a hook that used the grace period up leaves the minimum 2 s", 10, 10.0, True, 2),
         ("a hook past what was left still leaves 2 s", 3, 2.0, True, 2),
-        ("without a hook a 0 grace period stays 0", 0, 0.0, False, 0),
+        ("without a hook a deletion's 0 grace period stays 0 (the kubelet's override)", 0, 0.0, False, 0),
     ],
 )
 def test_the_stop_signal_gets_the_grace_the_pre_stop_hook_left(
     scenario: str, grace: int, elapsed: float, ran: bool, left: int
 ) -> None:
-    assert grace_after_pre_stop(grace, elapsed, hook_ran=ran) == left, scenario
+    assert grace_after_pre_stop(grace, elapsed, hook_ran=ran, override=not ran) == left, scenario
+
+
+@pytest.mark.parametrize(
+    ("scenario", "grace", "left"),
+    [
+        ("a liveness kill with a 0 s probe grace still gets the minimum 2 s", 0, 2),
+        ("a 1 s pod grace is raised to 2 s, as after a hook", 1, 2),
+        ("a longer grace is kept", 30, 30),
+    ],
+)
+def test_without_a_hook_a_kill_still_gets_the_minimum_2_s_unless_a_deletion_set_the_grace(
+    scenario: str, grace: int, left: int
+) -> None:
+    assert grace_after_pre_stop(grace, 0.0, hook_ran=False) == left, scenario
 
 
 POD = "p_default(u1)"

@@ -25,10 +25,10 @@ from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.runtime import Endpoint
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 from tests.unit.kubelet.test_worker_over_fake import (
-    NOW,
     Objects,
     Sink,
     container,
+    moving_clock,
     pod,
     poll,
     reasons,
@@ -54,7 +54,7 @@ def drive(
 
     async def main() -> None:
         k = Kubelet(
-            fake, Objects(), sink, instance="t", clock=lambda: NOW, time_scale=0.001,
+            fake, Objects(), sink, instance="t", clock=moving_clock(), time_scale=0.001,
             state_dir=tmp, pause_image="pause", ip_ledger=ledger,
         )  # fmt: skip
         async with anyio.create_task_group() as tg:
@@ -215,7 +215,6 @@ def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_ot
 
     async def after(k: Kubelet, sink: Sink) -> None:
         await k.sweep({"u1", "u2"})
-        await k.adopt()
         await k.sync_pod(adopted)
         await poll(lambda: k.network_target("u1") == next(iter(fake.containers)))
         await k.sync_pod(other)
@@ -230,7 +229,7 @@ def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_ot
     assert len([n for n in fake.created if n.startswith("minik-t-default-p-app")]) == 1  # never twice
     assert any(s.get("podIP") == ip and terminal(s) for s in sink.statuses)
     assert "u1" not in ledger.rows  # it finished: its address went back to the pool
-    assert ledger.rows["u2"] != ip
+    assert len({s["podIP"] for s in sink.statuses if s.get("podIP")}) == 2  # the other pod got another
 
 
 def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(tmp_path: Path) -> None:
@@ -267,7 +266,7 @@ def test_a_finished_pod_gives_its_address_back_and_keeps_it_in_its_status(tmp_pa
 
     sink = drive(fake, tmp_path, body, ledger=ledger)
     assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.2.0"
-    assert fake.disconnected == list(fake.containers)  # its one run, stopped, off the network
+    assert not fake.disconnected  # nothing asked of the engine: a stopped container holds no endpoint
     assert len(fake.containers) == 1  # kept for logs until the pod is deleted
 
 
@@ -285,7 +284,7 @@ def test_a_finished_pods_sandbox_stops_before_its_address_goes(tmp_path: Path) -
     sandbox = next(
         cid for cid, c in fake.containers.items() if c.info.labels.get("minik.io/container") == "POD"
     )
-    assert ("POD", 0) in fake.stops and fake.disconnected == [sandbox]
+    assert ("POD", 0) in fake.stops and fake.containers[sandbox].info.status == "exited"
     assert conditions(sink.last)["PodReadyToStartContainers"] == "False"
     assert sink.last["podIP"] == "10.208.2.0"
 
@@ -365,7 +364,6 @@ def test_a_pod_that_finished_before_a_restart_has_its_sandbox_stopped_and_addres
 
     async def after(k: Kubelet, sink: Sink) -> None:
         await k.sweep({"u1"})
-        await k.adopt()
         await k.sync_pod(finished)
         await poll(lambda: not ledger.rows)
 

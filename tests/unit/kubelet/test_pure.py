@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from minik.kubelet import deadline
+from minik.kubelet.config import resource_limits
 from minik.kubelet.env import expand, resolve_field
-from minik.kubelet.quantity import cores as _cpus
-from minik.kubelet.quantity import size_bytes as _bytes
+from minik.kubelet.errors import ConfigError
 
 POD = {
     "metadata": {
@@ -60,15 +60,49 @@ def test_field_refs_resolve_to_the_pods_own_values(path: str, want: str) -> None
 
 @pytest.mark.parametrize(
     ("quantity", "want"),
-    [("64Mi", 64 * 2**20), ("1Gi", 2**30), ("500M", 500 * 10**6), ("1k", 1000), ("1048576", 2**20)],
+    [
+        ("64Mi", 64 * 2**20),
+        ("1Gi", 2**30),
+        ("500M", 500 * 10**6),
+        ("1048576k", 1048576000),
+        ("6291456", 6 * 2**20),
+        ("1P", 10**15),
+        ("2E", 2 * 10**18),
+        ("6.5Mi", 6815744),
+        ("8Ei", 2**63 - 1),  # capped at the int64 maximum, as upstream's parser caps it
+        (64 * 2**20, 64 * 2**20),  # a JSON number
+    ],
 )
 def test_memory_limits_become_docker_bytes(quantity: str, want: int) -> None:
-    assert _bytes(quantity) == want
+    assert resource_limits({"memory": quantity}) == {"mem_limit": want}
 
 
-@pytest.mark.parametrize(("quantity", "want"), [("500m", 0.5), ("2", 2.0), ("250m", 0.25), ("1.5", 1.5)])
-def test_cpu_limits_become_docker_cpus(quantity: str, want: float) -> None:
-    assert _cpus(quantity) == pytest.approx(want)
+@pytest.mark.parametrize(
+    ("quantity", "want_quota"),
+    [
+        ("500m", 50_000),
+        ("2", 200_000),
+        ("250m", 25_000),
+        ("1.5", 150_000),
+        ("1k", 100_000_000),  # more cores than the host has: a quota, not refused
+        ("100u", 1_000),  # rounded up to 1m, then to the kubelet's least quota (1 ms)
+        ("1n", 1_000),
+    ],
+)
+def test_cpu_limits_become_a_cfs_quota_as_the_kubelet_sets_it(quantity: str, want_quota: int) -> None:
+    assert resource_limits({"cpu": quantity}) == {"cpu_period": 100_000, "cpu_quota": want_quota}
+
+
+@pytest.mark.parametrize("quantity", ["500m", "1", "1Ki", "6291455"])
+def test_a_memory_limit_under_dockers_minimum_is_dockers_error_not_a_python_one(quantity: str) -> None:
+    with pytest.raises(
+        ConfigError, match=r"^Error response from daemon: Minimum memory limit allowed is 6MB$"
+    ):
+        resource_limits({"memory": quantity})
+
+
+def test_zero_limits_are_no_limits() -> None:
+    assert resource_limits({"memory": "0", "cpu": "0"}) == {}
 
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)

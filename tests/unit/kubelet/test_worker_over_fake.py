@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,13 @@ from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 
 Obj = dict[str, Any]
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def moving_clock() -> Callable[[], datetime]:
+    """A clock that starts at NOW (the fake runtime's timestamps) and moves with real time:
+    back-offs measured from a container's exit end."""
+    t0 = time.monotonic()
+    return lambda: NOW + timedelta(seconds=time.monotonic() - t0)
 
 
 class Sink:
@@ -71,7 +79,7 @@ def run(
             Objects(),
             sink,
             instance="t",
-            clock=lambda: NOW,
+            clock=moving_clock(),
             time_scale=0.001,
             state_dir=tmp,
             pause_image="pause",

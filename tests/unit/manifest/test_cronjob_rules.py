@@ -74,6 +74,21 @@ def test_defaults_are_allow_unsuspended_three_and_one() -> None:
         ),
         ({"timeZone": "America/New_York", "schedule": "0 9 * * mon-fri"}, []),
         ({"schedule": "@every 90s"}, []),
+        # Go's time.ParseDuration refuses a duration past int64 nanoseconds (this was a 500)
+        (
+            {"schedule": "@every 9999999999999999h"},
+            [
+                'spec.schedule: Invalid value: "@every 9999999999999999h": failed to parse duration'
+                ' @every 9999999999999999h: time: invalid duration "9999999999999999h"'
+            ],
+        ),
+        (
+            {"schedule": "@every 1" + "0" * 400 + "h"},
+            [
+                f'spec.schedule: Invalid value: "@every 1{"0" * 400}h": failed to parse duration @every 1{"0" * 400}h: time: invalid duration "1{"0" * 400}h"'
+            ],
+        ),
+        ({"schedule": "@every 2562047h"}, []),  # the longest Go allows: about 292 years
     ],
 )
 def test_create_rules(spec: dict[str, Any], expected: list[str]) -> None:

@@ -216,7 +216,7 @@ def test_the_seccomp_annotations_warn_as_non_functional_unless_a_field_replaces_
     replaced = copy.deepcopy(obj)
     replaced["spec"]["template"]["spec"]["securityContext"] = {"seccompProfile": {"type": "RuntimeDefault"}}
     replaced["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {
-        "seccompProfile": {"type": "Unconfined"}
+        "seccompProfile": {"type": "RuntimeDefault"}
     }
     assert check(replaced) == ([], [])
 
@@ -258,3 +258,69 @@ def test_node_port_services_warn_only_about_what_is_not_published(
     assert errors == [], scenario
     assert [w for w in warnings if not any(w.startswith(x) for x in want)] == [], (scenario, warnings)
     assert len(warnings) == len(want), (scenario, warnings)
+
+
+BASELINE = "Pod Security's baseline"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "spec", "container_sc", "want"),
+    [
+        ("hostPath: / is the whole host", {"volumes": [{"name": "v", "hostPath": {"path": "/"}}]}, {},
+         ["spec.template.spec.volumes[0].hostPath: Host access: the whole host file system, writable as root "
+          "(the Docker socket and minik's token included): root on the host"]),
+        ("the Docker socket itself", {"volumes": [{"name": "v", "hostPath": {"path": "/var/run/docker.sock"}}]}, {},
+         ["spec.template.spec.volumes[0].hostPath: Host access: /var/run/docker.sock is the Docker socket: "
+          "control of the engine, which is root on the host"]),
+        ("a directory holding the Docker socket", {"volumes": [{"name": "v", "hostPath": {"path": "/run/"}}]}, {},
+         ["spec.template.spec.volumes[0].hostPath: Host access: /run/ holds the Docker socket: "
+          "control of the engine, which is root on the host"]),
+        ("any other host path", {"volumes": [{"name": "v", "hostPath": {"path": "/srv/data"}}]}, {},
+         ["spec.template.spec.volumes[0].hostPath: Host access: the host's /srv/data, bind-mounted with the "
+          "Docker daemon's rights (as root)"]),
+        ("privileged", {}, {"privileged": True},
+         ["spec.template.spec.containers[0].securityContext.privileged: Host access: a privileged container has "
+          "every capability and every host device, without seccomp or AppArmor confinement: root on the host "
+          f"({BASELINE} refuses it)"]),
+        ("capabilities beyond the baseline set, named with what they give", {},
+         {"capabilities": {"add": ["CHOWN", "SYS_ADMIN", "NET_RAW", "WAKE_ALARM"]}},
+         [f"spec.template.spec.containers[0].securityContext.capabilities.add: Host access: capabilities beyond "
+          f"{BASELINE} set: NET_RAW (raw sockets: forged packets), SYS_ADMIN (mounts, namespaces and most of "
+          "root), WAKE_ALARM"]),
+        ("an unconfined seccomp profile", {"securityContext": {"seccompProfile": {"type": "Unconfined"}}}, {},
+         ["spec.template.spec.securityContext.seccompProfile.type: Host access: Unconfined lifts the engine's "
+          f"system-call filter ({BASELINE} refuses it)"]),
+        ("baseline capabilities, not privileged, a confined profile: silent", {},
+         {"privileged": False, "capabilities": {"add": ["CHOWN", "NET_BIND_SERVICE"], "drop": ["ALL"]},
+          "seccompProfile": {"type": "RuntimeDefault"}}, []),
+    ],
+)  # fmt: skip
+def test_every_field_pod_security_baseline_refuses_is_a_host_access_warning_saying_what_it_gives(
+    scenario: str, spec: dict[str, Any], container_sc: dict[str, Any], want: list[str]
+) -> None:
+    containers = (
+        [{"name": "c", "image": "busybox", "securityContext": container_sc}] if container_sc else None
+    )
+    obj = job(**spec, **({"containers": containers} if containers else {}))
+    errors, warnings = check(obj)
+    assert errors == [], scenario
+    assert [w for w in warnings if "Host access" in w] == want, scenario
+
+
+def test_a_persistent_volume_on_the_docker_socket_is_a_host_access_warning() -> None:
+    pv = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": "pv"},
+        "spec": {
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": "/var/run"},
+        },
+    }
+    assert check(pv) == (
+        [],
+        [
+            "spec.hostPath: Host access: /var/run holds the Docker socket: control of the engine, which is root on the host"
+        ],
+    )

@@ -109,3 +109,47 @@ def test_a_namespace_name_must_be_a_dns_label() -> None:
     errors = STRATEGIES["namespaces"].validate({"metadata": {"name": "Bad_Name"}})
     assert [e.path for e in errors] == ["metadata.name"]
     assert STRATEGIES["namespaces"].validate({"metadata": {"name": "good-one"}}) == []
+
+
+DEFAULT_TOLERATIONS = [
+    {"key": f"node.kubernetes.io/{k}", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+    for k in ("not-ready", "unreachable")
+]
+
+
+def test_a_pod_a_controller_creates_gets_the_default_tolerations(reg: Registry) -> None:
+    assert reg.create("pods", pod())["spec"]["tolerations"] == DEFAULT_TOLERATIONS
+
+
+def test_an_update_that_drops_the_default_tolerations_changes_nothing(reg: Registry) -> None:
+    created = reg.create("pods", pod())
+    sent = {**created, "spec": {k: v for k, v in created["spec"].items() if k != "tolerations"}}
+    updated = reg.update("pods", sent)
+    assert updated["spec"]["tolerations"] == DEFAULT_TOLERATIONS
+    assert updated["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+    assert updated["metadata"]["generation"] == 1
+
+
+@pytest.mark.parametrize(
+    ("scenario", "node"),
+    [("an update without nodeName", None), ("an update to another node", "elsewhere"), ("an empty one", "")],
+)
+def test_a_bound_pod_stays_bound_whoever_writes(reg: Registry, scenario: str, node: str | None) -> None:
+    created = reg.create("pods", pod())
+    spec = {k: v for k, v in created["spec"].items() if k != "nodeName"}
+    if node is not None:
+        spec["nodeName"] = node
+    with pytest.raises(ApiError) as info:
+        reg.update("pods", {**created, "spec": spec})
+    assert info.value.code == 422, scenario
+    assert info.value.message.startswith('Pod "p" is invalid: spec: Forbidden: pod updates may not change')
+    stored = reg.get("pods", "default", "p")
+    assert stored["spec"]["nodeName"] == "minik" and stored["metadata"]["generation"] == 1
+
+
+def test_binding_an_unbound_pod_is_still_allowed(reg: Registry) -> None:
+    reg.create("nodes", {"metadata": {"name": "minik"}, "spec": {"unschedulable": True}})
+    created = reg.create("pods", pod())
+    assert "nodeName" not in created["spec"]
+    bound = reg.update("pods", {**created, "spec": {**created["spec"], "nodeName": "minik"}})
+    assert bound["spec"]["nodeName"] == "minik"

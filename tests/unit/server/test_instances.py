@@ -182,16 +182,81 @@ def test_a_state_directory_with_only_minik_files_is_removed(tmp_path: Path) -> N
     assert said == [f"removed state directory {home}"]
 
 
-def test_a_directory_holding_other_files_is_kept(tmp_path: Path) -> None:
-    (tmp_path / "minik.db").write_text("x")
+def test_a_directory_holding_other_files_keeps_them_and_loses_minik_s_own(tmp_path: Path) -> None:
+    (tmp_path / "pods" / "uid").mkdir(parents=True)
+    (tmp_path / "seccomp").mkdir()
+    (tmp_path / "seccomp" / "profile.json").write_text("{}")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "precious").write_text("x")
+    for name in (
+        "minik.db",
+        "minik.db-wal",
+        "token",
+        "kubeconfig",
+        "tls.key",
+        "tls.crt",
+        "server.json",
+        "instance",
+    ):
+        (tmp_path / name).write_text("secret")
+    (tmp_path / "server.log").symlink_to(outside / "precious")  # a link is removed, never followed
     (tmp_path / "thesis.tex").write_text("x")
     said: list[str] = []
     remove_state_dir(tmp_path, said.append)
-    assert (tmp_path / "thesis.tex").exists()
-    assert "kept" in said[0] and "thesis.tex" in said[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seccomp", "thesis.tex"]
+    assert (tmp_path / "seccomp" / "profile.json").read_text() == "{}"
+    assert (outside / "precious").read_text() == "x"
+    assert said == [
+        f"removed minik's files from {tmp_path} and kept the directory: it holds files minik did not make "
+        "(seccomp, thesis.tex)"
+    ]
 
 
 @pytest.mark.parametrize(("text", "want"), [("1a2b3c4d\n", "1a2b3c4d"), ("../../etc\n", None), ("", None)])
 def test_an_instance_id_is_read_only_when_well_formed(tmp_path: Path, text: str, want: str | None) -> None:
     (tmp_path / "instance").write_text(text)
     assert instance_of(tmp_path) == want
+
+
+# -- a restarted server takes its port again --------------------------------------------
+def test_a_restarted_server_listens_on_its_last_port_unless_it_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minik.server import state
+    from minik.server.main import api_socket
+
+    monkeypatch.setenv("MINIK_HOME", str(tmp_path))
+    assert state.previous_port() is None  # never started
+    first = api_socket(None, None)
+    port = first.getsockname()[1]
+    state.write_kubeconfig(f"https://127.0.0.1:{port}", "t", b"pem")
+    assert state.previous_port() == port
+    first.close()  # the server stopped
+    again = api_socket(None, state.previous_port())
+    assert again.getsockname()[1] == port
+    again.listen()  # now another process holds it
+    other = api_socket(None, state.previous_port())
+    assert other.getsockname()[1] not in (0, port)
+    for s in (again, other):
+        s.close()
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "https://127.0.0.1:80",
+        "https://10.0.0.1:6443",
+        "http://127.0.0.1:6443",
+        "https://127.0.0.1:99999",
+        "x",
+    ],
+)
+def test_only_a_loopback_https_port_of_a_user_range_is_taken_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    from minik.server import state
+
+    monkeypatch.setenv("MINIK_HOME", str(tmp_path))
+    state.write_kubeconfig(server, "t", b"pem")
+    assert state.previous_port() is None

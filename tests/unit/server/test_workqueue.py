@@ -222,3 +222,31 @@ def test_add_after_timers_are_not_swallowed_by_batches() -> None:
 
     anyio.run(scenario)
     assert [k for k, _ in seen] == ["job", "job"]
+
+
+def test_failures_in_a_row_are_counted_per_key_and_forgotten_after_a_success() -> None:
+    outcomes = {"a": [RuntimeError("x"), RuntimeError("y"), None], "b": [None]}
+    seen: list[tuple[str, int]] = []
+
+    async def scenario() -> None:
+        q: WorkQueue[str] = WorkQueue()
+
+        async def handle(key: str) -> None:
+            fault = outcomes[key].pop(0)
+            if fault is not None:
+                raise fault
+
+        def on_error(key: str, exc: Exception) -> None:
+            seen.append((key, q.failures(key)))
+            q.add(key)
+
+        q.add("a")
+        q.add("b")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(q.run_worker, handle, on_error)
+            await anyio.sleep(0.05)
+            assert (q.failures("a"), q.failures("b")) == (0, 0)
+            tg.cancel_scope.cancel()
+
+    anyio.run(scenario)
+    assert seen == [("a", 1), ("a", 2)]

@@ -78,3 +78,24 @@ def test_unknown_field_is_400() -> None:
     with pytest.raises(ApiError) as info:
         parse_fields("spec.bogus=1", "pods")
     assert info.value.code == 400 and "field label not supported" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("scenario", "selector", "matches"),
+    [
+        ("a trailing comma, as kr8s sends", "metadata.name=p,", True),
+        ("a trailing comma on a term that does not match", "metadata.name=q,", False),
+        ("a leading comma", ",metadata.name=p", True),
+        ("two commas between terms", "metadata.name=p,,status.phase=Running", True),
+        ("only a comma selects everything", ",", True),
+    ],
+)
+def test_field_selector_skips_empty_terms(scenario: str, selector: str, matches: bool) -> None:
+    assert compile_filter("pods", None, selector)(POD) is matches, scenario
+
+
+@pytest.mark.parametrize("selector", ["app=web,", ",app=web", "app=web,,tier=front"])
+def test_label_selector_with_an_empty_term_stays_400_as_upstream(selector: str) -> None:
+    with pytest.raises(ApiError) as info:
+        parse_labels(selector)
+    assert info.value.code == 400

@@ -1,0 +1,287 @@
+"""A control plane killed mid-run changes no outcome (issue 28's crash matrix).
+
+One file of scenarios — an OnFailure container that fails once, one that
+crash-loops twice, a Never container, init containers, a native sidecar,
+readiness and liveness probes, an image that cannot be pulled, an Indexed
+Job failed by its podFailurePolicy, and a pod deleted (preStop hook) just
+before the kill — runs on a fresh instance three times: once untouched, and
+once each with ``minik server`` killed (SIGKILL) at two different moments
+and started again by the next CLI call. The Jobs' final status, the pods'
+phases, restart counts and container end states, and the logs must be the
+same in all three runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from minik.kubelet.docker_api import remove_labelled_sync
+from tests.integration.e2e.conftest import Minik
+
+JOBS = ["on-failure", "crash-loop", "never", "with-init", "with-sidecar", "probed", "policy"]
+
+SCENARIOS = """
+apiVersion: batch/v1
+kind: Job
+metadata: {name: on-failure}
+spec:
+  backoffLimit: 3
+  template:
+    spec:
+      restartPolicy: OnFailure
+      volumes: [{name: d, emptyDir: {}}]
+      containers:
+      - name: c
+        image: busybox:1.36
+        volumeMounts: [{name: d, mountPath: /d}]
+        command: ["sh", "-c", "if [ -f /d/ran ]; then echo second; exit 0; fi; touch /d/ran; echo first; sleep 5; exit 1"]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: crash-loop}
+spec:
+  backoffLimit: 3
+  template:
+    spec:
+      restartPolicy: OnFailure
+      volumes: [{name: d, emptyDir: {}}]
+      containers:
+      - name: c
+        image: busybox:1.36
+        volumeMounts: [{name: d, mountPath: /d}]
+        command: ["sh", "-c", "echo x >> /d/n; n=$(wc -l < /d/n); echo run $n; [ $n -ge 3 ]"]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: never}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: c, image: busybox:1.36, command: ["sh", "-c", "echo start; sleep 6; echo done"]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: with-init}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      initContainers:
+      - {name: prepare, image: busybox:1.36, command: ["sh", "-c", "echo preparing; sleep 4"]}
+      containers:
+      - {name: c, image: busybox:1.36, command: ["sh", "-c", "echo main"]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: with-sidecar}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      initContainers:
+      - {name: helper, image: busybox:1.36, restartPolicy: Always, command: ["sh", "-c", "echo helper up; sleep 3600"]}
+      containers:
+      - {name: c, image: busybox:1.36, command: ["sh", "-c", "sleep 5; echo main done"]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: probed}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: c
+        image: busybox:1.36
+        command: ["sh", "-c", "touch /tmp/ok; echo serving; sleep 7; echo bye"]
+        readinessProbe: {exec: {command: ["cat", "/tmp/ok"]}, periodSeconds: 1}
+        livenessProbe: {exec: {command: ["cat", "/tmp/ok"]}, periodSeconds: 1, failureThreshold: 3}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: policy}
+spec:
+  completionMode: Indexed
+  completions: 3
+  parallelism: 3
+  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {containerName: c, operator: In, values: [42]}
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: c
+        image: busybox:1.36
+        command: ["sh", "-c", "echo index $JOB_COMPLETION_INDEX; if [ $JOB_COMPLETION_INDEX = 2 ]; then sleep 7; exit 42; fi"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: no-image}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: c, image: "minik.invalid/absent:1", imagePullPolicy: Never}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: deleted}
+spec:
+  terminationGracePeriodSeconds: 10
+  containers:
+  - name: c
+    image: busybox:1.36
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    lifecycle:
+      preStop: {exec: {command: ["sh", "-c", "sleep 2"]}}
+"""
+
+
+def _start_server(m: Minik) -> subprocess.Popen[bytes]:
+    log = open(m.home / "server.log", "ab")  # noqa: SIM115 - the process keeps it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "minik.server", "run"],
+        env=m.env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (m.home / "server.json").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, m.server_log()
+        time.sleep(0.02)
+    return proc
+
+
+def _kill(m: Minik) -> None:
+    pid = json.loads((m.home / "server.json").read_text())["pid"]
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(500):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    (m.home / "server.json").unlink(missing_ok=True)
+
+
+def _outcome(m: Minik) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in JOBS:
+        job = m.json("get", "job", name)
+        st = job["status"]
+        pods = m.json("get", "pods", "-l", f"job-name={name}")["items"]
+        out[name] = {
+            "conditions": sorted(
+                (c["type"], c["status"], c.get("reason", "")) for c in st.get("conditions") or []
+            ),
+            "counts": (st.get("succeeded", 0), st.get("failed", 0), st.get("completedIndexes", "")),
+            "pods": sorted(_pod(p) for p in pods),
+            "logs": sorted(re.sub(r"^\[pod/[^/]+/", "[", line) for line in _logs(m, name)),
+        }
+    out["no-image"] = _pod(m.json("get", "pod", "no-image"))
+    deleted = m.run("get", "pod", "deleted", "-o", "json", check=False)
+    out["deleted"] = (
+        "gone" if deleted.returncode else json.loads(deleted.stdout)["metadata"].get("deletionTimestamp")
+    )
+    return out
+
+
+def _logs(m: Minik, job: str) -> list[str]:
+    """Every pod's logs, each line prefixed ``[pod/NAME/container]`` (names differ between runs)."""
+    return m.run("logs", f"job/{job}", "--all-containers").stdout.splitlines()
+
+
+def _pod(p: dict[str, Any]) -> tuple[Any, ...]:
+    def states(key: str) -> tuple[Any, ...]:
+        rows = []
+        for s in p["status"].get(key) or []:
+            state = s.get("state") or {}
+            term = state.get("terminated")
+            if term:
+                shown = ("terminated", term.get("reason"), term.get("exitCode"))
+            elif "waiting" in state:
+                shown = (
+                    "waiting",
+                    state["waiting"].get("reason") in ("ErrImageNeverPull", "ImagePullBackOff"),
+                    None,
+                )
+            else:
+                shown = ("running", None, None)
+            rows.append((s["name"], s.get("restartCount", 0), shown))
+        return tuple(rows)
+
+    index = (p["metadata"].get("annotations") or {}).get("batch.kubernetes.io/job-completion-index", "")
+    return (index, p["status"].get("phase"), states("initContainerStatuses"), states("containerStatuses"))
+
+
+def _run(tmp: Path, docker_client: docker.DockerClient, kill_after: float | None) -> dict[str, Any]:
+    home = tmp / f"home-{kill_after}"
+    home.mkdir()
+    m = Minik(home=home, env=dict(os.environ, MINIK_HOME=str(home), MINIK_TIME_SCALE="0.1"))
+    proc = _start_server(m)
+    try:
+        m.run("apply", "-f", "-", input=SCENARIOS)
+        m.run("wait", "--for=condition=Ready", "pod/deleted", "--timeout=60s")
+        m.run("delete", "pod", "deleted", "--wait=false")
+        if kill_after is not None:
+            time.sleep(kill_after)
+            _kill(m)
+            proc.wait()
+        for name in JOBS:  # the first call starts the server again
+            m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=180s", check=False)
+        deadline = time.monotonic() + 60
+        while m.run("get", "pod", "deleted", check=False).returncode == 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return _outcome(m)
+    finally:
+        instance = m.instance
+        m.run("server", "stop", check=False)
+        if proc.poll() is None:
+            proc.kill()
+        remove_labelled_sync(docker_client, {"minik.io/instance": instance})
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory, docker_client: docker.DockerClient) -> dict[str, Any]:
+    return _run(tmp_path_factory.mktemp("crash"), docker_client, None)
+
+
+@pytest.mark.parametrize(
+    "kill_after", [1.5, 4.5], ids=["early: inits, first runs, pulls", "late: restarts, back-off, probes"]
+)
+def test_a_killed_control_plane_changes_no_outcome(
+    baseline: dict[str, Any], tmp_path: Path, docker_client: docker.DockerClient, kill_after: float
+) -> None:
+    got = _run(tmp_path, docker_client, kill_after)
+    for key, want in baseline.items():
+        assert got[key] == want, f"{key} differs after a kill at {kill_after}s"
+
+
+def test_the_baseline_is_what_kubernetes_gives(baseline: dict[str, Any]) -> None:
+    """The untouched run itself, against the rules (so an identical wrong answer cannot pass)."""
+    onf = baseline["on-failure"]
+    assert onf["counts"][:2] == (1, 0) and onf["pods"][0][3] == (("c", 1, ("terminated", "Completed", 0)),)
+    assert baseline["crash-loop"]["pods"][0][3] == (("c", 2, ("terminated", "Completed", 0)),)
+    assert ("Complete", "True", "CompletionsReached") in baseline["with-sidecar"]["conditions"]
+    assert ("Failed", "True", "PodFailurePolicy") in baseline["policy"]["conditions"]
+    assert baseline["no-image"][1] == "Pending" and baseline["no-image"][3][0][2][1] is True
+    assert baseline["deleted"] == "gone"
+    assert "second" in baseline["on-failure"]["logs"][-1] or "second" in " ".join(
+        baseline["on-failure"]["logs"]
+    )
