@@ -39,6 +39,20 @@ def a_job(
     )
 
 
+def orphan(core: client.CoreV1Api, name: str) -> bool:
+    """Drop the pod's ownerReferences; False on a write conflict (the kubelet updated it meanwhile),
+    to be read and tried again, as upstream's e2e UpdatePodWithRetries does."""
+    pod = core.read_namespaced_pod(name, NS)
+    pod.metadata.owner_references = []
+    try:
+        core.replace_namespaced_pod(name, NS, pod)
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+        return False
+    return True
+
+
 def controller_uid(pod: client.V1Pod) -> str | None:
     for ref in pod.metadata.owner_references or []:
         if ref.controller:
@@ -63,9 +77,7 @@ def test_should_adopt_matching_orphans_and_release_non_matching_pods(api: client
         name = pods[0].metadata.name
 
         # Orphaning one of the Job's Pods: the Job adopts it again.
-        pod = core.read_namespaced_pod(name, NS)
-        pod.metadata.owner_references = []
-        core.replace_namespaced_pod(name, NS, pod)
+        eventually("the pod orphaned", lambda: orphan(core, name))
         adopted = eventually(
             "re-adoption", lambda: controller_uid(p := core.read_namespaced_pod(name, NS)) == uid and p
         )
