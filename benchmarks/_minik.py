@@ -1,11 +1,8 @@
-"""Helpers shared by benchmarks: a private minik instance driven by its CLI."""
+"""Helpers shared by benchmarks: a private minik instance (the test suite's harness, tests/support)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,47 +11,20 @@ from pathlib import Path
 
 import docker
 
+from tests.support import Minik, minik_command, private_minik
 
-def minik_cmd() -> list[str]:
-    exe = shutil.which("minik", path=str(Path(sys.executable).parent)) or shutil.which("minik")
-    return [exe] if exe else [sys.executable, "-m", "minik"]
-
-
-class Instance:
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.env = dict(os.environ, MINIK_HOME=str(home))
-
-    def run(self, *args: str, input: str | None = None) -> str:
-        res = subprocess.run(
-            [*minik_cmd(), *args], env=self.env, input=input, capture_output=True, text=True, check=False
-        )
-        if res.returncode != 0:
-            raise RuntimeError(f"minik {' '.join(args)}: {res.stderr.strip()}")
-        return res.stdout
-
-    @property
-    def instance(self) -> str:
-        return (self.home / "instance").read_text().strip()
+Instance = Minik
+minik_cmd = minik_command
 
 
 @contextmanager
-def instance(start: bool = True) -> Iterator[Instance]:
+def instance(start: bool = True) -> Iterator[Minik]:
+    """A private instance at upstream's timing (no ``MINIK_TIME_SCALE``), removed afterwards."""
     home = Path(tempfile.mkdtemp(prefix="minik-bench-"))
-    inst = Instance(home)
     try:
-        if start:
-            inst.run("server", "start")
-        yield inst
+        with private_minik(home, docker.from_env(timeout=120), start=start, scaled=False) as inst:
+            yield inst
     finally:
-        subprocess.run([*minik_cmd(), "server", "stop"], env=inst.env, capture_output=True, check=False)
-        if (home / "instance").exists():
-            from minik.kubelet.docker_api import remove_labelled_sync
-
-            try:
-                remove_labelled_sync(docker.from_env(), {"minik.io/instance": inst.instance})
-            except docker.errors.DockerException as exc:  # keep the measurement; say what is left
-                print(f"warning: cleanup of instance {inst.instance} failed: {exc}", file=sys.stderr)
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import docker
 
-from benchmarks._minik import Instance, minik_cmd
+from tests.support import Minik, new_home, remove_instance
 
 # (layer, substrings of a frame's file that put a sample in it), innermost match wins.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
@@ -51,10 +51,10 @@ def have_py_spy() -> bool:
 
 
 @contextmanager
-def profiled_instance(rate: int = 200) -> Iterator[tuple[Instance, Path]]:
+def profiled_instance(rate: int = 200) -> Iterator[tuple[Minik, Path]]:
     """A started private server under py-spy; yields it and the raw output path."""
-    home = Path(tempfile.mkdtemp(prefix="minik-prof-"))
-    inst = Instance(home)
+    home = new_home(Path(tempfile.mkdtemp(prefix="minik-prof-")))
+    inst = Minik(home=home, env=dict(os.environ, MINIK_HOME=str(home)))
     out = home / "profile.txt"
     cmd = ["py-spy", "record", "--idle", "--nonblocking", "--format", "raw", "--rate", str(rate)]
     cmd += ["-o", str(out)]
@@ -80,12 +80,10 @@ def profiled_instance(rate: int = 200) -> Iterator[tuple[Instance, Path]]:
             spy.wait(60)
         except subprocess.TimeoutExpired:
             spy.kill()
-        subprocess.run([*minik_cmd(), "server", "stop"], env=inst.env, capture_output=True, check=False)
+        inst.run("server", "stop", check=False)
         if (home / "instance").exists():
-            from minik.kubelet.docker_api import remove_labelled_sync
-
             try:
-                remove_labelled_sync(docker.from_env(), {"minik.io/instance": inst.instance})
+                remove_instance(docker.from_env(), inst.instance)
             except docker.errors.DockerException as exc:  # keep the measurement; say what is left
                 print(f"warning: cleanup of instance {inst.instance} failed: {exc}", file=sys.stderr)
 

@@ -19,7 +19,6 @@ speed hits both alike.
 from __future__ import annotations
 
 import itertools
-import json
 import statistics
 import uuid
 from datetime import datetime
@@ -85,7 +84,7 @@ def minik_handoff_gaps(m: Instance, n: int) -> list[float]:
     name = f"handoff-{uuid.uuid4().hex[:6]}"
     m.run("apply", "-f", "-", input=indexed_job(name, n, 1))
     m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=600s")
-    job = json.loads(m.run("get", "job", name, "-o", "json"))
+    job = m.json("get", "job", name)
     api = docker.from_env().api
     label = [f"minik.io/job-uid={job['metadata']['uid']}", "minik.io/container=c"]
     spans = [_span(api, c["Id"]) for c in api.containers(all=True, filters={"label": label})]

@@ -1,99 +1,91 @@
-"""Fixtures for tests that talk to a real Docker engine.
+"""Fixtures for tests that talk to a real Docker engine, and the serial group.
 
-``MINIK_REQUIRE_DOCKER=1`` (set by tox's integration env and so by CI) turns
-a missing engine into a test *failure*; without it the tests are skipped, so
-a developer without Docker can still run the rest.
+``docker_client``, ``test_labels``, ``minik``, ``real_time``, ``pod_name``, ``api`` and the
+session-wide leftover check are defined in :mod:`tests.support.fixtures` (read
+there what each does); importing them here makes them every integration test's.
 
-Every test gets a unique ``minik.io/test`` label; whatever carries it is
-removed after the test, pass or fail. And the whole run must leave no
-``minik.io/managed`` container, volume or network behind that was not there
-before it (``_nothing_left_behind``).
+Most modules are independent (each has its own state directory, instance
+label and subnet) and run in parallel (pytest-xdist, ``--dist loadfile``:
+one module stays on one worker). The modules in :data:`SERIAL` must run
+alone; they are marked ``serial`` and scripts/integration.sh runs them after
+the parallel part, one at a time. The modules in :data:`HOST_LOCKS` may run
+beside others but not beside each other, in this run or another on the same
+machine (fixed host ports, a fixed subnet, the private dockerd's paths).
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
-import docker
 import pytest
 
-from minik.kubelet.docker_api import remove_labelled_sync
+from tests.support.fixtures import (
+    _nothing_left_behind,
+    api,
+    docker_client,
+    instances,
+    minik,
+    minik_pods_clean_up,
+    pod_name,
+    real_time,
+    test_labels,
+)
+from tests.support.host import host_lock
 
-TEST_LABEL = "minik.io/test"
+__all__ = [
+    "_nothing_left_behind",
+    "api",
+    "docker_client",
+    "instances",
+    "minik",
+    "minik_pods_clean_up",
+    "pod_name",
+    "real_time",
+    "test_labels",
+]
+
+# Module (relative to this folder) -> why it must run alone. scripts/integration.sh runs
+# these after the parallel part, one module at a time.
+SERIAL = {
+    "faults/": "fault injection: kills servers, restarts a private engine, loads the machine, times recovery",
+    "e2e/test_teardown_many.py": "forty instances made and deleted, four at a time: loads the engine and both cores",
+    "e2e/test_kubectl_top.py": "CPU-sensitive: a busy loop must show more than 0.1 core",
+}
+
+# Module -> a machine-wide lock it holds while it runs: what two runs (or two workers) on one
+# machine cannot do at once. Held from before the module's instance starts until after it is gone.
+HOST_LOCKS = {
+    "e2e/test_host_modes.py": "host-ports",  # hostPort / NodePort / LoadBalancer on 127.0.0.1
+    "e2e/test_realworld_run.py": "host-ports",  # the corpus's hostPort 9100, nodePorts 30080 and 30880
+    "e2e/test_teardown.py": "subnet-10.251.77",  # a blocker network on a fixed subnet
+    "faults/test_engine_restart.py": "private-dockerd",  # fixed socket, pid file and data root
+}
+
+_HERE = Path(__file__).parent
 
 
-@pytest.fixture(scope="session")
-def docker_client() -> Iterator[docker.DockerClient]:
+def _where(path: Path) -> str | None:
     try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except Exception as exc:
-        msg = f"no Docker engine answers ({exc}); run scripts/ensure-docker.sh"
-        if os.environ.get("MINIK_REQUIRE_DOCKER") == "1":
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
-    yield client
-    client.close()
+        return path.relative_to(_HERE).as_posix()
+    except ValueError:
+        return None
 
 
-def _managed(client: docker.DockerClient) -> dict[str, set[str]]:
-    api = client.api
-    filters = {"label": ["minik.io/managed=true"]}
-    return {
-        "containers": {c["Names"][0].lstrip("/") for c in api.containers(all=True, filters=filters)},
-        "volumes": {v["Name"] for v in (api.volumes(filters=filters) or {}).get("Volumes") or []},
-        "networks": {n["Name"] for n in api.networks(filters=filters)},
-    }
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = _where(item.path) or ""
+        reason = next((why for prefix, why in SERIAL.items() if where.startswith(prefix)), None)
+        if reason is not None:
+            item.add_marker(pytest.mark.serial(reason=reason))
 
 
-def _endpoint_leak(client: docker.DockerClient, network: str) -> bool:
-    """Docker 20.10's leaked endpoint count: no container attached, yet "has active endpoints"."""
-    try:
-        net = client.api.inspect_network(network)
-        if net.get("Containers"):
-            return False
-        client.api.remove_network(network)
-        return False
-    except docker.errors.NotFound:
-        return False
-    except docker.errors.APIError as exc:
-        return "active endpoints" in str(exc)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _nothing_left_behind() -> Iterator[None]:
-    """The suite leaves no minik-labelled Docker object behind (issue 4's "done when")."""
-    try:
-        client = docker.from_env(timeout=120)
-        before = _managed(client)
-    except Exception:
-        yield  # no engine: the docker_client fixture reports it
+@pytest.fixture(scope="module", autouse=True)
+def _host_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The module's machine-wide lock (HOST_LOCKS), if it has one; autouse, so taken before its instance."""
+    name = HOST_LOCKS.get(_where(request.path) or "")
+    if name is None:
+        yield
         return
-    yield
-    after = _managed(client)
-    left = {kind: sorted(after[kind] - before[kind]) for kind in after}
-    leaked = [n for n in left["networks"] if _endpoint_leak(client, n)]
-    if leaked:
-        import warnings
-
-        warnings.warn(
-            f"Docker kept endpoint counts on {leaked} (a Docker 20.10 bug; a dockerd restart clears them)",
-            stacklevel=1,
-        )
-    left["networks"] = [n for n in left["networks"] if n not in leaked and n in _managed(client)["networks"]]
-    client.close()
-    assert not any(left.values()), f"the test run left minik-labelled Docker objects behind: {left}"
-
-
-@pytest.fixture
-def test_labels(docker_client: docker.DockerClient) -> Iterator[dict[str, str]]:
-    """Labels unique to this test; everything carrying them is removed afterwards."""
-    labels = {TEST_LABEL: uuid.uuid4().hex[:12]}
-    yield labels
-    remove_labelled_sync(docker_client, labels)
-    leftovers = docker_client.api.containers(
-        all=True, filters={"label": [f"{TEST_LABEL}={labels[TEST_LABEL]}"]}
-    )
-    assert not leftovers, f"test left containers behind: {leftovers}"
+    with host_lock(name):
+        yield

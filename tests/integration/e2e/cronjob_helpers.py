@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from tests.integration.e2e.conftest import Minik
@@ -53,19 +51,6 @@ def cronjob_yaml(
         keep_ok=keep_ok,
         keep_failed=keep_failed,
     )
-
-
-def until(what: str, probe: Callable[[], Any], timeout: float, minik: Minik, every: float = 0.25) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout}s waiting for {what}\n{minik.server_log()[-3000:]}"
-            )
-        time.sleep(every)
 
 
 def jobs_of(minik: Minik, cronjob: str) -> list[dict[str, Any]]:

@@ -9,40 +9,12 @@ from typing import Any
 
 import yaml
 
-Minik = Any
-
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-  labels: {{team: a}}
-spec:
-  completions: {completions}
-  parallelism: 2
-  completionMode: Indexed
-  template:
-    spec:
-      restartPolicy: {restart}
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", {command}]
-"""
-
-
-def job(
-    name: str,
-    command: str = '"echo line1; echo line2; echo index $JOB_COMPLETION_INDEX"',
-    *,
-    completions: int = 2,
-    restart: str = "Never",
-) -> str:
-    return JOB.format(name=name, command=command, completions=completions, restart=restart)
+from tests.support import Minik
+from tests.support.kube import indexed_job
 
 
 def test_apply_reports_created_unchanged_configured_and_dry_run_changes_nothing(minik: Minik) -> None:
-    manifest = job("cli-apply")
+    manifest = indexed_job("cli-apply")
     dry = minik.run("apply", "--dry-run=client", "-o", "yaml", "-f", "-", input=manifest).stdout
     assert yaml.safe_load(dry)["spec"]["backoffLimit"] == 6  # defaulted
     assert minik.run("get", "job", "cli-apply", check=False).returncode != 0
@@ -67,8 +39,8 @@ def test_apply_reports_created_unchanged_configured_and_dry_run_changes_nothing(
 
 
 def test_an_invalid_file_is_located_and_nothing_is_applied(minik: Minik, tmp_path: Any) -> None:
-    good = job("cli-good")
-    bad = job("cli-bad").replace("        image: busybox:latest\n", "")
+    good = indexed_job("cli-good")
+    bad = indexed_job("cli-bad").replace("        image: busybox:latest\n", "")
     f = tmp_path / "two.yaml"
     f.write_text(good + "---\n" + bad)
     res = minik.run("apply", "-f", str(f), check=False)
@@ -82,7 +54,7 @@ def test_an_invalid_file_is_located_and_nothing_is_applied(minik: Minik, tmp_pat
 
 
 def test_get_describe_and_logs_show_a_finished_job(minik: Minik) -> None:
-    minik.run("apply", "-f", "-", input=job("cli-get"))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-get"))
     minik.run("wait", "--for=condition=complete", "job/cli-get", "--timeout=60s")
 
     table = minik.run("get", "jobs").stdout.splitlines()
@@ -124,7 +96,7 @@ def test_previous_logs_of_an_onfailure_restart_stay_readable(minik: Minik) -> No
         "apply",
         "-f",
         "-",
-        input=job("cli-prev", cmd, completions=1, restart="OnFailure").replace(
+        input=indexed_job("cli-prev", cmd, completions=1, restart="OnFailure").replace(
             "completionMode: Indexed", "backoffLimit: 3\n  completionMode: Indexed"
         ),
     )
@@ -146,14 +118,14 @@ def test_previous_logs_of_an_onfailure_restart_stay_readable(minik: Minik) -> No
 
 
 def test_logs_follow_streams_until_the_job_ends(minik: Minik) -> None:
-    minik.run("apply", "-f", "-", input=job("cli-follow", '"echo start; sleep 1; echo end"'))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-follow", '"echo start; sleep 1; echo end"'))
     res = minik.run("logs", "-f", "job/cli-follow", timeout=60)
     assert res.stdout.count("end") == 2
     minik.run("delete", "job/cli-follow")
 
 
 def test_wait_times_out_with_exit_code_1(minik: Minik) -> None:
-    minik.run("apply", "-f", "-", input=job("cli-slow", '"sleep 30"', completions=1))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-slow", '"sleep 30"', completions=1))
     res = minik.run("wait", "--for=condition=complete", "job/cli-slow", "--timeout=1s", check=False)
     assert res.returncode == 1
     assert "timed out waiting for the condition on jobs/cli-slow" in res.stderr
@@ -161,7 +133,7 @@ def test_wait_times_out_with_exit_code_1(minik: Minik) -> None:
 
 
 def test_delete_with_cascade_orphan_keeps_the_pods(minik: Minik) -> None:
-    minik.run("apply", "-f", "-", input=job("cli-orphan"))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-orphan"))
     minik.run("wait", "--for=condition=complete", "job/cli-orphan", "--timeout=60s")
     minik.run("delete", "job/cli-orphan", "--cascade=orphan")
     pods = minik.json("get", "pods", "-l", "job-name=cli-orphan")["items"]

@@ -15,8 +15,8 @@ from typing import Any
 
 import docker
 
-from tests.integration.e2e.conftest import minik_command
-from tests.integration.e2e.test_cli import job
+from tests.support import minik_command
+from tests.support.kube import indexed_job
 
 Minik = Any
 
@@ -46,7 +46,7 @@ def test_get_watch_prints_the_table_once_then_a_row_per_change(minik: Minik) -> 
     ) as watch:
         try:
             time.sleep(0.5)  # the watch lists first; the Job comes after
-            minik.run("apply", "-f", "-", input=job("cli-watch", '"sleep 1"'))
+            minik.run("apply", "-f", "-", input=indexed_job("cli-watch", '"sleep 1"'))
             lines = _read_until(
                 watch, lambda ls: any(line.split()[:2] == ["cli-watch", "Complete"] for line in ls), 60
             )
@@ -61,7 +61,7 @@ def test_get_watch_prints_the_table_once_then_a_row_per_change(minik: Minik) -> 
 
 
 def test_logs_with_a_selector_shows_every_matching_pod(minik: Minik) -> None:
-    minik.run("apply", "-f", "-", input=job("cli-logs-l", '"echo index $JOB_COMPLETION_INDEX"'))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-logs-l", '"echo index $JOB_COMPLETION_INDEX"'))
     minik.run("wait", "--for=condition=complete", "job/cli-logs-l", "--timeout=60s")
     plain = minik.run("logs", "-l", "job-name=cli-logs-l").stdout.splitlines()
     assert sorted(plain) == ["index 0", "index 1"]
@@ -74,7 +74,7 @@ def test_logs_with_a_selector_shows_every_matching_pod(minik: Minik) -> None:
 
 def test_logs_since_leaves_out_older_lines(minik: Minik) -> None:
     ticking = '"echo old; sleep 4; while true; do echo tick; sleep 0.3; done"'
-    minik.run("apply", "-f", "-", input=job("cli-since", ticking, completions=1))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-since", ticking, completions=1))
     pod = ""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -95,7 +95,7 @@ def test_logs_since_leaves_out_older_lines(minik: Minik) -> None:
 def test_delete_with_cascade_foreground_returns_after_the_pods_and_containers_are_gone(
     minik: Minik, docker_client: docker.DockerClient
 ) -> None:
-    minik.run("apply", "-f", "-", input=job("cli-fg", '"sleep 30"'))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-fg", '"sleep 30"'))
     uid = minik.json("get", "job", "cli-fg")["metadata"]["uid"]
     deadline = time.monotonic() + 60
     while len(minik.json("get", "pods", "-l", "job-name=cli-fg")["items"]) < 2:
@@ -113,7 +113,7 @@ def test_delete_with_cascade_foreground_returns_after_the_pods_and_containers_ar
 
 def test_delete_all_removes_every_job_of_the_namespace_and_their_pods(minik: Minik) -> None:
     for name in ("cli-all-a", "cli-all-b"):
-        minik.run("apply", "-f", "-", input=job(name, completions=1))
+        minik.run("apply", "-f", "-", input=indexed_job(name, completions=1))
     for name in ("cli-all-a", "cli-all-b"):
         minik.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=60s")
     out = minik.run("delete", "jobs", "--all").stdout.splitlines()
@@ -127,7 +127,7 @@ def test_delete_all_removes_every_job_of_the_namespace_and_their_pods(minik: Min
 
 
 def test_wait_in_a_terminal_shows_a_live_progress_line_and_piped_output_stays_plain(minik: Minik) -> None:
-    minik.run("apply", "-f", "-", input=job("cli-tty", '"sleep 1"', completions=2))
+    minik.run("apply", "-f", "-", input=indexed_job("cli-tty", '"sleep 1"', completions=2))
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [*minik_command(), "wait", "--for=condition=complete", "job/cli-tty", "--timeout=60s"],

@@ -13,9 +13,9 @@ import json
 import re
 import time
 
-from tests.integration.e2e.conftest import EXAMPLES, Minik
-from tests.integration.e2e.cronjob_helpers import finished, jobs_of, until
-from tests.integration.e2e.test_kubectl import AGE, kubectl
+from tests.integration.e2e.cronjob_helpers import finished, jobs_of
+from tests.support import EXAMPLES, Minik, kubectl
+from tests.support.kube import AGE
 
 
 def test_the_every_minute_example_runs_a_job_on_the_real_clock(minik: Minik) -> None:
@@ -55,7 +55,7 @@ def test_the_every_minute_example_runs_a_job_on_the_real_clock(minik: Minik) -> 
         ]
         return done[0] if done else None
 
-    job = until("the scheduled Job to finish", scheduled_done, 85, minik)
+    job = minik.eventually("the scheduled Job to finish", scheduled_done, 85)
     assert time.monotonic() - applied < 85
     assert finished(job) == "Complete"
     name = job["metadata"]["name"]
@@ -71,7 +71,7 @@ def test_the_every_minute_example_runs_a_job_on_the_real_clock(minik: Minik) -> 
 
     # Suspended, it starts nothing more; once its Jobs are done, `logs cronjob/` shows the latest.
     kubectl(minik, "patch", "cronjob", "hello", "-p", '{"spec":{"suspend":true}}')
-    until("every Job to finish", lambda: all(finished(j) for j in jobs_of(minik, "hello")), 60, minik)
+    minik.eventually("every Job to finish", lambda: all(finished(j) for j in jobs_of(minik, "hello")), 60)
     assert "Hello from the Kubernetes cluster" in minik.run("logs", "cronjob/hello").stdout
     status = json.loads(kubectl(minik, "get", "cronjob", "hello", "-o", "json").stdout)["status"]
     assert status["lastScheduleTime"] >= stamp and "active" not in status
@@ -89,4 +89,4 @@ def test_the_every_minute_example_runs_a_job_on_the_real_clock(minik: Minik) -> 
     def all_gone() -> bool:
         return not minik.json("get", "jobs")["items"] and not minik.json("get", "pods")["items"]
 
-    until("the CronJob's Jobs and pods to go", all_gone, 30, minik)
+    minik.eventually("the CronJob's Jobs and pods to go", all_gone, 30)

@@ -8,27 +8,21 @@ four CronJobs are applied at once to one server and checked side by side.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.cronjob_helpers import cronjob_yaml, events_of, finished, jobs_of, pods_of, until
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.integration.e2e.cronjob_helpers import cronjob_yaml, events_of, finished, jobs_of, pods_of
+from tests.support import Minik, kubectl
+from tests.support.fixtures import environment
 
 RATE = "20"
 
 
 @pytest.fixture(scope="module")
 def fast_clock() -> Iterator[None]:
-    old = os.environ.get("MINIK_CRON_TIME_RATE")
-    os.environ["MINIK_CRON_TIME_RATE"] = RATE
-    yield
-    if old is None:
-        os.environ.pop("MINIK_CRON_TIME_RATE", None)
-    else:
-        os.environ["MINIK_CRON_TIME_RATE"] = old
+    with environment("MINIK_CRON_TIME_RATE", RATE):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +46,11 @@ def test_forbid_replace_history_and_suspend(fast: Minik) -> None:
     def replaced() -> bool:
         return any(e.startswith("SuccessfulDelete: Deleted job replace-") for e in events_of(fast, "replace"))
 
-    until("Replace to delete the running Job", replaced, 30, fast)
+    fast.eventually("Replace to delete the running Job", replaced, 30)
     first_deleted = next(e for e in events_of(fast, "replace") if e.startswith("SuccessfulDelete")).rsplit(
         " ", 1
     )[1]
-    until(
+    fast.eventually(
         "the replaced Job and its pod to go",
         lambda: (
             first_deleted not in {j["metadata"]["name"] for j in jobs_of(fast, "replace")}
@@ -65,16 +59,14 @@ def test_forbid_replace_history_and_suspend(fast: Minik) -> None:
             )
         ),
         30,
-        fast,
     )
     assert len([j for j in jobs_of(fast, "replace") if not finished(j)]) <= 1
 
     # Forbid: while the slow Job runs, later times are skipped with JobAlreadyActive.
-    until(
+    fast.eventually(
         "Forbid to skip a time",
         lambda: any(e.startswith("JobAlreadyActive: Not starting job") for e in events_of(fast, "forbid")),
         30,
-        fast,
     )
     running = [j for j in jobs_of(fast, "forbid") if not finished(j)]
     assert len(running) <= 1, [j["metadata"]["name"] for j in running]
@@ -85,28 +77,27 @@ def test_forbid_replace_history_and_suspend(fast: Minik) -> None:
         done = [j for j in jobs_of(fast, name) if finished(j) == kind]
         return len(deletes) >= 2 and len(done) <= keep
 
-    until("history limits to remove old Jobs", lambda: trimmed("history", 1, "Complete"), 40, fast)
-    until("failed history to remove old Jobs", lambda: trimmed("failing", 1, "Failed"), 40, fast)
+    fast.eventually("history limits to remove old Jobs", lambda: trimmed("history", 1, "Complete"), 40)
+    fast.eventually("failed history to remove old Jobs", lambda: trimmed("failing", 1, "Failed"), 40)
 
     def pods_match_jobs(name: str) -> bool:
         jobs = {j["metadata"]["name"] for j in jobs_of(fast, name)}
         return all(p["metadata"]["labels"]["job-name"] in jobs for p in pods_of(fast, name))
 
-    until(
-        "pods of removed Jobs to go",
-        lambda: pods_match_jobs("history") and pods_match_jobs("failing"),
-        30,
-        fast,
+    fast.eventually(
+        "pods of removed Jobs to go", lambda: pods_match_jobs("history") and pods_match_jobs("failing"), 30
     )
 
     # Forbid again: once the slow Job has finished, the next time starts a new one.
-    until("Forbid to start again after the Job finished", lambda: len(jobs_of(fast, "forbid")) >= 2, 30, fast)
+    fast.eventually(
+        "Forbid to start again after the Job finished", lambda: len(jobs_of(fast, "forbid")) >= 2, 30
+    )
 
     # Suspend: nothing ran while suspended; resuming runs the most recent missed time.
     assert jobs_of(fast, "paused") == []
     kubectl(fast, "patch", "cronjob", "paused", "-p", '{"spec":{"suspend":false}}')
-    until("a resumed CronJob to start a Job", lambda: jobs_of(fast, "paused"), 20, fast)
+    fast.eventually("a resumed CronJob to start a Job", lambda: jobs_of(fast, "paused"), 20)
     kubectl(fast, "patch", "cronjob", "paused", "-p", '{"spec":{"suspend":true}}')
 
     kubectl(fast, "delete", "cronjobs", "--all")
-    until("every CronJob's Jobs to go", lambda: not fast.json("get", "jobs")["items"], 40, fast)
+    fast.eventually("every CronJob's Jobs to go", lambda: not fast.json("get", "jobs")["items"], 40)

@@ -10,25 +10,9 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.support import Minik, job_yaml, kubectl
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: many
-spec:
-  completions: 12
-  parallelism: 12
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["true"]
-"""
+JOB = job_yaml("many", completions=12, parallelism=12)
 
 
 def test_a_jobs_similar_events_are_combined_from_the_tenth(minik: Minik) -> None:

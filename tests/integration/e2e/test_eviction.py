@@ -8,18 +8,15 @@ Timing is the real one.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.support import Minik, eventually, kubectl
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 from kubernetes.client.rest import ApiException  # noqa: E402
 
 NS = "default"
@@ -32,22 +29,10 @@ ONCE_PER_INDEX = (
 ONCE = "if [ -r /data/foo ]; then exit 0; elif [ $JOB_COMPLETION_INDEX -eq 0 ]; then touch /data/foo; sleep 1000000; else exit 1; fi"
 
 
-@pytest.fixture(scope="module")
-def api(real_time: None, minik: Minik) -> Iterator[client.ApiClient]:
+@pytest.fixture(scope="module", autouse=True)
+def _upstream_timing(real_time: None, minik: Minik) -> None:
+    """Upstream's timing (requested before the instance, so its server starts with it)."""
     assert minik.env["MINIK_TIME_SCALE"] == "1"
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    with config.new_client_from_config(config_file=kubeconfig) as api_client:
-        yield api_client
-
-
-def until(what: str, check: Any, timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def evict(core: client.CoreV1Api, name: str) -> None:
@@ -100,7 +85,11 @@ def test_should_allow_to_use_a_pod_failure_policy_to_ignore_failure_matching_on_
     )
     batch.create_namespaced_job(NS, job)
     try:
-        until("3 ready pods", lambda: (batch.read_namespaced_job_status(name, NS).status.ready or 0) == 3)
+        eventually(
+            "3 ready pods",
+            lambda: (batch.read_namespaced_job_status(name, NS).status.ready or 0) == 3,
+            timeout=90,
+        )
         pods = [
             p
             for p in core.list_namespaced_pod(NS, label_selector=f"job-name={name}").items
@@ -115,8 +104,8 @@ def test_should_allow_to_use_a_pod_failure_policy_to_ignore_failure_matching_on_
                 ("True", "EvictionByEvictionAPI", "Eviction API: evicting")
             ]
         for p in pods:
-            until(f"{p.metadata.name} deleted", lambda p=p: gone(core, p.metadata.name))
-        done = until("the Job complete", lambda: complete_by_completions(batch, name), timeout=120)
+            eventually(f"{p.metadata.name} deleted", lambda p=p: gone(core, p.metadata.name), timeout=90)
+        done = eventually("the Job complete", lambda: complete_by_completions(batch, name), timeout=120)
         assert done.status.succeeded == 3 and not done.status.failed
     finally:
         batch.delete_namespaced_job(name, NS, propagation_policy="Foreground")
@@ -146,10 +135,10 @@ def test_should_allow_to_use_a_pod_failure_policy_to_ignore_failure_for_an_evict
             pods = core.list_namespaced_pod(NS, label_selector=selector).items
             return [p for p in pods if p.status.phase == "Running"]
 
-        (pod,) = until("the 0-indexed pod running", first_running)
+        (pod,) = eventually("the 0-indexed pod running", first_running, timeout=90)
         evict(core, pod.metadata.name)
-        until("the 0-indexed pod deleted", lambda: gone(core, pod.metadata.name))
-        done = until("the Job complete", lambda: complete_by_completions(batch, name), timeout=120)
+        eventually("the 0-indexed pod deleted", lambda: gone(core, pod.metadata.name), timeout=90)
+        done = eventually("the Job complete", lambda: complete_by_completions(batch, name), timeout=120)
         assert done.status.succeeded == 4
     finally:
         batch.delete_namespaced_job(name, NS, propagation_policy="Foreground")
@@ -182,7 +171,7 @@ def test_a_budget_that_forbids_answers_too_many_requests(api: client.ApiClient, 
             st = policy.read_namespaced_pod_disruption_budget_status("keep-one", NS).status
             return st and st.current_healthy == 1 and st
 
-        status = until("the budget to see the pod ready", healthy)
+        status = eventually("the budget to see the pod ready", healthy, timeout=90)
         assert (status.desired_healthy, status.expected_pods, status.disruptions_allowed) == (1, 1, 0)
         table = kubectl(minik, "get", "pdb").stdout.splitlines()
         assert table[0].split() == [
@@ -204,15 +193,20 @@ def test_a_budget_that_forbids_answers_too_many_requests(api: client.ApiClient, 
         assert not core.read_namespaced_pod("guarded", NS).metadata.deletion_timestamp
 
         policy.patch_namespaced_pod_disruption_budget("keep-one", NS, {"spec": {"minAvailable": 0}})
-        until(
+        eventually(
             "a disruption allowed",
             lambda: (
                 policy.read_namespaced_pod_disruption_budget("keep-one", NS).status.disruptions_allowed == 1
             ),
+            timeout=90,
         )
         evict(core, "guarded")
         assert core.read_namespaced_pod("guarded", NS).metadata.deletion_timestamp
     finally:
         kubectl(minik, "delete", "pdb", "keep-one")
         core.delete_namespaced_pod("guarded", NS, grace_period_seconds=0)
-        until("the pod gone", lambda: not core.list_namespaced_pod(NS, label_selector="app=guarded").items)
+        eventually(
+            "the pod gone",
+            lambda: not core.list_namespaced_pod(NS, label_selector="app=guarded").items,
+            timeout=90,
+        )

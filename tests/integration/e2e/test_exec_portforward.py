@@ -7,7 +7,7 @@ Python client), which the server relays to the pod's IP on the instance network.
 
 from __future__ import annotations
 
-import socket
+import functools
 import subprocess
 import time
 import urllib.request
@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
+from tests.support import kubectl as support_kubectl
+from tests.support.host import free_port
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
 from kubernetes import client, config  # noqa: E402
@@ -35,18 +37,8 @@ spec:
 """
 
 
-def kubectl(
-    minik: Minik, *args: str, input: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    return subprocess.run(
-        ["kubectl", "--kubeconfig", kubeconfig, *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=timeout,
-        check=False,
-    )
+# Callers read the exit status themselves.
+kubectl = functools.partial(support_kubectl, check=False, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -130,12 +122,6 @@ def test_the_python_clients_port_forward_reaches_httpd_in_the_pod(core: client.C
     assert data.startswith(b"HTTP/1.") and b" 200 " in data.split(b"\r\n", 1)[0]
     assert data.endswith(b"hello from the pod\n")
     assert pf.error(8080) is None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_kubectl_port_forward_serves_http_from_the_pod_on_127_0_0_1(minik: Minik, web: str) -> None:

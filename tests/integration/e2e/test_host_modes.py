@@ -10,9 +10,9 @@ RuntimeDefault wins and one under a Localhost profile that forbids mkdir. A pod 
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
-import subprocess
 import time
 import urllib.request
 from typing import Any
@@ -20,35 +20,12 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
+from tests.support import kubectl as support_kubectl
+from tests.support.host import free_port, non_loopback_addresses
 
-
-def kubectl(
-    minik: Minik, *args: str, input: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    return subprocess.run(
-        ["kubectl", "--kubeconfig", kubeconfig, *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def non_loopback_addresses() -> list[str]:
-    out = subprocess.run(
-        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False
-    ).stdout
-    addrs = [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
-    return [a for a in addrs if not a.startswith("127.")]
+# Callers read the exit status themselves.
+kubectl = functools.partial(support_kubectl, check=False, timeout=60)
 
 
 def get(port: int, path: str = "/hello.txt", *, within: float = 20) -> str:

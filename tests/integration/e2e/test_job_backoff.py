@@ -8,27 +8,22 @@ on resume.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik, eventually
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 
 NS = "default"
 
 
-@pytest.fixture(scope="module")
-def api(real_time: None, minik: Minik) -> Iterator[client.ApiClient]:
+@pytest.fixture(scope="module", autouse=True)
+def _upstream_timing(real_time: None, minik: Minik) -> None:
+    """Upstream's timing (requested before the instance, so its server starts with it)."""
     assert minik.env["MINIK_TIME_SCALE"] == "1"
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    with config.new_client_from_config(config_file=kubeconfig) as api_client:
-        yield api_client
 
 
 def sleeper(name: str, parallelism: int) -> client.V1Job:
@@ -40,16 +35,6 @@ def sleeper(name: str, parallelism: int) -> client.V1Job:
     return client.V1Job(metadata=client.V1ObjectMeta(name=name), spec=spec)
 
 
-def until(what: str, check: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def pods_of(core: client.CoreV1Api, name: str) -> list[client.V1Pod]:
     return core.list_namespaced_pod(NS, label_selector=f"job-name={name}").items
 
@@ -58,14 +43,14 @@ def test_a_user_deleted_pod_is_replaced_after_the_back_off_from_its_deletion(api
     batch, core = client.BatchV1Api(api), client.CoreV1Api(api)
     batch.create_namespaced_job(NS, sleeper("deleted-pod", 1))
     try:
-        (first,) = until("a pod", lambda: pods_of(core, "deleted-pod"))
+        (first,) = eventually("a pod", lambda: pods_of(core, "deleted-pod"))
         deleted_at = datetime.now(UTC)
         core.delete_namespaced_pod(first.metadata.name, NS, grace_period_seconds=0)
-        until(
+        eventually(
             "the pod object gone",
             lambda: all(p.metadata.name != first.metadata.name for p in pods_of(core, "deleted-pod")),
         )
-        (second,) = until("a replacement", lambda: pods_of(core, "deleted-pod"), timeout=30)
+        (second,) = eventually("a replacement", lambda: pods_of(core, "deleted-pod"), timeout=30)
         waited = (second.metadata.creation_timestamp - deleted_at).total_seconds()
         assert 8 <= waited <= 15, f"the replacement came {waited:.1f}s after the deletion (upstream: ~10s)"
     finally:
@@ -76,15 +61,15 @@ def test_pods_released_by_suspend_are_replaced_at_once_on_resume(api: client.Api
     batch, core = client.BatchV1Api(api), client.CoreV1Api(api)
     batch.create_namespaced_job(NS, sleeper("resumed", 2))
     try:
-        until(
+        eventually(
             "2 running pods",
             lambda: len([p for p in pods_of(core, "resumed") if p.status.phase == "Running"]) == 2,
         )
         batch.patch_namespaced_job("resumed", NS, {"spec": {"suspend": True}})
-        until("the pods gone", lambda: not pods_of(core, "resumed"))
+        eventually("the pods gone", lambda: not pods_of(core, "resumed"))
         resumed_at = datetime.now(UTC)
         batch.patch_namespaced_job("resumed", NS, {"spec": {"suspend": False}})
-        pods = until("2 new pods", lambda: len(p := pods_of(core, "resumed")) == 2 and p, timeout=30)
+        pods = eventually("2 new pods", lambda: len(p := pods_of(core, "resumed")) == 2 and p, timeout=30)
         waited = max((p.metadata.creation_timestamp - resumed_at).total_seconds() for p in pods)
         assert waited < 5, f"new pods came {waited:.1f}s after the resume (upstream: at once)"
     finally:

@@ -8,26 +8,23 @@ and TTL-after-finished deleting in the foreground. Timing is the real one
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik, eventually
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
-from kubernetes import client, config, watch  # noqa: E402
+from kubernetes import client, watch  # noqa: E402
 from kubernetes.client.rest import ApiException  # noqa: E402
 
 NS = "default"
 
 
-@pytest.fixture(scope="module")
-def api(real_time: None, minik: Minik) -> Iterator[client.ApiClient]:
+@pytest.fixture(scope="module", autouse=True)
+def _upstream_timing(real_time: None, minik: Minik) -> None:
+    """Upstream's timing (requested before the instance, so its server starts with it)."""
     assert minik.env["MINIK_TIME_SCALE"] == "1"
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    with config.new_client_from_config(config_file=kubeconfig) as api_client:
-        yield api_client
 
 
 def a_job(
@@ -42,14 +39,18 @@ def a_job(
     )
 
 
-def until(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+def orphan(core: client.CoreV1Api, name: str) -> bool:
+    """Drop the pod's ownerReferences; False on a write conflict (the kubelet updated it meanwhile),
+    to be read and tried again, as upstream's e2e UpdatePodWithRetries does."""
+    pod = core.read_namespaced_pod(name, NS)
+    pod.metadata.owner_references = []
+    try:
+        core.replace_namespaced_pod(name, NS, pod)
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+        return False
+    return True
 
 
 def controller_uid(pod: client.V1Pod) -> str | None:
@@ -65,7 +66,7 @@ def test_should_adopt_matching_orphans_and_release_non_matching_pods(api: client
     uid = job.metadata.uid
     released: str | None = None
     try:
-        pods = until(
+        pods = eventually(
             "2 pods",
             lambda: (
                 (p := core.list_namespaced_pod(NS, label_selector="test=adopt-release").items)
@@ -76,22 +77,20 @@ def test_should_adopt_matching_orphans_and_release_non_matching_pods(api: client
         name = pods[0].metadata.name
 
         # Orphaning one of the Job's Pods: the Job adopts it again.
-        pod = core.read_namespaced_pod(name, NS)
-        pod.metadata.owner_references = []
-        core.replace_namespaced_pod(name, NS, pod)
-        adopted = until(
+        eventually("the pod orphaned", lambda: orphan(core, name))
+        adopted = eventually(
             "re-adoption", lambda: controller_uid(p := core.read_namespaced_pod(name, NS)) == uid and p
         )
         assert "batch.kubernetes.io/job-tracking" in (adopted.metadata.finalizers or [])
 
         # Removing the labels from the Job's Pod: the Job releases it.
         core.patch_namespaced_pod(name, NS, [{"op": "remove", "path": "/metadata/labels"}])
-        freed = until(
+        freed = eventually(
             "release", lambda: controller_uid(p := core.read_namespaced_pod(name, NS)) is None and p
         )
         released = name
         assert "batch.kubernetes.io/job-tracking" not in (freed.metadata.finalizers or [])
-        until(
+        eventually(
             "a replacement",
             lambda: len(core.list_namespaced_pod(NS, label_selector="test=adopt-release").items) == 2,
         )
@@ -99,7 +98,7 @@ def test_should_adopt_matching_orphans_and_release_non_matching_pods(api: client
         batch.delete_namespaced_job("adopt-release", NS, propagation_policy="Foreground")
         if released:
             core.delete_namespaced_pod(released, NS, grace_period_seconds=0)
-        until(
+        eventually(
             "the Job gone",
             lambda: not batch.list_namespaced_job(NS, field_selector="metadata.name=adopt-release").items,
         )

@@ -8,7 +8,6 @@ are scaled by MINIK_TIME_SCALE=0.1 (pod-failure backoff 1 s, 2 s, …).
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -16,25 +15,7 @@ from typing import Any
 
 import pytest
 
-Minik = Any  # the `minik` fixture (conftest.Minik)
-
-
-def kubectl(
-    minik: Minik, *args: str, input: str | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    res = subprocess.run(
-        ["kubectl", "--kubeconfig", str(minik.home / "kubeconfig"), *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=180,
-        check=False,
-    )
-    if check and res.returncode != 0:
-        raise AssertionError(
-            f"kubectl {' '.join(args)}: {res.returncode}\n{res.stdout}\n{res.stderr}\n{minik.server_log()[-3000:]}"
-        )
-    return res
+from tests.support import Minik, kubectl
 
 
 def get_job(minik: Minik, name: str) -> dict[str, Any]:
@@ -49,7 +30,7 @@ def conditions(job: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(c["type"], c["status"], c.get("reason", "")) for c in job["status"].get("conditions") or []]
 
 
-def wait_for(minik: Minik, name: str, condition: str, timeout: int = 90) -> dict[str, Any]:
+def kubectl_wait(minik: Minik, name: str, condition: str, timeout: int = 90) -> dict[str, Any]:
     kubectl(minik, "wait", f"--for=condition={condition}", f"job/{name}", f"--timeout={timeout}s")
     return get_job(minik, name)
 
@@ -84,7 +65,7 @@ def unique(prefix: str) -> str:
 def test_a_failing_pod_is_retried_until_backoff_limit_then_the_job_fails(minik: Minik) -> None:
     name = unique("bol")
     apply(minik, job_yaml(name, "  backoffLimit: 2", "exit 1"))
-    job = wait_for(minik, name, "failed")
+    job = kubectl_wait(minik, name, "failed")
     assert conditions(job) == [
         ("FailureTarget", "True", "BackoffLimitExceeded"),
         ("Failed", "True", "BackoffLimitExceeded"),
@@ -111,7 +92,7 @@ def test_pod_failure_policy_failjob_on_an_exit_code_fails_the_job_at_once(minik:
         operator: In
         values: [42]"""
     apply(minik, job_yaml(name, spec, "exit 42"))
-    job = wait_for(minik, name, "failed")
+    job = kubectl_wait(minik, name, "failed")
     assert conditions(job)[-1] == ("Failed", "True", "PodFailurePolicy")
     pod = job_pods(minik, name)[0]["metadata"]["name"]
     assert job["status"]["conditions"][-1]["message"] == (
@@ -141,7 +122,7 @@ def test_pod_failure_policy_ignore_does_not_count_the_failure(minik: Minik, tmp_
         "        volumeMounts:\n        - {name: state, mountPath: /state}\n        command:",
     )
     apply(minik, manifest)
-    job = wait_for(minik, name, "complete")
+    job = kubectl_wait(minik, name, "complete")
     assert job["status"].get("failed", 0) == 0
     assert job["status"]["succeeded"] == 1
     assert len(job_pods(minik, name)) == 2
@@ -154,7 +135,7 @@ def test_backoff_limit_per_index_ends_with_failed_indexes(minik: Minik) -> None:
   completionMode: Indexed
   backoffLimitPerIndex: 1"""
     apply(minik, job_yaml(name, spec, 'if [ "$JOB_COMPLETION_INDEX" = 1 ]; then exit 1; fi'))
-    job = wait_for(minik, name, "failed")
+    job = kubectl_wait(minik, name, "failed")
     assert conditions(job)[-1] == ("Failed", "True", "FailedIndexes")
     assert job["status"]["failedIndexes"] == "1"
     assert job["status"]["completedIndexes"] == "0,2"
@@ -165,7 +146,7 @@ def test_active_deadline_seconds_fails_a_running_job(minik: Minik) -> None:
     name = unique("ads")
     apply(minik, job_yaml(name, "  activeDeadlineSeconds: 2", "sleep 60"))
     start = time.monotonic()
-    job = wait_for(minik, name, "failed")
+    job = kubectl_wait(minik, name, "failed")
     assert time.monotonic() - start < 30
     assert conditions(job)[-1] == ("Failed", "True", "DeadlineExceeded")
     assert job["status"]["conditions"][-1]["message"] == "Job was active longer than specified deadline"
@@ -185,7 +166,7 @@ def test_success_policy_completes_the_job_and_removes_the_other_pods(minik: Mini
         minik,
         job_yaml(name, spec.rstrip("\n"), 'if [ "$JOB_COMPLETION_INDEX" = 0 ]; then exit 0; fi; sleep 60'),
     )
-    job = wait_for(minik, name, "complete")
+    job = kubectl_wait(minik, name, "complete")
     assert conditions(job) == [
         ("SuccessCriteriaMet", "True", "SuccessPolicy"),
         ("Complete", "True", "SuccessPolicy"),
@@ -206,7 +187,7 @@ def test_a_suspended_job_runs_nothing_until_resumed(minik: Minik) -> None:
     assert "startTime" not in job["status"]
     assert job_pods(minik, name) == []
     kubectl(minik, "patch", "job", name, "--type=merge", "-p", '{"spec":{"suspend":false}}')
-    job = wait_for(minik, name, "complete")
+    job = kubectl_wait(minik, name, "complete")
     assert ("Suspended", "False", "JobResumed") in conditions(job)
 
 
@@ -229,6 +210,6 @@ def test_ttl_after_finished_deletes_the_job_and_its_pods(minik: Minik) -> None:
 def test_onfailure_restarts_count_against_the_backoff_limit(minik: Minik) -> None:
     name = unique("onf")
     apply(minik, job_yaml(name, "  backoffLimit: 2", "exit 1", restart="OnFailure"))
-    job = wait_for(minik, name, "failed")
+    job = kubectl_wait(minik, name, "failed")
     assert conditions(job)[-1] == ("Failed", "True", "BackoffLimitExceeded")
     assert job["status"]["failed"] == 1

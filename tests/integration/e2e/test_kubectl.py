@@ -9,7 +9,6 @@ The compatibility table in docs/kubectl.md lists the same commands.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -17,7 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.integration.e2e.conftest import EXAMPLES, Minik
+from tests.support import EXAMPLES, Minik, kubeconfig, kubectl
+from tests.support.kube import AGE, JOB
+
+__all__ = ["AGE", "JOB", "kubeconfig", "kubectl"]  # imported by other modules
 
 # example → (Job name, what a second ``kubectl apply`` prints). The -vol example's downwardAPI
 # ``items`` list has no merge key, so kubectl sends it whole as on a real cluster (the server
@@ -26,44 +28,6 @@ EXAMPLE_JOBS = {
     "indexed-job.yaml": ("indexed-job", "unchanged"),
     "indexed-job-vol.yaml": ("indexed-job", "configured"),
 }
-AGE = re.compile(r"\b\d+(?:s|m|h|d|y)(?:\d+(?:s|m|h|d))?\b")
-
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {{name: {name}}}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox:latest
-        command: [sh, -c, {command!r}]
-"""
-
-
-def kubeconfig(minik: Minik) -> str:
-    return minik.run("kubeconfig").stdout.strip()
-
-
-def kubectl(
-    minik: Minik, *args: str, input: str | None = None, check: bool = True, timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    res = subprocess.run(
-        ["kubectl", "--kubeconfig", kubeconfig(minik), *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=timeout,
-        check=False,
-    )
-    if check and res.returncode != 0:
-        raise AssertionError(
-            f"kubectl {' '.join(args)}: {res.returncode}\n{res.stdout}\n{res.stderr}\n{minik.server_log()[-3000:]}"
-        )
-    return res
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLE_JOBS))
@@ -81,6 +45,18 @@ def test_every_example_through_kubectl(minik: Minik, example: str) -> None:
     assert pods_table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     assert all(line.split()[1:4] == ["0/1", "Completed", "0"] for line in pods_table[1:])
     assert len(pods_table) == 6
+    # A finished pod's status may change once more after its Job completes (the kubelet tears
+    # its sandbox down): the three views below are compared once two reads a second apart agree.
+    seen: list[Any] = [None]
+
+    def settled() -> bool:
+        now = {
+            (o["kind"], o["metadata"]["name"]): o["status"] for o in minik.json("get", "jobs,pods")["items"]
+        }
+        same, seen[0] = now == seen[0], now
+        return same
+
+    minik.eventually("the Job's and its pods' status to settle", settled, 30, every=1.0)
     listed: dict[str, Any] = json.loads(kubectl(minik, "get", "jobs,pods", "-o", "json").stdout)
     from_kubectl = {(o["kind"], o["metadata"]["name"]): o["status"] for o in listed["items"]}
     import yaml
@@ -207,7 +183,7 @@ def test_create_configmap_and_secret(minik: Minik) -> None:
 
 
 def test_kubeconfig_is_minik_s(minik: Minik) -> None:
-    assert Path(kubeconfig(minik)) == minik.home / "kubeconfig"
+    assert Path(minik.run("kubeconfig").stdout.strip()) == minik.home / "kubeconfig"
 
 
 def test_diff_and_explain(minik: Minik) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.test_kubectl import JOB, kubectl
+from tests.support import Minik, kubectl
+from tests.support.kube import JOB
 
 CM = """\
 apiVersion: v1

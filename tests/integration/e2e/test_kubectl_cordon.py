@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.cronjob_helpers import until
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.support import Minik, kubectl
 
 MESSAGE = (
     "0/1 nodes are available: 1 node(s) were unschedulable. "
@@ -27,18 +25,17 @@ def pod(minik: Minik, name: str) -> dict[str, Any]:
 
 def test_cordon_holds_new_pods_and_uncordon_runs_them(minik: Minik) -> None:
     kubectl(minik, "run", "before", "--image=busybox:latest", "--restart=Never", "--", "sleep", "30")
-    until("the first pod runs", lambda: pod(minik, "before")["status"]["phase"] == "Running", 60, minik)
+    minik.eventually("the first pod runs", lambda: pod(minik, "before")["status"]["phase"] == "Running", 60)
     try:
         assert kubectl(minik, "cordon", "minik").stdout.strip() == "node/minik cordoned"
         node = json.loads(kubectl(minik, "get", "node", "minik", "-o", "json").stdout)
         assert node["spec"]["unschedulable"] is True
-        assert {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"} in until(
+        assert {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"} in minik.eventually(
             "the taint",
             lambda: json.loads(kubectl(minik, "get", "node", "minik", "-o", "json").stdout)["spec"].get(
                 "taints"
             ),
             10,
-            minik,
         )
         assert "SchedulingDisabled" in kubectl(minik, "get", "nodes").stdout
 
@@ -48,7 +45,7 @@ def test_cordon_holds_new_pods_and_uncordon_runs_them(minik: Minik) -> None:
             conds = pod(minik, "held")["status"].get("conditions") or []
             return next((c for c in conds if c["type"] == "PodScheduled"), None)
 
-        cond = until("the PodScheduled condition", held_condition, 30, minik)
+        cond = minik.eventually("the PodScheduled condition", held_condition, 30)
         assert (cond["status"], cond["reason"], cond["message"]) == ("False", "Unschedulable", MESSAGE)
         held = pod(minik, "held")
         assert held["status"]["phase"] == "Pending" and not held["spec"].get("nodeName")
@@ -58,7 +55,7 @@ def test_cordon_holds_new_pods_and_uncordon_runs_them(minik: Minik) -> None:
         assert pod(minik, "before")["status"]["phase"] == "Running"  # cordon does not evict
     finally:
         assert kubectl(minik, "uncordon", "minik").stdout.strip() == "node/minik uncordoned"
-    until("the held pod runs", lambda: pod(minik, "held")["status"]["phase"] == "Succeeded", 60, minik)
+    minik.eventually("the held pod runs", lambda: pod(minik, "held")["status"]["phase"] == "Succeeded", 60)
     assert pod(minik, "held")["spec"]["nodeName"] == "minik"
     kubectl(minik, "delete", "pod", "before", "held", "--grace-period=0", "--force")
 
@@ -104,8 +101,10 @@ def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for
         pdb = json.loads(kubectl(minik, "get", "pdb", "drained", "-o", "json").stdout)
         return int((pdb.get("status") or {}).get("disruptionsAllowed") or 0)
 
-    until("both pods run", lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2, 60, minik)
-    until("the budget allows one disruption", lambda: budget_allows() == 1, 30, minik)
+    minik.eventually(
+        "both pods run", lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2, 60
+    )
+    minik.eventually("the budget allows one disruption", lambda: budget_allows() == 1, 30)
     first = {p["metadata"]["name"] for p in job_pods()}
     try:
         # The budget lets one pod go; the other is refused (429) and retried until the timeout.
@@ -133,11 +132,10 @@ def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for
         # The evicted pods failed with DisruptionTarget; the Job's replacements wait, unschedulable.
         job = json.loads(kubectl(minik, "get", "job", "drained", "-o", "json").stdout)
         assert job["status"].get("failed") == 2, job["status"]
-        replacements = until(
+        replacements = minik.eventually(
             "two Pending replacements",
             lambda: [p for p in job_pods() if p["metadata"]["name"] not in first and len(job_pods()) == 2],
             30,
-            minik,
         )
         assert all(p["status"]["phase"] == "Pending" and not p["spec"].get("nodeName") for p in replacements)
         events = json.loads(kubectl(minik, "get", "events", "-o", "json").stdout)["items"]
@@ -145,10 +143,7 @@ def test_drain_evicts_a_jobs_pods_honouring_the_budget_and_replacements_wait_for
         assert {p["metadata"]["name"] for p in replacements} <= held
     finally:
         kubectl(minik, "uncordon", "minik")
-    until(
-        "the replacements run",
-        lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2,
-        60,
-        minik,
+    minik.eventually(
+        "the replacements run", lambda: [p["status"]["phase"] for p in job_pods()] == ["Running"] * 2, 60
     )
     kubectl(minik, "delete", "job", "drained")

@@ -4,29 +4,27 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.cronjob_helpers import until
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.support import Minik, kubectl
 
 
 def test_top_pod_and_node(minik: Minik) -> None:
     kubectl(minik, "run", "busy", "--image=busybox:latest", "--restart=Never", "--",
             "sh", "-c", "while true; do :; done")  # fmt: skip
     try:
-        until("the pod runs", lambda: "Running" in kubectl(minik, "get", "pod", "busy").stdout, 60, minik)
+        minik.eventually("the pod runs", lambda: "Running" in kubectl(minik, "get", "pod", "busy").stdout, 60)
 
         def top(*args: str) -> str:
             res = kubectl(minik, "top", *args, check=False)
             return res.stdout if res.returncode == 0 else ""
 
-        out = until("kubectl top pod", lambda: top("pod", "busy"), 60, minik)
+        out = minik.eventually("kubectl top pod", lambda: top("pod", "busy"), 60)
         lines = out.splitlines()
         assert lines[0].split() == ["NAME", "CPU(cores)", "MEMORY(bytes)"]
         name, cpu, memory = lines[1].split()
         assert name == "busy" and re.fullmatch(r"\d+m", cpu) and re.fullmatch(r"\d+Mi", memory)
         assert int(cpu[:-1]) > 100, f"a busy loop uses more than 0.1 core: {out}"
 
-        out = until("kubectl top node", lambda: top("node"), 60, minik)
+        out = minik.eventually("kubectl top node", lambda: top("node"), 60)
         header, row = out.splitlines()[:2]
         assert header.split() == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
         assert re.fullmatch(r"minik\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%", row.strip()), row

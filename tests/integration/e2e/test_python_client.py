@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
-from kubernetes import client, config, watch  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def api(minik: Minik) -> Iterator[client.ApiClient]:
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    with config.new_client_from_config(config_file=kubeconfig) as api_client:
-        yield api_client
+from kubernetes import client, watch  # noqa: E402
 
 
 def a_job(name: str) -> client.V1Job:

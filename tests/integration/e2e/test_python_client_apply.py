@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
-from kubernetes import client, config, dynamic  # noqa: E402
+from kubernetes import client, dynamic  # noqa: E402
 from kubernetes.dynamic.exceptions import ConflictError  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def api(minik: Minik) -> Iterator[client.ApiClient]:
-    kubeconfig = minik.run("kubeconfig").stdout.strip()
-    with config.new_client_from_config(config_file=kubeconfig) as api_client:
-        yield api_client
 
 
 def cm(colour: str) -> dict[str, object]:

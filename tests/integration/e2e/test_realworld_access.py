@@ -6,12 +6,10 @@ objects with kubectl get/describe/delete, and the one RBAC Warning.
 from __future__ import annotations
 
 import json
-import time
 
 import docker
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.support import Minik, eventually, kubectl
 
 GENERATED = """\
 apiVersion: batch/v1
@@ -97,14 +95,6 @@ subjects:
 """
 
 
-def until(check: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.2)
-
-
 def test_create_with_generate_name_twice_makes_two_jobs(minik: Minik) -> None:
     first = minik.run("create", "-f", "-", input=GENERATED).stdout.strip()
     second = kubectl(minik, "create", "-f", "-", input=GENERATED).stdout.strip()
@@ -129,7 +119,7 @@ def test_a_deleted_namespace_is_terminating_then_gone_with_its_pods(
         pods = minik.json("get", "pods", "-n", "doomed")["items"]
         return bool(pods) and pods[0].get("status", {}).get("phase") == "Running"
 
-    until(pod_running)
+    eventually("pod running", pod_running)
     pod = minik.json("get", "pods", "-n", "doomed")["items"][0]["metadata"]["name"]
     minik.run("delete", "namespace", "doomed", "--wait=false")
     # sleep ignores SIGTERM as PID 1: the pod takes its 3 s grace period, the namespace waits for it
@@ -140,7 +130,7 @@ def test_a_deleted_namespace_is_terminating_then_gone_with_its_pods(
     def gone() -> bool:
         return minik.run("get", "namespace", "doomed", check=False).returncode != 0
 
-    until(gone)
+    eventually("gone", gone)
     res = minik.run("get", "pod", pod, "-n", "doomed", check=False)
     assert res.returncode != 0 and "not found" in res.stderr
     created = minik.run("apply", "-f", "-", input=NAMESPACE_WITH_JOB.split("---\n")[1], check=False)

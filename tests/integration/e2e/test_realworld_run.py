@@ -10,14 +10,13 @@ The unit suite checks all the corpus with ``--dry-run=client``; these run.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.integration.e2e.conftest import ROOT, Minik
+from tests.support import ROOT, Minik, eventually
 
 CORPUS = ROOT / "tests" / "fixtures" / "realworld"
 # Files whose containers need only a shell: they run offline with the stand-ins.
@@ -56,16 +55,6 @@ def verb(path: Path) -> str:
     return "create" if generated else "apply"
 
 
-def until(what: str, check: Any, timeout: float = 120) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_the_corpus_list_names_files_that_exist() -> None:
     assert len(RUNNABLE) >= 12
     for name in RUNNABLE:
@@ -96,7 +85,7 @@ def test_a_dozen_real_world_files_run_end_to_end(minik: Minik) -> None:
                         phase = minik.json("get", "pod", name, "-n", ns).get("status", {}).get("phase")
                         return phase in ("Running", "Succeeded")
 
-                    until(f"{path.name}: pod/{meta['name']} running", running)
+                    eventually(f"{path.name}: pod/{meta['name']} running", running, timeout=120)
                 elif kind == "CronJob":
                     cj = minik.json("get", "cronjob", meta["name"], "-n", ns)
                     assert cj["spec"]["schedule"], path.name

@@ -10,11 +10,12 @@ the pod object (and its ``status.podIP``) and its stopped containers stay for
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tests.support.fixtures import environment
 
 POD_ADDRESSES = 7  # a /28's upper half, less its broadcast address
 
@@ -58,13 +59,8 @@ spec:
 @pytest.fixture(scope="module")
 def small_subnet() -> Iterator[None]:
     """Request before ``minik``: the module's instance network is a /28."""
-    old = os.environ.get("MINIK_SUBNET_PREFIX")
-    os.environ["MINIK_SUBNET_PREFIX"] = "28"
-    yield
-    if old is None:
-        del os.environ["MINIK_SUBNET_PREFIX"]
-    else:
-        os.environ["MINIK_SUBNET_PREFIX"] = old
+    with environment("MINIK_SUBNET_PREFIX", "28"):
+        yield
 
 
 @pytest.fixture(scope="module")

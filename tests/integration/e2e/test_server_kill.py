@@ -10,10 +10,8 @@ trials (default 3; issue 10 asks for 10+: `MINIK_FAULT_TRIALS=10 tox -e integrat
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import random
-import signal
 import time
 from collections import defaultdict
 from typing import Any
@@ -22,28 +20,13 @@ import docker
 import pytest
 
 from minik.k8s import parse_time
-
-Minik = Any
+from tests.support import Minik, job_yaml
 
 TRIALS = int(os.environ.get("MINIK_FAULT_TRIALS", "3"))
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  completions: 12
-  parallelism: 4
-  completionMode: Indexed
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "sleep 1"]
-"""
+
+def kill_job(name: str) -> str:
+    return job_yaml(name, "sleep 1", completions=12, parallelism=4, indexed=True)
 
 
 @pytest.mark.parametrize("trial", range(TRIALS))
@@ -51,18 +34,9 @@ def test_server_killed_mid_job_completes_every_index_exactly_once(
     minik: Minik, docker_client: docker.DockerClient, trial: int
 ) -> None:
     name = f"kill-{trial}"
-    minik.run("apply", "-f", "-", input=JOB.format(name=name))
+    minik.run("apply", "-f", "-", input=kill_job(name))
     time.sleep(random.uniform(0.3, 3.0))
-    pid = json.loads((minik.home / "server.json").read_text())["pid"]
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.02)
-    (minik.home / "server.json").unlink(missing_ok=True)
+    minik.kill_server()
     # The fixture's server is gone; the CLI starts a new one (autostart).
     minik.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=120s")
 

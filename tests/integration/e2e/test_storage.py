@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 
 import docker
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.e2e.test_kubectl import kubectl
+from tests.support import Minik, eventually, kubectl
 
 PV_LABEL = "minik.io/persistent-volume"
 
@@ -116,14 +114,6 @@ spec:
 """
 
 
-def until(check: Callable[[], object], timeout: float = 60.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.2)
-
-
 def volumes_of(client: docker.DockerClient, minik: Minik) -> list[str]:
     found = client.api.volumes(filters={"label": [f"minik.io/instance={minik.instance}", PV_LABEL]})
     return sorted(v["Name"] for v in (found or {}).get("Volumes") or [])
@@ -154,10 +144,10 @@ def test_a_claims_data_outlives_its_job_and_a_server_restart_then_delete_removes
 
     # Completed pods do not hold the claim: it goes at once; its volume once their containers are gone.
     minik.run("delete", "pvc", "results")
-    until(lambda: minik.run("get", "pvc", "results", check=False).returncode != 0, what="the claim to go")
+    eventually("the claim to go", lambda: minik.run("get", "pvc", "results", check=False).returncode != 0)
     minik.run("delete", "jobs", "writer", "reader", "--cascade=background")
-    until(lambda: not volumes_of(docker_client, minik), what="the Docker volume to be removed")
-    until(lambda: minik.run("get", "pv", volume, check=False).returncode != 0, what="the volume object to go")
+    eventually("the Docker volume to be removed", lambda: not volumes_of(docker_client, minik))
+    eventually("the volume object to go", lambda: minik.run("get", "pv", volume, check=False).returncode != 0)
 
 
 def test_a_pod_waits_for_its_claim_a_used_claim_is_terminating_and_retain_keeps_the_volume(
@@ -169,7 +159,7 @@ def test_a_pod_waits_for_its_claim_a_used_claim_is_terminating_and_retain_keeps_
         pod = minik.json("get", "pod", "waiter")
         return any(c.get("reason") == "Unschedulable" for c in pod["status"].get("conditions") or [])
 
-    until(unschedulable, what="the pod to be held")
+    eventually("the pod to be held", unschedulable)
     events = minik.run("describe", "pod", "waiter").stdout
     assert '0/1 nodes are available: persistentvolumeclaim "kept" not found. preemption:' in events, events
     assert minik.json("get", "pod", "waiter")["status"]["phase"] == "Pending"
@@ -185,8 +175,8 @@ def test_a_pod_waits_for_its_claim_a_used_claim_is_terminating_and_retain_keeps_
     assert "Terminating" in minik.run("get", "pvc", "kept").stdout
 
     minik.run("delete", "pod", "waiter")
-    until(lambda: minik.run("get", "pvc", "kept", check=False).returncode != 0, what="the claim to go")
-    until(lambda: minik.json("get", "pv", volume)["status"]["phase"] == "Released", what="Released")
+    eventually("the claim to go", lambda: minik.run("get", "pvc", "kept", check=False).returncode != 0)
+    eventually("Released", lambda: minik.json("get", "pv", volume)["status"]["phase"] == "Released")
     time.sleep(1)
     assert volumes_of(docker_client, minik) == [f"minik-{minik.instance}-{volume}"]  # Retain keeps it
     pv = json.loads(kubectl(minik, "get", "pv", volume, "-o", "json").stdout)

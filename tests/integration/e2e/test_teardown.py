@@ -6,23 +6,16 @@ server the way a user's first command does (``minik`` spawns it).
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import socket
 import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import docker
-import pytest
 
-from minik.kubelet.docker_api import remove_labelled_sync
-from tests.integration.e2e.conftest import minik_command
+from tests.support import Minik, engine, new_instance
 
 JOB = """apiVersion: batch/v1
 kind: Job
@@ -51,92 +44,17 @@ spec:
 """
 
 
-class Instance:
-    """One state directory driven through the CLI."""
-
-    def __init__(self, home: Path, **env: str) -> None:
-        self.home = home
-        self.env = {**os.environ, "MINIK_HOME": str(home), **env}
-        self.env.setdefault("MINIK_TIME_SCALE", "0.1")
-
-    def run(
-        self,
-        *args: str,
-        input: str | None = None,
-        check: bool = True,
-        cwd: Path | None = None,
-        timeout: float = 180,
-    ) -> subprocess.CompletedProcess[str]:
-        res = subprocess.run(
-            [*minik_command(), *args],
-            env=self.env,
-            input=input,
-            capture_output=True,
-            text=True,
-            cwd=cwd,
-            timeout=timeout,
-            check=False,
-        )
-        if check and res.returncode != 0:
-            raise AssertionError(
-                f"minik {' '.join(args)} exited {res.returncode}:\n{res.stdout}\n{res.stderr}"
-            )
-        return res
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.run(*args, "-o", "json").stdout)
-
-    @property
-    def instance(self) -> str:
-        return (self.home / "instance").read_text().strip()
-
-    def pid(self) -> int:
-        return int(json.loads((self.home / "server.json").read_text())["pid"])
-
-
 def labelled(client: docker.DockerClient, instance: str) -> dict[str, list[str]]:
-    api = client.api
-    f = {"label": [f"minik.io/instance={instance}"]}
-    return {
-        "containers": [c["Names"][0] for c in api.containers(all=True, filters=f)],
-        "volumes": [v["Name"] for v in (api.volumes(filters=f) or {}).get("Volumes") or []],
-        "networks": [n["Name"] for n in api.networks(filters=f)],
-    }
+    return engine.labelled(client, f"minik.io/instance={instance}")
 
 
-@pytest.fixture
-def instances(docker_client: docker.DockerClient, tmp_path: Path) -> Iterator[list[Instance]]:
-    """Instances made by a test; whatever they leave is removed (and the test fails on leftovers elsewhere)."""
-    made: list[Instance] = []
-    yield made
-    for inst in made:
-        if not inst.home.exists():
-            continue
-        inst.run("server", "stop", check=False, timeout=60)
-        if (inst.home / "instance").exists():
-            remove_labelled_sync(docker_client, {"minik.io/instance": inst.instance})
-
-
-def new_instance(instances: list[Instance], tmp_path: Path, **env: str) -> Instance:
-    inst = Instance(tmp_path / f"home-{len(instances)}", **env)
-    instances.append(inst)
-    return inst
-
-
-def kill_server(inst: Instance) -> None:
-    pid = inst.pid()
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.02)
+def kill_server(inst: Minik) -> None:
+    """SIGKILL the server as a crash would: its ``server.json`` stays."""
+    inst.kill_server(unlink_state=False)
 
 
 def test_the_server_never_imports_modules_from_the_callers_directory(
-    instances: list[Instance], tmp_path: Path
+    instances: list[Minik], tmp_path: Path
 ) -> None:
     here = tmp_path / "project"
     here.mkdir()
@@ -153,7 +71,7 @@ def test_the_server_never_imports_modules_from_the_callers_directory(
 
 
 def test_sigkills_mid_job_then_delete_and_stop_leave_no_container(
-    instances: list[Instance], tmp_path: Path, docker_client: docker.DockerClient
+    instances: list[Minik], tmp_path: Path, docker_client: docker.DockerClient
 ) -> None:
     inst = new_instance(instances, tmp_path)
     inst.run("apply", "-f", "-", input=JOB.format(name="killed", completions=20, parallelism=5, sleep=3))
@@ -175,34 +93,8 @@ def test_sigkills_mid_job_then_delete_and_stop_leave_no_container(
     }
 
 
-def test_forty_instances_created_and_deleted_leave_the_engine_able_to_create_networks(
-    instances: list[Instance], tmp_path: Path, docker_client: docker.DockerClient
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    made = [new_instance(instances, tmp_path) for _ in range(40)]
-
-    def create_and_delete(inst: Instance) -> str:
-        inst.run("server", "start")
-        instance = inst.instance
-        deadline = time.monotonic() + 20  # the network is made at start-up, in the background
-        while not labelled(docker_client, instance)["networks"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert labelled(docker_client, instance)["networks"], "the instance network was not made"
-        inst.run("server", "delete")
-        assert labelled(docker_client, instance)["networks"] == []
-        assert not inst.home.exists()
-        return instance
-
-    with ThreadPoolExecutor(4) as pool:  # four at a time: CI's two cores stay busy, not swamped
-        ids = list(pool.map(create_and_delete, made))
-    assert len(set(ids)) == 40
-    probe = docker_client.api.create_network(f"minik-probe-{uuid.uuid4().hex[:8]}", driver="bridge")
-    docker_client.api.remove_network(probe["Id"])
-
-
 def test_a_pod_whose_network_cannot_be_made_waits_pending_then_runs(
-    instances: list[Instance], tmp_path: Path, docker_client: docker.DockerClient, test_labels: dict[str, str]
+    instances: list[Minik], tmp_path: Path, docker_client: docker.DockerClient, test_labels: dict[str, str]
 ) -> None:
     blocker = docker_client.api.create_network(
         f"minik-blocker-{uuid.uuid4().hex[:8]}",
@@ -294,7 +186,7 @@ class EngineProxy:
 
 
 def test_a_pod_whose_cleanup_failed_while_the_engine_was_down_is_cleaned_on_the_next_start(
-    instances: list[Instance], tmp_path: Path, docker_client: docker.DockerClient
+    instances: list[Minik], tmp_path: Path, docker_client: docker.DockerClient
 ) -> None:
     proxy = EngineProxy(tmp_path / "engine.sock")
     try:
@@ -320,7 +212,7 @@ def test_a_pod_whose_cleanup_failed_while_the_engine_was_down_is_cleaned_on_the_
 
 
 def test_server_delete_removes_every_object_and_the_state_directory(
-    instances: list[Instance], tmp_path: Path, docker_client: docker.DockerClient
+    instances: list[Minik], tmp_path: Path, docker_client: docker.DockerClient
 ) -> None:
     inst = new_instance(instances, tmp_path)
     inst.run("apply", "-f", "-", input=JOB.format(name="kept", completions=2, parallelism=2, sleep=30))
@@ -337,7 +229,7 @@ def test_server_delete_removes_every_object_and_the_state_directory(
 
 
 def test_server_delete_all_removes_an_instance_whose_state_directory_was_deleted_by_hand(
-    instances: list[Instance], tmp_path: Path, docker_client: docker.DockerClient
+    instances: list[Minik], tmp_path: Path, docker_client: docker.DockerClient
 ) -> None:
     lost = new_instance(instances, tmp_path)
     lost.run("apply", "-f", "-", input=JOB.format(name="lost", completions=1, parallelism=1, sleep=0))

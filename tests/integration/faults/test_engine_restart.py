@@ -28,8 +28,9 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import ENGINE_RESTARTS, no_traceback, private_minik, wait_for
+from tests.integration.faults.conftest import ENGINE_RESTARTS, no_traceback
+from tests.support import Minik, eventually, job_yaml, private_minik
+from tests.support.process import stop_process
 
 NAME = "minik-faults"
 DATA_ROOT = Path(f"/var/lib/{NAME}-docker")
@@ -39,25 +40,12 @@ PIDFILE = Path(f"/var/run/{NAME}.pid")
 IMAGES = ["busybox:latest", "registry.k8s.io/pause:3.10"]
 DOWNTIME = float(os.environ.get("MINIK_FAULT_ENGINE_DOWNTIME", "4"))
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  completions: 6
-  parallelism: 2
-  backoffLimit: {backoff}
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        # A worker that dies when the engine restarts: the restarted dockerd
-        # (live-restore off) stops the containers it finds running with SIGTERM.
-        command: ["sh", "-c", "trap 'exit 143' TERM; sleep 20 & wait"]
-"""
+
+def job(name: str, backoff: int) -> str:
+    # A worker that dies when the engine restarts: the restarted dockerd
+    # (live-restore off) stops the containers it finds running with SIGTERM.
+    command = "trap 'exit 143' TERM; sleep 20 & wait"
+    return job_yaml(name, command, completions=6, parallelism=2, backoff_limit=backoff)
 
 
 @dataclass
@@ -97,7 +85,7 @@ class Engine:
             self.proc = subprocess.Popen(args, stdout=out, stderr=out, start_new_session=True)
         client = docker.DockerClient(base_url=self.host, version="1.41", timeout=10)
         try:
-            wait_for("the private dockerd to answer", lambda: self._pings(client), timeout=60, every=0.2)
+            eventually("the private dockerd to answer", lambda: self._pings(client), timeout=60, every=0.2)
         finally:
             client.close()
 
@@ -110,13 +98,7 @@ class Engine:
 
     def stop(self, *, crash: bool = False) -> None:
         """SIGTERM (a clean stop, which lets running containers finish), or SIGKILL (a crash)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig=signal.SIGKILL if crash else signal.SIGTERM, timeout=60)
         self.proc = None
 
 
@@ -203,15 +185,16 @@ def test_an_engine_restart_mid_job_is_survived_and_counted_by_the_job_policy(
     client = docker.DockerClient(base_url=engine.host, version="1.41", timeout=60)
     restarts = ENGINE_RESTARTS if outcome == "Complete" else 1
     try:
-        with private_minik(tmp_path / "home", client, env={"DOCKER_HOST": engine.host}) as (minik, server):
+        with private_minik(tmp_path / "home", client, env={"DOCKER_HOST": engine.host}) as minik:
+            server = minik.server
             name = f"engine-{outcome.lower()}"
-            minik.run("apply", "-f", "-", input=JOB.format(name=name, backoff=backoff))
+            minik.run("apply", "-f", "-", input=job(name, backoff))
             figures: list[dict[str, Any]] = []
             for _ in range(restarts):
-                wait_for("two running pods", lambda: running(client, minik) == 2, timeout=60)
+                eventually("two running pods", lambda: running(client, minik) == 2, timeout=60)
                 down = restart(engine)
                 back = time.monotonic()
-                wait_for(
+                eventually(
                     "the killed pods to be counted",
                     lambda: (
                         job_status(minik, name).get("failed", 0) >= len(figures) * 2 + 1

@@ -31,8 +31,7 @@ from contextlib import contextmanager
 import pytest
 
 from minik.server.bounds import HEADER_TIMEOUT
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import Server, wait_for
+from tests.support import Minik, Server, eventually
 
 FLOOD = 1100
 FLOOD_SECONDS = 120.0
@@ -207,7 +206,7 @@ def test_a_node_port_flood_leaves_the_api_answering_and_the_server_running(
     minik.run("apply", "-f", "-", input=FLOOD_TARGET)
     floods: list[subprocess.Popen[str]] = []
     try:
-        wait_for(
+        eventually(
             "the echo pod to be Ready",
             lambda: any(
                 c.get("type") == "Ready" and c.get("status") == "True"

@@ -19,28 +19,12 @@ from typing import Any
 
 import httpx
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import LOAD_JOBS, LOAD_PODS, wait_for
+from tests.integration.faults.conftest import LOAD_JOBS, LOAD_PODS
+from tests.support import Minik, eventually, job_yaml
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: load-{i}
-  labels: {{suite: load}}
-spec:
-  completions: {pods}
-  parallelism: 5
-  template:
-    metadata:
-      labels: {{suite: load}}
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["true"]
-"""
+
+def load_job(i: int, pods: int) -> str:
+    return job_yaml(f"load-{i}", completions=pods, parallelism=5, labels={"suite": "load"})
 
 
 @dataclass
@@ -101,7 +85,7 @@ def test_jobs_applied_at_once_all_complete_and_a_watch_sees_every_change_in_orde
     jobs.start()
     pods.start()
     started = time.monotonic()
-    docs = "---\n".join(JOB.format(i=i, pods=LOAD_PODS) for i in range(LOAD_JOBS))
+    docs = "---\n".join(load_job(i, LOAD_PODS) for i in range(LOAD_JOBS))
     minik.run("apply", "-f", "-", input=docs)
     names = {f"load-{i}" for i in range(LOAD_JOBS)}
 
@@ -109,9 +93,9 @@ def test_jobs_applied_at_once_all_complete_and_a_watch_sees_every_change_in_orde
         assert jobs.error is None, jobs.error
         return {o["metadata"]["name"] for _, o in list(jobs.events) if completed(o)} >= names
 
-    wait_for("every Job to reach Complete in the watch", all_complete, timeout=240, every=0.5)
+    eventually("every Job to reach Complete in the watch", all_complete, timeout=240, every=0.5)
     took = time.monotonic() - started
-    wait_for(
+    eventually(
         "every pod to reach Succeeded in the watch",
         lambda: (
             sum(1 for t, o in list(pods.events) if o["status"].get("phase") == "Succeeded" and t != "DELETED")

@@ -15,8 +15,8 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import KILL_TRIALS, wait_for
+from tests.integration.faults.conftest import KILL_TRIALS
+from tests.support import Minik, eventually
 
 JOB = """apiVersion: batch/v1
 kind: Job
@@ -67,7 +67,7 @@ def hurt(docker_client: docker.DockerClient, minik: Minik, job: str, action: str
                     return name, c
         return None
 
-    name, container = wait_for(f"a running pod of {job}", target, timeout=60)
+    name, container = eventually(f"a running pod of {job}", target, timeout=60)
     if action == "kill":
         docker_client.api.kill(container["Id"])
     else:
@@ -93,7 +93,7 @@ def test_a_container_killed_from_outside_fails_its_pod_and_the_job_retries(
     minik.run("apply", "-f", "-", input=JOB.format(name=name, backoff=2, seconds=4))
     victim = hurt(docker_client, minik, name, action, set())
     started = time.monotonic()
-    terminated = wait_for(f"pod {victim} to fail", lambda: failed_reason(minik, victim), timeout=30)
+    terminated = eventually(f"pod {victim} to fail", lambda: failed_reason(minik, victim), timeout=30)
     noticed = time.monotonic() - started
     assert terminated.get("reason"), terminated
     assert terminated.get("exitCode") not in (0, None), terminated
@@ -120,7 +120,7 @@ def test_containers_killed_past_the_backoff_limit_fail_the_job(
     for _ in range(2):
         victim = hurt(docker_client, minik, name, action, hurt_pods)
         hurt_pods.add(victim)
-        wait_for(f"pod {victim} to fail", lambda v=victim: failed_reason(minik, v), timeout=30)
+        eventually(f"pod {victim} to fail", lambda v=victim: failed_reason(minik, v), timeout=30)
     res = minik.run("wait", "--for=condition=failed", f"job/{name}", "--timeout=60s", check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     job = minik.json("get", "job", name)

@@ -26,7 +26,8 @@ import docker
 import httpx
 import pytest
 
-from tests.integration.e2e.conftest import Minik
+from tests.support import Minik
+from tests.support.host import non_loopback_addresses
 
 # -- the network ------------------------------------------------------------------------------
 
@@ -34,14 +35,6 @@ from tests.integration.e2e.conftest import Minik
 def server_url(minik: Minik) -> str:
     minik.run("get", "pods")  # make sure the server runs
     return str(json.loads((minik.home / "server.json").read_text())["url"])
-
-
-def non_loopback_addresses() -> list[str]:
-    out = subprocess.run(
-        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False
-    ).stdout
-    addrs = [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
-    return [a for a in addrs if not a.startswith("127.")]
 
 
 def test_the_api_listens_on_loopback_only(minik: Minik) -> None:

@@ -23,17 +23,9 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.integration.e2e.conftest import Minik
-from tests.integration.faults.conftest import Server, no_traceback, private_minik, wait_for
-
-HOLD_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-conn.execute("ROLLBACK")
-"""
+from tests.integration.faults.conftest import no_traceback
+from tests.support import Minik, Server, eventually, job_yaml, private_minik
+from tests.support.host import HOLD_LOCK
 
 CONFIGMAP = """apiVersion: v1
 kind: ConfigMap
@@ -43,22 +35,7 @@ data:
   payload: "{payload}"
 """
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  completions: 4
-  parallelism: 2
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "sleep 2"]
-"""
+JOB = job_yaml("under-lock", "sleep 2", completions=4, parallelism=2)
 
 
 class Lock:
@@ -84,8 +61,8 @@ def configmap_names(minik: Minik) -> list[str]:
 
 @pytest.fixture
 def instance(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[tuple[Minik, Server]]:
-    with private_minik(tmp_path / "home", docker_client) as pair:
-        yield pair
+    with private_minik(tmp_path / "home", docker_client) as minik:
+        yield minik, minik.server
 
 
 def test_a_store_locked_at_start_is_one_sentence_and_the_next_start_works(
@@ -111,7 +88,7 @@ def test_a_lock_taken_while_a_job_runs_fails_writes_cleanly_and_the_job_still_co
 ) -> None:
     minik, server = instance
     minik.run("apply", "-f", "-", input=CONFIGMAP.format(name="before", payload="x"))
-    minik.run("apply", "-f", "-", input=JOB.format(name="under-lock"))
+    minik.run("apply", "-f", "-", input=JOB)
     time.sleep(1)
     lock = Lock(minik.home / "minik.db")
     try:
@@ -178,7 +155,8 @@ def fill(directory: Path) -> Path:
 def test_a_full_disk_fails_writes_in_one_sentence_keeps_the_store_and_recovers(
     tiny_home: Path, docker_client: docker.DockerClient
 ) -> None:
-    with private_minik(tiny_home, docker_client) as (minik, server):
+    with private_minik(tiny_home, docker_client) as minik:
+        server = minik.server
         for i in range(3):
             minik.run("apply", "-f", "-", input=CONFIGMAP.format(name=f"keep-{i}", payload="k" * 1000))
         filler = fill(tiny_home)
@@ -236,4 +214,6 @@ def test_a_damaged_store_is_refused_in_one_sentence_and_a_fresh_one_starts(
     shutil.move(db, minik.home / "minik.db.damaged")
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    wait_for("a fresh store", lambda: minik.run("get", "configmaps", check=False).returncode == 0, timeout=30)
+    eventually(
+        "a fresh store", lambda: minik.run("get", "configmaps", check=False).returncode == 0, timeout=30
+    )

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status
 
 
 def test_pod_past_its_active_deadline_is_killed_and_failed_deadline_exceeded(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        """  restartPolicy: Never
   activeDeadlineSeconds: 2
   terminationGracePeriodSeconds: 1
   containers:
@@ -22,7 +21,6 @@ def test_pod_past_its_active_deadline_is_killed_and_failed_deadline_exceeded(
     imagePullPolicy: IfNotPresent
     command: ["sleep", "60"]
 """,
-        )
     )
     t0 = time.monotonic()
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), timeout=30)
@@ -38,10 +36,9 @@ def test_pod_past_its_active_deadline_is_killed_and_failed_deadline_exceeded(
 
 
 def test_pod_finishing_before_its_deadline_succeeds(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        """  restartPolicy: Never
   activeDeadlineSeconds: 30
   containers:
   - name: c
@@ -49,7 +46,6 @@ def test_pod_finishing_before_its_deadline_succeeds(minik: Cluster, pod_name: st
     imagePullPolicy: IfNotPresent
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), timeout=30)
     assert pod["status"]["phase"] == "Succeeded"

@@ -6,7 +6,14 @@ the situation the fallback to a local image is for.
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status
+
+
+def _apply(minik: Cluster, pod_name: str, image: str, policy: str, *, grace: int | None = None) -> None:
+    """A pod whose one container ``c`` runs ``true`` from ``image`` under ``imagePullPolicy: policy``."""
+    grace_line = f"  terminationGracePeriodSeconds: {grace}\n" if grace is not None else ""
+    body = f"  restartPolicy: Never\n{grace_line}  containers:\n  - name: c\n    image: {image}\n"
+    minik.apply_pod(pod_name, f'{body}    imagePullPolicy: {policy}\n    command: ["true"]\n')
 
 
 def _waiting_reason(pod: dict) -> str:  # type: ignore[type-arg]
@@ -16,19 +23,7 @@ def _waiting_reason(pod: dict) -> str:  # type: ignore[type-arg]
 def test_missing_image_waits_in_err_image_pull_then_image_pull_back_off(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: c
-    image: minik.invalid/no-such-image:1.0
-    imagePullPolicy: IfNotPresent
-    command: ["true"]
-""",
-        )
-    )
+    _apply(minik, pod_name, "minik.invalid/no-such-image:1.0", "IfNotPresent", grace=0)
     pod = minik.wait_pod(pod_name, "ImagePullBackOff", lambda p: _waiting_reason(p) == "ImagePullBackOff", 30)
     assert pod["status"]["phase"] == "Pending"
     waiting = container_status(pod, "c")["state"]["waiting"]  # type: ignore[index]
@@ -45,19 +40,7 @@ def test_missing_image_waits_in_err_image_pull_then_image_pull_back_off(
 def test_never_pull_policy_without_a_local_image_is_err_image_never_pull(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: c
-    image: minik.invalid/never-here:1.0
-    imagePullPolicy: Never
-    command: ["true"]
-""",
-        )
-    )
+    _apply(minik, pod_name, "minik.invalid/never-here:1.0", "Never", grace=0)
     pod = minik.wait_pod(
         pod_name, "ErrImageNeverPull", lambda p: _waiting_reason(p) == "ErrImageNeverPull", 30
     )
@@ -73,18 +56,7 @@ def test_never_pull_policy_without_a_local_image_is_err_image_never_pull(
 def test_always_pull_policy_offline_uses_the_local_image_with_a_warning(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
-  containers:
-  - name: c
-    image: busybox:latest
-    imagePullPolicy: Always
-    command: ["true"]
-""",
-        )
-    )
+    _apply(minik, pod_name, "busybox:latest", "Always")
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded"
     reasons = {(e["type"], e["reason"]) for e in minik.events(pod_name)}

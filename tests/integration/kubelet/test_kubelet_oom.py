@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, container_status
 
 
 def test_container_over_its_memory_limit_is_terminated_oom_killed(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        """  restartPolicy: Never
   containers:
   - name: c
     image: python:3.11-slim
@@ -19,7 +18,6 @@ def test_container_over_its_memory_limit_is_terminated_oom_killed(minik: Cluster
       limits:
         memory: 32Mi
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), timeout=60)
     assert pod["status"]["phase"] == "Failed"

@@ -8,18 +8,15 @@ containers are done; the pod's phase follows the regular containers.
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, condition, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, condition, container_status
 
 
 def test_sidecar_runs_beside_the_app_and_the_pod_succeeds_when_the_app_does(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   terminationGracePeriodSeconds: 2
   initContainers:
   - name: side
@@ -39,7 +36,6 @@ def test_sidecar_runs_beside_the_app_and_the_pod_succeeds_when_the_app_does(
   - name: shared
     emptyDir: {{}}
 """,
-        )
     )
     running = minik.wait_pod(
         pod_name,
@@ -59,10 +55,9 @@ def test_sidecar_runs_beside_the_app_and_the_pod_succeeds_when_the_app_does(
 
 
 def test_sidecar_that_exits_is_restarted_while_the_app_runs(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   terminationGracePeriodSeconds: 1
   initContainers:
   - name: side
@@ -74,7 +69,6 @@ def test_sidecar_that_exits_is_restarted_while_the_app_runs(minik: Cluster, pod_
     {BUSYBOX}
     command: ["sleep", "4"]
 """,
-        )
     )
     pod = minik.wait_pod(
         pod_name,

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import docker
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import Cluster, busybox_spec, container_status
 
 
 def test_container_removed_outside_minik_is_terminated_container_status_unknown(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            """  restartPolicy: Never
-  containers:
-  - name: c
-    image: busybox:latest
-    imagePullPolicy: IfNotPresent
-    command: ["sleep", "60"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["sleep", "60"]', grace=None))
     pod = minik.wait_container(pod_name, "c", "running")
     cid = minik.container_of(pod["metadata"]["uid"], "c")["Id"]
     docker.from_env().api.remove_container(cid, force=True)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from tests.integration.kubelet.conftest import Cluster, container_status, minik_command, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status, job_yaml, minik_command
 
 
 def test_an_on_failure_job_with_backoff_limit_2_fails_after_three_runs(minik: Cluster, pod_name: str) -> None:
@@ -53,10 +51,9 @@ spec:
 def test_container_statuses_are_sorted_by_name_and_the_qos_class_is_computed(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   containers:
   - name: zeta
     {BUSYBOX}
@@ -67,7 +64,6 @@ def test_container_statuses_are_sorted_by_name_and_the_qos_class_is_computed(
     command: ["true"]
     resources: {{limits: {{cpu: 100m, memory: 32Mi}}}}
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert [s["name"] for s in pod["status"]["containerStatuses"]] == ["alpha", "zeta"]
@@ -109,17 +105,15 @@ spec:
 
 
 def test_run_as_non_root_refuses_an_image_that_runs_as_root(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   securityContext: {{runAsNonRoot: true}}
   containers:
   - name: c
     {BUSYBOX}
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_pod(
         pod_name,
@@ -145,10 +139,9 @@ def test_run_as_non_root_refuses_an_image_that_runs_as_root(minik: Cluster, pod_
 def test_run_as_non_root_with_a_non_root_uid_runs_and_no_new_privileges_is_set(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   securityContext: {{runAsNonRoot: true, runAsUser: 1000}}
   containers:
   - name: c
@@ -156,7 +149,6 @@ def test_run_as_non_root_with_a_non_root_uid_runs_and_no_new_privileges_is_set(
     command: ["sh", "-c", "id -u; grep NoNewPrivs /proc/self/status"]
     securityContext: {{allowPrivilegeEscalation: false}}
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded"
@@ -166,24 +158,7 @@ def test_run_as_non_root_with_a_non_root_uid_runs_and_no_new_privileges_is_set(
 
 
 def test_job_pods_carry_generate_name(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        f"""apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {pod_name}
-spec:
-  completions: 1
-  completionMode: Indexed
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["true"]
-"""
-    )
+    minik.apply(job_yaml(pod_name, indexed=True))
     pods = minik.json("get", "pods", "-l", f"job-name={pod_name}")["items"]
     assert [p["metadata"]["generateName"] for p in pods] == [f"{pod_name}-0-"]
     minik.run("delete", "job", pod_name)
@@ -191,18 +166,7 @@ spec:
 
 def test_forty_quiet_log_followers_do_not_stop_a_new_pod_from_starting(minik: Cluster, pod_name: str) -> None:
     quiet = f"{pod_name}-quiet"
-    minik.apply(
-        pod_yaml(
-            quiet,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sleep", "600"]
-""",
-        )
-    )
+    minik.apply_pod(quiet, busybox_spec('["sleep", "600"]', grace=0))
     minik.wait_container(quiet, "c", "running")
     followers = [
         subprocess.Popen(
@@ -215,17 +179,7 @@ def test_forty_quiet_log_followers_do_not_stop_a_new_pod_from_starting(minik: Cl
     ]
     try:
         time.sleep(3)  # every follower is connected and waiting
-        minik.apply(
-            pod_yaml(
-                pod_name,
-                f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["echo", "started"]
-""",
-            )
-        )
+        minik.apply_pod(pod_name, busybox_spec('["echo", "started"]', grace=None))
         pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 30)
         assert pod["status"]["phase"] == "Succeeded"
     finally:
@@ -238,18 +192,7 @@ def test_forty_quiet_log_followers_do_not_stop_a_new_pod_from_starting(minik: Cl
 
 
 def test_a_pod_records_the_events_a_node_records(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sleep", "600"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["sleep", "600"]'))
     minik.wait_container(pod_name, "c", "running")
     minik.delete("pod", pod_name)  # its events stay
     events = sorted(
@@ -266,16 +209,9 @@ def test_a_pod_records_the_events_a_node_records(minik: Cluster, pod_name: str) 
 
 
 def test_a_crash_loop_records_back_off(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: OnFailure
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "exit 1"]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        busybox_spec('["sh", "-c", "exit 1"]', grace=None, restart="OnFailure"),
     )
     uid = minik.pod(pod_name)["metadata"]["uid"]
     want = f"Back-off restarting failed container c in pod {pod_name}_default({uid})"
@@ -288,10 +224,9 @@ def test_a_crash_loop_records_back_off(minik: Cluster, pod_name: str) -> None:
 
 
 def test_termination_messages_from_the_file_and_from_the_log(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   containers:
   - name: file
     {BUSYBOX}
@@ -305,7 +240,6 @@ def test_termination_messages_from_the_file_and_from_the_log(minik: Cluster, pod
     terminationMessagePolicy: FallbackToLogsOnError
     command: ["sh", "-c", "echo first; echo last words; exit 4"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     message = {s["name"]: s["state"]["terminated"].get("message") for s in pod["status"]["containerStatuses"]}
@@ -318,10 +252,9 @@ def test_termination_messages_from_the_file_and_from_the_log(minik: Cluster, pod
 def test_a_finished_pod_is_not_ready_to_start_containers_and_its_init_container_is_ready(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   initContainers:
   - name: init
     {BUSYBOX}
@@ -331,7 +264,6 @@ def test_a_finished_pod_is_not_ready_to_start_containers_and_its_init_container_
     {BUSYBOX}
     command: ["true"]
 """,
-        )
     )
 
     def sandbox_stopped(p: dict) -> bool:  # type: ignore[type-arg]
@@ -360,17 +292,7 @@ def test_kubectl_sees_one_ready_node_and_pods_run_on_it(minik: Cluster, pod_name
     for line in ("Name:               minik", "Container Runtime Version:  docker://", "KubeletReady"):
         assert line in described
     assert minik.run("get", "nodes").stdout.split()[5:8] == ["minik", "Ready", "control-plane"]
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["true"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["true"]', grace=None))
     assert minik.pod(pod_name)["spec"]["nodeName"] == "minik"
     minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     node_line = next(x for x in kubectl("describe", "pod", pod_name).splitlines() if x.startswith("Node:"))

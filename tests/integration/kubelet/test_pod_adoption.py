@@ -7,9 +7,7 @@ the container ids and the restart count stay what they were.
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status, empty_dir_spec
 
 
 def _ids(minik: Cluster, uid: str) -> dict[str, list[str]]:
@@ -22,20 +20,15 @@ def _ids(minik: Cluster, uid: str) -> dict[str, list[str]]:
 def test_running_pod_is_adopted_after_a_server_kill_never_started_twice(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: OnFailure
-  volumes:
-  - name: s
-    emptyDir: {{}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo x >> /s/n; [ $(wc -l < /s/n) -ge 2 ] || exit 1; echo started; sleep 6"]
-    volumeMounts: [{{name: s, mountPath: /s}}]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        empty_dir_spec(
+            '["sh", "-c", "echo x >> /s/n; [ $(wc -l < /s/n) -ge 2 ] || exit 1; echo started; sleep 6"]',
+            mount="/s",
+            volume="s",
+            restart="OnFailure",
+            grace=None,
+        ),
     )
     before = minik.wait_pod(
         pod_name,
@@ -68,24 +61,14 @@ def test_running_pod_is_adopted_after_a_server_kill_never_started_twice(
     assert after["status"]["podIP"] == before["status"]["podIP"]  # the pod keeps its address
     # The new server read the address ledger back: a new pod gets another one.
     other = f"{pod_name[:50]}-b"
-    minik.apply(pod_yaml(other, f"  restartPolicy: Never\n  containers:\n  - name: c\n    {BUSYBOX}\n"))
+    minik.apply_pod(other, f"  restartPolicy: Never\n  containers:\n  - name: c\n    {BUSYBOX}\n")
     assert minik.wait_pod_phase(other, "Succeeded")["status"]["podIP"] != before["status"]["podIP"]
     minik.delete("pod", other)
     minik.delete("pod", pod_name)
 
 
 def test_completed_pod_is_not_rerun_after_a_server_kill(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo once"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["sh", "-c", "echo once"]', grace=None))
     done = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     uid = done["metadata"]["uid"]
     ids_before = _ids(minik, uid)
@@ -104,21 +87,13 @@ def test_completed_pod_is_not_rerun_after_a_server_kill(minik: Cluster, pod_name
 def test_adopted_pod_is_still_evicted_when_its_empty_dir_outgrows_its_size_limit(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  volumes:
-  - name: scratch
-    emptyDir: {{sizeLimit: 1Mi}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo started; sleep 4; dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 30"]
-    volumeMounts: [{{name: scratch, mountPath: /scratch}}]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        empty_dir_spec(
+            '["sh", "-c", "echo started; sleep 4; dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 30"]',
+            mount="/scratch",
+            empty_dir="{sizeLimit: 1Mi}",
+        ),
     )
     minik.wait_pod_phase(pod_name, ("Running",), 30)
     minik.kill_server()  # before the write: only the new server can see the volume grow

@@ -11,15 +11,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.integration.kubelet.conftest import Cluster, pod_yaml, poll
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, eventually, pod_yaml
 
 
 def _start(minik: Cluster, pod_name: str, body: str) -> dict:  # type: ignore[type-arg]
-    minik.apply(pod_yaml(pod_name, body))
+    minik.apply_pod(pod_name, body)
     minik.wait_container(pod_name, "c", "running")
-    poll("the trap to be set", lambda: "ready" in minik.logs(pod_name), 20)
+    eventually("the trap to be set", lambda: "ready" in minik.logs(pod_name), 20)
     return minik.pod(pod_name)
 
 
@@ -57,13 +55,7 @@ def test_process_ignoring_sigterm_is_killed_when_the_grace_period_ends(minik: Cl
     _start(
         minik,
         pod_name,
-        f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 3
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"]
-""",
+        busybox_spec('["sh", "-c", "trap \'\' TERM; echo ready; while true; do sleep 0.1; done"]', grace=3),
     )
     took = _timed_delete(minik, pod_name)
     assert 2.5 <= took < 12, f"expected SIGKILL after the 3 s grace, pod went after {took:.1f}s"
@@ -73,13 +65,7 @@ def test_delete_grace_period_overrides_the_pod_spec(minik: Cluster, pod_name: st
     _start(
         minik,
         pod_name,
-        f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 60
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"]
-""",
+        busybox_spec('["sh", "-c", "trap \'\' TERM; echo ready; while true; do sleep 0.1; done"]', grace=60),
     )
     took = _timed_delete(minik, pod_name, grace_seconds=1)
     assert took < 10, f"gracePeriodSeconds=1 on the delete should win over the spec's 60 s (took {took:.1f}s)"
@@ -123,7 +109,7 @@ data:
     assert names == {"POD", "init", "c"}  # init + app: a sandbox is cheaper (plan.uses_sandbox)
     assert minik.pod_volumes(uid)
     minik.delete("pod", pod_name)
-    poll(
+    eventually(
         "the pod's Docker objects to be removed",
         lambda: not minik.pod_containers(uid) and not minik.pod_volumes(uid),
         20,

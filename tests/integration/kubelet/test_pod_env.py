@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status, pod_yaml
 
 
 def _b64(s: str) -> str:
@@ -41,10 +39,9 @@ def _secret(name: str, **data: str) -> str:
 
 
 def test_command_and_args_expand_var_references_and_keep_escaped_ones(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   containers:
   - name: c
     {BUSYBOX}
@@ -54,7 +51,6 @@ def test_command_and_args_expand_var_references_and_keep_escaped_ones(minik: Clu
     command: ["printf", "%s|%s|%s|%s\\n", "$(GREETING)"]
     args: ["$$(GREETING)", "$(MISSING)", "$(COMPOSED)"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
@@ -107,28 +103,25 @@ spec:
 
 
 def test_env_from_resource_field_refs_with_divisors(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["env"]
-    resources:
-      requests: {{cpu: 250m, memory: 32Mi}}
-      limits: {{cpu: 500m, memory: 64Mi}}
+    minik.apply_pod(
+        pod_name,
+        busybox_spec(
+            '["env"]',
+            grace=None,
+            more="""    resources:
+      requests: {cpu: 250m, memory: 32Mi}
+      limits: {cpu: 500m, memory: 64Mi}
     env:
     - name: CPU_LIMIT_MILLI
-      valueFrom: {{resourceFieldRef: {{resource: limits.cpu, divisor: 1m}}}}
+      valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}
     - name: CPU_REQUEST
-      valueFrom: {{resourceFieldRef: {{resource: requests.cpu}}}}
+      valueFrom: {resourceFieldRef: {resource: requests.cpu}}
     - name: MEM_LIMIT_MI
-      valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: 1Mi}}}}
+      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}
     - name: MEM_REQUEST
-      valueFrom: {{resourceFieldRef: {{resource: requests.memory}}}}
+      valueFrom: {resourceFieldRef: {resource: requests.memory}}
 """,
-        )
+        ),
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
@@ -147,12 +140,10 @@ def test_env_from_config_map_and_secret_keys_and_env_from_with_prefix(minik: Clu
         + _secret(sec, password="s3cr=t", user="admin")
         + pod_yaml(
             pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["env"]
-    envFrom:
+            busybox_spec(
+                '["env"]',
+                grace=None,
+                more=f"""    envFrom:
     - configMapRef: {{name: {cm}}}
       prefix: CM_
     - secretRef: {{name: {sec}}}
@@ -167,6 +158,7 @@ def test_env_from_config_map_and_secret_keys_and_env_from_with_prefix(minik: Clu
     - name: OPTIONAL_MISSING_SECRET
       valueFrom: {{secretKeyRef: {{name: no-such-secret, key: k, optional: true}}}}
 """,
+            ),
         )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
@@ -198,16 +190,13 @@ def test_missing_required_key_holds_the_container_in_create_container_config_err
         _config(cm, present="yes")
         + pod_yaml(
             pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["true"]
-    env:
+            busybox_spec(
+                '["true"]',
+                more=f"""    env:
     - name: NEEDED
       valueFrom: {{configMapKeyRef: {{name: {cm}, key: absent}}}}
 """,
+            ),
         )
     )
     pod = minik.wait_pod(pod_name, "CreateContainerConfigError", _config_error, 6)
@@ -226,20 +215,15 @@ def test_missing_required_key_holds_the_container_in_create_container_config_err
 
 def test_pod_held_by_a_missing_config_map_starts_once_it_is_created(minik: Cluster, pod_name: str) -> None:
     cm = f"{pod_name}-cm"
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo $NEEDED"]
-    env:
+    minik.apply_pod(
+        pod_name,
+        busybox_spec(
+            '["sh", "-c", "echo $NEEDED"]',
+            more=f"""    env:
     - name: NEEDED
       valueFrom: {{configMapKeyRef: {{name: {cm}, key: k}}}}
 """,
-        )
+        ),
     )
     minik.wait_pod(pod_name, "a status report", lambda p: bool(p["status"].get("containerStatuses")), 15)
     minik.apply(_config(cm, k="arrived"))
@@ -251,17 +235,15 @@ def test_pod_held_by_a_missing_config_map_starts_once_it_is_created(minik: Clust
 
 
 def test_working_dir_is_the_process_cwd(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   containers:
   - name: c
     {BUSYBOX}
     workingDir: /var/work/here
     command: ["pwd"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded", pod["status"]

@@ -8,9 +8,7 @@ Kubernetes shows it (``Init:Error`` in ``minik get pod``).
 from __future__ import annotations
 
 from minik.k8s import parse_time
-from tests.integration.kubelet.conftest import Cluster, condition, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, condition, container_status
 
 
 def _times(pod: dict, name: str) -> tuple:  # type: ignore[type-arg]
@@ -19,10 +17,9 @@ def _times(pod: dict, name: str) -> tuple:  # type: ignore[type-arg]
 
 
 def test_init_containers_run_one_at_a_time_in_order_before_the_apps(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   volumes:
   - name: log
     emptyDir: {{}}
@@ -45,7 +42,6 @@ def test_init_containers_run_one_at_a_time_in_order_before_the_apps(minik: Clust
     command: ["sh", "-c", "sleep 1"]
     volumeMounts: [{{name: log, mountPath: /log}}]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 60)
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
@@ -63,10 +59,9 @@ def test_init_containers_run_one_at_a_time_in_order_before_the_apps(minik: Clust
 def test_failing_init_container_under_never_fails_the_pod_as_init_error(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   initContainers:
   - name: ok
     {BUSYBOX}
@@ -82,7 +77,6 @@ def test_failing_init_container_under_never_fails_the_pod_as_init_error(
     {BUSYBOX}
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 60)
     assert pod["status"]["phase"] == "Failed"
@@ -105,10 +99,9 @@ def test_failing_init_container_under_never_fails_the_pod_as_init_error(
 def test_failing_init_container_under_on_failure_is_restarted_until_it_succeeds(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: OnFailure
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: OnFailure
   volumes:
   - name: state
     emptyDir: {{}}
@@ -122,7 +115,6 @@ def test_failing_init_container_under_on_failure_is_restarted_until_it_succeeds(
     {BUSYBOX}
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 60)
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
@@ -133,10 +125,9 @@ def test_failing_init_container_under_on_failure_is_restarted_until_it_succeeds(
 
 
 def test_pod_shows_init_progress_while_an_init_container_runs(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   terminationGracePeriodSeconds: 1
   initContainers:
   - name: slow
@@ -150,7 +141,6 @@ def test_pod_shows_init_progress_while_an_init_container_runs(minik: Cluster, po
     {BUSYBOX}
     command: ["true"]
 """,
-        )
     )
     pod = minik.wait_container(pod_name, "slow", "running")
     assert pod["status"]["phase"] == "Pending"

@@ -10,9 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import Cluster, busybox_spec, container_status, empty_dir_spec
 
 
 def _attempts(minik: Cluster, uid: str, container: str) -> int:
@@ -44,17 +42,7 @@ def _restarted_twice_or_done(pod: dict) -> bool:  # type: ignore[type-arg]
 
 
 def test_never_a_failed_container_is_not_restarted_and_the_pod_fails(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo once; exit 2"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["sh", "-c", "echo once; exit 2"]', grace=None))
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Failed"
     c = container_status(pod, "c")
@@ -68,20 +56,15 @@ def test_never_a_failed_container_is_not_restarted_and_the_pod_fails(minik: Clus
 def test_on_failure_restarts_in_place_with_crash_loop_backoff_until_success(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: OnFailure
-  volumes:
-  - name: s
-    emptyDir: {{}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo x >> /s/n; n=$(wc -l < /s/n); echo attempt $n; [ $n -ge 4 ]"]
-    volumeMounts: [{{name: s, mountPath: /s}}]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        empty_dir_spec(
+            '["sh", "-c", "echo x >> /s/n; n=$(wc -l < /s/n); echo attempt $n; [ $n -ge 4 ]"]',
+            mount="/s",
+            volume="s",
+            restart="OnFailure",
+            grace=None,
+        ),
     )
     backing_off = minik.wait_pod(
         pod_name,
@@ -121,17 +104,9 @@ def test_on_failure_restarts_in_place_with_crash_loop_backoff_until_success(
 def test_always_restarts_a_container_that_exits_zero_and_the_pod_stays_running(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Always
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo ran; sleep 0.2"]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        busybox_spec('["sh", "-c", "echo ran; sleep 0.2"]', restart="Always"),
     )
     pod = minik.wait_pod(pod_name, "restartCount >= 2 or a terminal phase", _restarted_twice_or_done, 30)
     assert pod["status"]["phase"] == "Running"
@@ -141,17 +116,9 @@ def test_always_restarts_a_container_that_exits_zero_and_the_pod_stays_running(
 
 
 def test_always_restarts_a_failing_container(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Always
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "exit 5"]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        busybox_spec('["sh", "-c", "exit 5"]', restart="Always"),
     )
     pod = minik.wait_pod(
         pod_name,

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status
 
 
 def test_containers_of_a_pod_share_localhost(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   containers:
   - name: server
     {BUSYBOX}
@@ -28,7 +25,6 @@ def test_containers_of_a_pod_share_localhost(minik: Cluster, pod_name: str) -> N
     {BUSYBOX}
     command: ["sh", "-c", "for i in $(seq 100); do nc 127.0.0.1 7070 && exit 0; sleep 0.1; done; exit 1"]
 """,
-        )
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 60)
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
@@ -37,10 +33,9 @@ def test_containers_of_a_pod_share_localhost(minik: Cluster, pod_name: str) -> N
 
 
 def test_sandbox_owns_the_network_namespace_and_hostname(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   terminationGracePeriodSeconds: 1
   containers:
   - name: a
@@ -50,7 +45,6 @@ def test_sandbox_owns_the_network_namespace_and_hostname(minik: Cluster, pod_nam
     {BUSYBOX}
     command: ["sleep", "30"]
 """,
-        )
     )
     pod = minik.wait_container(pod_name, "b", "running")
     pod = minik.wait_container(pod_name, "a", "running")
@@ -68,16 +62,11 @@ def test_sandbox_owns_the_network_namespace_and_hostname(minik: Cluster, pod_nam
 
 
 def test_pod_ip_is_the_sandbox_address_and_reported_in_status(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "ip -4 -o addr show eth0 | awk '{{print $4}}' | cut -d/ -f1"]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        busybox_spec(
+            '["sh", "-c", "ip -4 -o addr show eth0 | awk \'{print $4}\' | cut -d/ -f1"]', grace=None
+        ),
     )
     pod = minik.wait_pod_phase(pod_name, "Succeeded")
     ip = pod["status"]["podIP"]
@@ -87,21 +76,24 @@ def test_pod_ip_is_the_sandbox_address_and_reported_in_status(minik: Cluster, po
     minik.delete("pod", pod_name)
 
 
-def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+def _web_0_ran(minik: Cluster, pod_name: str, script: str) -> dict:  # type: ignore[type-arg]
+    """A pod with hostname web-0 and subdomain web that ran ``sh -c script``, finished."""
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   hostname: web-0
   subdomain: web
   containers:
   - name: c
     {BUSYBOX}
-    command: ["sh", "-c", "hostname; cat /etc/hostname"]
+    command: ["sh", "-c", "{script}"]
 """,
-        )
     )
-    pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+    return minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+
+
+def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> None:
+    pod = _web_0_ran(minik, pod_name, "hostname; cat /etc/hostname")
     assert pod["status"]["phase"] == "Succeeded"
     lines = minik.logs(pod_name).split()
     assert lines[0] == "web-0"
@@ -111,20 +103,7 @@ def test_hostname_and_subdomain_are_honoured(minik: Cluster, pod_name: str) -> N
 def test_hostname_with_subdomain_gives_the_pod_its_fully_qualified_name(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  hostname: web-0
-  subdomain: web
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "hostname -f; grep -w web-0 /etc/hosts"]
-""",
-        )
-    )
-    pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
+    pod = _web_0_ran(minik, pod_name, "hostname -f; grep -w web-0 /etc/hosts")
     fqdn = "web-0.web.default.svc.cluster.local"
     lines = minik.logs(pod_name).splitlines()
     assert lines[0] == fqdn
@@ -133,10 +112,9 @@ def test_hostname_with_subdomain_gives_the_pod_its_fully_qualified_name(
 
 
 def test_every_docker_object_of_a_pod_carries_minik_labels(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   volumes:
   - name: scratch
     emptyDir: {{}}
@@ -148,8 +126,7 @@ def test_every_docker_object_of_a_pod_carries_minik_labels(minik: Cluster, pod_n
     - name: scratch
       mountPath: /scratch
 """,
-            namespace="default",
-        )
+        namespace="default",
     )
     pod = minik.wait_pod_phase(pod_name, "Succeeded")
     uid = pod["metadata"]["uid"]

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
+from tests.support import BUSYBOX, Cluster, container_status, pod_yaml
 
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
 MY_IP = "ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1"
 FQDN = "db-0.db.default.svc.cluster.local"
 

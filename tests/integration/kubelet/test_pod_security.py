@@ -11,16 +11,14 @@ import docker
 import docker.errors
 import pytest
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status
 
 CAP_NET_ADMIN = 12
 CAP_CHOWN = 0
 
 
 def _run(minik: Cluster, pod_name: str, body: str) -> dict:  # type: ignore[type-arg]
-    minik.apply(pod_yaml(pod_name, body))
+    minik.apply_pod(pod_name, body)
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     return pod
 
@@ -36,14 +34,13 @@ def test_resource_limits_become_docker_cpu_and_memory_limits(minik: Cluster, pod
     pod = _run(
         minik,
         pod_name,
-        f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["true"]
-    resources:
-      limits: {{cpu: 250m, memory: 96Mi}}
+        busybox_spec(
+            '["true"]',
+            grace=None,
+            more="""    resources:
+      limits: {cpu: 250m, memory: 96Mi}
 """,
+        ),
     )
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
     host = minik.container_of(pod["metadata"]["uid"], "c")["HostConfig"]
@@ -78,13 +75,12 @@ def test_read_only_root_filesystem_makes_writes_fail(minik: Cluster, pod_name: s
     pod = _run(
         minik,
         pod_name,
-        f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "touch /probe 2>/dev/null && echo wrote || echo refused"]
-    securityContext: {{readOnlyRootFilesystem: true}}
+        busybox_spec(
+            '["sh", "-c", "touch /probe 2>/dev/null && echo wrote || echo refused"]',
+            grace=None,
+            more="""    securityContext: {readOnlyRootFilesystem: true}
 """,
+        ),
     )
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
     assert minik.logs(pod_name).strip().splitlines()[-1] == "refused"
@@ -96,17 +92,16 @@ def test_capabilities_add_and_drop_change_the_effective_set(minik: Cluster, pod_
     pod = _run(
         minik,
         pod_name,
-        f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["grep", "CapEff", "/proc/self/status"]
-    securityContext:
+        busybox_spec(
+            '["grep", "CapEff", "/proc/self/status"]',
+            grace=None,
+            more=f"""    securityContext:
       capabilities: {{add: [NET_ADMIN], drop: [CHOWN]}}
   - name: plain
     {BUSYBOX}
     command: ["grep", "CapEff", "/proc/self/status"]
 """,
+        ),
     )
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
     changed, plain = _cap_eff(minik.logs(pod_name, "c")), _cap_eff(minik.logs(pod_name, "plain"))
@@ -132,13 +127,12 @@ def test_privileged_container_gets_every_capability_and_devices(minik: Cluster, 
     pod = _run(
         minik,
         pod_name,
-        f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["grep", "CapEff", "/proc/self/status"]
-    securityContext: {{privileged: true}}
+        busybox_spec(
+            '["grep", "CapEff", "/proc/self/status"]',
+            grace=None,
+            more="""    securityContext: {privileged: true}
 """,
+        ),
     )
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
     assert bin(_cap_eff(minik.logs(pod_name))).count("1") >= 38

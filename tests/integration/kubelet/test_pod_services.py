@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.kubelet.conftest import Cluster, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec
 
 # Print "<name> <ipv4>" for each name once it resolves (the Service's aliases
 # are set shortly after the pods start, so retry for a while).
@@ -68,23 +66,10 @@ def test_service_name_resolves_to_the_selected_pod_in_every_form(minik: Cluster,
     minik.apply(_service(svc, app) + "---\n" + _target(target, app))
     minik.wait_container(target, "c", "running")
     names = [svc, f"{svc}.default", f"{svc}.default.svc", f"{svc}.default.svc.cluster.local"]
-    minik.apply(
-        pod_yaml(
-            client,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", {_yaml_str(RESOLVE.format(names=" ".join(names)))}]
-""",
-        )
+    minik.apply_pod(
+        client, busybox_spec(f'["sh", "-c", {_yaml_str(RESOLVE.format(names=" ".join(names)))}]', grace=None)
     )
-    got = _resolved(minik, client)
-    ip = minik.pod(target)["status"]["podIP"]
-    assert got == dict.fromkeys(names, ip)
-    minik.delete("pod", client, wait=False)
-    minik.delete("pod", target, wait=False)
-    minik.delete("service", svc)
+    _assert_resolved_then_clean_up(minik, client, target, svc, names)
 
 
 def test_pod_hostname_under_a_matching_subdomain_service_resolves(minik: Cluster, pod_name: str) -> None:
@@ -96,17 +81,14 @@ def test_pod_hostname_under_a_matching_subdomain_service_resolves(minik: Cluster
     minik.wait_container(target, "c", "running")
     names = [f"host-0.{svc}", f"host-0.{svc}.default.svc.cluster.local"]
     script = RESOLVE.format(names=" ".join(names))
-    minik.apply(
-        pod_yaml(
-            client,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", {_yaml_str(script)}]
-""",
-        )
-    )
+    minik.apply_pod(client, busybox_spec(f'["sh", "-c", {_yaml_str(script)}]', grace=None))
+    _assert_resolved_then_clean_up(minik, client, target, svc, names)
+
+
+def _assert_resolved_then_clean_up(
+    minik: Cluster, client: str, target: str, svc: str, names: list[str]
+) -> None:
+    """The ``client`` pod resolved every name to the ``target`` pod's IP; then the three objects go."""
     got = _resolved(minik, client)
     ip = minik.pod(target)["status"]["podIP"]
     assert got == dict.fromkeys(names, ip)

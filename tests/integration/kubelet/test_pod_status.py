@@ -9,9 +9,7 @@ of ``minik get pod``.
 from __future__ import annotations
 
 from minik.k8s import parse_time
-from tests.integration.kubelet.conftest import Cluster, condition, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, condition, container_status
 
 
 def _conditions(pod: dict) -> dict[str, str]:  # type: ignore[type-arg]
@@ -24,18 +22,7 @@ def _status_column(minik: Cluster, pod: str) -> str:
 
 
 def test_running_pod_is_running_with_every_condition_true(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sleep", "30"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["sleep", "30"]'))
     pod = minik.wait_pod(pod_name, "Ready", lambda p: (condition(p, "Ready") or {}).get("status") == "True")
     assert pod["status"]["phase"] == "Running"
     conds = _conditions(pod)
@@ -55,17 +42,7 @@ def test_running_pod_is_running_with_every_condition_true(minik: Cluster, pod_na
 
 
 def test_succeeded_pod_shows_terminated_completed_with_timestamps(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["true"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["true"]', grace=None))
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded"
     t = container_status(pod, "c")["state"]["terminated"]  # type: ignore[index]
@@ -81,19 +58,16 @@ def test_succeeded_pod_shows_terminated_completed_with_timestamps(minik: Cluster
 
 
 def test_failed_pod_shows_terminated_error_with_the_exit_code(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "exit 7"]
-  - name: fine
+    minik.apply_pod(
+        pod_name,
+        busybox_spec(
+            '["sh", "-c", "exit 7"]',
+            grace=None,
+            more=f"""  - name: fine
     {BUSYBOX}
     command: ["true"]
 """,
-        )
+        ),
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Failed"
@@ -108,17 +82,7 @@ def test_failed_pod_shows_terminated_error_with_the_exit_code(minik: Cluster, po
 def test_container_whose_command_cannot_start_is_terminated_with_start_error(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["/no/such/binary"]
-""",
-        )
-    )
+    minik.apply_pod(pod_name, busybox_spec('["/no/such/binary"]', grace=None))
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Failed"
     t = (container_status(pod, "c") or {}).get("state", {}).get("terminated")

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from tests.integration.kubelet.conftest import Cluster, pod_yaml, poll
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, empty_dir_spec, eventually, pod_yaml
 
 
 def _succeeded(minik: Cluster, pod_name: str, manifest: str) -> dict:  # type: ignore[type-arg]
@@ -74,16 +72,13 @@ def test_memory_empty_dir_is_a_tmpfs_bounded_by_its_size_limit(minik: Cluster, p
         pod_name,
         pod_yaml(
             pod_name,
-            f"""  restartPolicy: Never
-  volumes:
-  - name: cache
-    emptyDir: {{medium: Memory, sizeLimit: 4Mi}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "grep ' /cache ' /proc/mounts; dd if=/dev/zero of=/cache/big bs=1M count=8 2>/dev/null && echo fit || echo full"]
-    volumeMounts: [{{name: cache, mountPath: /cache}}]
-""",
+            empty_dir_spec(
+                '["sh", "-c", "grep \' /cache \' /proc/mounts; dd if=/dev/zero of=/cache/big bs=1M count=8 2>/dev/null && echo fit || echo full"]',
+                mount="/cache",
+                volume="cache",
+                empty_dir="{medium: Memory, sizeLimit: 4Mi}",
+                grace=None,
+            ),
         ),
     )
     mount, outcome = _lines(minik, pod_name)
@@ -95,21 +90,13 @@ def test_memory_empty_dir_is_a_tmpfs_bounded_by_its_size_limit(minik: Cluster, p
 
 
 def test_disk_empty_dir_over_its_size_limit_evicts_the_pod(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  volumes:
-  - name: scratch
-    emptyDir: {{sizeLimit: 1Mi}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 15"]
-    volumeMounts: [{{name: scratch, mountPath: /scratch}}]
-""",
-        )
+    minik.apply_pod(
+        pod_name,
+        empty_dir_spec(
+            '["sh", "-c", "dd if=/dev/zero of=/scratch/big bs=1M count=4 2>/dev/null; sleep 15"]',
+            mount="/scratch",
+            empty_dir="{sizeLimit: 1Mi}",
+        ),
     )
     # The kubelet's eviction manager checks usage periodically (10 s upstream).
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"), 25)
@@ -313,10 +300,9 @@ def test_host_path_of_type_file_that_is_missing_holds_the_pod_with_a_failed_moun
     minik: Cluster, pod_name: str, tmp_path: Path
 ) -> None:
     missing = tmp_path / "nope.conf"
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   terminationGracePeriodSeconds: 1
   volumes:
   - name: host
@@ -327,9 +313,8 @@ def test_host_path_of_type_file_that_is_missing_holds_the_pod_with_a_failed_moun
     command: ["true"]
     volumeMounts: [{{name: host, mountPath: /etc/app.conf}}]
 """,
-        )
     )
-    messages = poll("a FailedMount event", lambda: _failed_mount(minik, pod_name), 5)
+    messages = eventually("a FailedMount event", lambda: _failed_mount(minik, pod_name), 5)
     assert any(str(missing) in m for m in messages), messages
     pod = minik.pod(pod_name)
     assert pod["status"]["phase"] == "Pending"

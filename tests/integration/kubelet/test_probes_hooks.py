@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, condition, container_status, pod_yaml, poll
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, busybox_spec, condition, container_status, eventually
 
 
 def _reasons(minik: Cluster, name: str) -> list[tuple[str, str]]:
@@ -43,14 +41,14 @@ spec:
           periodSeconds: 1
 """
     )
-    pod = poll(
+    pod = eventually(
         "the Job's pod",
         lambda: next(iter(minik.json("get", "pods", "-l", f"job-name={job}")["items"]), None),
         60,
     )
     name, uid = pod["metadata"]["name"], pod["metadata"]["uid"]
     failed = ("Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404")
-    poll("a failed readiness probe", lambda: failed in _reasons(minik, name), 60)
+    eventually("a failed readiness probe", lambda: failed in _reasons(minik, name), 60)
     pod = minik.pod(name)
     web = container_status(pod, "web")
     assert web is not None and "running" in web["state"] and web["started"] is True
@@ -61,7 +59,7 @@ spec:
     assert minik.exec(uid, "web", "touch", "/www/ready")[0] == 0
     minik.wait_pod(name, "ready", lambda p: (condition(p, "Ready") or {}).get("status") == "True")
     assert (container_status(minik.pod(name), "web") or {}).get("ready") is True
-    poll("the Job counts a ready pod", lambda: minik.get("job", job)["status"].get("ready") == 1, 30)
+    eventually("the Job counts a ready pod", lambda: minik.get("job", job)["status"].get("ready") == 1, 30)
 
     assert minik.exec(uid, "web", "touch", "/www/done")[0] == 0
     done = minik.wait_pod_phase(name, ("Succeeded", "Failed"))
@@ -73,16 +71,11 @@ spec:
 def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: OnFailure
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sh", "-c", "echo started; touch /tmp/alive; sleep 1; rm /tmp/alive; exec sleep 600"]
-    livenessProbe:
+    minik.apply_pod(
+        pod_name,
+        busybox_spec(
+            '["sh", "-c", "echo started; touch /tmp/alive; sleep 1; rm /tmp/alive; exec sleep 600"]',
+            more="""    livenessProbe:
       exec:
         command: ["test", "-f", "/tmp/alive"]
       periodSeconds: 1
@@ -93,7 +86,8 @@ def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook
         exec:
           command: ["sh", "-c", "echo pre-stop ran > /proc/1/fd/1"]
 """,
-        )
+            restart="OnFailure",
+        ),
     )
     pod = minik.wait_pod(
         pod_name,
@@ -116,21 +110,16 @@ def test_a_failing_liveness_probe_restarts_the_container_after_its_pre_stop_hook
 
 
 def test_a_failing_post_start_hook_kills_the_container(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["sleep", "600"]
-    lifecycle:
+    minik.apply_pod(
+        pod_name,
+        busybox_spec(
+            '["sleep", "600"]',
+            more="""    lifecycle:
       postStart:
         exec:
           command: ["sh", "-c", "echo no; exit 3"]
 """,
-        )
+        ),
     )
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Failed"

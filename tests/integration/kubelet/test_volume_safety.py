@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.kubelet.conftest import Cluster, container_status, pod_yaml
-
-BUSYBOX = "image: busybox:latest\n    imagePullPolicy: IfNotPresent"
+from tests.support import BUSYBOX, Cluster, container_status
 
 
 def _config_error(minik: Cluster, pod: str, container: str) -> str:
@@ -21,10 +19,9 @@ def _config_error(minik: Cluster, pod: str, container: str) -> str:
 
 
 def test_sub_path_expr_expanding_to_the_hosts_root_is_refused(minik: Cluster, pod_name: str) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   volumes:
   - name: scratch
     emptyDir: {{}}
@@ -40,7 +37,6 @@ def test_sub_path_expr_expanding_to_the_hosts_root_is_refused(minik: Cluster, po
       mountPath: /host
       subPathExpr: $(X)
 """,
-        )
     )
     assert _config_error(minik, pod_name, "c") == "error SubPath `/` must not be an absolute path"
     uid = minik.pod(pod_name)["metadata"]["uid"]
@@ -51,10 +47,9 @@ def test_sub_path_expr_expanding_to_the_hosts_root_is_refused(minik: Cluster, po
 def test_a_symlink_planted_by_an_init_container_cannot_redirect_a_later_sub_path(
     minik: Cluster, pod_name: str
 ) -> None:
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   volumes:
   - name: shared
     emptyDir: {{}}
@@ -69,7 +64,6 @@ def test_a_symlink_planted_by_an_init_container_cannot_redirect_a_later_sub_path
     command: ["ls", "/mnt/proc/1"]
     volumeMounts: [{{name: shared, mountPath: /mnt, subPath: escape}}]
 """,
-        )
     )
     message = _config_error(minik, pod_name, "c")
     assert "not within volume path" in message, message
@@ -86,10 +80,9 @@ data:
   greeting: hello
 """
     )
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   volumes:
   - name: cfg
     configMap: {{name: {pod_name}}}
@@ -104,7 +97,6 @@ data:
     - {{name: cfg, mountPath: /cfg}}
     - {{name: info, mountPath: /info}}
 """,
-        )
     )
     minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     out = minik.logs(pod_name)
@@ -117,10 +109,9 @@ data:
 
 def test_a_relative_host_path_is_refused_and_makes_no_docker_volume(minik: Cluster, pod_name: str) -> None:
     before = {v["Name"] for v in (minik.docker.api.volumes() or {}).get("Volumes") or []}
-    minik.apply(
-        pod_yaml(
-            pod_name,
-            f"""  restartPolicy: Never
+    minik.apply_pod(
+        pod_name,
+        f"""  restartPolicy: Never
   volumes:
   - name: data
     hostPath: {{path: relative-dir}}
@@ -130,7 +121,6 @@ def test_a_relative_host_path_is_refused_and_makes_no_docker_volume(minik: Clust
     command: ["true"]
     volumeMounts: [{{name: data, mountPath: /data}}]
 """,
-        )
     )
     minik.wait_pod(
         pod_name,

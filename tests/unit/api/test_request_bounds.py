@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,19 +27,7 @@ CMS = "/api/v1/namespaces/default/configmaps"
 YAML = {"Content-Type": "application/yaml"}
 JSON_PATCH = {"Content-Type": "application/json-patch+json"}
 
-BOMB = b"""apiVersion: v1
-kind: ConfigMap
-metadata: {name: lol}
-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
+BOMB = (Path(__file__).parents[2] / "fixtures" / "billion-laughs.yaml").read_bytes()
 
 
 def _configmap(client: TestClient, name: str = "cm") -> dict[str, Any]:

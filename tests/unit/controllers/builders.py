@@ -26,6 +26,17 @@ def namer() -> Callable[[str], str]:
     return lambda prefix: f"{prefix}{next(counter):05d}"
 
 
+# The controller reference every pod of ``job()`` carries, as upstream writes it.
+PI_OWNER = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "name": "pi",
+    "uid": "uid-1",
+    "controller": True,
+    "blockOwnerDeletion": True,
+}
+
+
 def job(name: str = "pi", *, status: Obj | None = None, meta: Obj | None = None, **spec: Any) -> Obj:
     """A defaulted batch/v1 Job (R1.x); keyword arguments override ``spec`` fields."""
     s: Obj = {

@@ -12,7 +12,7 @@ from minik.controllers.job import sync_job
 from minik.controllers.job.claim import claim_pods, managed_by_builtin
 from minik.controllers.job.podutil import TRACKING_FINALIZER
 from minik.k8s import Obj
-from tests.unit.controllers.builders import NOW, at, job, namer, pod
+from tests.unit.controllers.builders import NOW, PI_OWNER, at, job, namer, pod
 
 
 def orphan(name: str, phase: str = "Running", *, finalizer: bool = False, **kw: object) -> Obj:
@@ -91,15 +91,7 @@ def test_an_adopted_pod_is_counted_with_the_jobs_reference_and_the_tracking_fina
     claim = claim_pods(job(), [orphan("o")])
     (adopted,) = claim.pods
     assert adopted["metadata"]["finalizers"] == [TRACKING_FINALIZER]
-    ref = adopted["metadata"]["ownerReferences"][0]
-    assert ref == {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "name": "pi",
-        "uid": "uid-1",
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
+    assert adopted["metadata"]["ownerReferences"][0] == PI_OWNER
 
 
 def test_sync_adopts_a_matching_orphan_instead_of_creating_a_pod() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from minik.controllers.job.pods import build_pod, name_prefix, removal_order
 from minik.controllers.job.podutil import INDEX_KEY, TRACKING_FINALIZER
-from tests.unit.controllers.builders import job, namer, pod
+from tests.unit.controllers.builders import PI_OWNER, job, namer, pod
 
 INDEX_ENV = {
     "name": "JOB_COMPLETION_INDEX",
@@ -37,16 +37,7 @@ def test_non_indexed_pod_has_template_labels_owner_and_finalizer_but_no_hostname
     assert m["namespace"] == "default"
     assert m["labels"] == {"batch.kubernetes.io/controller-uid": "uid-1", "job-name": "pi"}
     assert m["finalizers"] == [TRACKING_FINALIZER]
-    assert m["ownerReferences"] == [
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "name": "pi",
-            "uid": "uid-1",
-            "controller": True,
-            "blockOwnerDeletion": True,
-        }
-    ]
+    assert m["ownerReferences"] == [PI_OWNER]
     assert "hostname" not in p["spec"]
     assert "env" not in p["spec"]["containers"][0]
     assert "status" not in p and "uid" not in m

@@ -20,19 +20,8 @@ from minik import manifest
 from minik.errors import ManifestError
 from minik.manifest import yamlsafe
 
-BOMB = """apiVersion: v1
-kind: ConfigMap
-metadata: {name: lol}
-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
+# A YAML alias bomb ("billion laughs"): nine levels of nine aliases, 9^9 strings once expanded.
+BOMB = (Path(__file__).parents[2] / "fixtures" / "billion-laughs.yaml").read_text()
 
 
 def test_a_billion_laughs_file_is_refused_in_well_under_a_second() -> None:

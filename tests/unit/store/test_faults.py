@@ -22,15 +22,7 @@ import pytest
 from minik.errors import StoreError
 from minik.registry import Registry
 from minik.store import WatchEvent
-
-HOLD_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-conn.execute("ROLLBACK")
-"""
+from tests.support.host import HOLD_LOCK
 
 
 def configmap(name: str, size: int = 10) -> dict[str, object]:

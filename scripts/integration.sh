@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The integration suite (tox -e integration runs this from tests/): the
+# independent modules in parallel on MINIK_TEST_WORKERS pytest-xdist workers
+# (--dist loadfile: a module's tests share one instance, so they stay on one
+# worker), then the serial group (tests/integration/conftest.py: SERIAL) one
+# at a time; modules in HOST_LOCKS hold a machine-wide lock instead of running
+# alone. Both parts always run; the suite fails if either does.
+#
+# Every phase's durations, slowest first, go to $MINIK_TEST_ARTIFACTS (default .ci/artifacts)
+# (durations-parallel.txt, durations-serial.txt); the slowest 15 are printed.
+#
+# With arguments, one plain pytest run of them instead (paths relative to tests/):
+#   tox -e integration -- integration/e2e/test_cli.py
+#   tox -e integration -- integration -n 3 --dist loadfile -m 'not serial'
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+workers=${MINIK_TEST_WORKERS:-2}
+artifacts=${MINIK_TEST_ARTIFACTS:-${MINIK_ARTIFACTS:-$root/.ci/artifacts}}
+mkdir -p "$artifacts"
+# One run id for both phases and all their workers: the leftover checks look only at this run's objects.
+export MINIK_TEST_RUN=${MINIK_TEST_RUN:-$(python3 -c 'import secrets; print(secrets.token_hex(3))')}
+pytest=(python -m pytest -p no:cacheprovider --durations=15)
+
+if [ $# -gt 0 ]; then
+  exec "${pytest[@]}" --durations-file="$artifacts/durations.txt" "$@"
+fi
+
+phase() {
+  local name=$1; shift
+  local start=$SECONDS
+  "${pytest[@]}" --durations-file="$artifacts/durations-$name.txt" "$@" "$root/tests/integration"
+  local rc=$?
+  [ "$rc" -eq 5 ] && rc=0  # nothing selected
+  printf 'integration: %s part took %ss (exit %s)\n' "$name" $((SECONDS - start)) "$rc" >&2
+  return "$rc"
+}
+
+phase parallel -n "$workers" --dist loadfile -m "not serial"
+parallel=$?
+phase serial -m serial
+serial=$?
+echo "integration: durations in $artifacts" >&2
+[ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ]
