@@ -97,6 +97,56 @@ def test_an_http_probe(
     assert probe(spec) == outcome, scenario
 
 
+@pytest.fixture(scope="module")
+def https_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The same routes over TLS, with a self-signed certificate no client would trust."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pod.invalid")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    d = tmp_path_factory.mktemp("tls")
+    (d / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "k.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d / "c.pem", d / "k.pem")
+    server = ThreadingHTTPServer((LOCAL, 0), _Handler)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "path", "outcome"),
+    [
+        ("a 200 over TLS is a success: the certificate is not verified, as upstream's prober", "/ok",
+         Outcome(Result.SUCCESS, "fine")),
+        ("a 503 over TLS fails", "/bad", Outcome(Result.FAILURE, "HTTP probe failed with statuscode: 503")),
+    ],
+)  # fmt: skip
+def test_an_https_probe(https_port: int, scenario: str, path: str, outcome: Outcome) -> None:
+    spec = {"httpGet": {"path": path, "port": https_port, "scheme": "HTTPS"}}
+    assert probe(spec) == outcome, scenario
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind((LOCAL, 0))
