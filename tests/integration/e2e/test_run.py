@@ -133,7 +133,11 @@ def test_logs_are_live_and_sigint_deletes_what_it_applied(minik: Minik, tmp_path
         assert first.startswith("[pod/live-") and first.endswith("/main] started\n"), first
         assert proc.poll() is None
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pods = minik.run("get", "pods", "-o", "wide", check=False).stdout
+            raise AssertionError(f"minik run did not end after SIGINT; pods:\n{pods}\n{minik.server_log()[-4000:]}")
     finally:
         if proc.poll() is None:
             proc.kill()
