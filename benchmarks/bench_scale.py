@@ -74,7 +74,7 @@ def _measure(m: Instance, completions: int, parallelism: int, measure_cli: bool)
     sampler.start()
     t = time.perf_counter()
     m.run("apply", "-f", "-", input=indexed_job(name, completions, parallelism))
-    m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=7200s")
+    m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=7200s", timeout=7300)
     wall = time.perf_counter() - t
     done.set()
     sampler.join()
@@ -83,7 +83,7 @@ def _measure(m: Instance, completions: int, parallelism: int, measure_cli: bool)
         out["get_jobs"] = _latency(m, ["get", "jobs"], 5)
         out["describe"] = _latency(m, ["describe", f"job/{name}"], 3)
         out["get_pods"] = _latency(m, ["get", "pods"], 3)
-    m.run("delete", f"job/{name}", "--timeout=600s")
+    m.run("delete", f"job/{name}", "--timeout=600s", timeout=700)
     return out
 
 
@@ -96,12 +96,12 @@ def many_jobs(jobs: int, pods: int, parallelism: int) -> dict[str, Any]:
         t = time.perf_counter()
         m.run("apply", "-f", "-", input=text)
         for n in names:
-            m.run("wait", "--for=condition=complete", f"job/{n}", "--timeout=7200s")
+            m.run("wait", "--for=condition=complete", f"job/{n}", "--timeout=7200s", timeout=7300)
         wall = time.perf_counter() - t
         peak = max(peak, _rss_mb(m))
         out = {"wall": wall, "per_pod": wall / (jobs * pods), "rss_end": peak}
         for n in names:
-            m.run("delete", f"job/{n}", "--timeout=600s")
+            m.run("delete", f"job/{n}", "--timeout=600s", timeout=700)
         return out
 
 
