@@ -137,7 +137,8 @@ def test_logs_are_live_and_sigint_deletes_what_it_applied(minik: Minik, tmp_path
             out, err = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             pods = minik.run("get", "pods", "-o", "wide", check=False).stdout
-            raise AssertionError(f"minik run did not end after SIGINT; pods:\n{pods}\n{minik.server_log()[-4000:]}")
+            log = minik.server_log()[-4000:]
+            raise AssertionError(f"minik run did not end after SIGINT; pods:\n{pods}\n{log}") from None
     finally:
         if proc.poll() is None:
             proc.kill()
