@@ -33,8 +33,10 @@ def tclient(store: Registry, hooks: FakeHooks, later: list[datetime]) -> Iterato
         yield c
 
 
-def test_list_as_table_has_kubectls_job_columns_and_cells(tclient: TestClient) -> None:
-    tclient.post(JOBS, json=a_job("pi"))
+def test_list_as_table_has_kubectls_job_columns_and_cells(tclient: TestClient, later: list[datetime]) -> None:
+    created = tclient.post(JOBS, json=a_job("pi")).json()
+    later[0] = datetime.fromisoformat(created["metadata"]["creationTimestamp"].replace("Z", "+00:00"))
+    later[0] += timedelta(minutes=5)  # from the stored whole second: "now + 5 min" could read 4m59s
     table = tclient.get(JOBS, headers={"Accept": TABLE}).json()
     assert table["kind"] == "Table" and table["apiVersion"] == "meta.k8s.io/v1"
     cols = [(c["name"], c["priority"]) for c in table["columnDefinitions"]]
@@ -174,7 +176,11 @@ def test_cronjobs_table_has_kubectls_cronjob_columns(tclient: TestClient, later:
             },
         },
     }
-    assert tclient.post(cronjobs, json=body).status_code == 201
+    created = tclient.post(cronjobs, json=body)
+    assert created.status_code == 201
+    # AGE from the stored (whole-second) creation time: "now + 5 min" could read 4m59s.
+    later[0] = datetime.fromisoformat(created.json()["metadata"]["creationTimestamp"].replace("Z", "+00:00"))
+    later[0] += timedelta(minutes=5)
     table = tclient.get(cronjobs, headers={"Accept": TABLE}).json()
     cols = [(c["name"], c["priority"]) for c in table["columnDefinitions"]]
     assert cols == [
