@@ -314,19 +314,22 @@ class Runner:
 
 
 def _sigterm_as_interrupt() -> Any:
-    """SIGTERM (a CI runner cancelling the step) cleans up as Ctrl-C does."""
+    """SIGTERM (a CI runner cancelling the step) cleans up as Ctrl-C does; and Ctrl-C does even
+    when this process was started with SIGINT ignored (a test runner's or CI agent's child, a
+    shell's background job: Python then installs no KeyboardInterrupt handler)."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    return signal.signal(signal.SIGTERM, interrupt)
+    return signal.signal(signal.SIGTERM, interrupt), signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _restore_sigterm(old: Any) -> None:
     if old is not None:
-        signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGTERM, old[0])
+        signal.signal(signal.SIGINT, old[1])
 
 
 @contextlib.contextmanager

@@ -51,10 +51,6 @@ SERIAL = {
     "faults/": "fault injection: kills servers, restarts a private engine, loads the machine, times recovery",
     "e2e/test_teardown_many.py": "forty instances made and deleted, four at a time: loads the engine and both cores",
     "e2e/test_kubectl_top.py": "CPU-sensitive: a busy loop must show more than 0.1 core",
-    "e2e/test_run.py": (
-        "timing-sensitive: once under -n 2 at load ~8, minik run did not end within 60 s of SIGINT "
-        "(its Job never deleted); not reproduced alone or under CPU load — an open finding"
-    ),
 }
 
 # Module -> a machine-wide lock it holds while it runs: what two runs (or two workers) on one
