@@ -62,9 +62,6 @@ class ContainerRuns:
     def pod_labels(self) -> dict[str, str]:
         return labels.of_pod(self.w.ctx.instance, self.w.uid)
 
-    def api_time(self, docker: str) -> str:
-        return docker_time(docker)
-
     def _request(self, name: str, attempt: int) -> StopRequest:
         return self.stops.setdefault((name, attempt), StopRequest())
 

@@ -17,7 +17,6 @@ timer (back-off, deadline) runs out. Every wake decides again from scratch.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,7 +42,7 @@ from minik.kubelet.pod.container import ContainerRuns
 from minik.kubelet.pod.context import PodContext
 from minik.kubelet.pod.observe import observe
 from minik.kubelet.pod.sandbox import PodSandbox
-from minik.kubelet.status import PodView, container_status, go_duration, pod_status
+from minik.kubelet.status import PodView, container_status, docker_time, go_duration, pod_status
 
 log = logging.getLogger("minik.kubelet")
 
@@ -206,8 +205,6 @@ class PodWorker:
     def _inputs(self) -> PodInputs:
         m = meta(self.pod)
         now = anyio.current_time()
-        for name in [n for n, h in self.holds.items() if h.until <= now]:
-            self.holds[name] = replace(self.holds[name], until=0.0)
         grace = m.get("deletionGracePeriodSeconds") if m.get("deletionTimestamp") else None
         if m.get("deletionTimestamp") and grace is None:
             grace = int(self.spec.get("terminationGracePeriodSeconds", 30))
@@ -335,7 +332,7 @@ class PodWorker:
                 ready, started = self.containers.probe_view(r, init)
                 out[name] = container_status(
                     c,
-                    {"running": {"startedAt": self.containers.api_time(r.started_at)}},
+                    {"running": {"startedAt": docker_time(r.started_at)}},
                     cid=r.cid,
                     restarts=r.attempt,
                     ready=ready,
@@ -380,10 +377,3 @@ class PodWorker:
         with anyio.move_on_after(SANDBOX_STOP_DELAY):
             await self.forgotten.wait()
         await self.sandbox.tear_down()
-
-    def deadline_left(self) -> float | None:
-        started = parse_time(self.status.get("startTime"))
-        return deadline.remaining_seconds(self.spec, started, self.ctx.clock())
-
-    def now_monotonic(self) -> float:
-        return time.monotonic()
