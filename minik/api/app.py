@@ -30,10 +30,10 @@ from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
 from minik.api.rest import Handlers, Route
 from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
+from minik.apierrors import bad_request, error, failure
 from minik.errors import ApiError, StoreError
 from minik.registry import Registry
 from minik.resources import RESOURCES
-from minik.store.status import bad_request, error, failure
 
 log = logging.getLogger("minik.api")
 

@@ -17,10 +17,10 @@ from starlette.responses import Response
 from minik.api import lastapplied, managed
 from minik.api.options import WriteOptions
 from minik.api.responses import decode_async
+from minik.apierrors import bad_request, method_not_supported
 from minik.errors import ApiError
 from minik.k8s import Obj
 from minik.registry import Registry
-from minik.store.status import bad_request, method_not_supported
 
 if TYPE_CHECKING:
     from minik.api.rest import Route

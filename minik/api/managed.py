@@ -26,9 +26,9 @@ from typing import Any
 
 from minik.api import fieldset
 from minik.api.fieldset import ELEMENT, Path
+from minik.apierrors import error
 from minik.errors import ApiError
 from minik.k8s import Obj
-from minik.store.status import error
 
 
 @dataclass

@@ -14,15 +14,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 
+from minik.apierrors import invalid
 from minik.k8s import Obj, meta
 from minik.registry import Registry
-from minik.store.status import invalid
 
 NODE_PORT_RANGE = (30000, 32767)
 NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 
 Problem = tuple[str, str, str]
-"""(field path, reason, message) as :func:`minik.store.status.invalid` takes them."""
+"""(field path, reason, message) as :func:`minik.apierrors.invalid` takes them."""
 
 
 def ports_in_use(services: Iterable[Obj], *, skip_uid: str | None = None) -> set[int]:

@@ -18,10 +18,10 @@ from starlette.responses import Response, StreamingResponse
 
 from minik.api.hooks import ApiHooks
 from minik.api.responses import query_bool, query_int
+from minik.apierrors import bad_request, invalid
 from minik.errors import ApiError, MinikError
 from minik.k8s import Obj, meta
 from minik.resources import DEFAULT_CONTAINER_KEY
-from minik.store.status import bad_request, invalid
 
 log = logging.getLogger("minik.api")
 

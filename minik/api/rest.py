@@ -39,11 +39,11 @@ from minik.api.responses import (
     query_int,
     read_body,
 )
+from minik.apierrors import bad_request, conflict, error, invalid
 from minik.errors import ApiError, FieldError
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry import Registry
 from minik.store import Expired, Resource, WatchEvent, compile_filter
-from minik.store.status import bad_request, conflict, error, invalid
 
 log = logging.getLogger("minik.api")
 

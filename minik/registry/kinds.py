@@ -25,13 +25,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
 from minik.manifest import pod_admission, rules_other, storage_admission
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
 from minik.store import Store
-from minik.store import status as st
 
 DEFAULT_POD_GRACE = 30
 _LATEST = datetime.max.replace(microsecond=0, tzinfo=UTC)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from minik import apierrors as st
 from minik.k8s import Obj, clone, meta
 from minik.manifest import storage_admission
 from minik.registry import events
@@ -27,7 +28,6 @@ from minik.registry.kinds import STRATEGIES
 from minik.registry.strategy import Strategy
 from minik.resources import DEFAULT_SERVICE_ACCOUNT, INITIAL_NAMESPACES, RESOURCES, Resource
 from minik.store import Store, Subscription
-from minik.store import status as st
 
 Clock = Callable[[], datetime]
 

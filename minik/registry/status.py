@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from minik.apierrors import invalid
 from minik.errors import FieldError
 from minik.k8s import Obj, clone, meta
 from minik.manifest import fields as f
 from minik.manifest import rules_meta
-from minik.store.status import invalid
 
 # Kinds whose status strategy also resets the owner references to the stored ones.
 KEEP_STORED_OWNERS = frozenset({"pods"})

@@ -15,12 +15,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import Obj, clone, meta, rfc3339
 from minik.registry.status import prepare_status_update
 from minik.resources import GENERATION_RESOURCES, Resource, generate_name
 from minik.store import Store
-from minik.store import status as st
 
 SERVER_OWNED = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 """Metadata only the server sets: dropped from what a client creates, kept from the stored object on update."""

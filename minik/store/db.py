@@ -26,10 +26,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from minik import apierrors as st
 from minik.errors import StoreError
 from minik.k8s import Obj, clone, meta
 from minik.resources import RESOURCES, Resource
-from minik.store import status as st
 from minik.store.selectors import compile_filter
 from minik.store.watch import Hub, Subscription, WatchEvent
 

@@ -1,8 +1,8 @@
-"""Kubernetes ``Status`` failure payloads, raised as :mod:`minik.errors` classes.
+"""The API's errors: Kubernetes ``Status`` failure payloads, raised as :mod:`minik.errors` classes.
 
-Owns the wording of the store's errors (``jobs.batch "x" not found`` …) so the
-API can return them unchanged. Pure; the API layer builds its own HTTP-only
-Status errors with :func:`failure` too.
+Owns the wording of every API error (``jobs.batch "x" not found`` …), for
+the store, the registry and the HTTP handlers alike, below all of them so
+none imports an error from another's layer. Pure.
 """
 
 from __future__ import annotations
