@@ -28,7 +28,8 @@ from minik.api import metrics as metrics_api
 from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
-from minik.api.rest import Handlers, Route
+from minik.api.rest import Handlers
+from minik.api.routing import Route
 from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
 from minik.apierrors import bad_request, error, failure
 from minik.errors import ApiError, StoreError

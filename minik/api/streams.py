@@ -28,7 +28,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from minik.api import channels, portforward
 from minik.api.responses import status_response
-from minik.api.rest import Route
+from minik.api.routing import Route
 from minik.apierrors import bad_request
 from minik.errors import ApiError, MinikError
 from minik.k8s import Obj, meta

@@ -32,7 +32,7 @@ class Strategy:
     """The rules every resource shares (upstream ``rest.BeforeCreate`` / ``BeforeUpdate`` / ``BeforeDelete``)."""
 
     manifest_rules = True
-    """Validated and defaulted by :mod:`minik.manifest` (through the API's hooks)."""
+    """Defaulted and validated by the registry's rules (:mod:`minik.registry.rules`: :mod:`minik.manifest`)."""
     reset_status_on_create = False
     """The client's status is dropped on create (resources with a status subresource)."""
     default_propagation: str | None = None
@@ -77,6 +77,9 @@ class Strategy:
 
     def admit(self, obj: Obj, store: Store) -> None:
         """What admission changes on a new object, reading what is stored (after :meth:`prepare_for_create`)."""
+
+    def admit_update(self, new: Obj, old: Obj, store: Store) -> None:
+        """What admission changes on a client's update, reading what is stored (after validation)."""
 
     def validate(self, obj: Obj) -> list[FieldError]:
         """Rules of the registry itself for a resource :mod:`minik.manifest` does not validate."""

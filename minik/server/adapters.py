@@ -6,8 +6,7 @@
   (:mod:`minik.kubelet.kubelet`): pod status and pod events, written to the store
   and retried through store faults.
 - :class:`ServerApiHooks` implements the API's ``ApiHooks``
-  (:mod:`minik.api.hooks`): validation and defaulting from :mod:`minik.manifest`,
-  logs from the kubelet.
+  (:mod:`minik.api.hooks`): logs from the kubelet.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from collections.abc import AsyncIterator, Callable
 
 import anyio
 
-from minik import manifest
-from minik.errors import ApiError, FieldError, NotFound, StoreError
+from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.kubelet import Kubelet
 from minik.registry import Registry
@@ -92,16 +90,10 @@ class StorePodSink:
 
 
 class ServerApiHooks:
-    """The API's hooks: :func:`minik.manifest.validate_object`, :func:`minik.manifest.default_object`, logs."""
+    """The API's hooks: the kubelet's logs."""
 
     def __init__(self, kubelet: Kubelet) -> None:
         self._kubelet = kubelet
-
-    def validate(self, obj: Obj, old: Obj | None) -> tuple[list[FieldError], list[FieldError]]:
-        return manifest.validate_object(obj, old=old)
-
-    def default(self, obj: Obj, uid: str | None) -> Obj:
-        return manifest.default_object(obj, uid=uid)
 
     def logs(
         self,

@@ -14,7 +14,7 @@ and structured-merge-diff apply them to minik's objects:
 - fields that leave the object leave every manager; empty entries go.
 
 Pure: objects in, objects (or :class:`ApplyConflict`) out. The HTTP side is
-:mod:`minik.api.rest`; paths and ``fieldsV1`` are :mod:`minik.api.fieldset`.
+:mod:`minik.api.rest`; paths and ``fieldsV1`` are :mod:`minik.managedfields.fieldset`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from minik.api import fieldset
-from minik.api.fieldset import ELEMENT, Path
 from minik.apierrors import error
 from minik.errors import ApiError
 from minik.k8s import Obj
+from minik.managedfields import fieldset
+from minik.managedfields.fieldset import ELEMENT, Path
 
 
 @dataclass

@@ -5,8 +5,9 @@ from 30000–32767 for every port without a ``nodePort``; a given one must be
 in that range and not held by another Service; an update keeps the ports
 already allocated; a Service whose type no longer takes node ports drops the
 ones it had. :func:`assign_node_ports` is pure (the ports in use and the
-random choice are inputs); :func:`allocate` applies it to the store's
-Services and raises the API's ``Invalid``. Publishing the port on 127.0.0.1 is the kubelet's business, not this one's.
+random choice are inputs); :func:`allocate` applies it to the stored
+Services and raises the API's ``Invalid`` (the Service strategy's admission,
+:mod:`minik.registry.kinds`). Publishing the port on 127.0.0.1 is the kubelet's business, not this one's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from minik.apierrors import invalid
 from minik.k8s import Obj, meta
-from minik.registry import Registry
+from minik.store import Store
 
 NODE_PORT_RANGE = (30000, 32767)
 NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
@@ -97,9 +98,9 @@ def assign_node_ports(
     return []
 
 
-def allocate(store: Registry, svc: Obj, old: Obj | None) -> None:
+def allocate(store: Store, svc: Obj, old: Obj | None) -> None:
     """Allocate ``svc``'s node ports in place, or raise ``Invalid`` as the Service storage does."""
-    services, _ = store.list("services", None)
+    services, _ = store.list("services", None, shared=True)
     used = ports_in_use(services, skip_uid=meta(old).get("uid") if old else None)
     problems = assign_node_ports(svc, used, old=old)
     if problems:

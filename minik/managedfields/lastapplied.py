@@ -19,9 +19,9 @@ import copy
 import json
 from typing import Any
 
-from minik.api import fieldset
-from minik.api.fieldset import ELEMENT, Path
 from minik.k8s import Obj
+from minik.managedfields import fieldset
+from minik.managedfields.fieldset import ELEMENT, Path
 from minik.resources import LAST_APPLIED_KEY
 
 ANNOTATION = LAST_APPLIED_KEY

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from minik.api.nodeports import assign_node_ports, ports_in_use
+from minik.registry.nodeports import assign_node_ports, ports_in_use
 
 
 def svc(stype: str, *node_ports: int | None, uid: str = "u1") -> dict[str, Any]:
