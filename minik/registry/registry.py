@@ -13,7 +13,7 @@ object lifecycle around a row: a namespace must exist and not be terminating
 for new content, a new namespace gets its ``default`` ServiceAccount, a
 deleting object goes once its finalizers (and, for a pod, its grace) allow,
 and a terminating namespace goes once empty. Reads pass through to the store.
-Events are recorded here too (:mod:`minik.registry.events`).
+Events are recorded by its :class:`~minik.registry.events.EventRecorder` (``events``).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from minik.errors import FieldError
 from minik.k8s import Obj, clone, meta, rfc3339
 from minik.managedfields import managed
 from minik.manifest import storage_admission
-from minik.registry import events
 from minik.registry.correlator import EventCorrelator
+from minik.registry.events import EventRecorder
 from minik.registry.kinds import STRATEGIES
 from minik.registry.rules import MANIFEST_RULES, ObjectRules, check_write
 from minik.registry.strategy import Strategy
@@ -82,7 +82,12 @@ class Registry:
         self.store = store
         self.clock = clock
         self.rules = rules
-        self.correlator = correlator or EventCorrelator(clock=clock)
+        self.events = EventRecorder(
+            store,
+            clock=self._now,
+            correlator=correlator or EventCorrelator(clock=clock),
+            create=self.create,
+        )
         with store.transaction():
             self._default_storage_class()
             for ns in INITIAL_NAMESPACES:
@@ -92,6 +97,10 @@ class Registry:
                     self.create(
                         "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
                     )
+
+    def _now(self) -> datetime:
+        """The registry's clock, read at each call (a test may move it)."""
+        return self.clock()
 
     def _default_storage_class(self) -> None:
         """Once per instance (a store older than storage included): kind's ``standard`` class.
@@ -401,11 +410,11 @@ class Registry:
     def record_event(self, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
         """Record a core/v1 Event about ``involved`` as client-go's recorder does (:mod:`minik.registry.events`);
         ``{}`` when nothing was written."""
-        return events.record(self, involved, type=type, reason=reason, message=message, component=component)
+        return self.events.record(involved, type=type, reason=reason, message=message, component=component)
 
     def expire_events(self, *, batch: int = 1000) -> int:
         """Remove up to ``batch`` Events last seen more than an hour ago; how many went."""
-        return events.expire(self, batch=batch)
+        return self.events.expire(batch=batch)
 
 
 def _copy_user_metadata(src: Obj, dst: Obj) -> None:

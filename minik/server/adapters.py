@@ -20,6 +20,7 @@ from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.kubelet import Kubelet
 from minik.registry import Registry
+from minik.registry.events import PendingEvent
 from minik.server.podstatus import merge_pod_status
 
 log = logging.getLogger("minik.server")
@@ -78,15 +79,27 @@ class StorePodSink:
         self._store.update("pods", current, status_only=True)
 
     async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
+        recorder = self._store.events
+        what = f"event {reason} of {meta(involved).get('name')}"
+        found: list[PendingEvent | None] = []
+
+        def correlate() -> None:  # a store fault comes before the correlator counts the occurrence
+            found.append(
+                recorder.correlate(involved, type=type, reason=reason, message=message, component=component)
+            )
+
+        await until_stored(what, correlate)  # once: a retried write must not count it twice
+        pending = found[0]
+        if pending is None:
+            return
+
         def write() -> None:
             try:
-                self._store.record_event(
-                    involved, type=type, reason=reason, message=message, component=component
-                )
+                recorder.write(pending)
             except ApiError as exc:  # e.g. a terminating namespace: an event is best effort, never fatal
                 log.info("event %s of %s not recorded: %s", reason, meta(involved).get("name"), exc)
 
-        await until_stored(f"event {reason} of {meta(involved).get('name')}", write)
+        await until_stored(what, write)
 
 
 class ServerApiHooks:
