@@ -1,8 +1,9 @@
-"""Go's ``time.ParseDuration``: the one reading of ``1h30m``-style durations in minik.
+"""Go's ``time`` package as minik meets it: ``time.ParseDuration`` (the one reading of
+``1h30m``-style durations in minik) and the ``time.RFC1123Z`` layout.
 
-Used by CronJob ``@every`` schedules (:mod:`minik.cron`, as robfig/cron reads
-them) and by the CLI's ``--timeout`` and ``--since`` (as kubectl's flags read
-them). The result is whole nanoseconds in Go's ``int64`` ``Duration``: a
+Durations are read for CronJob ``@every`` schedules (:mod:`minik.cron`, as robfig/cron reads
+them) and by the CLI's ``--timeout``, ``--since`` and ``--for`` (as kubectl's flags read
+them: :func:`parse_flag_seconds`). The result is whole nanoseconds in Go's ``int64`` ``Duration``: a
 value past it (``9999999999999999h``, ``1`` and 400 zeros) is Go's
 ``time: invalid duration``, never a Python ``OverflowError``. Errors carry
 Go's sentences, the input quoted as Go's ``strconv.Quote`` would.
@@ -11,6 +12,9 @@ Pure: no I/O.
 """
 
 from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
 
 MAX_NANOS = 2**63 - 1
 _UNITS = {
@@ -116,3 +120,33 @@ def parse_nanos(text: str) -> int:
 def parse_seconds(text: str) -> float:
     """Seconds of a Go duration string (whole nanoseconds, as a float)."""
     return parse_nanos(text) / 1e9
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_flag_seconds(text: str) -> float:
+    """A kubectl duration flag (``30s``, ``1m30s``, ``500ms``, ``0``) → seconds: Go's ``ParseDuration``,
+    and a bare number taken as seconds (kubectl accepts that for ``--timeout``).
+
+    Raises :class:`DurationError` (Go's sentence) on anything else.
+    """
+    s = text.strip()
+    if _PLAIN_NUMBER.fullmatch(s):
+        seconds = float(s)
+        if abs(seconds) * 1e9 > MAX_NANOS:
+            raise DurationError(f"time: invalid duration {go_quote(s)}")
+        return seconds
+    return parse_seconds(s)
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc1123z(t: datetime) -> str:
+    """Go's ``time.RFC1123Z`` layout, ``Mon, 02 Jan 2006 15:04:05 -0700`` (a naive time is UTC)."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    off = t.strftime("%z") or "+0000"
+    return f"{_DAYS[t.weekday()]}, {t.day:02d} {_MONTHS[t.month - 1]} {t.year} {t:%H:%M:%S} {off}"

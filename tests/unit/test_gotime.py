@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from minik.cli.durations import parse_go_duration
-from minik.goduration import DurationError, parse_nanos
+from minik.gotime import DurationError, parse_nanos
+from minik.gotime import parse_flag_seconds as parse_go_duration
 
 
 @pytest.mark.parametrize(
