@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from minik import cron
-from minik.controllers.cronjob.result import CronJobEvent
+from minik.controllers.event import ControllerEvent
 from minik.k8s import Obj, meta, parse_time
 from minik.resources import CRONJOB_SCHEDULED_KEY
 
@@ -93,7 +93,7 @@ class Cleanup:
     """What ``cleanupFinishedJobs`` decided."""
 
     delete: list[Obj] = field(default_factory=list)
-    events: list[CronJobEvent] = field(default_factory=list)
+    events: list[ControllerEvent] = field(default_factory=list)
 
 
 def cleanup_finished_jobs(cj: Obj, jobs: list[Obj]) -> Cleanup:
@@ -110,6 +110,6 @@ def cleanup_finished_jobs(cj: Obj, jobs: list[Obj]) -> Cleanup:
         for j in done[: max(0, len(done) - int(limit))]:
             out.delete.append(j)
             out.events.append(
-                CronJobEvent("Normal", "SuccessfulDelete", f"Deleted job {meta(j).get('name')}")
+                ControllerEvent("Normal", "SuccessfulDelete", f"Deleted job {meta(j).get('name')}")
             )
     return out

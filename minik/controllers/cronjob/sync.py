@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from minik import cron
 from minik.controllers.cronjob import schedule as sch
 from minik.controllers.cronjob.jobs import cleanup_finished_jobs, finished_type, job_from_template, job_name
-from minik.controllers.cronjob.result import CronJobEvent, SyncResult, job_ref
+from minik.controllers.cronjob.result import SyncResult, job_ref
+from minik.controllers.event import ControllerEvent
 from minik.gotime import rfc1123z
 from minik.k8s import Obj, meta, parse_time, rfc3339
 
@@ -35,10 +36,10 @@ class _Sync:
         self.now = now
         self.create: list[Obj] = []
         self.delete: list[str] = []
-        self.events: list[CronJobEvent] = []
+        self.events: list[ControllerEvent] = []
 
     def event(self, type_: str, reason: str, message: str) -> None:
-        self.events.append(CronJobEvent(type_, reason, message))
+        self.events.append(ControllerEvent(type_, reason, message))
 
     def active(self) -> list[Obj]:
         return list(self.status.get("active") or [])
