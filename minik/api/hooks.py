@@ -11,19 +11,10 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from minik.k8s import Obj
+from minik.logoptions import LogOptions
 
 
 class ApiHooks(Protocol):
-    def logs(
-        self,
-        pod: Obj,
-        container: str,
-        *,
-        previous: bool,
-        follow: bool,
-        tail: int | None,
-        timestamps: bool,
-        since_seconds: int | None,
-    ) -> AsyncIterator[bytes]:
+    def logs(self, pod: Obj, opts: LogOptions) -> AsyncIterator[bytes]:
         """The container's log bytes (the kubelet reads Docker); may raise ``MinikError``."""
         ...

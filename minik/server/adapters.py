@@ -19,6 +19,7 @@ import anyio
 from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.kubelet import Kubelet
+from minik.logoptions import LogOptions
 from minik.registry import Registry
 from minik.registry.events import PendingEvent
 from minik.server.podstatus import merge_pod_status
@@ -108,23 +109,5 @@ class ServerApiHooks:
     def __init__(self, kubelet: Kubelet) -> None:
         self._kubelet = kubelet
 
-    def logs(
-        self,
-        pod: Obj,
-        container: str,
-        *,
-        previous: bool,
-        follow: bool,
-        tail: int | None,
-        timestamps: bool,
-        since_seconds: int | None,
-    ) -> AsyncIterator[bytes]:
-        return self._kubelet.logs(
-            pod,
-            container,
-            previous=previous,
-            follow=follow,
-            tail=tail,
-            timestamps=timestamps,
-            since_seconds=since_seconds,
-        )
+    def logs(self, pod: Obj, opts: LogOptions) -> AsyncIterator[bytes]:
+        return self._kubelet.logs(pod, opts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 
 from minik.api import create_app
 from minik.errors import FieldError
+from minik.logoptions import LogOptions
 from minik.registry import Registry
 
 TOKEN = "s3cret"
@@ -58,8 +60,8 @@ class FakeHooks:
         for line in self.log_data.splitlines(keepends=True):
             yield line
 
-    def logs(self, pod: dict, container: str, **kw: Any) -> AsyncIterator[bytes]:
-        self.logs_calls.append({"pod": pod["metadata"]["name"], "container": container, **kw})
+    def logs(self, pod: dict, opts: LogOptions) -> AsyncIterator[bytes]:
+        self.logs_calls.append({"pod": pod["metadata"]["name"], **dataclasses.asdict(opts)})
         return self._logs()
 
 

@@ -48,7 +48,7 @@ class ManifestHooks:
     async def _lines(self) -> AsyncIterator[bytes]:
         yield b"a log line\n"
 
-    def logs(self, pod: Obj, container: str, **_: Any) -> AsyncIterator[bytes]:
+    def logs(self, pod: Obj, opts: Any) -> AsyncIterator[bytes]:
         return self._lines()
 
 

@@ -24,7 +24,7 @@ DEFAULT_TOLERATIONS = [
 
 
 class ManifestHooks:
-    def logs(self, pod: Obj, container: str, **_: Any) -> Any:
+    def logs(self, pod: Obj, opts: Any) -> Any:
         raise NotImplementedError
 
 
