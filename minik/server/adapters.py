@@ -19,10 +19,10 @@ import anyio
 from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.kubelet import Kubelet
+from minik.kubelet.status_manager import merge_pod_status
 from minik.logoptions import LogOptions
 from minik.registry import Registry
 from minik.registry.events import PendingEvent
-from minik.server.podstatus import merge_pod_status
 
 log = logging.getLogger("minik.server")
 

@@ -31,6 +31,7 @@ from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.kubelet.sampler import MetricsSampler
+from minik.kubelet.status_manager import with_kubelet_ips
 from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER
 from minik.server import garbage
@@ -39,7 +40,6 @@ from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
 from minik.server.nodeport_proxy import NodePortProxy
-from minik.server.podstatus import with_kubelet_ips
 from minik.server.scheduler import SchedulerGate
 from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue

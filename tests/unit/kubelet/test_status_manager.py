@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from minik.server.podstatus import merge_pod_status, with_kubelet_ips
+from minik.kubelet.status_manager import merge_pod_status, with_kubelet_ips
 
 TARGET = {"type": "DisruptionTarget", "status": "True", "reason": "EvictionByEvictionAPI"}
 READY = {"type": "Ready", "status": "False"}
