@@ -12,7 +12,7 @@ import argparse
 
 from minik import jobtemplate
 from minik.cli.common import Ctx
-from minik.cli.resources import CRONJOBS, JOBS, lookup
+from minik.cli.kinds import CRONJOBS, JOBS, lookup
 from minik.errors import UsageError
 from minik.k8s import Obj, meta
 from minik.resources import CRONJOB_INSTANTIATE_KEY

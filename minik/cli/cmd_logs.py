@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from minik.cli.common import Ctx, add_namespace
+from minik.cli.kinds import CRONJOBS, JOBS, PODS, lookup
 from minik.cli.printers import format_label_selector
-from minik.cli.resources import CRONJOBS, JOBS, PODS, lookup
 from minik.errors import ApiError, MinikError, UsageError
 from minik.gotime import parse_flag_seconds
 from minik.k8s import Obj, meta, parse_time

@@ -31,7 +31,7 @@ from minik.cli import cmd_apply, printers, run_report
 from minik.cli.cmd_create_job import job_from_cronjob
 from minik.cli.cmd_logs import Output, started
 from minik.cli.common import Ctx, add_namespace
-from minik.cli.resources import CRONJOBS, JOBS, PODS
+from minik.cli.kinds import CRONJOBS, JOBS, PODS
 from minik.errors import MinikError, NotFound, UsageError
 from minik.gotime import parse_flag_seconds
 from minik.k8s import Obj, meta

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from minik.cli.common import Ctx, add_namespace
-from minik.cli.resources import JOBS, parse_targets
+from minik.cli.kinds import JOBS, parse_targets
 from minik.errors import NotFound, UsageError, WaitImpossible, WaitTimeout
 from minik.gotime import parse_flag_seconds
 from minik.k8s import Obj, meta

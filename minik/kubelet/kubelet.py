@@ -26,16 +26,17 @@ import anyio.abc
 
 from minik.errors import MinikError
 from minik.k8s import NODE_NAME, Obj, meta
-from minik.kubelet import labels, podnet
+from minik.kubelet import labels
 from minik.kubelet.env import Env, ObjectSource
-from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
-from minik.kubelet.ipam import IPLedger, MemoryLedger
+from minik.kubelet.network import podnet
+from minik.kubelet.network.ipam import IPLedger, MemoryLedger
 from minik.kubelet.pod.context import PodContext, PodSink
 from minik.kubelet.pod.network import PodNetwork
 from minik.kubelet.pod.worker import PodWorker
-from minik.kubelet.probe_actions import Actions
+from minik.kubelet.probes.actions import Actions
 from minik.kubelet.runtime import Runtime
+from minik.kubelet.runtime.exits import ContainerExits
 from minik.kubelet.volumes import Volumes
 from minik.logoptions import LogOptions
 

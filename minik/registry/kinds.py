@@ -29,7 +29,8 @@ from datetime import UTC, datetime, timedelta
 from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
-from minik.manifest import pod_admission, rules_other, storage_admission
+from minik.manifest import pod_admission, storage_admission
+from minik.manifest import rules_core as rules_other
 from minik.registry import nodeports
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES

@@ -18,7 +18,7 @@ from datetime import datetime
 from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import Obj, clone, meta, rfc3339
-from minik.registry.status import prepare_status_update
+from minik.registry.status_strategy import prepare_status_update
 from minik.resources import GENERATION_RESOURCES, Resource, generate_name
 from minik.store import Store
 

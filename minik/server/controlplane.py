@@ -25,11 +25,11 @@ from minik.controllers.garbage import concerns_owners
 from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
-from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.errors import sentence
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
+from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.kubelet.sampler import MetricsSampler
 from minik.kubelet.status_manager import with_kubelet_ips
 from minik.registry import Registry

@@ -22,13 +22,15 @@ import anyio
 
 from minik.errors import DockerUnavailable, MinikError
 from minik.k8s import Obj, meta
-from minik.kubelet import hooks, labels, lifecycle, plan, status, termination
-from minik.kubelet.config import container_config, localhost_profile
+from minik.kubelet import labels, plan, status, termination
+from minik.kubelet.container_config import container_config, localhost_profile
 from minik.kubelet.errors import ConfigError, ImagePullError, sentence
+from minik.kubelet.lifecycle import rules as hooks
+from minik.kubelet.lifecycle import runner as lifecycle
 from minik.kubelet.pod.actions import EXITED, RUNNING, Run
-from minik.kubelet.probe_actions import Outcome
-from minik.kubelet.probe_loop import ContainerProbes
-from minik.kubelet.probes import kill_for
+from minik.kubelet.probes.actions import Outcome
+from minik.kubelet.probes.loop import ContainerProbes
+from minik.kubelet.probes.rules import kill_for
 from minik.kubelet.runtime import ContainerInfo, Endpoint, NoSuchObject
 from minik.kubelet.seccomp import read_profile
 from minik.kubelet.security import needs_image_user, verify_run_as_non_root

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
-from minik.kubelet import labels, plan, podnet
-from minik.kubelet.config import HOST_IP, host_network, sandbox_config
+from minik.kubelet import labels, plan
+from minik.kubelet.container_config import HOST_IP, host_network, sandbox_config
 from minik.kubelet.errors import ConfigError, sentence
+from minik.kubelet.network import podnet
 from minik.kubelet.pod.observe import LIVE, Observed
 from minik.kubelet.runtime import NoSuchObject
 from minik.kubelet.volumes import SizeLimits, Sources, disk_usage

@@ -4,7 +4,7 @@
 worker thread, translating docker-py's errors; :class:`DockerStreams` adds
 what holds a connection open — followed logs, exec and attach sessions —
 each in a thread pool of its own so that they cannot starve the engine
-calls. :class:`minik.kubelet.docker_api.DockerAPI` builds on both.
+calls. :class:`minik.kubelet.runtime.docker.api.DockerAPI` builds on both.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import docker
 import docker.errors
 import docker.types
 
-from minik.kubelet.docker_base import translate
-from minik.kubelet.hijacked import STREAM_LIMIT, HijackedStream
+from minik.kubelet.runtime.docker.base import translate
+from minik.kubelet.runtime.docker.hijacked import STREAM_LIMIT, HijackedStream
 
 FOLLOW_LIMIT = 512  # concurrent `logs -f` readers, each a thread blocked on its stream
 ENGINE_THREADS = 40  # anyio's default thread limiter: the engine calls that run at once

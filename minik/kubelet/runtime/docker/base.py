@@ -1,6 +1,6 @@
 """docker-py's answers as minik's values: error translation, container records, the event stream.
 
-Shared by :mod:`minik.kubelet.docker_api`; docker-py is imported by these
+Shared by :mod:`minik.kubelet.runtime.docker.api`; docker-py is imported by these
 runtime modules only.
 """
 

@@ -1,7 +1,7 @@
 """Running lifecycle hooks: a handler's action, and stopping a container with its preStop hook first.
 
-The rules (grace arithmetic, the words) are :mod:`minik.kubelet.hooks`;
-the actions are :mod:`minik.kubelet.probe_actions`'. As upstream's
+The rules (grace arithmetic, the words) are :mod:`minik.kubelet.lifecycle.rules`;
+the actions are :mod:`minik.kubelet.probes.actions`'. As upstream's
 ``handlers.go``: an exec hook fails when its command exits non-zero, an
 HTTP hook only when the request cannot be made (its status is not looked
 at), a sleep hook when the container stops first; a tcpSocket hook cannot
@@ -18,8 +18,8 @@ import anyio
 
 from minik.errors import MinikError
 from minik.k8s import Obj
-from minik.kubelet import hooks
-from minik.kubelet.probe_actions import ActionError, Actions, dial_error, http_get, http_url, run_exec
+from minik.kubelet.lifecycle import rules as hooks
+from minik.kubelet.probes.actions import ActionError, Actions, dial_error, http_get, http_url, run_exec
 
 log = logging.getLogger("minik.kubelet")
 

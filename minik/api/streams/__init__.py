@@ -11,7 +11,7 @@ error channel. Output goes out on channels 1 and 2 while stdin, resize and
 3 and the WebSocket closed. A request that is not a WebSocket upgrade (an
 SPDY client) gets the same checks, then 400 ``Upgrade request required``.
 
-The frames and statuses are :mod:`minik.api.channels`'; port-forward is :mod:`minik.api.portforward`.
+The frames and statuses are :mod:`minik.api.streams.channels`'; port-forward is :mod:`minik.api.streams.portforward`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from minik.api import channels, portforward
 from minik.api.responses import status_response
 from minik.api.routing import Route
+from minik.api.streams import channels, portforward
 from minik.apierrors import bad_request
 from minik.errors import ApiError, MinikError
 from minik.k8s import Obj, meta

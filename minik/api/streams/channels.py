@@ -11,7 +11,7 @@ closes: stdin). Port-forward gives each requested port two channels, data
 bytes little-endian.
 
 Pure: decisions and encodings only; :mod:`minik.api.streams` and
-:mod:`minik.api.portforward` do the I/O.
+:mod:`minik.api.streams.portforward` do the I/O.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from typing import Any
 
 from minik import quantity
 from minik.k8s import Obj
-from minik.kubelet import podnet
 from minik.kubelet.env import expand
 from minik.kubelet.errors import ConfigError
+from minik.kubelet.network import podnet
 from minik.kubelet.security import effective, seccomp_opts, security_opts
 
 CPU_PERIOD = 100_000

@@ -1,8 +1,8 @@
 """Removing minik's Docker objects by label, and Docker 20.10's leaked endpoints (blocking helpers).
 
-Runs in worker threads (through :class:`minik.kubelet.docker_api.DockerAPI`)
+Runs in worker threads (through :class:`minik.kubelet.runtime.docker.api.DockerAPI`)
 and in the tests' cleanup fixtures. docker-py is imported here and in
-:mod:`minik.kubelet.docker_api` only.
+:mod:`minik.kubelet.runtime.docker.api` only.
 """
 
 from __future__ import annotations

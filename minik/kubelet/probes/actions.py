@@ -35,7 +35,7 @@ import anyio.to_thread
 from minik.errors import MinikError
 from minik.k8s import Obj
 from minik.kubelet.env import expand
-from minik.kubelet.probes import Result
+from minik.kubelet.probes.rules import Result
 from minik.kubelet.runtime import Runtime
 
 MAX_OUTPUT = 10 * 1024  # bytes of output a probe keeps (upstream's maxReadLength)

@@ -15,7 +15,7 @@ From upstream's ``pkg/kubelet/kuberuntime/kuberuntime_container.go``
 - the hook's own message (``Exec lifecycle hook ([…]) for Container "c" in
   Pod "p_ns(uid)" failed - error: …, message: "…"``) is for the log.
 
-The runner is :mod:`minik.kubelet.lifecycle`; ``tests/unit/kubelet/test_hooks.py`` states the rules.
+The runner is :mod:`minik.kubelet.lifecycle.runner`; ``tests/unit/kubelet/test_hooks.py`` states the rules.
 """
 
 from __future__ import annotations

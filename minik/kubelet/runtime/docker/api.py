@@ -26,10 +26,10 @@ import docker.types
 
 from minik.errors import RuntimeFailure
 from minik.kubelet import labels, subnets
-from minik.kubelet.docker_base import EventStream
-from minik.kubelet.docker_cleanup import containers_on, forget_endpoint, remove_labelled_sync
-from minik.kubelet.docker_streams import DockerStreams
 from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, Endpoint, NoSuchObject
+from minik.kubelet.runtime.docker.base import EventStream
+from minik.kubelet.runtime.docker.cleanup import containers_on, forget_endpoint, remove_labelled_sync
+from minik.kubelet.runtime.docker.streams import DockerStreams
 
 __all__ = [
     "MANAGED_LABEL",

@@ -36,7 +36,7 @@ import anyio
 import anyio.abc
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from minik.api import channels, spdy
+from minik.api.streams import channels, spdy
 from minik.k8s import Obj, meta
 
 log = logging.getLogger("minik.api")

@@ -325,8 +325,8 @@ def _top(kind: str, api_version: str, defs: dict[str, Any], **props: Any) -> dic
 
 def build() -> dict[str, dict[str, Any]]:
     """File name → schema."""
-    from minik.manifest.schemagen_access import build_access
-    from minik.manifest.schemagen_storage import build_storage
+    from minik.manifest.schemagen.access import build_access
+    from minik.manifest.schemagen.storage import build_storage
 
     meta = {"ObjectMeta": CORE_DEFS["ObjectMeta"]}
     return {

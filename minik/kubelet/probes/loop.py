@@ -1,4 +1,4 @@
-"""One container run's probe workers: each probe on its period, results into :mod:`minik.kubelet.probes`.
+"""One container run's probe workers: each probe on its period, results into :mod:`minik.kubelet.probes.rules`.
 
 :class:`ContainerProbes` is made for a container once it has started and
 runs until that run ends. Each probe (startup, readiness, liveness) is a
@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from minik.k8s import Obj
-from minik.kubelet import probes
-from minik.kubelet.probe_actions import Outcome
-from minik.kubelet.probes import KINDS, LIVENESS, READINESS, STARTUP, TITLE, ProbeState, Timing
+from minik.kubelet.probes.actions import Outcome
+from minik.kubelet.probes.rules import KINDS, LIVENESS, READINESS, STARTUP, TITLE, ProbeState, Timing
+from minik.kubelet.probes import rules as probes
 
 log = logging.getLogger("minik.kubelet")
 

@@ -28,7 +28,7 @@ import anyio
 from minik.errors import MinikError
 from minik.kubelet.runtime import ContainerInfo, NoSuchObject, Runtime
 
-log = logging.getLogger("minik.kubelet.events")
+log = logging.getLogger("minik.kubelet.runtime.exits")
 
 GONE = -1  # the exit code for a container that was removed without a die event seen
 RECENT = 4096  # exits remembered for waiters that come late

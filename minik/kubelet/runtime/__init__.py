@@ -2,7 +2,7 @@
 
 Every engine call the kubelet makes — containers, logs, images, volumes,
 networks, the event stream, cleanup by label — is a method here, typed.
-:class:`minik.kubelet.docker_api.DockerAPI` implements it over docker-py
+:class:`minik.kubelet.runtime.docker.api.DockerAPI` implements it over docker-py
 (the only modules that import docker-py are ``docker_api``,
 ``docker_streams``, ``docker_base`` and ``docker_cleanup``); unit tests use an in-memory fake. The values it
 returns are plain records, defined here.
@@ -72,7 +72,7 @@ class Endpoint:
 
     Given to :meth:`Runtime.create_container` as ``endpoint=`` for a container
     that owns its network namespace (a sandbox, or a sandbox-less pod's
-    container); minik's own IPAM (:mod:`minik.kubelet.ipam`) chose ``ip``.
+    container); minik's own IPAM (:mod:`minik.kubelet.network.ipam`) chose ``ip``.
     """
 
     network: str
@@ -173,7 +173,7 @@ class Runtime(Protocol):
     # networks
     async def ensure_network(self, name: str, labels: Mapping[str, str]) -> str:
         """Make the network unless it exists; its subnet (CIDR). Docker's own dynamic
-        addresses come from the subnet's lower half only (see :mod:`minik.kubelet.ipam`)."""
+        addresses come from the subnet's lower half only (see :mod:`minik.kubelet.network.ipam`)."""
         ...
 
     async def remove_network_if_unused(self, name: str) -> bool: ...

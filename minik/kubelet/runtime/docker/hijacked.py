@@ -9,7 +9,7 @@ the blocking socket so that every read and write runs in a worker thread of
 a pool of its own (:data:`STREAM_LIMIT` threads, never the engine calls' pool, so open sessions cannot stop
 pods from starting), and closing it unblocks a reader left behind.
 
-Knows nothing about docker-py or pods: :mod:`minik.kubelet.docker_api` hands it the socket.
+Knows nothing about docker-py or pods: :mod:`minik.kubelet.runtime.docker.api` hands it the socket.
 """
 
 from __future__ import annotations
