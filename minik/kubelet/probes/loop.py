@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from minik.k8s import Obj
+from minik.kubelet.probes import rules as probes
 from minik.kubelet.probes.actions import Outcome
 from minik.kubelet.probes.rules import KINDS, LIVENESS, READINESS, STARTUP, TITLE, ProbeState, Timing
-from minik.kubelet.probes import rules as probes
 
 log = logging.getLogger("minik.kubelet")
 
