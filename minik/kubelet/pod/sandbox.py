@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
@@ -22,11 +22,9 @@ from minik.kubelet.container_config import HOST_IP, host_network, sandbox_config
 from minik.kubelet.errors import ConfigError, sentence
 from minik.kubelet.network import podnet
 from minik.kubelet.pod.observe import LIVE, Observed
+from minik.kubelet.pod.owner import PodOwner
 from minik.kubelet.runtime import NoSuchObject
 from minik.kubelet.volumes import SizeLimits, Sources, disk_usage
-
-if TYPE_CHECKING:
-    from minik.kubelet.pod.worker import PodWorker
 
 log = logging.getLogger("minik.kubelet")
 
@@ -38,7 +36,7 @@ class SandboxError(MinikError):
 
 
 class PodSandbox:
-    def __init__(self, w: PodWorker) -> None:
+    def __init__(self, w: PodOwner) -> None:
         self.w = w
         self.sandboxed = plan.uses_sandbox(w.spec)
         self.sandbox_id = ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minik.manifest.schemagen import ANY_OBJ, CORE_DEFS, IOS, B, S, arr, obj, ref, strs
+from minik.manifest.schemagen.core import ANY_OBJ, CORE_DEFS, IOS, B, S, arr, obj, ref, strs
 
 RBAC = "rbac.authorization.k8s.io/v1"
 

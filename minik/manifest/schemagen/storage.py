@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from minik.manifest.schemagen import ANY_OBJ, CORE_DEFS, QTY_MAP, STR_MAP, B, S, arr, loose, obj, ref, strs
+from minik.manifest.schemagen.core import (
+    ANY_OBJ,
+    CORE_DEFS,
+    QTY_MAP,
+    STR_MAP,
+    B,
+    S,
+    arr,
+    loose,
+    obj,
+    ref,
+    strs,
+)
 from minik.manifest.support import OTHER_PV_SOURCES
 
 OBJECT_REF = obj(**strs("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"))
