@@ -99,3 +99,9 @@ def test_a_shipped_schema_has_upstreams_fields_no_more_no_fewer(path: Path) -> N
 def test_the_pinned_version_is_one_kubernetes_validate_ships() -> None:
     assert (UPSTREAM / "_definitions.json").is_file(), UPSTREAM
     assert len(SCHEMAS) >= 16
+
+
+def test_every_shipped_schema_is_a_kind_of_the_resource_table() -> None:
+    from minik.manifest.schema import SCHEMA_FILES
+
+    assert sorted(SCHEMA_FILES.values()) == sorted(p.name for p in SCHEMAS)
