@@ -85,7 +85,7 @@ class _Router:
     def __init__(self, handlers: Handlers, streams: Streams) -> None:
         self.h = handlers
         self.streams = streams
-        self.evictions = Evictions(handlers.store, clock=handlers.clock)
+        self.evictions = Evictions(handlers.registry, clock=handlers.clock)
 
     def resolve(self, path: str) -> tuple[Route | None, Response | None]:
         """A resource route, or a discovery response, or ``(None, None)`` for 404."""
@@ -172,7 +172,7 @@ class _Router:
 
 def create_app(
     *,
-    store: Registry,
+    registry: Registry,
     token: str,
     hooks: ApiHooks,
     clock: Callable[[], datetime] | None = None,
@@ -190,11 +190,11 @@ def create_app(
     connects (without it port-forward reports that the pod has no IP).
     """
     handlers = (
-        Handlers(store=store, hooks=hooks)
+        Handlers(registry=registry, hooks=hooks)
         if clock is None
-        else Handlers(store=store, hooks=hooks, clock=clock)
+        else Handlers(registry=registry, hooks=hooks, clock=clock)
     )
-    router = _Router(handlers, Streams(store=store, streamer=streamer, address=pod_address))
+    router = _Router(handlers, Streams(registry=registry, streamer=streamer, address=pod_address))
     expected = f"Bearer {token}".encode()
 
     async def endpoint(request: Request) -> Response:
@@ -204,7 +204,7 @@ def create_app(
                 return status_response(failure(401, "Unauthorized", "Unauthorized"))
             segs = [s for s in request.url.path.strip("/").split("/") if s]
             if metrics is not None and segs[:2] == ["apis", metrics_api.GROUP]:
-                served = metrics_api.handle(request, segs[2:], store=store, source=metrics)
+                served = metrics_api.handle(request, segs[2:], registry=registry, source=metrics)
                 if served is None:
                     raise ApiError(NOT_FOUND)
                 return served

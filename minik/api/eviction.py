@@ -78,8 +78,8 @@ def too_many_requests(cause: str, retry_after: int) -> Exception:
 class Evictions:
     """The eviction subresource of pods."""
 
-    def __init__(self, store: Registry, *, clock: Callable[[], datetime]) -> None:
-        self.store = store
+    def __init__(self, registry: Registry, *, clock: Callable[[], datetime]) -> None:
+        self.registry = registry
         self.clock = clock
 
     async def create(self, request: Request, route: Route) -> Response:
@@ -109,9 +109,9 @@ class Evictions:
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
         grace = grace_period(None, opts)  # the Eviction's deleteOptions only
-        pod = self.store.get("pods", ns, name)
+        pod = self.registry.get("pods", ns, name)
         dry = write_options(request, "create", body=opts).dry_run  # query or deleteOptions; 422 if not All
-        with self.store.transaction():
+        with self.registry.transaction():
             if not can_ignore_pdb(pod):
                 self._check_budget(pod, dry=dry)
             if not dry:
@@ -120,7 +120,9 @@ class Evictions:
         return object_response(done, code=201)
 
     def _check_budget(self, pod: Obj, *, dry: bool) -> None:
-        budgets = [b for b in self.store.list(PDBS, meta(pod).get("namespace"))[0] if selected_pods(b, [pod])]
+        budgets = [
+            b for b in self.registry.list(PDBS, meta(pod).get("namespace"))[0] if selected_pods(b, [pod])
+        ]
         if not budgets:
             return
         if len(budgets) > 1:
@@ -160,14 +162,16 @@ class Evictions:
         if dry:
             return
         status.setdefault("disruptedPods", {})[pod_name] = rfc3339(self.clock())
-        self.store.update(PDBS, pdb, status_only=True)
+        self.registry.update(PDBS, pdb, status_only=True)
 
     def _evict(self, pod: Obj, opts: dict[str, Any], grace: int | None) -> None:
         m = meta(pod)
         if not m.get("deletionTimestamp"):
-            self.store.update("pods", with_condition(pod, disruption_target(self.clock())), status_only=True)
+            self.registry.update(
+                "pods", with_condition(pod, disruption_target(self.clock())), status_only=True
+            )
         pre = opts.get("preconditions") or {}
-        self.store.delete(
+        self.registry.delete(
             "pods",
             m.get("namespace"),
             str(m.get("name")),

@@ -68,7 +68,7 @@ def _not_found(resource: str, name: str) -> ApiError:
     )
 
 
-def _pods(store: Registry, snapshot: Snapshot | None, namespace: str | None) -> list[Obj]:
+def _pods(registry: Registry, snapshot: Snapshot | None, namespace: str | None) -> list[Obj]:
     if snapshot is None:
         return []
     usages = [u for u in snapshot.usages if namespace is None or u.namespace == namespace]
@@ -76,7 +76,7 @@ def _pods(store: Registry, snapshot: Snapshot | None, namespace: str | None) -> 
     for obj in metrics.pod_metrics(usages, timestamp=snapshot.timestamp):
         m = meta(obj)
         try:
-            pod = store.get("pods", m["namespace"], m["name"])
+            pod = registry.get("pods", m["namespace"], m["name"])
         except NotFound:
             continue
         uids = {u.pod_uid for u in usages if (u.namespace, u.pod) == (m["namespace"], m["name"])}
@@ -88,14 +88,14 @@ def _pods(store: Registry, snapshot: Snapshot | None, namespace: str | None) -> 
     return out
 
 
-def _node(store: Registry, snapshot: Snapshot | None) -> Obj | None:
+def _node(registry: Registry, snapshot: Snapshot | None) -> Obj | None:
     if snapshot is None:
         return None
     obj = metrics.node_metrics(
         snapshot.usages, node=NODE_NAME, timestamp=snapshot.timestamp, window=snapshot.window
     )
     try:
-        labels = meta(store.get("nodes", None, NODE_NAME)).get("labels")
+        labels = meta(registry.get("nodes", None, NODE_NAME)).get("labels")
     except NotFound:
         labels = None
     if labels:
@@ -103,7 +103,9 @@ def _node(store: Registry, snapshot: Snapshot | None) -> Obj | None:
     return obj
 
 
-def handle(request: Request, segs: list[str], *, store: Registry, source: MetricsSource) -> Response | None:
+def handle(
+    request: Request, segs: list[str], *, registry: Registry, source: MetricsSource
+) -> Response | None:
     """The response for ``/apis/metrics.k8s.io/...`` (``segs`` after the group), or ``None`` for 404."""
     if not segs:
         return JSONResponse({"kind": "APIGroup", "apiVersion": "v1", **group()})
@@ -122,7 +124,7 @@ def handle(request: Request, segs: list[str], *, store: Registry, source: Metric
     if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] == "pods":
         namespace, rest = rest[1], rest[2:]
     if rest[0] == "pods" and len(rest) <= 2:
-        items = _pods(store, source.latest, namespace)
+        items = _pods(registry, source.latest, namespace)
         if len(rest) == 2:
             found = next((o for o in items if meta(o)["name"] == rest[1]), None)
             if found is None:
@@ -133,7 +135,7 @@ def handle(request: Request, segs: list[str], *, store: Registry, source: Metric
             {"kind": "PodMetricsList", "apiVersion": GROUP_VERSION, "metadata": {}, "items": listed}
         )
     if rest[0] == "nodes" and len(rest) <= 2 and namespace is None:
-        node = _node(store, source.latest)
+        node = _node(registry, source.latest)
         if len(rest) == 2:
             if node is None or rest[1] != NODE_NAME:
                 raise _not_found("nodemetrics", rest[1])

@@ -69,8 +69,10 @@ def _utcnow() -> datetime:
 
 
 class Handlers:
-    def __init__(self, *, store: Registry, hooks: ApiHooks, clock: Callable[[], datetime] = _utcnow) -> None:
-        self.store = store
+    def __init__(
+        self, *, registry: Registry, hooks: ApiHooks, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        self.registry = registry
         self.hooks = hooks
         self.clock = clock  # only for the ages in server-side Tables
 
@@ -132,7 +134,9 @@ class Handlers:
             return await self.watch(request, route)
         query_int(request, "timeoutSeconds")  # ListOptions are decoded whole, as the API server decodes them
         limit = query_int(request, "limit") or 0
-        items, rv = self.store.list(r.plural, route.namespace, label_selector=labels, field_selector=fields)
+        items, rv = self.registry.list(
+            r.plural, route.namespace, label_selector=labels, field_selector=fields
+        )
         token = request.query_params.get("continue")
         if token:
             try:
@@ -160,14 +164,14 @@ class Handlers:
         initial: list[WatchEvent] = []
         expired: Expired | None = None
         if raw_rv in ("", "0"):
-            sub = self.store.subscribe(r.plural, None, max_buffer=10_000)
-            items, rv = self.store.list(r.plural, route.namespace)
+            sub = self.registry.subscribe(r.plural, None, max_buffer=10_000)
+            items, rv = self.registry.list(r.plural, route.namespace)
             initial = [WatchEvent("ADDED", r.plural, o, int(rv)) for o in items if match(o)]
         else:
             if not raw_rv.isdigit():
                 raise bad_request(f"resourceVersion: Invalid value: {raw_rv!r}: must be an integer")
             try:
-                sub = self.store.subscribe(r.plural, int(raw_rv), max_buffer=10_000)
+                sub = self.registry.subscribe(r.plural, int(raw_rv), max_buffer=10_000)
             except Expired as exc:
                 expired = exc
         namespace = route.namespace
@@ -228,21 +232,21 @@ class Handlers:
         r = route.resource
         self._set_namespace(route, obj)
         limits.check_object(obj, cannot_handle(r))
-        written = self.store.client_create(r.plural, obj, _client_write(request, opts, fields))
+        written = self.registry.client_create(r.plural, obj, _client_write(request, opts, fields))
         return object_response(written.obj, code=201, warnings=written.warnings)
 
     async def delete_collection(self, request: Request, route: Route) -> Response:
         r = route.resource
         body = await self._delete_options(request)
         opts = write_options(request, "delete", body=body)
-        items, _ = self.store.list(
+        items, _ = self.registry.list(
             r.plural,
             route.namespace,
             label_selector=request.query_params.get("labelSelector"),
             field_selector=request.query_params.get("fieldSelector"),
         )
         out = []
-        with self.store.transaction():
+        with self.registry.transaction():
             for obj in items:
                 m = meta(obj)
                 out.append(
@@ -253,7 +257,7 @@ class Handlers:
     # -- item ------------------------------------------------------------------------
     async def get(self, request: Request, route: Route) -> Response:
         assert route.name is not None
-        obj = self.store.get(route.resource.plural, route.namespace, route.name)
+        obj = self.registry.get(route.resource.plural, route.namespace, route.name)
         if route.subresource is None:
             return self._respond(request, route.resource, [obj], None)
         return object_response(obj)
@@ -272,11 +276,11 @@ class Handlers:
         opts = write_options(request, "patch", patch_type=kind)
         body = await read_body(request)
         if kind == APPLY:
-            applied = await apply_patch(self.store, route, body, opts)
+            applied = await apply_patch(self.registry, route, body, opts)
             if applied.creates:
                 return await self.create_object(request, route, applied.obj, opts, applied.fields)
             return self.update_object(request, route, applied.obj, opts, applied.fields)
-        current = self.store.get(r.plural, route.namespace, route.name)
+        current = self.registry.get(r.plural, route.namespace, route.name)
         try:
             if kind == "application/merge-patch+json":
                 patched = patching.merge_patch(current, decode(body, JSON, what="patch"))
@@ -319,7 +323,7 @@ class Handlers:
         self._set_namespace(route, obj)
         limits.check_object(obj, cannot_handle(r))
         write = _client_write(request, opts, fields)
-        written = self.store.client_update(r.plural, obj, write, subresource=route.subresource)
+        written = self.registry.client_update(r.plural, obj, write, subresource=route.subresource)
         return object_response(written.obj, warnings=written.warnings)
 
     async def _delete_options(self, request: Request) -> dict[str, Any]:
@@ -361,12 +365,12 @@ class Handlers:
         grace = grace_period(request, opts)
         pre = opts.get("preconditions") or {}
         if dry:  # checked as a real delete is, then nothing happens
-            current = self.store.get(route.resource.plural, namespace, name)
+            current = self.registry.get(route.resource.plural, namespace, name)
             for key in ("uid", "resourceVersion"):
                 if isinstance(pre, dict) and pre.get(key) and str(pre[key]) != meta(current).get(key):
                     raise conflict(route.resource.plural, name)
             return current
-        return self.store.delete(
+        return self.registry.delete(
             route.resource.plural,
             namespace,
             name,
@@ -384,7 +388,7 @@ class Handlers:
         if dry:
             return object_response(obj)
         try:
-            self.store.get(r.plural, route.namespace, route.name)
+            self.registry.get(r.plural, route.namespace, route.name)
         except ApiError:
             return object_response(obj)
         return object_response(obj, code=202)
@@ -393,5 +397,5 @@ class Handlers:
     async def logs(self, request: Request, route: Route) -> Response:
         """``GET …/pods/NAME/log`` (:mod:`minik.api.podlogs`)."""
         assert route.name is not None
-        pod = self.store.get("pods", route.namespace, route.name)
+        pod = self.registry.get("pods", route.namespace, route.name)
         return await podlogs.logs(request, pod, self.hooks)

@@ -30,8 +30,8 @@ log = logging.getLogger("minik.server")
 class StoreObjectSource:
     """The kubelet's read-only view of the store (configmaps, secrets, services)."""
 
-    def __init__(self, store: Registry) -> None:
-        self._store = store
+    def __init__(self, registry: Registry) -> None:
+        self._store = registry
 
     def get(self, resource: str, namespace: str, name: str) -> Obj | None:
         try:
@@ -60,8 +60,8 @@ async def until_stored(what: str, write: Callable[[], None], *, longest: float =
 class StorePodSink:
     """Where the kubelet reports pod status and pod-level events (retried through store faults)."""
 
-    def __init__(self, store: Registry) -> None:
-        self._store = store
+    def __init__(self, registry: Registry) -> None:
+        self._store = registry
 
     async def update_pod_status(self, pod: Obj, status: Obj) -> None:
         name = meta(pod).get("name")

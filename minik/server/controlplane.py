@@ -75,23 +75,23 @@ class ControlPlane:
         self,
         *,
         settings: Settings,
-        store: Registry,
+        registry: Registry,
         docker: DockerAPI,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.store = store
+        self.registry = registry
         self.docker = docker
         self.kubelet = Kubelet(
             docker,
-            StoreObjectSource(store),
-            StorePodSink(store),
+            StoreObjectSource(registry),
+            StorePodSink(registry),
             instance=settings.instance,
             clock=clock,
             time_scale=settings.time_scale,
             state_dir=settings.home,
-            ip_ledger=PodIPTable(store.store),
+            ip_ledger=PodIPTable(registry.store),
         )
         self.hooks = ServerApiHooks(self.kubelet)
         self.streams = PodStreams(docker, instance=settings.instance)  # exec and attach
@@ -99,18 +99,18 @@ class ControlPlane:
         self.pods: WorkQueue[Key] = WorkQueue()
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
-        self.node_ports = NodePortProxy(store, address=self.pod_address)  # 127.0.0.1:<nodePort> → the pods
+        self.node_ports = NodePortProxy(registry, address=self.pod_address)  # 127.0.0.1:<nodePort> → the pods
         self.cronjobs: WorkQueue[Key] = WorkQueue()
-        self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
-        self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
+        self.cron = CronJobExecutor(registry, clock=clock, rate=settings.cron_time_rate)
+        self.job_executor = JobExecutor(registry, clock=clock, time_scale=settings.time_scale)
         self.budgets: WorkQueue[str] = WorkQueue()
-        self.disruption = DisruptionExecutor(store, clock=clock)
+        self.disruption = DisruptionExecutor(registry, clock=clock)
         self._gone_pods: dict[Key, Obj] = {}
         self._job_pace: Pacer[Key] = Pacer(JOB_SYNC_PACE)
         self._job_batch = SYNC_BATCH_PERIOD * settings.time_scale
-        self.scheduler = SchedulerGate(store, clock)
+        self.scheduler = SchedulerGate(registry, clock)
         self.storage: WorkQueue[str] = WorkQueue()  # persistent volumes: one pass over all of them
-        self.volumes = StorageExecutor(store, docker, instance=settings.instance)
+        self.volumes = StorageExecutor(registry, docker, instance=settings.instance)
         self.metrics = MetricsSampler(
             docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
         )
@@ -124,16 +124,16 @@ class ControlPlane:
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Adopt what runs, wake every key, then run all loops until cancelled."""
-        feed = self.store.subscribe(None, None)
+        feed = self.registry.subscribe(None, None)
         await self._sweep()
         await self._register_node()
-        for job in self.store.list("jobs", None)[0]:
+        for job in self.registry.list("jobs", None)[0]:
             self.jobs.add(_key(job))
-        for pod in self.store.list("pods", None)[0]:
+        for pod in self.registry.list("pods", None)[0]:
             self.pods.add(_key(pod))
-        for pdb in self.store.list("poddisruptionbudgets", None)[0]:
+        for pdb in self.registry.list("poddisruptionbudgets", None)[0]:
             self.budgets.add(_key(pdb)[0])
-        for cj in self.store.list("cronjobs", None)[0]:
+        for cj in self.registry.list("cronjobs", None)[0]:
             self.cronjobs.add(_key(cj))  # catch up on what was missed while stopped
         for sweep in (self.gc, self.services, self.storage):
             sweep.add("all")
@@ -170,7 +170,7 @@ class ControlPlane:
         removal of its containers, or a cleanup that failed while the engine
         was down, leaves them behind; this start finishes the job.
         """
-        known = {str(meta(p).get("uid")) for p in self.store.list("pods", None, shared=True)[0]}
+        known = {str(meta(p).get("uid")) for p in self.registry.list("pods", None, shared=True)[0]}
         try:
             swept = await self.kubelet.sweep(known)
         except DockerUnavailable as exc:
@@ -191,12 +191,12 @@ class ControlPlane:
             log.warning("could not register the node (the engine is down): %s", exc)
             return
         try:
-            current = self.store.get("nodes", None, NODE_NAME)
+            current = self.registry.get("nodes", None, NODE_NAME)
         except NotFound:
-            self.store.create("nodes", node)
+            self.registry.create("nodes", node)
             return
         current["status"] = node["status"]
-        self.store.update("nodes", current, status_only=True)
+        self.registry.update("nodes", current, status_only=True)
 
     def pending_deletions(self) -> tuple[int, float]:
         """How many deletions are under way, and how long they may still take (seconds).
@@ -207,11 +207,11 @@ class ControlPlane:
         grace period left, plus 10 s for the engine's work.
         """
         now = utcnow()
-        jobs = self.store.list("jobs", None, shared=True)[0]
+        jobs = self.registry.list("jobs", None, shared=True)[0]
         live = {meta(j).get("uid") for j in jobs if not meta(j).get("deletionTimestamp")}
         count = len(jobs) - len(live) + len(self._gone_pods)
         longest = 0.0
-        for pod in self.store.list("pods", None, shared=True)[0]:
+        for pod in self.registry.list("pods", None, shared=True)[0]:
             m = meta(pod)
             owner = controller_of(pod)
             if m.get("deletionTimestamp"):
@@ -239,7 +239,7 @@ class ControlPlane:
             try:
                 more = True
                 while more:  # batches, with other tasks running between them
-                    more = self.store.expire_events() > 0
+                    more = self.registry.expire_events() > 0
                     await anyio.lowlevel.checkpoint()
             except StoreError as exc:
                 log.warning("expiring events: %s (retrying)", exc)
@@ -283,8 +283,8 @@ class ControlPlane:
         if resource is None or not isinstance(key, tuple) or len(key) != 2:
             return
         try:
-            obj = self.store.get(resource, key[0], key[1])
-            self.store.record_event(
+            obj = self.registry.get(resource, key[0], key[1])
+            self.registry.record_event(
                 obj,
                 type="Warning",
                 reason=FAILED_SYNC,
@@ -347,7 +347,7 @@ class ControlPlane:
         """An orphan pod: the Jobs whose selector matches may adopt it; a tracking finalizer goes."""
         m = meta(pod)
         ns = str(m.get("namespace") or "default")
-        for job in self.store.list("jobs", ns, shared=True)[0]:
+        for job in self.registry.list("jobs", ns, shared=True)[0]:
             if selector_matches((job.get("spec") or {}).get("selector"), m.get("labels")):
                 self.jobs.add(_key(job))
         if JOB_TRACKING_FINALIZER in (m.get("finalizers") or []):
@@ -383,7 +383,7 @@ class ControlPlane:
     async def _sync_pod(self, key: Key) -> None:
         ns, name = key
         try:
-            pod = self.store.get("pods", ns, name)
+            pod = self.registry.get("pods", ns, name)
         except NotFound:
             await self._forget(key)
             return
@@ -402,7 +402,7 @@ class ControlPlane:
         fixed = with_kubelet_ips(pod.get("status") or {}, reported)
         if fixed is not None:
             log.info("pod %s/%s: status addresses put back to the kubelet's", *_key(pod))
-            await StorePodSink(self.store).update_pod_status(pod, fixed)
+            await StorePodSink(self.registry).update_pod_status(pod, fixed)
 
     async def _forget(self, key: Key) -> None:
         """Remove a deleted pod's containers; it is forgotten only once that succeeded.
@@ -427,15 +427,15 @@ class ControlPlane:
             self.storage.add_after("all", retry)
 
     async def _sync_services(self, _: str) -> None:
-        services = self.store.list("services", None)[0]
-        pods = self.store.list("pods", None)[0] if services else []
+        services = self.registry.list("services", None)[0]
+        pods = self.registry.list("pods", None)[0] if services else []
         await self.node_ports.sync(services)  # first: it needs no engine
         await self.kubelet.sync_services(services, pods)
 
     # -- garbage collection ----------------------------------------------------
     async def _collect_garbage(self, _: str) -> None:
         """One pass of the garbage collector's plan (:mod:`minik.controllers.garbage`), carried out."""
-        if garbage.collect(self.store):
+        if garbage.collect(self.registry):
             self.gc.add_after("all", 0.5)
 
 

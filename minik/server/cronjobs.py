@@ -32,8 +32,8 @@ Key = tuple[str, str]
 class CronJobExecutor:
     """One CronJob sync at a time per key (the control plane's work queue calls :meth:`sync`)."""
 
-    def __init__(self, store: Registry, *, clock: Callable[[], datetime], rate: float = 1.0) -> None:
-        self.store = store
+    def __init__(self, registry: Registry, *, clock: Callable[[], datetime], rate: float = 1.0) -> None:
+        self.registry = registry
         self.clock = clock
         self.rate = rate
 
@@ -64,10 +64,10 @@ class CronJobExecutor:
         """(real seconds until the next sync or None, whether Jobs were deleted)."""
         ns, name = key
         try:
-            cj = self.store.get("cronjobs", ns, name)
+            cj = self.registry.get("cronjobs", ns, name)
         except NotFound:
             return None, False
-        items, _ = self.store.list("jobs", ns, shared=True)
+        items, _ = self.registry.list("jobs", ns, shared=True)
         jobs = [
             j
             for j in items
@@ -78,10 +78,10 @@ class CronJobExecutor:
         res = sync_cronjob(cj, jobs, self.now_for(cj))
         status = dict(res.status)
         failed: set[str] = set()
-        with self.store.transaction():
+        with self.registry.transaction():
             for job_name in res.delete:
                 try:
-                    self.store.delete("jobs", ns, job_name, propagation="Background")
+                    self.registry.delete("jobs", ns, job_name, propagation="Background")
                 except NotFound:
                     pass
             for job in res.create:
@@ -97,11 +97,11 @@ class CronJobExecutor:
                     status["active"] = [*(status.get("active") or []), job_ref(created)]
             if status != (cj.get("status") or {}):
                 cj["status"] = status
-                self.store.update("cronjobs", cj, status_only=True)
+                self.registry.update("cronjobs", cj, status_only=True)
             for ev in res.events:
                 if ev.reason == "SuccessfulCreate" and ev.message in failed:
                     continue
-                self.store.record_event(
+                self.registry.record_event(
                     cj, type=ev.type, reason=ev.reason, message=ev.message, component=COMPONENT
                 )
         delay = None if res.requeue_after is None else max(0.0, res.requeue_after / self.rate)
@@ -123,10 +123,10 @@ class CronJobExecutor:
             return None
         meta(obj)["uid"] = uid
         try:
-            return self.store.create("jobs", obj)
+            return self.registry.create("jobs", obj)
         except AlreadyExists:
             log.info("cronjob %s: job %s already exists", meta(cj).get("name"), meta(job).get("name"))
             return None
 
     def _event(self, cj: Obj, type_: str, reason: str, message: str) -> None:
-        self.store.record_event(cj, type=type_, reason=reason, message=message, component=COMPONENT)
+        self.registry.record_event(cj, type=type_, reason=reason, message=message, component=COMPONENT)

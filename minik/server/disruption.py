@@ -20,16 +20,16 @@ COMPONENT = "controllermanager"
 
 
 class DisruptionExecutor:
-    def __init__(self, store: Registry, *, clock: Callable[[], datetime]) -> None:
-        self.store = store
+    def __init__(self, registry: Registry, *, clock: Callable[[], datetime]) -> None:
+        self.registry = registry
         self.clock = clock
 
     def sync(self, namespace: str) -> float | None:
         """Recompute every budget of ``namespace``; seconds until the next recheck, if any."""
-        budgets = self.store.list(PDBS, namespace)[0]
+        budgets = self.registry.list(PDBS, namespace)[0]
         if not budgets:
             return None
-        pods = self.store.list("pods", namespace, shared=True)[0]
+        pods = self.registry.list("pods", namespace, shared=True)[0]
         now = self.clock()
         recheck: list[float] = []
         for pdb in budgets:
@@ -40,12 +40,14 @@ class DisruptionExecutor:
                 continue
             pdb["status"] = res.status
             try:
-                self.store.update(PDBS, pdb, status_only=True)
+                self.registry.update(PDBS, pdb, status_only=True)
             except Conflict:
                 recheck.append(0.2)
                 continue
             except NotFound:
                 continue
             for type_, reason, message in res.events:
-                self.store.record_event(pdb, type=type_, reason=reason, message=message, component=COMPONENT)
+                self.registry.record_event(
+                    pdb, type=type_, reason=reason, message=message, component=COMPONENT
+                )
         return min(recheck) if recheck else None

@@ -16,53 +16,53 @@ OWNED = tuple(r for r in RESOURCES if r not in ("events", "namespaces"))
 """What :func:`plan_owners` looks at: every kind but Events and Namespaces (their own lifecycle)."""
 
 
-def collect(store: Registry) -> bool:
+def collect(registry: Registry) -> bool:
     """Plan and carry out one pass over CronJobs and Jobs, Jobs and pods, then every other owner
     reference; whether to look again soon."""
-    cronjobs = store.list("cronjobs", None, shared=True)[0]
-    first = plan_cronjob_jobs(cronjobs, store.list("jobs", None, shared=True)[0])
-    carry_out(store, first)
-    second = plan(store.list("jobs", None, shared=True)[0], store.list("pods", None, shared=True)[0])
-    carry_out(store, second)
-    objects = {r: store.list(r, None, shared=True)[0] for r in OWNED}
+    cronjobs = registry.list("cronjobs", None, shared=True)[0]
+    first = plan_cronjob_jobs(cronjobs, registry.list("jobs", None, shared=True)[0])
+    carry_out(registry, first)
+    second = plan(registry.list("jobs", None, shared=True)[0], registry.list("pods", None, shared=True)[0])
+    carry_out(registry, second)
+    objects = {r: registry.list(r, None, shared=True)[0] for r in OWNED}
     third = plan_owners(
         objects, {r: RESOURCES[r].namespaced for r in OWNED}, {r.kind for r in RESOURCES.values()}
     )
-    carry_out(store, third)
+    carry_out(registry, third)
     return first.waiting or second.waiting or third.waiting
 
 
-def carry_out(store: Registry, p: Plan) -> None:
+def carry_out(registry: Registry, p: Plan) -> None:
     """Every action of ``p``, in order, in one transaction."""
-    with store.transaction():
+    with registry.transaction():
         for action in p.actions:
-            current = _current(store, action)
+            current = _current(registry, action)
             if current is None:
                 continue
             if action.verb == "delete":
                 propagation = action.propagation or ("Background" if action.resource == "jobs" else None)
-                store.delete(action.resource, action.namespace, action.name, propagation=propagation)
+                registry.delete(action.resource, action.namespace, action.name, propagation=propagation)
             elif action.verb in ("unown", "unblock"):
-                _owners(store, action, current)
+                _owners(registry, action, current)
             elif action.verb == "orphan":
-                _orphan(store, action.resource, current)
+                _orphan(registry, action.resource, current)
             elif action.verb == "drop-tracking":
-                drop_tracking_finalizer(store, current)
+                drop_tracking_finalizer(registry, current)
             else:
                 cm = meta(current)
                 cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f not in DELETION_FINALIZERS]
-                store.update(action.resource, current)
+                registry.update(action.resource, current)
 
 
-def _current(store: Registry, action: Action) -> Obj | None:
+def _current(registry: Registry, action: Action) -> Obj | None:
     try:
-        current = store.get(action.resource, action.namespace, action.name)
+        current = registry.get(action.resource, action.namespace, action.name)
     except NotFound:
         return None
     return current if meta(current).get("uid") == action.uid else None
 
 
-def _owners(store: Registry, action: Action, current: Obj) -> None:
+def _owners(registry: Registry, action: Action, current: Obj) -> None:
     """``unown``: the references to ``action.owners`` go; ``unblock``: they stop blocking."""
     cm = meta(current)
     refs = []
@@ -75,29 +75,29 @@ def _owners(store: Registry, action: Action, current: Obj) -> None:
         cm["ownerReferences"] = refs
     else:
         cm.pop("ownerReferences", None)
-    store.update(action.resource, current)
+    registry.update(action.resource, current)
 
 
-def _orphan(store: Registry, resource: str, current: Obj) -> None:
+def _orphan(registry: Registry, resource: str, current: Obj) -> None:
     cm = meta(current)
     cm["ownerReferences"] = [r for r in cm.get("ownerReferences") or [] if not r.get("controller")]
     if not cm["ownerReferences"]:
         del cm["ownerReferences"]
     if resource == "pods":
         cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING_FINALIZER]
-    store.update(resource, current)
+    registry.update(resource, current)
 
 
-def drop_tracking_finalizer(store: Registry, pod: Obj) -> None:
+def drop_tracking_finalizer(registry: Registry, pod: Obj) -> None:
     """Remove ``batch.kubernetes.io/job-tracking`` from the stored pod, if it still carries it."""
     m = meta(pod)
     if JOB_TRACKING_FINALIZER not in (m.get("finalizers") or []):
         return
     try:
-        current = store.get("pods", m.get("namespace", "default"), m["name"])
+        current = registry.get("pods", m.get("namespace", "default"), m["name"])
     except NotFound:
         return
     meta(current)["finalizers"] = [
         f for f in meta(current).get("finalizers") or [] if f != JOB_TRACKING_FINALIZER
     ]
-    store.update("pods", current)
+    registry.update("pods", current)

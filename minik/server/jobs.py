@@ -43,15 +43,15 @@ class Outcome:
 class JobExecutor:
     """Carries out one ``sync_job`` for a key (the control plane's work queue calls :meth:`sync`)."""
 
-    def __init__(self, store: Registry, *, clock: Callable[[], datetime], time_scale: float = 1.0) -> None:
-        self.store = store
+    def __init__(self, registry: Registry, *, clock: Callable[[], datetime], time_scale: float = 1.0) -> None:
+        self.registry = registry
         self.clock = clock
         self.time_scale = time_scale
         self.backoffs: dict[tuple[str, str], tuple[str, BackoffRecord]] = {}
 
     def sync(self, ns: str, name: str) -> Outcome:
         try:
-            job = self.store.get("jobs", ns, name)
+            job = self.registry.get("jobs", ns, name)
         except NotFound:
             self.backoffs.pop((ns, name), None)
             return Outcome(forget=True)
@@ -60,12 +60,12 @@ class JobExecutor:
         record = kept[1] if kept is not None and kept[0] == uid else None
         deleting = bool(meta(job).get("deletionTimestamp"))
         # Shared, read-only objects: sync_job never mutates its inputs (a unit test checks).
-        pods, _ = self.store.list("pods", ns, shared=True)
+        pods, _ = self.registry.list("pods", ns, shared=True)
         res = sync_job(
             job, pods, self.clock(), new_name=generate_name, time_scale=self.time_scale, backoff=record
         )
         by_name = {meta(p)["name"]: p for p in pods}
-        with self.store.transaction():
+        with self.registry.transaction():
             for pod_name in res.adopt:
                 self._adopt(job, ns, pod_name)
             for pod_name in res.release:
@@ -73,19 +73,19 @@ class JobExecutor:
             for pod_name in res.finalize:
                 pod = by_name.get(pod_name)
                 if pod is not None:
-                    drop_tracking_finalizer(self.store, pod)
+                    drop_tracking_finalizer(self.registry, pod)
             for pod_name in res.delete:
                 try:
-                    self.store.delete("pods", ns, pod_name)
+                    self.registry.delete("pods", ns, pod_name)
                 except NotFound:
                     pass
             for pod in res.create:
                 self._create_pod(pod)
             if res.status != job.get("status"):
                 job["status"] = res.status
-                self.store.update("jobs", job, status_only=True)
+                self.registry.update("jobs", job, status_only=True)
             for ev in res.events:
-                self.store.record_event(
+                self.registry.record_event(
                     job, type=ev.type, reason=ev.reason, message=ev.message, component="job-controller"
                 )
         if res.backoff is None:  # finished (or not ours): upstream removes the record
@@ -94,7 +94,7 @@ class JobExecutor:
             self.backoffs[(ns, name)] = (uid, res.backoff)
         if res.delete_job and not deleting:
             try:
-                self.store.delete("jobs", ns, name, propagation="Foreground")
+                self.registry.delete("jobs", ns, name, propagation="Foreground")
             except NotFound:
                 pass
             return Outcome(collect_garbage=True)
@@ -103,7 +103,7 @@ class JobExecutor:
     def _adopt(self, job: Obj, ns: str, pod_name: str) -> None:
         """Upstream's adopt patch; skipped when the pod changed owner or started deleting meanwhile."""
         try:
-            current = self.store.get("pods", ns, pod_name)
+            current = self.registry.get("pods", ns, pod_name)
         except NotFound:
             return
         cm = meta(current)
@@ -112,12 +112,12 @@ class JobExecutor:
         cm["ownerReferences"] = [*(cm.get("ownerReferences") or []), owner_reference(job)]
         if JOB_TRACKING_FINALIZER not in (cm.get("finalizers") or []):
             cm["finalizers"] = [*(cm.get("finalizers") or []), JOB_TRACKING_FINALIZER]
-        self.store.update("pods", current)
+        self.registry.update("pods", current)
 
     def _release(self, job: Obj, ns: str, pod_name: str) -> None:
         """Upstream's release patch: the Job's owner reference and the tracking finalizer go."""
         try:
-            current = self.store.get("pods", ns, pod_name)
+            current = self.registry.get("pods", ns, pod_name)
         except NotFound:
             return
         cm = meta(current)
@@ -128,12 +128,12 @@ class JobExecutor:
         else:
             cm.pop("ownerReferences", None)
         cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING_FINALIZER]
-        self.store.update("pods", current)
+        self.registry.update("pods", current)
 
     def _create_pod(self, pod: Obj) -> None:
         for _ in range(5):
             try:
-                self.store.create("pods", pod)
+                self.registry.create("pods", pod)
                 return
             except AlreadyExists:
                 m = meta(pod)

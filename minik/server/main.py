@@ -102,18 +102,18 @@ async def serve() -> None:
         for name in ("", "-wal", "-shm"):
             paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
         correlator = EventCorrelator(clock=utcnow, time_scale=_time_scale())
-        store = Registry.open(paths.db_path(), correlator=correlator)
+        registry = Registry.open(paths.db_path(), correlator=correlator)
         docker = DockerAPI()
         await docker.ping()
         plane = ControlPlane(
             settings=Settings(
                 home=home, instance=instance, time_scale=_time_scale(), cron_time_rate=_cron_time_rate()
             ),
-            store=store,
+            registry=registry,
             docker=docker,
         )
         app = create_app(
-            store=store,
+            registry=registry,
             token=bearer,
             hooks=plane.hooks,
             streamer=plane.streams,

@@ -158,13 +158,13 @@ class NodePortProxy:
 
     def __init__(
         self,
-        store: Registry,
+        registry: Registry,
         *,
         address: Callable[[Obj], str],
         host: str = HOST,
         limits: Limits | None = None,
     ) -> None:
-        self.store = store
+        self.registry = registry
         self.address = address
         self.host = host
         self.limits = limits or Limits.for_fd_limit(_fd_soft_limit())
@@ -210,7 +210,7 @@ class NodePortProxy:
                 if svc is not None:
                     # The event is best effort: a store fault is the store's to report.
                     with contextlib.suppress(Exception):
-                        self.store.record_event(
+                        self.registry.record_event(
                             svc, type="Warning", reason=UNAVAILABLE, message=why, component="minik"
                         )
                 continue
@@ -282,10 +282,10 @@ class NodePortProxy:
     async def _forward(self, client: anyio.abc.SocketStream, target: Target) -> None:
         async with client:
             try:
-                svc = self.store.get("services", target.namespace, target.name)
+                svc = self.registry.get("services", target.namespace, target.name)
             except ApiError:
                 return
-            pods, _ = self.store.list("pods", target.namespace, shared=True)
+            pods, _ = self.registry.list("pods", target.namespace, shared=True)
             found = endpoints(svc, target.port, pods, self.address)
             random.shuffle(found)  # kube-proxy's iptables mode picks an endpoint at random
             for ip, port in found:

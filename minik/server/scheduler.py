@@ -23,13 +23,13 @@ Key = tuple[str, str]
 
 
 class SchedulerGate:
-    def __init__(self, store: Registry, clock: Callable[[], datetime]) -> None:
-        self.store = store
+    def __init__(self, registry: Registry, clock: Callable[[], datetime]) -> None:
+        self.registry = registry
         self.clock = clock
 
     def _node(self) -> Obj | None:
         try:
-            return self.store.get("nodes", None, NODE_NAME)
+            return self.registry.get("nodes", None, NODE_NAME)
         except NotFound:
             return None
 
@@ -40,13 +40,13 @@ class SchedulerGate:
         if decision.bind and storage.claim_names(pod):
             decision = self._volume_binding(pod, now)
         if decision.bind:
-            self.store.update("pods", scheduling.bound(pod))  # its MODIFIED event syncs it again
+            self.registry.update("pods", scheduling.bound(pod))  # its MODIFIED event syncs it again
             return False
         if decision.status is not None:
-            self.store.update("pods", {**pod, "status": decision.status}, status_only=True)
+            self.registry.update("pods", {**pod, "status": decision.status}, status_only=True)
         if decision.event is not None:
             type_, reason, message = decision.event
-            self.store.record_event(
+            self.registry.record_event(
                 pod, type=type_, reason=reason, message=message, component=scheduling.SCHEDULER
             )
         return decision.run
@@ -54,18 +54,18 @@ class SchedulerGate:
     def _volume_binding(self, pod: Obj, now: str) -> scheduling.Decision:
         """The VolumeBinding plugin: bind only once every claim is bound; give WaitForFirstConsumer claims the node."""
         ns = str(meta(pod).get("namespace") or "default")
-        claims = {str(meta(c)["name"]): c for c in self.store.list("persistentvolumeclaims", ns)[0]}
-        classes = self.store.list("storageclasses", None, shared=True)[0]
+        claims = {str(meta(c)["name"]): c for c in self.registry.list("persistentvolumeclaims", ns)[0]}
+        classes = self.registry.list("storageclasses", None, shared=True)[0]
         check = storage.pod_volumes(pod, claims, classes)
         if check.problem is not None:
             return scheduling.held(pod, scheduling.unschedulable_message(check.problem), now)
         for name in check.select:  # PreBind: the provisioner waits for this annotation
-            self.store.update("persistentvolumeclaims", storage.selected(claims[name]))
+            self.registry.update("persistentvolumeclaims", storage.selected(claims[name]))
         return scheduling.Decision(run=False, bind=check.ready)
 
     def claims_changed(self, namespace: str) -> list[Key]:
         """The keys of the namespace's pods waiting for a node (a claim of theirs may now be bound)."""
-        pods = self.store.list("pods", namespace, shared=True)[0]
+        pods = self.registry.list("pods", namespace, shared=True)[0]
         return [
             (namespace, str(meta(p)["name"]))
             for p in pods
@@ -83,8 +83,8 @@ class SchedulerGate:
                     spec["taints"] = taints
                 else:
                     spec.pop("taints", None)
-                self.store.update("nodes", node)
-            pods = self.store.list("pods", None, shared=True)[0]
+                self.registry.update("nodes", node)
+            pods = self.registry.list("pods", None, shared=True)[0]
         except (StoreError, ApiError) as exc:  # a conflicting write: the next node event retries
             log.warning("node change: %s", exc)
             return []

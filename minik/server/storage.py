@@ -32,26 +32,26 @@ RETRY_DELETE = 5.0
 
 
 class StorageExecutor:
-    def __init__(self, store: Registry, docker: Runtime, *, instance: str) -> None:
-        self.store = store
+    def __init__(self, registry: Registry, docker: Runtime, *, instance: str) -> None:
+        self.registry = registry
         self.docker = docker
         self.instance = instance
 
     async def sync(self) -> float | None:
         """One pass over every claim and volume; seconds until a retry is due, if one is."""
         retry: float | None = None
-        claims = self.store.list(PVCS, None)[0]
-        volumes = self.store.list(PVS, None)[0]
-        classes = self.store.list(CLASSES, None, shared=True)[0]
-        pods = self.store.list("pods", None, shared=True)[0] if claims else []
+        claims = self.registry.list(PVCS, None)[0]
+        volumes = self.registry.list(PVS, None)[0]
+        classes = self.registry.list(CLASSES, None, shared=True)[0]
+        pods = self.registry.list("pods", None, shared=True)[0] if claims else []
         for claim in claims:
             try:
                 if not await self._claim(claim, volumes, classes, pods):
                     retry = RETRY_DELETE
             except (NotFound, ApiError) as exc:  # a write that lost a race: the change feed wakes us again
                 log.info("claim %s: %s", meta(claim).get("name"), exc)
-        claims = self.store.list(PVCS, None)[0]
-        for pv in self.store.list(PVS, None)[0]:
+        claims = self.registry.list(PVCS, None)[0]
+        for pv in self.registry.list(PVS, None)[0]:
             try:
                 if not await self._volume(pv, claims):
                     retry = RETRY_DELETE
@@ -61,7 +61,7 @@ class StorageExecutor:
 
     def _events(self, obj: Obj, events: tuple[ControllerEvent, ...]) -> None:
         for type_, reason, message in events:
-            self.store.record_event(obj, type=type_, reason=reason, message=message, component=CONTROLLER)
+            self.registry.record_event(obj, type=type_, reason=reason, message=message, component=CONTROLLER)
 
     async def _claim(self, claim: Obj, volumes: list[Obj], classes: list[Obj], pods: list[Obj]) -> bool:
         """Carry out one claim's decision; ``False`` when provisioning failed and must be retried."""
@@ -75,12 +75,12 @@ class StorageExecutor:
                 self._events(claim, (ControllerEvent("Warning", "ProvisioningFailed", msg),))
                 return False
         if d.bind is not None:
-            self.store.update(PVS, d.bind)
+            self.registry.update(PVS, d.bind)
         current = claim
         if d.claim is not None:
-            current = self.store.update(PVCS, d.claim)
+            current = self.registry.update(PVCS, d.claim)
         if d.status is not None and d.status != current.get("status"):
-            current = self.store.update(PVCS, {**current, "status": d.status}, status_only=True)
+            current = self.registry.update(PVCS, {**current, "status": d.status}, status_only=True)
         self._events(current, d.events)
         return True
 
@@ -90,7 +90,7 @@ class StorageExecutor:
         volume = labels.claim_volume_name(self.instance, name)
         await self.docker.create_volume(volume, labels.for_claim_volume(self.instance, name, claim))
         pv["spec"]["hostPath"] = {"path": await self.docker.volume_path(volume), "type": "DirectoryOrCreate"}
-        self.store.create(PVS, pv)
+        self.registry.create(PVS, pv)
         log.info("provisioned %s (Docker volume %s) for claim %s", name, volume, meta(claim).get("name"))
 
     async def _volume(self, pv: Obj, claims: list[Obj]) -> bool:
@@ -98,11 +98,11 @@ class StorageExecutor:
         d = storage.sync_volume(pv, claims)
         current = pv
         if d.volume is not None:
-            current = self.store.update(PVS, d.volume)
+            current = self.registry.update(PVS, d.volume)
             if not current:
                 return True
         if d.status is not None and d.status != current.get("status"):
-            current = self.store.update(PVS, {**current, "status": d.status}, status_only=True)
+            current = self.registry.update(PVS, {**current, "status": d.status}, status_only=True)
         self._events(current, d.events)
         if not d.delete:
             return True
@@ -121,7 +121,7 @@ class StorageExecutor:
             )
             self._events(current, (ControllerEvent("Warning", "VolumeFailedDelete", msg),))
             return False
-        self.store.delete(PVS, None, name)  # pv-protection keeps it until the next pass drops it
+        self.registry.delete(PVS, None, name)  # pv-protection keeps it until the next pass drops it
         log.info("deleted the Docker volume of %s", name)
         return True
 

@@ -94,16 +94,16 @@ PodAddress = Callable[[Obj], str]
 
 class Streams:
     def __init__(
-        self, *, store: Registry, streamer: PodStreamer | None, address: PodAddress | None = None
+        self, *, registry: Registry, streamer: PodStreamer | None, address: PodAddress | None = None
     ) -> None:
-        self.store = store
+        self.registry = registry
         self.streamer = streamer
         self.address: PodAddress = address or (lambda pod: "")
 
     def _check(self, route: Route, query: list[tuple[str, str]], protocols: list[str] | None) -> Any:
         """Everything the API server checks before an upgrade; returns the options (or ports)."""
         assert route.name is not None and route.subresource in SUBRESOURCES
-        pod = self.store.get("pods", route.namespace, route.name)
+        pod = self.registry.get("pods", route.namespace, route.name)
         try:
             if route.subresource == "portforward":
                 tunnel = channels.SPDY_TUNNEL in (protocols or [])  # ports come in SPDY headers
@@ -129,7 +129,7 @@ class Streams:
         SPDY port-forward carries its ports in stream headers, not the query: only the pod is checked.
         """
         if route.subresource == "portforward":
-            self.store.get("pods", route.namespace, str(route.name))
+            self.registry.get("pods", route.namespace, str(route.name))
         else:
             self._check(route, list(request.query_params.multi_items()), None)
         return status_response(bad_request("Upgrade request required").status)

@@ -79,7 +79,7 @@ def hooks() -> FakeHooks:
 
 @pytest.fixture
 def client(store: Registry, hooks: FakeHooks) -> Iterator[TestClient]:
-    app = create_app(store=store, token=TOKEN, hooks=hooks)
+    app = create_app(registry=store, token=TOKEN, hooks=hooks)
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c
 

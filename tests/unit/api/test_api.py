@@ -434,7 +434,7 @@ def test_watch_too_old_resource_version_sends_an_expired_error(tmp_path) -> None
     for i in range(20):
         s.create("configmaps", {"metadata": {"name": f"c{i}"}})
     with TestClient(
-        create_app(store=s, token="t", hooks=FakeHooks()), headers={"Authorization": "Bearer t"}
+        create_app(registry=s, token="t", hooks=FakeHooks()), headers={"Authorization": "Bearer t"}
     ) as c:
         lines = c.get("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1").text.splitlines()
     ev = json.loads(lines[0])

@@ -664,7 +664,7 @@ async def run_one(seed: Path, req: Request) -> int:
         shutil.copy(seed, path)
         store = Registry.open(path)
         try:
-            app = create_app(store=store, token=TOKEN, hooks=ManifestHooks())
+            app = create_app(registry=store, token=TOKEN, hooks=ManifestHooks())
             before = snapshot(path)
             headers = {"authorization": f"Bearer {TOKEN}", "content-length": str(len(req.body))}
             if req.content_type:

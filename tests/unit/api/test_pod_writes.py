@@ -31,7 +31,7 @@ class ManifestHooks:
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[TestClient]:
     store = Registry.open(tmp_path / "minik.db")
-    app = create_app(store=store, token=TOKEN, hooks=ManifestHooks())
+    app = create_app(registry=store, token=TOKEN, hooks=ManifestHooks())
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c
     store.close()

@@ -50,7 +50,7 @@ KUBELET_ADDRESSES: dict[str, str] = {}
 def client(store: Registry, hooks: FakeHooks) -> Iterator[TestClient]:
     KUBELET_ADDRESSES.clear()
     app = create_app(
-        store=store,
+        registry=store,
         token=TOKEN,
         hooks=hooks,
         pod_address=lambda pod: KUBELET_ADDRESSES.get(pod["metadata"]["uid"], ""),

@@ -28,7 +28,7 @@ def later() -> list[datetime]:
 
 @pytest.fixture
 def tclient(store: Registry, hooks: FakeHooks, later: list[datetime]) -> Iterator[TestClient]:
-    app = create_app(store=store, token=TOKEN, hooks=hooks, clock=lambda: later[0])
+    app = create_app(registry=store, token=TOKEN, hooks=hooks, clock=lambda: later[0])
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c
 

@@ -197,7 +197,7 @@ def test_the_metrics_api(tmp_path: Path) -> None:
         metrics.Usage("default", "gone", "other", "c", 1, 1024, 15.0),
     ]
     source = FakeSource(Snapshot(usages, "2026-12-01T20:00:00Z", 15.0))
-    app = create_app(store=store, token=TOKEN, hooks=FakeHooks(), metrics=source)
+    app = create_app(registry=store, token=TOKEN, hooks=FakeHooks(), metrics=source)
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         groups = [g["name"] for g in c.get("/apis").json()["groups"]]
         assert "metrics.k8s.io" in groups
@@ -226,7 +226,7 @@ def test_the_metrics_api(tmp_path: Path) -> None:
 
 def test_no_metrics_group_without_a_source(tmp_path: Path) -> None:
     store = Registry.open(tmp_path / "db")
-    app = create_app(store=store, token=TOKEN, hooks=FakeHooks())
+    app = create_app(registry=store, token=TOKEN, hooks=FakeHooks())
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
         assert "metrics.k8s.io" not in [g["name"] for g in client.get("/apis").json()["groups"]]
         assert client.get("/apis/metrics.k8s.io/v1beta1/nodes").status_code == 404

@@ -24,19 +24,19 @@ from minik.server.controlplane import FAILED_SYNC, ControlPlane, Settings
 def plane(tmp_path: Path) -> Iterator[ControlPlane]:
     store = Registry.open(tmp_path / "minik.db")
     yield ControlPlane(
-        settings=Settings(home=tmp_path, instance="test"), store=store, docker=DockerAPI(client=object())
+        settings=Settings(home=tmp_path, instance="test"), registry=store, docker=DockerAPI(client=object())
     )
     store.close()
 
 
 def _events(plane: ControlPlane) -> list[dict]:
-    return [e for e in plane.store.list("events", None)[0] if e.get("reason") == FAILED_SYNC]
+    return [e for e in plane.registry.list("events", None)[0] if e.get("reason") == FAILED_SYNC]
 
 
 def test_an_object_a_controller_cannot_handle_gets_one_event_one_traceback_and_backs_off(
     plane: ControlPlane, caplog: pytest.LogCaptureFixture
 ) -> None:
-    plane.store.create(
+    plane.registry.create(
         "jobs", {"metadata": {"name": "j"}, "spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}
     )
     on_error = plane._report("job")
