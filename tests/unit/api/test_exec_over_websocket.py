@@ -29,7 +29,9 @@ def runtime(tmp_path: Path) -> FakeRuntime:
 
 @pytest.fixture
 def client(store: Registry, runtime: FakeRuntime) -> Iterator[TestClient]:
-    app = create_app(registry=store, token=TOKEN, hooks=FakeHooks(), streamer=PodStreams(runtime, instance="i"))
+    app = create_app(
+        registry=store, token=TOKEN, hooks=FakeHooks(), streamer=PodStreams(runtime, instance="i")
+    )
     with TestClient(app, headers=AUTH) as c:
         yield c
 
