@@ -14,6 +14,7 @@ What a run observes goes back to the worker, which decides what follows.
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,6 +39,8 @@ from minik.kubelet.status import docker_time, start_error, vanished
 
 IMAGE_BACKOFF_FIRST = 10.0  # image pulls back off 10 s doubling to 5 min (upstream image manager)
 CONFIG_BACKOFF_FIRST = 1.0  # a configuration error is retried 1 s doubling to 5 min
+log = logging.getLogger("minik.kubelet")
+ENGINE_RETRY_FIRST, ENGINE_RETRY_LONGEST = 0.2, 2.0  # an engine that does not answer is asked again
 
 
 @dataclass
@@ -228,6 +231,21 @@ class ContainerRuns:
                 await w.sandbox.apply_aliases()  # Services that changed while it was being created
         return cid, None
 
+    async def _inspect(self, cid: str) -> ContainerInfo | None:
+        """The run as the engine shows it (``None``: gone); an engine that does not answer (a
+        restart) is asked again until it does: the run's exit, if it died with the engine, comes
+        from the exit stream once that is back."""
+        pause = ENGINE_RETRY_FIRST
+        while True:
+            try:
+                return await self.w.ctx.runtime.inspect(cid)
+            except NoSuchObject:
+                return None
+            except DockerUnavailable as exc:
+                log.info("container %s: %s (asking again in %.1fs)", cid[:12], exc, pause)
+            await anyio.sleep(pause)
+            pause = min(pause * 2, ENGINE_RETRY_LONGEST)
+
     async def watch(
         self, c: Obj, init: bool, run: Run, message_file: Path | None, *, fresh: bool = False
     ) -> None:
@@ -235,10 +253,7 @@ class ContainerRuns:
         w, ctx, name, cid = self.w, self.w.ctx, c["name"], run.cid
         req = self._request(name, run.attempt)
         mark = ctx.exits.mark()
-        try:
-            info = await ctx.runtime.inspect(cid)
-        except NoSuchObject:
-            info = None
+        info = await self._inspect(cid)
         started_at = info.started_at if info is not None else ""
         sidecar = plan.is_sidecar(c, init)
         hook_failed = anyio.Event()

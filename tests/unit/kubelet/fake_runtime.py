@@ -23,7 +23,7 @@ import anyio
 import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectSendStream
 
-from minik.errors import RuntimeFailure
+from minik.errors import DockerUnavailable, RuntimeFailure
 from minik.kubelet.runtime import ContainerEvent, ContainerInfo, ContainerStats, Endpoint, NoSuchObject
 
 RUNS = -1  # an exit code that means: keep running until stopped
@@ -96,6 +96,7 @@ class FakeRuntime:
     execs: list[tuple[str, list[str]]] = field(default_factory=list)  # (pod container, command)
     stops: list[tuple[str, int]] = field(default_factory=list)  # (pod container, grace seconds)
     disconnected: list[str] = field(default_factory=list)  # forced disconnects from the network
+    inspect_outages: int = 0  # the next this many inspects find the engine not answering
 
     # -- engine ------------------------------------------------------------
     async def ping(self) -> None:
@@ -165,6 +166,9 @@ class FakeRuntime:
             self._exit(c, self.stop_codes.get(c.info.labels.get("minik.io/container", ""), 137))
 
     async def inspect(self, container_id: str) -> ContainerInfo:
+        if self.inspect_outages:  # the engine does not answer (a restart): this many calls fail
+            self.inspect_outages -= 1
+            raise DockerUnavailable("cannot reach the Docker engine (connection refused)")
         return self._get(container_id).info
 
     async def remove_container(self, container_id: str) -> None:

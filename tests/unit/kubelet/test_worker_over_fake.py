@@ -284,3 +284,12 @@ def test_a_missing_localhost_profile_is_a_create_container_config_error(tmp_path
         "message": f'cannot load seccomp profile "{profile}": open {profile}: no such file or directory',
     }
     assert fake.created == []  # the container was never created (and a one-container pod has no sandbox)
+
+
+def test_an_engine_that_does_not_answer_after_a_start_is_asked_again_and_the_pod_succeeds(
+    tmp_path: Path,
+) -> None:
+    fake = FakeRuntime(tmp_path, inspect_outages=2)  # e.g. dockerd restarting right after the start
+    sink = run(fake, pod({"restartPolicy": "Never", "containers": [container("app")]}), tmp=tmp_path)
+    assert sink.last["phase"] == "Succeeded" and fake.inspect_outages == 0
+    assert "Failed" not in reasons(sink)
