@@ -28,7 +28,7 @@ from minik.api import metrics as metrics_api
 from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
-from minik.api.rest import Handlers, Route
+from minik.api.rest import EPHEMERAL, Handlers, Route
 from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
 from minik.errors import ApiError, StoreError
 from minik.registry import Registry
@@ -151,7 +151,9 @@ class _Router:
                 table["DELETE"] = h.delete_collection
         elif route.subresource is None:
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch, "DELETE": h.delete}
-        elif route.subresource == "status" and r.has_status:
+        elif (route.subresource == "status" and r.has_status) or (
+            route.subresource == EPHEMERAL and r.plural == "pods"
+        ):
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch}
         elif route.subresource == "log" and r.plural == "pods":
             table = {"GET": h.logs}

@@ -41,6 +41,7 @@ from minik.api.responses import (
 )
 from minik.errors import ApiError, FieldError
 from minik.k8s import Obj, meta, rfc3339
+from minik.manifest import rules_ephemeral
 from minik.registry import Registry
 from minik.store import Expired, Resource, WatchEvent, compile_filter
 from minik.store.status import bad_request, conflict, error, invalid
@@ -59,6 +60,7 @@ class Route:
 
 
 JSON = "application/json"
+EPHEMERAL = "ephemeralcontainers"  # pods/ephemeralcontainers: a write keeps only the ephemeral containers
 ManagedFields = list[dict[str, Any]]
 NAMESPACE_MISMATCH = "the namespace of the provided object does not match the namespace sent on the request"
 
@@ -396,15 +398,24 @@ class Handlers:
             if opts.dry_run:
                 return object_response(new)
             return object_response(self.store.update(r.plural, new, status_only=True, status_meta=True))
+        if route.subresource == EPHEMERAL:
+            obj = rules_ephemeral.kept_of(obj, current)
         strategy.prepare_for_update(obj, current)
         if strategy.manifest_rules:
             obj = self.hooks.default(obj, None)
-        warnings = self._check(request, r, obj, current)
+        old = current
+        if route.subresource == EPHEMERAL:
+            refused = rules_ephemeral.update(obj.get("spec") or {}, current.get("spec") or {})
+            if refused:
+                raise invalid(r.plural, route.name, [(e.path, e.reason, e.body()) for e in refused])
+            old = rules_ephemeral.kept_of(obj, current)  # the rest of the pod is checked as unchanged
+        warnings = self._check(request, r, obj, old)
         if r.plural == "services":
             nodeports.allocate(self.store, obj, current)
         managed.stamp(
-            current, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
-        )
+            current, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields,
+            subresource=route.subresource or "",
+        )  # fmt: skip
         if opts.dry_run:
             return object_response(obj, warnings=warnings)
         return object_response(self.store.update(r.plural, obj), warnings=warnings)

@@ -141,7 +141,8 @@ class PodStreams:
 
 def _has_tty(pod: Obj, container: str) -> bool:
     spec = pod.get("spec") or {}
-    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+    every = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    for c in every + (spec.get("ephemeralContainers") or []):
         if c.get("name") == container:
             return bool(c.get("tty"))
     return False
