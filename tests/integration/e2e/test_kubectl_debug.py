@@ -47,7 +47,10 @@ def test_an_ephemeral_container_shares_the_pods_network_and_its_targets_processe
     )
     assert running["startedAt"]
     # exec reaches it while it runs; its PID 1 is the target's process
-    assert kubectl(minik, "exec", "web", "-c", "dbg", "--", "cat", "/proc/1/cmdline").stdout == "sleep\x00300\x00"
+    assert (
+        kubectl(minik, "exec", "web", "-c", "dbg", "--", "cat", "/proc/1/cmdline").stdout
+        == "sleep\x00300\x00"
+    )
     done = eventually(
         "dbg terminated", lambda: ephemeral_status(minik, "web", "dbg").get("state", {}).get("terminated")
     )
@@ -81,7 +84,9 @@ def test_kubectl_debug_it_attaches_to_the_new_container_with_stdin_piped(minik: 
 def test_ephemeral_containers_follow_upstreams_rules(minik: Minik) -> None:
     running_pod(minik, "rules")
     kubectl(minik, "debug", "rules", IMAGE, "-c", "d1", "--profile=general", "--", "sleep", "1")
-    again = kubectl(minik, "debug", "rules", IMAGE, "-c", "d1", "--profile=general", "--", "true", check=False)
+    again = kubectl(
+        minik, "debug", "rules", IMAGE, "-c", "d1", "--profile=general", "--", "true", check=False
+    )
     assert again.returncode != 0
     assert 'existing ephemeral containers \\"d1\\" may not be changed' in again.stderr or (
         'existing ephemeral containers "d1" may not be changed' in again.stderr

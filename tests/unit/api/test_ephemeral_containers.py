@@ -84,7 +84,10 @@ def test_a_second_one_is_added_beside_the_first(api: TestClient) -> None:
 
 REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     # scenario: (ephemeral container, "field: message" in the 422)
-    "ports": (debug(ports=[{"containerPort": 80}]), f"spec.ephemeralContainers[0].ports: Forbidden: {NOT_FOR}"),
+    "ports": (
+        debug(ports=[{"containerPort": 80}]),
+        f"spec.ephemeralContainers[0].ports: Forbidden: {NOT_FOR}",
+    ),
     "a liveness probe": (
         debug(livenessProbe={"exec": {"command": ["true"]}}),
         f"spec.ephemeralContainers[0].livenessProbe: Forbidden: {NOT_FOR}",
@@ -111,7 +114,9 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
 
 
 @pytest.mark.parametrize(("container", "words"), REFUSED.values(), ids=REFUSED.keys())
-def test_an_ephemeral_container_with_is_refused(api: TestClient, container: dict[str, Any], words: str) -> None:
+def test_an_ephemeral_container_with_is_refused(
+    api: TestClient, container: dict[str, Any], words: str
+) -> None:
     resp = add(api, container)
     assert resp.status_code == 422, resp.json()
     assert words in resp.json()["message"]
@@ -155,7 +160,9 @@ def test_a_pod_template_holds_no_ephemeral_containers(api: TestClient) -> None:
     job["spec"]["template"]["spec"]["ephemeralContainers"] = [debug()]
     resp = api.post(JOBS, json=job)
     assert resp.status_code == 422
-    words = "spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template"
+    words = (
+        "spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template"
+    )
     assert words in resp.json()["message"]
 
 
@@ -192,7 +199,9 @@ def test_share_process_namespace_is_accepted_but_not_with_host_pid(api: TestClie
     pod["spec"]["hostPID"] = True
     resp = api.post(PODS, json=pod)
     assert resp.status_code == 422
-    words = "spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace and HostPID"
+    words = (
+        "spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace and HostPID"
+    )
     assert words in resp.json()["message"]
 
 

@@ -252,7 +252,10 @@ CASES = {
         DEBUG, {"app": [exited(1)]}, phase="Failed", done=True
     ),
     "a deleted pod stops its ephemeral container with the others": Case(
-        DEBUG, {"app": [running()], "dbg": [running()]}, kills=[("app", 5), ("dbg", 5)], phase="Running",
+        DEBUG,
+        {"app": [running()], "dbg": [running()]},
+        kills=[("app", 5), ("dbg", 5)],
+        phase="Running",
         deletion_grace=5,
     ),
 }
