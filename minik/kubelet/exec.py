@@ -59,7 +59,7 @@ class ExecSession:
         still prints; a terminal's end-of-file character (^D) tells the process
         instead, and the output runs on until it ends, as with containerd.
 
-        Attached without a tty to a container whose stdin is not ``stdinOnce``
+        Attached without a tty to a container with ``stdin`` but not ``stdinOnce``
         (``kubectl debug -i``'s), the engine would end the output too; the
         container's stdin stays open (containerd closes it for ``stdinOnce``
         only), so nothing is passed on and the output runs on until it ends.
@@ -145,7 +145,8 @@ class PodStreams:
         async def no_code() -> int | None:
             return None
 
-        keep = stdin and not tty and not _spec_of(pod, container).get("stdinOnce")
+        spec = _spec_of(pod, container)
+        keep = stdin and not tty and bool(spec.get("stdin")) and not spec.get("stdinOnce")
         return ExecSession(
             stream, resize=resize, exit_code=no_code, tty_attach=tty and stdin, keep_stdin=keep
         )

@@ -302,7 +302,9 @@ class Registry:
 
     def _finish_namespace(self, ns: str) -> None:
         owner = self.store.find("namespaces", "", ns)
-        if owner is None or not meta(owner).get("deletionTimestamp") or self.store.namespace_has_objects(ns):
+        if owner is None or not meta(owner).get("deletionTimestamp") or meta(owner).get("finalizers"):
+            return  # the garbage collector removes it once its finalizers are done
+        if self.store.namespace_has_objects(ns):
             return
         self.store.remove("namespaces", owner)
 
