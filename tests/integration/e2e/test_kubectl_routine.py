@@ -90,6 +90,11 @@ class Routine:
     def out(self, *args: str) -> str:
         return self(*args).stdout
 
+    def until(self, what: str, *args: str, want: str) -> None:
+        """One command, repeated until it prints ``want`` (counted once)."""
+        self.count += 1
+        eventually(what, lambda: run_command(self.argv(*args), check=False, cwd=self.workdir).stdout == want)
+
     @contextmanager
     def serving(self, *args: str, ready: str) -> Iterator[int]:
         """A long-running kubectl (port-forward, proxy) until the block ends; the local port it prints."""
@@ -227,10 +232,7 @@ def test_a_day_of_kubectl(minik: Minik, tmp_path: Path) -> None:
     # -- debug: an ephemeral container on the pod's network -----------------------------------------------
     k("debug", "web", "-n", NS, "--image=busybox:1.36", "-c", "dbg", "--profile=general",
       "--", "wget", "-qO-", "http://localhost:8080/index.html")  # fmt: skip
-    eventually(
-        "the debug container's page",
-        lambda: k.out("logs", "web", "-n", NS, "-c", "dbg") == "hello from web\n",
-    )
+    k.until("the debug container's page", "logs", "web", "-n", NS, "-c", "dbg", want="hello from web\n")
 
     # -- diff, server-side apply, replace ----------------------------------------------------------------
     ssa = tmp_path / "ssa.yaml"
