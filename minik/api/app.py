@@ -28,12 +28,14 @@ from minik.api import metrics as metrics_api
 from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
-from minik.api.rest import EPHEMERAL, Handlers, Route
+from minik.api.rest import Handlers
+from minik.api.routing import Route
 from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
+from minik.apierrors import bad_request, error, failure
 from minik.errors import ApiError, StoreError
+from minik.manifest import rules_ephemeral
 from minik.registry import Registry
 from minik.resources import RESOURCES
-from minik.store.status import bad_request, error, failure
 
 log = logging.getLogger("minik.api")
 
@@ -152,7 +154,7 @@ class _Router:
         elif route.subresource is None:
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch, "DELETE": h.delete}
         elif (route.subresource == "status" and r.has_status) or (
-            route.subresource == EPHEMERAL and r.plural == "pods"
+            route.subresource == rules_ephemeral.SUBRESOURCE and r.plural == "pods"
         ):
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch}
         elif route.subresource == "log" and r.plural == "pods":

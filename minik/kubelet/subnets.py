@@ -91,7 +91,7 @@ def parse_subnets(values: Iterable[str]) -> list[Net]:
 
 def dynamic_range(subnet: Net) -> Net:
     """The lower half of an instance subnet: the only addresses Docker hands out by itself
-    (the network's ``ip_range``); the upper half is minik's, for pod IPs (:mod:`minik.kubelet.ipam`)."""
+    (the network's ``ip_range``); the upper half is minik's, for pod IPs (:mod:`minik.kubelet.network.ipam`)."""
     return next(subnet.subnets(prefixlen_diff=1))
 
 

@@ -26,6 +26,7 @@ from minik.manifest import fields as f
 from minik.manifest.fields import PathT
 
 FIELD = "ephemeralContainers"
+SUBRESOURCE = "ephemeralcontainers"  # pods/ephemeralcontainers: a write keeps only the ephemeral containers
 NOT_FOR_EPHEMERAL = "cannot be set for an Ephemeral Container"
 FORBIDDEN_FIELDS = (  # EphemeralContainerCommon's fields outside upstream's allow-list, in its field order
     "ports",

@@ -25,7 +25,7 @@ import uvicorn
 from minik import __version__, paths
 from minik.api import create_app
 from minik.errors import MinikError
-from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.registry import Registry
 from minik.registry.correlator import EventCorrelator
 from minik.server import bounds, state
