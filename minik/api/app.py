@@ -33,6 +33,7 @@ from minik.api.routing import Route
 from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
 from minik.apierrors import bad_request, error, failure
 from minik.errors import ApiError, StoreError
+from minik.manifest import rules_ephemeral
 from minik.registry import Registry
 from minik.resources import RESOURCES
 
@@ -152,7 +153,9 @@ class _Router:
                 table["DELETE"] = h.delete_collection
         elif route.subresource is None:
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch, "DELETE": h.delete}
-        elif route.subresource == "status" and r.has_status:
+        elif (route.subresource == "status" and r.has_status) or (
+            route.subresource == rules_ephemeral.SUBRESOURCE and r.plural == "pods"
+        ):
             table = {"GET": h.get, "PUT": h.replace, "PATCH": h.patch}
         elif route.subresource == "log" and r.plural == "pods":
             table = {"GET": h.logs}

@@ -43,6 +43,8 @@ SINGULAR.update({r.plural: r.kind.lower() for r in RESOURCES.values() if r.plura
 POD_SUBRESOURCES: list[dict[str, Any]] = [
     {"name": "pods/attach", "singularName": "", "namespaced": True, "kind": "PodAttachOptions",
      "verbs": ["create", "get"]},
+    {"name": "pods/ephemeralcontainers", "singularName": "", "namespaced": True, "kind": "Pod",
+     "verbs": ["get", "patch", "update"]},
     {"name": "pods/eviction", "singularName": "", "namespaced": True, "group": "policy", "version": "v1",
      "kind": "Eviction", "verbs": ["create"]},
     {"name": "pods/exec", "singularName": "", "namespaced": True, "kind": "PodExecOptions",

@@ -46,6 +46,7 @@ async def logs(request: Request, pod: Obj, hooks: ApiHooks) -> Response:
     spec = pod.get("spec") or {}
     containers = [c.get("name") for c in spec.get("containers") or []]
     inits = [c.get("name") for c in spec.get("initContainers") or []]
+    ephemeral = [c.get("name") for c in spec.get("ephemeralContainers") or []]
     container = request.query_params.get("container")
     if not container:
         default = (meta(pod).get("annotations") or {}).get(DEFAULT_CONTAINER_KEY)
@@ -58,12 +59,18 @@ async def logs(request: Request, pod: Obj, hooks: ApiHooks) -> Response:
             msg = f"a container name must be specified for pod {name}, choose one of: [{choices}]"
             if inits:
                 msg += " or one of the init containers: [" + " ".join(str(c) for c in inits) + "]"
+            if ephemeral:
+                msg += " or one of the ephemeral containers: [" + " ".join(str(c) for c in ephemeral) + "]"
             raise bad_request(msg)
-    if container not in containers and container not in inits:
+    if container not in containers and container not in inits and container not in ephemeral:
         raise bad_request(f"container {container} is not valid for pod {name}")
     previous = query_bool(request, "previous")
     status = pod.get("status") or {}
-    statuses = [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
+    statuses = [
+        *(status.get("initContainerStatuses") or []),
+        *(status.get("containerStatuses") or []),
+        *(status.get("ephemeralContainerStatuses") or []),
+    ]
     cs = next((s for s in statuses if s.get("name") == container), None)
     last_terminated = "terminated" in ((cs or {}).get("lastState") or {})
     if previous:

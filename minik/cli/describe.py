@@ -437,6 +437,15 @@ def describe_pod(pod: Obj, events: Sequence[Obj] | None, now: datetime) -> str:
         pod=pod,
         space="",
     )
+    if spec.get("ephemeralContainers"):  # kubectl's describePod, after the containers
+        _containers(
+            w,
+            "Ephemeral Containers",
+            containers=spec["ephemeralContainers"],
+            statuses=status.get("ephemeralContainerStatuses"),
+            pod=pod,
+            space="",
+        )
     conditions = status.get("conditions") or []
     if conditions:
         w.write(0, "Conditions:\n  Type\tStatus\n")

@@ -127,9 +127,9 @@ def _refs(resource: str, obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def concerns_owners(resource: str, kind: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> bool:
     """Whether a change may give :func:`plan_owners` work: an object gone (its dependents may dangle), a
-    deletion that orphans or waits for dependents, a dependent created or re-owned."""
-    if resource == "events":
-        return False
+    deletion that orphans or waits for dependents, a dependent created or re-owned — an Event's
+    as any other's (a pass lists Events only when a reference names one, or an Event's own
+    change asked for it)."""
     if kind == "DELETED":
         return True
     m = meta(obj)
@@ -142,6 +142,11 @@ def concerns_owners(resource: str, kind: str, obj: Mapping[str, Any], old: Mappi
     if kind == "ADDED":
         return bool(refs)
     return old is not None and refs != _refs(resource, old)
+
+
+def references_kind(objects: Mapping[str, Iterable[Mapping[str, Any]]], kind: str) -> bool:
+    """Whether any of ``objects`` has an owner reference to ``kind``."""
+    return any(r.get("kind") == kind for res, objs in objects.items() for o in objs for r in _refs(res, o))
 
 
 def plan_owners(

@@ -46,13 +46,18 @@ def container_config(
     tmpfs: dict[str, str] | None,
     message_file: Path | None = None,
     seccomp_profile: str | None = None,
+    pid_of: str = "",
 ) -> dict[str, Any]:
     """Keyword arguments for :meth:`minik.kubelet.runtime.Runtime.create_container` (less image, name, labels).
 
-    ``seccomp_profile`` is the JSON text of the container's Localhost profile, when it has one.
+    ``seccomp_profile`` is the JSON text of the container's Localhost profile, when it has one;
+    ``pid_of`` the container whose process namespace this one joins (an ephemeral container's
+    target, or the sandbox of a pod that shares its process namespace).
     """
     host_config: dict[str, Any] = {"network_mode": network_mode, "binds": list(binds), "tmpfs": tmpfs or None}
     host_config.update(namespace_modes(pod_spec))
+    if pid_of:
+        host_config["pid_mode"] = f"container:{pid_of}"
     if message_file is not None:
         host_config["binds"].append(f"{message_file}:{c['terminationMessagePath']}")
     limits = (c.get("resources") or {}).get("limits") or {}

@@ -37,11 +37,13 @@ class ExecSession:
         resize: Callable[[int, int], Awaitable[None]],
         exit_code: Callable[[], Awaitable[int | None]],
         tty_attach: bool = False,
+        keep_stdin: bool = False,
     ) -> None:
         self.stream = stream
         self._resize = resize
         self._exit_code = exit_code
         self._tty_attach = tty_attach
+        self._keep_stdin = keep_stdin
 
     async def read(self) -> list[tuple[int, bytes]]:
         return await self.stream.read()
@@ -56,9 +58,16 @@ class ExecSession:
         a tty attach's output when its stdin closes), losing what the process
         still prints; a terminal's end-of-file character (^D) tells the process
         instead, and the output runs on until it ends, as with containerd.
+
+        Attached without a tty to a container with ``stdin`` but not ``stdinOnce``
+        (``kubectl debug -i``'s), the engine would end the output too; the
+        container's stdin stays open (containerd closes it for ``stdinOnce``
+        only), so nothing is passed on and the output runs on until it ends.
         """
         if self._tty_attach:
             await self.stream.write(b"\x04")
+            return
+        if self._keep_stdin:
             return
         await self.stream.close_write()
 
@@ -136,12 +145,21 @@ class PodStreams:
         async def no_code() -> int | None:
             return None
 
-        return ExecSession(stream, resize=resize, exit_code=no_code, tty_attach=tty and stdin)
+        spec = _spec_of(pod, container)
+        keep = stdin and not tty and bool(spec.get("stdin")) and not spec.get("stdinOnce")
+        return ExecSession(
+            stream, resize=resize, exit_code=no_code, tty_attach=tty and stdin, keep_stdin=keep
+        )
+
+
+def _spec_of(pod: Obj, container: str) -> Obj:
+    spec = pod.get("spec") or {}
+    every = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    for c in every + (spec.get("ephemeralContainers") or []):
+        if c.get("name") == container:
+            return dict(c)
+    return {}
 
 
 def _has_tty(pod: Obj, container: str) -> bool:
-    spec = pod.get("spec") or {}
-    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
-        if c.get("name") == container:
-            return bool(c.get("tty"))
-    return False
+    return bool(_spec_of(pod, container).get("tty"))

@@ -50,10 +50,12 @@ def uses_sandbox(spec: Obj) -> bool:
 
     A hostNetwork pod, and one publishing hostPorts, keep one too: the
     sandbox holds the host's network, or the published ports, for the pod's
-    whole life.
+    whole life; so does one with ``shareProcessNamespace``: its containers
+    join the sandbox's process namespace, whose first process is the pause.
     """
     host_ports = any(p.get("hostPort") for c in spec.get("containers") or [] for p in c.get("ports") or [])
-    return needs_sandbox(spec) or bool(spec.get("initContainers") or spec.get("hostNetwork") or host_ports)
+    held = spec.get("initContainers") or spec.get("hostNetwork") or spec.get("shareProcessNamespace")
+    return needs_sandbox(spec) or bool(held or host_ports)
 
 
 def restart_policy(c: Obj, pod_policy: str, *, init: bool) -> str:

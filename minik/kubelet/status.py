@@ -127,6 +127,20 @@ def pod_status(view: PodView, phase: str, *, now: datetime, reason: str = "", me
         (dict(view.statuses.get(c["name"]) or waiting(c, wait_reason)) for c in app_specs),
         key=lambda s: str(s["name"]),
     )
+    # Ephemeral containers: the same default, sorted by name; never ready, no ``started``
+    # (the prober manager does not see them).
+    ephemeral = sorted(
+        (
+            {
+                k: v
+                for k, v in (view.statuses.get(c["name"]) or waiting(c, wait_reason)).items()
+                if k != "started"
+            }
+            | {"ready": False}
+            for c in spec.get("ephemeralContainers") or []
+        ),
+        key=lambda s: str(s["name"]),
+    )
     finished = phase in ("Succeeded", "Failed")
     prev = {c["type"]: c for c in view.previous.get("conditions") or []}
     stamp = rfc3339(now)
@@ -205,6 +219,8 @@ def pod_status(view: PodView, phase: str, *, now: datetime, reason: str = "", me
     if inits:
         status["initContainerStatuses"] = inits
     status["containerStatuses"] = apps
+    if ephemeral:
+        status["ephemeralContainerStatuses"] = ephemeral
     if reason:
         status["reason"] = reason
     if message:

@@ -109,7 +109,7 @@ def pod_spec(spec: dict[str, Any]) -> None:
     spec.setdefault("schedulerName", "default-scheduler")
     if spec.get("enableServiceLinks") is None:
         spec["enableServiceLinks"] = True
-    for kind in ("containers", "initContainers"):
+    for kind in ("containers", "initContainers", "ephemeralContainers"):
         for c in _items(spec, kind):
             _container(c)
     for vol in _items(spec, "volumes"):

@@ -14,9 +14,9 @@ from typing import Any
 from minik import quantity
 from minik.errors import FieldError
 from minik.manifest import fields as f
+from minik.manifest import rules_ephemeral, rules_probes
 from minik.manifest import rules_host as h
 from minik.manifest import rules_meta as m
-from minik.manifest import rules_probes
 from minik.manifest import rules_volumes as v
 from minik.manifest.fields import Key, PathT
 from minik.manifest.rules_meta import port_name
@@ -270,6 +270,9 @@ def pod_spec(spec: dict[str, Any], path: PathT) -> list[FieldError]:
         names.add(c.get("name") or "")
         if c.get("restartPolicy") is not None and c["restartPolicy"] != "Always":
             errors.append(f.not_supported((*cp, "restartPolicy"), c["restartPolicy"], ("Always",)))
+    for i, c in enumerate(spec.get("ephemeralContainers") or []):
+        errors += _container(c, ok_volumes, (*path, "ephemeralContainers", i))
+    errors += rules_ephemeral.containers(spec, path)
     rp = spec.get("restartPolicy") or ""
     if not rp:
         errors.append(f.required((*path, "restartPolicy")))
@@ -284,6 +287,14 @@ def pod_spec(spec: dict[str, Any], path: PathT) -> list[FieldError]:
     errors += h.host_ports(spec, path, is_pod=path == ("spec",))
     errors += m.labels(spec.get("nodeSelector"), (*path, "nodeSelector"))
     errors += _security(spec.get("securityContext") or {}, (*path, "securityContext"))
+    if spec.get("shareProcessNamespace") and spec.get("hostPID"):
+        errors.append(
+            f.invalid(
+                (*path, "securityContext", "shareProcessNamespace"),
+                True,
+                "ShareProcessNamespace and HostPID cannot both be enabled",
+            )
+        )
     for fld in ("serviceAccountName", "nodeName"):
         if spec.get(fld):
             errors += [f.invalid((*path, fld), spec[fld], msg) for msg in m.dns1123_subdomain(spec[fld])]
@@ -304,4 +315,5 @@ def pod_template(template: dict[str, Any], path: PathT) -> list[FieldError]:
     errors = m.labels(meta.get("labels"), (*path, "labels"))
     errors += m.annotation_map(meta.get("annotations"), (*path, "annotations"))
     errors += pod_spec(template.get("spec") or {}, (*path, "spec"))
+    errors += rules_ephemeral.in_template(template.get("spec") or {}, (*path, "spec"))
     return errors

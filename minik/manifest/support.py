@@ -189,7 +189,6 @@ SUPPORT: tuple[Entry, ...] = (
     ),
     Entry("pod.volumes[*].projected.sources[*].clusterTrustBundle", ERROR, "clusterTrustBundle projections"),
     Entry("pod.volumes[*].projected.sources[*].podCertificate", ERROR, "podCertificate projections"),
-    Entry("pod.ephemeralContainers", ERROR, "ephemeral containers"),
     Entry("pod.hostNetwork", HOST, HOST_NETWORK, (False,)),
     Entry("pod.hostPID", HOST, HOST_PID, (False,)),
     Entry("pod.hostIPC", HOST, HOST_IPC, (False,)),
@@ -205,7 +204,6 @@ SUPPORT: tuple[Entry, ...] = (
         SECCOMP_UNCONFINED,
         ("RuntimeDefault", "Localhost"),
     ),
-    Entry("pod.shareProcessNamespace", ERROR, "shareProcessNamespace", (False,)),
     Entry("pod.hostUsers", ERROR, "user namespaces (hostUsers: false)", (True,)),
     Entry("pod.hostAliases", ERROR, "hostAliases"),
     Entry("pod.setHostnameAsFQDN", ERROR, "setHostnameAsFQDN", (False,)),
@@ -359,7 +357,7 @@ def _targets(obj: dict[str, Any], entry: Entry) -> Iterator[tuple[PathT, Any]]:
     if where == "pod":
         yield from _walk(obj, (*root, *_parse(tail)), ())
     else:
-        for group in ("initContainers", "containers"):
+        for group in ("initContainers", "containers", "ephemeralContainers"):
             yield from _walk(obj, (*root, group, -1, *_parse(tail)), ())
 
 

@@ -20,6 +20,7 @@ from minik.manifest import (
     removed,
     rules_access,
     rules_cronjob,
+    rules_ephemeral,
     rules_host,
     rules_job,
     rules_policy,
@@ -134,6 +135,8 @@ def _check(obj: Obj, *, old: Obj | None, defaulted: bool) -> tuple[list[FieldErr
         errors += rules_cronjob.validate_cronjob_update(obj, old)
     else:
         errors += _RULES[str(obj["kind"])](obj)
+        if obj.get("kind") == "Pod" and old is None:
+            errors += rules_ephemeral.on_create(obj.get("spec") or {}, ("spec",))
         if old is not None and not _kind_errors(old):
             errors += _update_errors(obj, old)
     unsupported, warnings = support.check(obj)

@@ -31,7 +31,7 @@ from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import Obj, clone, meta, rfc3339
 from minik.managedfields import managed
-from minik.manifest import storage_admission
+from minik.manifest import rules_ephemeral, storage_admission
 from minik.registry.correlator import EventCorrelator
 from minik.registry.events import EventRecorder
 from minik.registry.kinds import STRATEGIES
@@ -234,11 +234,22 @@ class Registry:
             if write.dry_run:
                 return Written(new, [])
             return Written(self.update(resource, new, status_only=True, status_meta=True), [])
+        ephemeral = subresource == rules_ephemeral.SUBRESOURCE
+        if ephemeral:  # upstream's podEphemeralContainersStrategy: only those are taken from the write
+            obj = rules_ephemeral.kept_of(obj, current)
         s.prepare_for_update(obj, current)
         if s.manifest_rules:
             obj = self.rules.default(obj, None)
-        warnings = check_write(s, self.rules, obj, current, write.field_validation)
-        self._stamp(current, obj, write)
+        old = current
+        if ephemeral:
+            refused = rules_ephemeral.update(obj.get("spec") or {}, current.get("spec") or {})
+            if refused:
+                raise st.invalid(
+                    resource, str(m.get("name", "")), [(e.path, e.reason, e.body()) for e in refused]
+                )
+            old = rules_ephemeral.kept_of(obj, current)  # the rest of the pod is checked as unchanged
+        warnings = check_write(s, self.rules, obj, old, write.field_validation)
+        self._stamp(current, obj, write, subresource=subresource or "")
         s.admit_update(obj, current, self.store)
         if write.dry_run:
             return Written(obj, warnings)
@@ -402,7 +413,9 @@ class Registry:
 
     def _finish_namespace(self, ns: str) -> None:
         owner = self.store.find("namespaces", "", ns)
-        if owner is None or not meta(owner).get("deletionTimestamp") or self.store.namespace_has_objects(ns):
+        if owner is None or not meta(owner).get("deletionTimestamp") or meta(owner).get("finalizers"):
+            return  # the garbage collector removes it once its finalizers are done
+        if self.store.namespace_has_objects(ns):
             return
         self.store.remove("namespaces", owner)
 

@@ -124,18 +124,17 @@ class Strategy:
     ) -> None:
         """Mark ``obj`` deleting (upstream ``BeforeDelete``): the deletionTimestamp, the GC's finalizers."""
         m = meta(obj)
-        if self.resource.plural != "namespaces":  # every kind the garbage collector knows
-            policy = propagation or self.default_propagation or "Background"
-            wanted = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(policy)
-            fins = [
-                f
-                for f in m.get("finalizers") or []
-                if f not in ("orphan", "foregroundDeletion") or f == wanted
-            ]
-            if wanted and wanted not in fins:
-                fins.append(wanted)
-            if fins:
-                m["finalizers"] = fins
+        # every kind the garbage collector knows (a namespace too: upstream's namespace storage
+        # keeps it until its orphan/foregroundDeletion finalizer goes, as well as its content)
+        policy = propagation or self.default_propagation or "Background"
+        wanted = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(policy)
+        fins = [
+            f for f in m.get("finalizers") or [] if f not in ("orphan", "foregroundDeletion") or f == wanted
+        ]
+        if wanted and wanted not in fins:
+            fins.append(wanted)
+        if fins:
+            m["finalizers"] = fins
         first = not m.get("deletionTimestamp")
         self.mark_deleting(obj, now, grace)
         if self.resource.plural in GENERATION_RESOURCES and first:

@@ -298,7 +298,7 @@ class ControlPlane:
         async for ev in feed:
             resource, obj, kind = ev.resource, ev.obj, ev.type
             if concerns_owners(resource, kind, obj, ev.old if kind == "MODIFIED" else None):
-                self.gc.add("all")
+                self.gc.add("events" if resource == "events" else "all")
             if resource in ("pods", "poddisruptionbudgets"):
                 self.budgets.add(_key(obj)[0])
             if concerns_storage(resource, kind, obj):
@@ -433,10 +433,11 @@ class ControlPlane:
         await self.kubelet.sync_services(services, pods)
 
     # -- garbage collection ----------------------------------------------------
-    async def _collect_garbage(self, _: str) -> None:
-        """One pass of the garbage collector's plan (:mod:`minik.controllers.garbage`), carried out."""
-        if garbage.collect(self.registry):
-            self.gc.add_after("all", 0.5)
+    async def _collect_garbage(self, key: str) -> None:
+        """One pass of the garbage collector's plan (:mod:`minik.controllers.garbage`), carried out;
+        ``events``: an Event's change asked for it, so Events are looked at too."""
+        if garbage.collect(self.registry, events=key == "events"):
+            self.gc.add_after(key, 0.5)
 
 
 EVENT_SWEEP = 60.0

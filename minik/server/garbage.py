@@ -6,30 +6,38 @@ Each action re-reads the object it changes and does nothing when it is gone
 
 from __future__ import annotations
 
-from minik.controllers.garbage import Action, Plan, plan, plan_cronjob_jobs, plan_owners
+from minik.controllers.garbage import Action, Plan, plan, plan_cronjob_jobs, plan_owners, references_kind
 from minik.errors import NotFound
 from minik.k8s import Obj, meta
 from minik.registry import Registry
 from minik.resources import DELETION_FINALIZERS, JOB_TRACKING_FINALIZER, RESOURCES
 
-OWNED = tuple(r for r in RESOURCES if r not in ("events", "namespaces"))
-"""What :func:`plan_owners` looks at: every kind but Events and Namespaces (their own lifecycle)."""
+OWNED = tuple(r for r in RESOURCES if r != "events")
+"""What :func:`plan_owners` always looks at: every kind but Events (many, and rarely in an owner
+reference: they are listed when a reference names one, or an Event's change asked for it)."""
 
 
-def collect(registry: Registry) -> bool:
-    """Plan and carry out one pass over CronJobs and Jobs, Jobs and pods, then every other owner
-    reference; whether to look again soon."""
+def collect(registry: Registry, *, events: bool = False) -> bool:
+    """Plan and carry out one pass over every owner reference but the two specific pairs (Events too
+    with ``events``), then CronJobs and their Jobs, Jobs and their pods; whether to look again soon.
+
+    The generic pass comes first: a Job or CronJob deleted with ``orphan`` must lose its other
+    dependents' references before its own planner removes its finalizer (they were deleted as
+    dangling), and one deleted in the foreground its blocking dependents.
+    """
+    objects = {r: registry.list(r, None, shared=True)[0] for r in OWNED}
+    if events or references_kind(objects, "Event"):
+        objects["events"] = registry.list("events", None, shared=True)[0]
+    generic = plan_owners(
+        objects, {r: RESOURCES[r].namespaced for r in objects}, {r.kind for r in RESOURCES.values()}
+    )
+    carry_out(registry, generic)
     cronjobs = registry.list("cronjobs", None, shared=True)[0]
     first = plan_cronjob_jobs(cronjobs, registry.list("jobs", None, shared=True)[0])
     carry_out(registry, first)
     second = plan(registry.list("jobs", None, shared=True)[0], registry.list("pods", None, shared=True)[0])
     carry_out(registry, second)
-    objects = {r: registry.list(r, None, shared=True)[0] for r in OWNED}
-    third = plan_owners(
-        objects, {r: RESOURCES[r].namespaced for r in OWNED}, {r.kind for r in RESOURCES.values()}
-    )
-    carry_out(registry, third)
-    return first.waiting or second.waiting or third.waiting
+    return first.waiting or second.waiting or generic.waiting
 
 
 def carry_out(registry: Registry, p: Plan) -> None:

@@ -14,7 +14,7 @@ just created: there is no second path. Table tests in
 
 Sources (kubernetes/kubernetes, pkg/kubelet): ``kuberuntime_manager.go``
 (computePodActions: the next init container, restarts, a changed container
-definition, liveness kills), ``kubelet_pods.go`` (getPhase), ``kubelet.go``
+definition, liveness kills, ephemeral containers started once), ``kubelet_pods.go`` (getPhase), ``kubelet.go``
 (the active deadline), ``pkg/kubelet/container/helpers.go``
 (ShouldContainerBeRestarted), and the sidecar rules of KEP-753.
 """
@@ -69,6 +69,7 @@ class PodInputs:
     evicted: str = ""  # the kubelet's eviction message
     holds: Mapping[str, float] = field(default_factory=dict)  # container → seconds until it may be tried
     time_scale: float = 1.0  # MINIK_TIME_SCALE: crash-loop back-off shrinks with it
+    sandboxed: bool | None = None  # the pod has a sandbox (None: as plan.uses_sandbox says)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Start:
     container: Obj
     init: bool
     attempt: int
+    ephemeral: bool = False  # a debug container: it joins the pod's namespaces, never restarts
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,15 @@ def compute_pod_actions(i: PodInputs) -> PodActions:
                 kills_.append(Kill(name, r.attempt, _pod_grace(spec, i), f"Stopping container {name}"))
         elif not r.active:
             restart(c, True)  # a sidecar restarts whatever its exit code, with back-off
+    # -- ephemeral containers: started once, never restarted, stopped with the pod --
+    if not finishing:
+        starts += _ephemeral_starts(i, last)
+    else:
+        for c in spec.get("ephemeralContainers") or []:
+            r = last.get(c["name"])
+            if r is not None and r.state == RUNNING:
+                name = c["name"]
+                kills_.append(Kill(name, r.attempt, _pod_grace(spec, i), f"Stopping container {name}"))
     if finishing and not any(r.active for r in active.values()):
         phase = "Succeeded" if apps_ok and not failed_init else "Failed"
         return PodActions(phase=phase, done=True)
@@ -266,6 +277,29 @@ def compute_pod_actions(i: PodInputs) -> PodActions:
         phase=_live_phase(apps, last),
         wake_in=min(wakes) if wakes else None,
     )
+
+
+def _ephemeral_starts(i: PodInputs, last: Mapping[str, Run]) -> list[Start]:
+    """The ephemeral containers to start now (``computePodActions``: one that has no status yet;
+    one that ever ran, or failed to, is never started again).
+
+    Each joins the pod's network namespace — its sandbox's, or (a pod without one) its running
+    container's, so it waits while none runs — and, with ``targetContainerName``, that
+    container's process namespace, so it waits until the target runs.
+    """
+    sandboxed = plan.uses_sandbox(i.spec) if i.sandboxed is None else i.sandboxed
+    owners = [a["name"] for a in i.spec.get("containers") or []]
+    network = sandboxed or any(n in last and last[n].state == RUNNING for n in owners)
+    out: list[Start] = []
+    for c in i.spec.get("ephemeralContainers") or []:
+        name = c["name"]
+        if name in i.runs or name in i.holds or not network:
+            continue
+        target = c.get("targetContainerName")
+        if target and (target not in last or last[target].state != RUNNING):
+            continue
+        out.append(Start(c, False, 0, ephemeral=True))
+    return out
 
 
 def _pod_grace(spec: Obj, i: PodInputs) -> int:

@@ -119,8 +119,12 @@ class ContainerRuns:
         return path if path.exists() else None
 
     # -- one run ---------------------------------------------------------------------------
-    async def run(self, c: Obj, init: bool, attempt: int) -> None:
-        """Create and start one run of ``c``, then watch it to its end."""
+    async def run(self, c: Obj, init: bool, attempt: int, ephemeral: bool = False) -> None:
+        """Create and start one run of ``c``, then watch it to its end.
+
+        An ephemeral container joins the pod's network namespace where it is now and, with
+        ``targetContainerName``, the target's process namespace (its running run's).
+        """
         w, ctx, name = self.w, self.w.ctx, c["name"]
         req = self._request(name, attempt)
         try:
@@ -130,6 +134,7 @@ class ContainerRuns:
             refused = verify_run_as_non_root(c, w.spec, w.pod_ref, image_user)
             if refused:
                 raise ConfigError(refused)
+            pid_of = self._pid_of(c)
             assert w.sandbox.sources is not None
             binds, tmpfs = await ctx.volumes.mounts(w.pod, w.sandbox.ip, c, w.sandbox.sources)
             local = localhost_profile(c, w.spec)
@@ -150,10 +155,14 @@ class ContainerRuns:
             w.gave_up(name)
             return
         message_file = ctx.volumes.termination_file(w.uid, name, attempt, c)
-        network_mode, owner = w.sandbox.container_network()
+        owner: dict[str, object]
+        if ephemeral:
+            network_mode, owner = w.sandbox.joined_network(), {}
+        else:
+            network_mode, owner = w.sandbox.container_network()
         config = container_config(
             c, w.spec, env, network_mode=network_mode, binds=binds, tmpfs=tmpfs,
-            message_file=message_file, seccomp_profile=profile,
+            message_file=message_file, seccomp_profile=profile, pid_of=pid_of,
         )  # fmt: skip
         cid, failed = await self._create_and_start(c, image, attempt, {**config, **owner})
         if failed is not None:
@@ -174,6 +183,17 @@ class ContainerRuns:
         await self.watch(
             c, init, Run(attempt, RUNNING, cid=cid, image=str(c.get("image"))), message_file, fresh=True
         )
+
+    def _pid_of(self, c: Obj) -> str:
+        """The container whose process namespace ``c`` joins: its target's running run (an
+        ephemeral container's ``targetContainerName``), else the pod's shared one, if any."""
+        target = c.get("targetContainerName")
+        if not target:
+            return self.w.sandbox.shared_pid()
+        runs = self.w.runs.get(str(target)) or []
+        if not runs or runs[-1].state != RUNNING or not runs[-1].cid:
+            raise ConfigError(f'target container "{target}" is not running')
+        return runs[-1].cid
 
     async def _image_wait(self, c: Obj, exc: ImagePullError) -> None:
         """The image is missing: the waiting state and events of the kubelet's image manager.

@@ -148,6 +148,16 @@ class PodSandbox:
             return podnet.joined_mode(self.sandbox_id), {}
         return self.w.ctx.network.name, self.owner_settings()
 
+    def joined_network(self) -> str:
+        """The network mode of a container that joins the pod's namespace as it is now (an
+        ephemeral container): its sandbox's, or (sandbox-less) its running container's."""
+        return podnet.joined_mode(self.network_target())
+
+    def shared_pid(self) -> str:
+        """The container whose process namespace every container of the pod joins: its sandbox
+        under ``shareProcessNamespace``, else none (``""``)."""
+        return self.sandbox_id if self.sandboxed and self.w.spec.get("shareProcessNamespace") else ""
+
     async def _create_sandbox(self) -> None:
         w = self.w
         name = labels.container_name(w.ctx.instance, w.pod, labels.SANDBOX)

@@ -113,7 +113,7 @@ class PodWorker:
         for c in self.spec.get("initContainers") or []:
             if c["name"] == name:
                 return c, True
-        for c in self.spec.get("containers") or []:
+        for c in [*(self.spec.get("containers") or []), *(self.spec.get("ephemeralContainers") or [])]:
             if c["name"] == name:
                 return c, False
         return {"name": name}, False
@@ -218,6 +218,7 @@ class PodWorker:
             evicted=self.evicted,
             holds={n: h.until - now for n, h in self.holds.items() if h.until > now},
             time_scale=self.ctx.time_scale,
+            sandboxed=self.sandbox.sandboxed,
         )
 
     async def _set_up(self) -> bool:
@@ -262,7 +263,7 @@ class PodWorker:
     def _start(self, s: Start) -> None:
         name = s.container["name"]
         self.runs.setdefault(name, []).append(Run(s.attempt, STARTING))
-        self._spawn(self.containers.run, s.container, s.init, s.attempt)
+        self._spawn(self.containers.run, s.container, s.init, s.attempt, s.ephemeral)
 
     # -- what the runs report back -------------------------------------------------
     def started_run(self, name: str, run: Run) -> None:
@@ -305,8 +306,10 @@ class PodWorker:
     # -- status ------------------------------------------------------------------
     def container_statuses(self) -> dict[str, Obj]:
         out: dict[str, Obj] = {}
-        for c, init in [(c, True) for c in self.spec.get("initContainers") or []] + [
-            (c, False) for c in self.spec.get("containers") or []
+        for c, init in [
+            *((c, True) for c in self.spec.get("initContainers") or []),
+            *((c, False) for c in self.spec.get("containers") or []),
+            *((c, False) for c in self.spec.get("ephemeralContainers") or []),
         ]:
             name = c["name"]
             runs = [r for r in self.runs.get(name) or [] if r.state != STARTING]

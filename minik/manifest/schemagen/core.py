@@ -184,7 +184,7 @@ CORE_DEFS: dict[str, Any] = {
         volumes=arr(ref("Volume")),
         initContainers=arr(ref("Container")),
         containers=arr(ref("Container")),
-        ephemeralContainers=arr(ANY_OBJ),
+        ephemeralContainers=arr(ref("EphemeralContainer")),
         **strs(
             "restartPolicy",
             "dnsPolicy",
@@ -226,6 +226,8 @@ CORE_DEFS: dict[str, Any] = {
     ),
     "PodTemplateSpec": obj(metadata=ref("ObjectMeta"), spec=ref("PodSpec")),
 }
+# EphemeralContainer: EphemeralContainerCommon (a Container's fields) and targetContainerName.
+CORE_DEFS["EphemeralContainer"] = obj(**CORE_DEFS["Container"]["properties"], targetContainerName=S)
 
 JOB_DEFS: dict[str, Any] = {
     "JobSpec": obj(

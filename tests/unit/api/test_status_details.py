@@ -21,15 +21,16 @@ def _missing_job(c: TestClient) -> Any:
     return c.get(f"{JOBS}/x")
 
 
-def _ephemeral_containers_get(c: TestClient) -> Any:
+def _unserved_subresource_get(c: TestClient) -> Any:
     c.post(PODS, json=a_pod())
-    return c.get(f"{PODS}/p/ephemeralcontainers")
+    return c.get(f"{PODS}/p/resize")  # alpha and off in 1.32, as in minik
 
 
-def _ephemeral_containers_patch(c: TestClient) -> Any:
-    """What ``kubectl debug POD --image=… -c dbg`` sends: its NotFound must have details with no name."""
+def _unserved_subresource_patch(c: TestClient) -> Any:
+    """A patch of a subresource minik does not serve: its NotFound has details with no name
+    (kubectl debug told "ephemeral containers are disabled" from a missing one by that)."""
     c.post(PODS, json=a_pod())
-    return c.patch(f"{PODS}/p/ephemeralcontainers", content=b'{"spec":{}}', headers=STRATEGIC)
+    return c.patch(f"{PODS}/p/resize", content=b'{"spec":{}}', headers=STRATEGIC)
 
 
 def _unknown_resource(c: TestClient) -> Any:
@@ -80,8 +81,8 @@ def _no_token(c: TestClient) -> Any:
 CASES: list[tuple[str, Callable[[TestClient], Any], int, str, dict[str, Any] | None]] = [
     # (scenario, request, code, reason, details — None: upstream sends none)
     ("a missing object names it", _missing_job, 404, "NotFound", {"name": "x", "group": "batch", "kind": "jobs"}),
-    ("an unserved subresource has empty details", _ephemeral_containers_get, 404, "NotFound", {}),
-    ("kubectl debug's patch of ephemeralcontainers", _ephemeral_containers_patch, 404, "NotFound", {}),
+    ("an unserved subresource has empty details", _unserved_subresource_get, 404, "NotFound", {}),
+    ("a patch of an unserved subresource too", _unserved_subresource_patch, 404, "NotFound", {}),
     ("an unserved resource has empty details", _unknown_resource, 404, "NotFound", {}),
     ("an existing object is named", _existing_job, 409, "AlreadyExists",
      {"name": "j", "group": "batch", "kind": "jobs"}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,16 @@ def test_name_and_structured_output() -> None:
     assert printers.name_line(JOBS, j) == "job.batch/pi"
     assert printers.to_json({"b": 1, "a": 2}) == '{\n    "a": 2,\n    "b": 1\n}\n'
     assert printers.to_yaml({"b": 1, "a": {"c": "x\ny"}}) == "a:\n  c: |-\n    x\n    y\nb: 1\n"
+
+
+def test_describe_pod_lists_ephemeral_containers_after_the_containers() -> None:
+    p = pod("web", statuses=[cstatus(state={"running": {"startedAt": at(1)}})], phase="Running")
+    p["spec"]["ephemeralContainers"] = [{"name": "dbg", "image": "busybox:1.36", "targetContainerName": "c"}]
+    p["status"]["ephemeralContainerStatuses"] = [
+        {"name": "dbg", "image": "busybox:1.36", "ready": False, "restartCount": 0,
+         "state": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": at(1), "finishedAt": at(2)}}}
+    ]  # fmt: skip
+    out = describe.describe_pod(p, [], NOW)
+    assert out.index("Containers:") < out.index("Ephemeral Containers:\n  dbg:") < out.index("QoS Class:")
+    ephemeral = out.split("Ephemeral Containers:")[1]
+    assert re.search(r"Image:\s+busybox:1.36\n", ephemeral) and re.search(r"Reason:\s+Completed", ephemeral)

@@ -137,7 +137,10 @@ def test_the_actions_name_where_the_object_is() -> None:
 WAKES = [
     # (scenario, resource, event type, object, old, whether the collector should look)
     ("any object gone may leave dependents", "services", "DELETED", obj("services", "s")[1], None, True),
-    ("an Event gone is nobody's owner", "events", "DELETED", {"metadata": {"name": "e"}}, None, False),
+    ("an Event gone may leave dependents too", "events", "DELETED", {"metadata": {"name": "e"}}, None, True),
+    ("an Event deleted in the foreground waits for the collector", "events", "MODIFIED",
+     {"metadata": {"name": "e", "deletionTimestamp": "2026-01-01T00:00:00Z", "finalizers": list(FG)}}, None, True),
+    ("an Event recorded is nobody's dependent", "events", "ADDED", {"metadata": {"name": "e"}}, None, False),
     ("a deletion that orphans", "services", "MODIFIED",
      obj("services", "s", deleting=True, finalizers=ORPHAN)[1], obj("services", "s")[1], True),
     ("a background deletion in progress", "pods", "MODIFIED", obj("pods", "p", deleting=True)[1], None, False),

@@ -77,3 +77,14 @@ def test_the_termination_message_file_is_bound_at_its_path(tmp_path: Path) -> No
     f = tmp_path / "t"
     out = cfg({"terminationMessagePath": "/dev/termination-log"}, binds=["/a:/b"], message_file=f)
     assert out["host_config"]["binds"] == ["/a:/b", f"{f}:/dev/termination-log"]
+
+
+def test_a_container_joins_another_containers_process_namespace_when_told() -> None:
+    """An ephemeral container's target (``--target``), or the sandbox under shareProcessNamespace."""
+    spec = {"securityContext": {}}
+    joined = container_config(
+        {"name": "dbg"}, spec, {}, network_mode="container:sb", binds=[], tmpfs=None, pid_of="abc"
+    )
+    assert joined["host_config"]["pid_mode"] == "container:abc"
+    alone = container_config({"name": "c"}, spec, {}, network_mode="container:sb", binds=[], tmpfs=None)
+    assert "pid_mode" not in alone["host_config"]

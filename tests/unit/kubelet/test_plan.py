@@ -62,6 +62,11 @@ def test_which_pods_need_a_sandbox(scenario: str, spec: dict[str, Any], want: bo
             True,
         ),
         (
+            "shareProcessNamespace: the sandbox holds the process namespace the containers share",
+            {"shareProcessNamespace": True, "containers": [{"name": "a"}]},
+            True,
+        ),
+        (
             "a containerPort alone publishes nothing: no sandbox",
             {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]},
             False,

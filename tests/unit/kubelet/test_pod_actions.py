@@ -78,6 +78,7 @@ SIDECAR = {
     "containers": [c("app")],
 }
 TWO = {"restartPolicy": "Never", "containers": [c("a"), c("b")]}
+DEBUG = {**ONE, "ephemeralContainers": [c("dbg")]}
 
 CASES = {
     "a new pod starts its one container": Case(ONE, starts=[("app", 0)]),
@@ -205,6 +206,57 @@ CASES = {
     ),
     "a new image: the killed container starts again whatever the policy": Case(
         ONE, {"app": [exited(137, image="busybox:old")]}, starts=[("app", 1)], phase="Running"
+    ),
+    # -- ephemeral containers (computePodActions' EphemeralContainersToStart) ----------------
+    "an ephemeral container added to a running pod starts once": Case(
+        DEBUG, {"app": [running()]}, starts=[("dbg", 0)], phase="Running"
+    ),
+    "an ephemeral container that exited is never restarted, whatever the policy": Case(
+        {**DEBUG, "restartPolicy": "Always"}, {"app": [running()], "dbg": [exited(1)]}, phase="Running"
+    ),
+    "an ephemeral container that could not start is not started again": Case(
+        DEBUG, {"app": [running()], "dbg": [exited(128)]}, phase="Running"
+    ),
+    "an ephemeral container whose image pull backs off waits for it": Case(
+        DEBUG, {"app": [running()]}, holds={"dbg": 5.0}, phase="Running"
+    ),
+    "without a sandbox an ephemeral container waits for a running container's network": Case(
+        {**DEBUG, "restartPolicy": "OnFailure"},
+        {"app": [exited(1, 0, ago=3), exited(1, 1, ago=1)]},
+        backoffs=["app"],
+        phase="Running",
+    ),
+    "with a sandbox an ephemeral container may start before initialization ends": Case(
+        {**INIT, "ephemeralContainers": [c("dbg")]}, {"i1": [running()]}, starts=[("dbg", 0)]
+    ),
+    "a targeted ephemeral container waits until its target runs": Case(
+        {**SIDECAR, "ephemeralContainers": [c("dbg", targetContainerName="app")]},
+        {"side": [running()], "i2": [running()]},
+    ),
+    "a targeted ephemeral container starts once its target runs": Case(
+        {**SIDECAR, "ephemeralContainers": [c("dbg", targetContainerName="app")]},
+        {"side": [running()], "i2": [exited(0)], "app": [running()]},
+        starts=[("dbg", 0)],
+        phase="Running",
+    ),
+    "a running ephemeral container does not decide the phase": Case(
+        DEBUG, {"app": [running()], "dbg": [running()]}, phase="Running"
+    ),
+    "the pod's containers ended: a running ephemeral container is stopped, the pod not yet done": Case(
+        DEBUG, {"app": [exited(0)], "dbg": [running()]}, kills=[("dbg", 30)], phase="Running"
+    ),
+    "the pod's containers ended and its ephemeral container too: the phase is the app's": Case(
+        DEBUG, {"app": [exited(0)], "dbg": [exited(137)]}, phase="Succeeded", done=True
+    ),
+    "a finished pod never starts an ephemeral container added late": Case(
+        DEBUG, {"app": [exited(1)]}, phase="Failed", done=True
+    ),
+    "a deleted pod stops its ephemeral container with the others": Case(
+        DEBUG,
+        {"app": [running()], "dbg": [running()]},
+        kills=[("app", 5), ("dbg", 5)],
+        phase="Running",
+        deletion_grace=5,
     ),
 }
 

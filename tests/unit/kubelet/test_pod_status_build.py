@@ -216,3 +216,18 @@ def test_terminated_reason(code: int, oom: bool, reason: str) -> None:
 
 def test_dockers_zero_time_is_no_time() -> None:
     assert docker_time("0001-01-01T00:00:00Z") == ""
+
+
+def test_ephemeral_containers_report_apart_never_ready_and_leave_the_pod_ready() -> None:
+    """``ephemeralContainerStatuses``: a waiting default until created, sorted by name, ``ready``
+    false and no ``started`` (the prober manager does not see them); Ready counts only the others."""
+    spec = {**ONE, "ephemeralContainers": [{"name": "z", "image": "busybox"}, {"name": "a", "image": "b"}]}
+    view = PodView(spec, {"c": running("c"), "z": running("z")}, {}, True)
+    status = pod_status(view, "Running", now=NOW)
+    eph = status["ephemeralContainerStatuses"]
+    assert [s["name"] for s in eph] == ["a", "z"]
+    assert eph[0]["state"] == {"waiting": {"reason": "ContainerCreating"}}
+    assert "running" in eph[1]["state"] and eph[1]["ready"] is False and "started" not in eph[1]
+    assert [s["name"] for s in status["containerStatuses"]] == ["c"]
+    assert conditions(status)["Ready"] == ("True", "")
+    assert "ephemeralContainerStatuses" not in pod_status(PodView(ONE, {}, {}, True), "Pending", now=NOW)

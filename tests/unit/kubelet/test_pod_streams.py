@@ -103,3 +103,27 @@ def test_stdin_ending_on_a_tty_attach_is_the_terminals_end_of_file_not_a_closed_
         assert await session.read() == [(1, b"\x04")]  # the stream stays open for what follows
 
     anyio.run(main)
+
+
+def test_stdin_ending_on_an_attach_to_a_container_without_stdin_once_keeps_its_stdin_open(
+    tmp_path: Path,
+) -> None:
+    """kubectl debug -i: Docker would cut the output off with the client's stdin; the container's
+    stdin stays open (only ``stdinOnce`` closes it), so the process's output runs on."""
+
+    async def main() -> None:
+        rt = FakeRuntime(root=tmp_path)
+        await run(rt, 0, running=True)
+        debug_pod = {**POD, "spec": {"containers": [{"name": "c", "stdin": True}]}}
+        session = await PodStreams(rt, instance="i").attach(
+            debug_pod, "c", stdin=True, stdout=True, stderr=False, tty=False
+        )
+        await session.write(b"typed")
+        await session.close_write()
+        assert await session.read() == [(1, b"typed")]
+        with anyio.move_on_after(0.3) as waited:
+            await session.read()
+        assert waited.cancelled_caught, "the stream ended with the client's stdin"
+        await session.aclose()
+
+    anyio.run(main)

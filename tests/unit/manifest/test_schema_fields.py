@@ -28,6 +28,7 @@ NEWER_THAN_PINNED = {
     # "Unsupported by minik" (minik/manifest/support.py) instead of "unknown field".
     "containers[].restartPolicyRules",
     "initContainers[].restartPolicyRules",
+    "ephemeralContainers[].restartPolicyRules",  # EphemeralContainerCommon mirrors Container
     "volumes[].projected.sources[].podCertificate",
 }
 
