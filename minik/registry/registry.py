@@ -225,6 +225,7 @@ class Registry:
                 new = {"apiVersion": r.api_version, "kind": r.kind, **clone(obj)}
                 new.setdefault("metadata", {})
                 s.prepare_for_update(new, current)
+                s.admit_update(new, current, self.store)
                 if r.namespaced:
                     meta(new)["namespace"] = ns
                 else:

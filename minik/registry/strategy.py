@@ -96,6 +96,9 @@ class Strategy:
             else:
                 nm.pop(key, None)
 
+    def admit_update(self, new: Obj, old: Obj, store: Store) -> None:
+        """What admission changes on an update, reading what is stored (after :meth:`prepare_for_update`)."""
+
     def check_update(self, new: Obj, old: Obj) -> None:
         """No new finalizers on a deleting object; a spec change bumps ``generation``."""
         nm, om = meta(new), meta(old)

@@ -11,6 +11,7 @@ handler re-reads what is stored.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -25,15 +26,17 @@ from minik.controllers.garbage import concerns_owners
 from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
+from minik.kubelet import subnets
 from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.errors import sentence
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
 from minik.kubelet.sampler import MetricsSampler
+from minik.kubelet.svcproxy import ServiceProxies, wanted
 from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER
-from minik.server import garbage
+from minik.server import endpoints, garbage
 from minik.server.adapters import ServerApiHooks, StoreObjectSource, StorePodSink
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
@@ -43,6 +46,7 @@ from minik.server.podstatus import with_kubelet_ips
 from minik.server.scheduler import SchedulerGate
 from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue
+from minik.store import servicerange
 from minik.store.podips import PodIPTable
 
 log = logging.getLogger("minik.server")
@@ -68,6 +72,8 @@ class Settings:
     time_scale: float = 1.0
     cron_time_rate: float = 1.0
     """Test-only: CronJob schedules run this many times faster (``MINIK_CRON_TIME_RATE``)."""
+    api_port: int = 0
+    """The API's port: the ``kubernetes`` Service's targetPort (0: no such Service, as in unit tests)."""
 
 
 class ControlPlane:
@@ -100,6 +106,7 @@ class ControlPlane:
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
         self.node_ports = NodePortProxy(store, address=self.pod_address)  # 127.0.0.1:<nodePort> → the pods
+        self.proxies = ServiceProxies(docker, instance=settings.instance, state_dir=settings.home)  # VIPs
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
@@ -127,6 +134,7 @@ class ControlPlane:
         feed = self.store.subscribe(None, None)
         await self._sweep()
         await self._register_node()
+        await self._service_range()
         for job in self.store.list("jobs", None)[0]:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
@@ -178,6 +186,26 @@ class ControlPlane:
             return
         if swept:
             log.info("removed the leftovers of %d deleted pods", swept)
+
+    async def _service_range(self) -> None:
+        """Know the instance network's subnet before the API serves: ClusterIP admission
+        reads the Service range from the store (the range of the last network known is
+        kept when the engine is down)."""
+        try:
+            await self.kubelet.network.ensure()
+        except MinikError as exc:
+            log.warning("the instance network is not known yet (Services wait for it): %s", exc)
+            return
+        self._record_range()
+
+    def _record_range(self) -> str:
+        subnet = self.kubelet.network.subnet
+        if not subnet:
+            return servicerange.get(self.store.store)
+        cidr = str(subnets.service_range(ipaddress.IPv4Network(subnet)))
+        if servicerange.get(self.store.store) != cidr:
+            servicerange.put(self.store.store, cidr)
+        return cidr
 
     async def _register_node(self) -> None:
         """Store the instance's one Node, built from the engine, as a kubelet registers its node.
@@ -316,7 +344,7 @@ class ControlPlane:
                     self._wake_job((key[0], str(owner.get("name"))), pod_change_is_urgent(kind, obj, ev.old))
                 elif owner is None and kind != "DELETED":
                     self._wake_claimers(obj)
-                if kind != "MODIFIED" or _ip_changed(ev):
+                if kind != "MODIFIED" or _endpoint_changed(ev):
                     self.services.add("all")
             elif resource == "jobs":
                 self._wake_job(_key(obj), job_change_is_urgent(kind, obj, ev.old))
@@ -330,7 +358,7 @@ class ControlPlane:
                 self.cronjobs.add_after(_key(obj), self.cron.wake_delay(old, obj))
                 if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
                     self.gc.add("all")
-            elif resource == "services":
+            elif resource in ("services", "endpoints"):
                 self.services.add("all")
             elif resource == "nodes":
                 for key in self.scheduler.node_changed():  # cordon/uncordon: wake the waiting pods
@@ -427,9 +455,23 @@ class ControlPlane:
             self.storage.add_after("all", retry)
 
     async def _sync_services(self, _: str) -> None:
+        """Endpoints and EndpointSlices, the ``kubernetes`` Service, node ports, the Services'
+        proxies (virtual IPs) and the headless Services' pod names: one level-triggered pass."""
+        cidr = self._record_range()
+        subnet = self.kubelet.network.subnet
+        if subnet:
+            gateway = subnets.gateway(ipaddress.IPv4Network(subnet))
+            endpoints.master_service(self.store, cidr, gateway, self.settings.api_port)
         services = self.store.list("services", None)[0]
-        pods = self.store.list("pods", None)[0] if services else []
+        selecting = any((s.get("spec") or {}).get("selector") for s in services)
+        pods = self.store.list("pods", None, shared=True)[0] if selecting else []
+        endpoints.sync(self.store, services, pods, self.pod_address)
         await self.node_ports.sync(services)  # first: it needs no engine
+        eps = {_key(e): e for e in self.store.list("endpoints", None, shared=True)[0]}
+        want = wanted(services, eps, cidr)
+        if want or self.proxies.has_any():
+            await self.kubelet.network.ensure()
+            await self.proxies.sync(want, self.kubelet.network.name)
         await self.kubelet.sync_services(services, pods)
 
     # -- garbage collection ----------------------------------------------------
@@ -448,8 +490,20 @@ def _key(obj: Obj) -> Key:
     return (str(m.get("namespace") or "default"), str(m.get("name")))
 
 
-def _ip_changed(ev: Any) -> bool:
+def _endpoint_changed(ev: Any) -> bool:
+    """Whether a pod's change can change an endpoint: its address, phase, readiness, labels or deletion."""
     old = ev.old
     if old is None:
         return True
-    return bool((old.get("status") or {}).get("podIP") != (ev.obj.get("status") or {}).get("podIP"))
+    a, b = old.get("status") or {}, ev.obj.get("status") or {}
+    return bool(
+        a.get("podIP") != b.get("podIP")
+        or a.get("phase") != b.get("phase")
+        or _ready(a) != _ready(b)
+        or meta(old).get("labels") != meta(ev.obj).get("labels")
+        or meta(old).get("deletionTimestamp") != meta(ev.obj).get("deletionTimestamp")
+    )
+
+
+def _ready(status: Obj) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
