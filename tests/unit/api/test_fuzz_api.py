@@ -37,6 +37,10 @@ from minik.api.responses import MAX_BODY
 from minik.errors import FieldError
 from minik.k8s import Obj
 from minik.registry import Registry
+from minik.store import servicerange
+
+TEST_SERVICE_RANGE = "10.96.0.0/24"  # the Service range a real start records from the instance network
+
 
 TOKEN = "fuzz-token"
 VALID = Path(__file__).resolve().parents[2] / "fixtures" / "manifests" / "valid"
@@ -92,6 +96,7 @@ def seed_db() -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "seed.db"
         store = Registry.open(path)
+        servicerange.put(store.store, TEST_SERVICE_RANGE)
         hooks = ManifestHooks()
         for resource, obj in SEED_OBJECTS.items():
             store.create(resource, hooks.default(copy.deepcopy(obj), "00000000-0000-0000-0000-000000000001"))
