@@ -236,9 +236,9 @@ def test_a_headless_service_gives_an_indexed_jobs_pods_their_names(web: Minik) -
     kubectl(web, "apply", "-f", "-", input=HEADLESS_JOB)
     assert cluster_ip(web, "peers") == "None"
     res = kubectl(web, "wait", "--for=condition=Complete", "job/talk", "--timeout=60s", check=False)
-    assert res.returncode == 0, kubectl(web, "get", "pods", "-o", "wide").stdout + kubectl(
-        web, "describe", "job", "talk"
-    ).stdout
+    assert res.returncode == 0, (
+        kubectl(web, "get", "pods", "-o", "wide").stdout + kubectl(web, "describe", "job", "talk").stdout
+    )
     pods = json.loads(kubectl(web, "get", "pods", "-l", "job-name=talk", "-o", "json").stdout)["items"]
     ips = {
         p["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"]: p["status"]["podIP"]
