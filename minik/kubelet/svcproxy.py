@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ SERVICE_IP = "minik.io/service-ip"
 ROLE = "minik.io/role"
 PROXY_ROLE = "service-proxy"
 MOUNT = "/etc/minik-proxy"
+RECHECK = 30.0  # seconds between two looks at the engine (a proxy someone stopped is started again)
 DEFAULT_AFFINITY_TIMEOUT = 10800  # seconds: upstream's default sessionAffinityConfig.clientIP.timeoutSeconds
 
 
@@ -153,6 +155,7 @@ class ServiceProxies:
         self.image = image or os.environ.get("MINIK_PROXY_IMAGE", PROXY_IMAGE_DEFAULT)
         self._written: dict[str, str] = {}  # vip -> the rules text last written
         self._running: dict[str, str] | None = None  # service uid -> container id, once listed
+        self._listed = 0.0  # monotonic time of the last listing
         self._source = Path(__file__).with_name("proxy_agent.py").read_text()
 
     def has_any(self) -> bool:
@@ -171,22 +174,32 @@ class ServiceProxies:
         os.replace(tmp, path)
         self._written[p.vip] = text
 
-    async def sync(self, want: dict[str, Proxy], network: str) -> None:
-        """Write every wanted proxy's rules, then make, start or remove containers until one runs per Service."""
+    async def sync(self, want: dict[str, Proxy], network: str) -> dict[str, str]:
+        """Write every wanted proxy's rules, then make, start or remove containers until one runs per
+        Service (the engine is looked at again every ``RECHECK`` seconds); the Services whose proxy
+        could not be made, by uid, with why."""
         for p in want.values():
             self._write(p)
-        if self._running is None or set(self._running) != set(want):
-            await self._reconcile(want, network)
+        failed: dict[str, str] = {}
+        stale = time.monotonic() - self._listed > RECHECK
+        if self._running is None or set(self._running) != set(want) or stale:
+            failed = await self._reconcile(want, network)
         for vip in set(self._written) - {p.vip for p in want.values()}:
             self._written.pop(vip, None)
             (self.dir / f"{vip}.json").unlink(missing_ok=True)
 
-    async def recheck(self, want: dict[str, Proxy], network: str) -> None:
-        """Look at the engine again (a proxy stopped by an engine restart is started)."""
-        self._running = None
-        await self.sync(want, network)
+        return failed
 
-    async def _reconcile(self, want: dict[str, Proxy], network: str) -> None:
+    async def remove_all(self) -> int:
+        """Remove every proxy of the instance (at a stop that leaves no pod behind); how many."""
+        found = await self.runtime.list_containers({labels.INSTANCE: self.instance, ROLE: PROXY_ROLE})
+        for c in found:
+            await self.runtime.remove_container(c.id)
+        self._running = None
+        return len(found)
+
+    async def _reconcile(self, want: dict[str, Proxy], network: str) -> dict[str, str]:
+        self._listed = time.monotonic()
         found = await self.runtime.list_containers({labels.INSTANCE: self.instance, ROLE: PROXY_ROLE})
         running: dict[str, str] = {}
         for c in found:
@@ -198,6 +211,7 @@ class ServiceProxies:
             if c.status != "running":
                 await self.runtime.start(c.id)
             running[uid] = c.id
+        failed: dict[str, str] = {}
         for uid, p in want.items():
             if uid in running:
                 continue
@@ -205,7 +219,9 @@ class ServiceProxies:
                 running[uid] = await self._create(p, network)
             except MinikError as exc:
                 log.warning("service %s/%s: its proxy could not be made: %s", p.namespace, p.name, exc)
+                failed[uid] = str(exc)
         self._running = running
+        return failed
 
     async def _create(self, p: Proxy, network: str) -> str:
         cid = await self.runtime.create_container(

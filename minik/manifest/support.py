@@ -373,7 +373,12 @@ SUPPORT: tuple[Entry, ...] = (
         Entry(f"Service:spec.{k}", WARN, "there is no load balancer on one machine")
         for k in ("loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass")
     ),
-    Entry("Service:spec.ipFamilies", ERROR, "IP families other than IPv4 (the Service range is IPv4)", (["IPv4"],)),
+    Entry(
+        "Service:spec.ipFamilies",
+        ERROR,
+        "IP families other than IPv4 (the Service range is IPv4)",
+        (["IPv4"],),
+    ),
     Entry(
         "Service:spec.ipFamilyPolicy",
         WARN,

@@ -237,10 +237,22 @@ def _ip_error(path: str, ip: object, check: bool) -> list[FieldError]:
     if not check:
         return []
     try:
-        ipaddress.IPv4Address(str(ip))
+        addr = ipaddress.IPv4Address(str(ip))
     except ValueError:
         return [FieldError(path=path, reason="Invalid value", detail=f'"{ip}": must be a valid IP address')]
-    return []
+    # upstream's validateNonSpecialIP: the proxies must never be sent to the node's own special addresses
+    special = [
+        (addr.is_unspecified, "may not be unspecified (0.0.0.0, ::)"),
+        (addr.is_loopback, "may not be in the loopback range (127.0.0.0/8, ::1/128)"),
+        (addr.is_link_local, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"),
+        (
+            addr in ipaddress.IPv4Network("224.0.0.0/24"),
+            "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)",
+        ),
+    ]
+    return [
+        FieldError(path=path, reason="Invalid value", detail=f'"{ip}": {why}') for bad, why in special if bad
+    ]
 
 
 _KINDS: dict[str, type[Strategy]] = {

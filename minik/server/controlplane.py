@@ -55,6 +55,8 @@ log = logging.getLogger("minik.server")
 JOB_SYNC_PACE = 4.0
 METRICS_RESOLUTION = 15.0
 FAILURE_BACKOFF_MAX = 1000.0  # seconds: upstream's default controller rate limiter's cap
+PROXY_FAILED = "FailedToStartServiceProxy"
+PROXY_RECHECK = 30.0  # seconds: the service pass runs again, so a proxy someone stopped comes back
 FAILED_SYNC = "FailedSync"  # the Warning event on an object a controller cannot handle
 """Seconds between two container-stats readings while metrics are wanted (metrics-server's default)."""
 
@@ -255,8 +257,11 @@ class ControlPlane:
         return count, longest + 10.0
 
     async def release_network(self) -> None:
-        """At shutdown: remove the instance's network when no container uses it any more."""
+        """At shutdown: when no pod's container is left, the Services' proxies go (the next start
+        makes them again), then the instance's network when no container uses it any more."""
         try:
+            if not await self.kubelet.has_pod_containers():
+                await self.proxies.remove_all()
             await self.kubelet.release_network()
         except MinikError as exc:
             log.warning("kept the instance network: %s", exc)
@@ -471,8 +476,27 @@ class ControlPlane:
         want = wanted(services, eps, cidr)
         if want or self.proxies.has_any():
             await self.kubelet.network.ensure()
-            await self.proxies.sync(want, self.kubelet.network.name)
+            failed = await self.proxies.sync(want, self.kubelet.network.name)
+            self._proxy_failures(services, failed)
+            self.services.add_after("all", PROXY_RECHECK)
         await self.kubelet.sync_services(services, pods)
+
+    def _proxy_failures(self, services: list[Obj], failed: dict[str, str]) -> None:
+        """A Warning event on each Service whose proxy could not be made (its VIP does not answer)."""
+        for svc in services:
+            why = failed.get(str(meta(svc).get("uid")))
+            if why is None:
+                continue
+            try:
+                self.store.record_event(
+                    svc,
+                    type="Warning",
+                    reason=PROXY_FAILED,
+                    message=f"the Service's proxy (its virtual IP) could not be started: {why}",
+                    component="minik",
+                )
+            except Exception:  # the event is best effort; the log has the fault
+                log.debug("no %s event", PROXY_FAILED, exc_info=True)
 
     # -- garbage collection ----------------------------------------------------
     async def _collect_garbage(self, _: str) -> None:
