@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
 from minik.kubelet import labels
@@ -48,6 +50,7 @@ SERVICE_IP = "minik.io/service-ip"
 ROLE = "minik.io/role"
 PROXY_ROLE = "service-proxy"
 MOUNT = "/etc/minik-proxy"
+STOP_ATTEMPTS = 25  # looks at the engine (0.2 s apart) for proxies being removed, at a stop
 RECHECK = 30.0  # seconds between two looks at the engine (a proxy someone stopped is started again)
 DEFAULT_AFFINITY_TIMEOUT = 10800  # seconds: upstream's default sessionAffinityConfig.clientIP.timeoutSeconds
 
@@ -156,6 +159,7 @@ class ServiceProxies:
         self._written: dict[str, str] = {}  # vip -> the rules text last written
         self._running: dict[str, str] | None = None  # service uid -> container id, once listed
         self._listed = 0.0  # monotonic time of the last listing
+        self._stopped = False
         self._source = Path(__file__).with_name("proxy_agent.py").read_text()
 
     def has_any(self) -> bool:
@@ -178,6 +182,8 @@ class ServiceProxies:
         """Write every wanted proxy's rules, then make, start or remove containers until one runs per
         Service (the engine is looked at again every ``RECHECK`` seconds); the Services whose proxy
         could not be made, by uid, with why."""
+        if self._stopped:
+            return {}
         for p in want.values():
             self._write(p)
         failed: dict[str, str] = {}
@@ -190,13 +196,33 @@ class ServiceProxies:
 
         return failed
 
-    async def remove_all(self) -> int:
-        """Remove every proxy of the instance (at a stop that leaves no pod behind); how many."""
+    async def prune(self, want: dict[str, Proxy]) -> int:
+        """Remove the proxies of Services not in ``want`` (at start); how many."""
         found = await self.runtime.list_containers({labels.INSTANCE: self.instance, ROLE: PROXY_ROLE})
-        for c in found:
+        gone = [c for c in found if c.labels.get(SERVICE_UID, "") not in want]
+        for c in gone:
             await self.runtime.remove_container(c.id)
-        self._running = None
-        return len(found)
+        return len(gone)
+
+    async def remove_all(self, network: str) -> int:
+        """Remove every proxy of the instance (at a stop that leaves no pod behind); how many.
+        Later syncs do nothing (the server is stopping)."""
+        self._stopped = True
+        removed = 0
+        for _ in range(STOP_ATTEMPTS):  # a removal the service pass started may still be under way
+            found = await self.runtime.list_containers({labels.INSTANCE: self.instance, ROLE: PROXY_ROLE})
+            if not found:
+                break
+            for c in found:
+                try:
+                    await self.runtime.remove_container(c.id)
+                    removed += 1
+                except MinikError as exc:
+                    log.debug("proxy %s: %s", c.name, exc)
+                await self.runtime.forget_endpoint(network, c.name)  # Docker 20.10 may keep it
+            await anyio.sleep(0.2)
+        self._running = {}
+        return removed
 
     async def _reconcile(self, want: dict[str, Proxy], network: str) -> dict[str, str]:
         self._listed = time.monotonic()

@@ -137,6 +137,7 @@ class ControlPlane:
         await self._sweep()
         await self._register_node()
         await self._service_range()
+        await self._initial_proxies()
         for job in self.store.list("jobs", None)[0]:
             self.jobs.add(_key(job))
         for pod in self.store.list("pods", None)[0]:
@@ -200,6 +201,18 @@ class ControlPlane:
             return
         self._record_range()
 
+    async def _initial_proxies(self) -> None:
+        """Before the API serves: remove the proxies of Services gone while no server ran (the
+        service pass makes the missing ones)."""
+        services = self.store.list("services", None, shared=True)[0]
+        pods = self.store.list("pods", None, shared=True)[0]
+        eps = {_key(e): e for e in self.store.list("endpoints", None, shared=True)[0]}
+        want = wanted([s for s in services if pods or _key(s) != endpoints.MASTER], eps, self._record_range())
+        try:
+            await self.proxies.prune(want)
+        except MinikError as exc:
+            log.warning("could not look at the Services' proxies (the service pass retries): %s", exc)
+
     def _record_range(self) -> str:
         subnet = self.kubelet.network.subnet
         if not subnet:
@@ -261,7 +274,7 @@ class ControlPlane:
         makes them again), then the instance's network when no container uses it any more."""
         try:
             if not await self.kubelet.has_pod_containers():
-                await self.proxies.remove_all()
+                await self.proxies.remove_all(self.kubelet.network.name)
             await self.kubelet.release_network()
         except MinikError as exc:
             log.warning("kept the instance network: %s", exc)
@@ -468,12 +481,12 @@ class ControlPlane:
             gateway = subnets.gateway(ipaddress.IPv4Network(subnet))
             endpoints.master_service(self.store, cidr, gateway, self.settings.api_port)
         services = self.store.list("services", None)[0]
-        selecting = any((s.get("spec") or {}).get("selector") for s in services)
-        pods = self.store.list("pods", None, shared=True)[0] if selecting else []
+        pods = self.store.list("pods", None, shared=True)[0]
         endpoints.sync(self.store, services, pods, self.pod_address)
         await self.node_ports.sync(services)  # first: it needs no engine
         eps = {_key(e): e for e in self.store.list("endpoints", None, shared=True)[0]}
-        want = wanted(services, eps, cidr)
+        # The kubernetes Service's proxy waits for the first pod: an instance with no pod runs no container.
+        want = wanted([s for s in services if pods or _key(s) != endpoints.MASTER], eps, cidr)
         if want or self.proxies.has_any():
             await self.kubelet.network.ensure()
             failed = await self.proxies.sync(want, self.kubelet.network.name)
