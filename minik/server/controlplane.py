@@ -486,13 +486,13 @@ class ControlPlane:
         await self.node_ports.sync(services)  # first: it needs no engine
         eps = {_key(e): e for e in self.store.list("endpoints", None, shared=True)[0]}
         # The kubernetes Service's proxy waits for the first pod: an instance with no pod runs no container.
+        await self.kubelet.sync_services(services, pods)  # before the proxies: a new one's start may be slow
         want = wanted([s for s in services if pods or _key(s) != endpoints.MASTER], eps, cidr)
         if want or self.proxies.has_any():
             await self.kubelet.network.ensure()
             failed = await self.proxies.sync(want, self.kubelet.network.name)
             self._proxy_failures(services, failed)
             self.services.add_after("all", PROXY_RECHECK)
-        await self.kubelet.sync_services(services, pods)
 
     def _proxy_failures(self, services: list[Obj], failed: dict[str, str]) -> None:
         """A Warning event on each Service whose proxy could not be made (its VIP does not answer)."""

@@ -220,7 +220,7 @@ spec:
         - -c
         - |
           import socket, time
-          for i in range(150):
+          for i in range(300):
               try:
                   print(socket.gethostbyname("talk-0.peers"), socket.gethostbyname("talk-1.peers.default.svc"))
                   break
@@ -235,7 +235,7 @@ spec:
 def test_a_headless_service_gives_an_indexed_jobs_pods_their_names(web: Minik) -> None:
     kubectl(web, "apply", "-f", "-", input=HEADLESS_JOB)
     assert cluster_ip(web, "peers") == "None"
-    res = kubectl(web, "wait", "--for=condition=Complete", "job/talk", "--timeout=60s", check=False)
+    res = kubectl(web, "wait", "--for=condition=Complete", "job/talk", "--timeout=180s", check=False)
     assert res.returncode == 0, (
         kubectl(web, "get", "pods", "-o", "wide").stdout + kubectl(web, "describe", "job", "talk").stdout
     )
