@@ -17,6 +17,7 @@ import statistics
 from typing import Any
 
 from benchmarks._minik import instance
+from minik.errors import NotFound
 from tests.support.polling import eventually
 
 SERVER = """
@@ -118,7 +119,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
         vip = m.get("service", "echo")["spec"]["clusterIP"]
 
         def endpoint_listed() -> bool:
-            ep = m.api.get("/api/v1/namespaces/default/endpoints/echo")
+            try:
+                ep = m.api.get("/api/v1/namespaces/default/endpoints/echo")
+            except NotFound:
+                return False
             return any(
                 a.get("ip") == pod_ip for s in ep.get("subsets") or [] for a in s.get("addresses") or []
             )
