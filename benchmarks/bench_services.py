@@ -102,7 +102,6 @@ spec:
     - -c
     - |
 {lines}
-    - client
 """
 
 
