@@ -25,6 +25,7 @@ touches a proxy, and no proxy exists until a ClusterIP Service does.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -117,8 +118,6 @@ def wanted(
     services: Iterable[Obj], endpoints: dict[tuple[str, str], Obj], service_cidr: str
 ) -> dict[str, Proxy]:
     """The proxies the Services need, by Service uid: every Service with a virtual IP in the range."""
-    import ipaddress
-
     net = ipaddress.IPv4Network(service_cidr) if service_cidr else None
     out: dict[str, Proxy] = {}
     for svc in services:

@@ -109,6 +109,7 @@ class ControlPlane:
         self.services: WorkQueue[str] = WorkQueue()
         self.node_ports = NodePortProxy(store, address=self.pod_address)  # 127.0.0.1:<nodePort> → the pods
         self.proxies = ServiceProxies(docker, instance=settings.instance, state_dir=settings.home)  # VIPs
+        self._selecting = True  # some Service has a selector (known after the first service pass)
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(store, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(store, clock=clock, time_scale=settings.time_scale)
@@ -362,7 +363,7 @@ class ControlPlane:
                     self._wake_job((key[0], str(owner.get("name"))), pod_change_is_urgent(kind, obj, ev.old))
                 elif owner is None and kind != "DELETED":
                     self._wake_claimers(obj)
-                if kind != "MODIFIED" or _endpoint_changed(ev):
+                if kind != "MODIFIED" or (self._selecting and _endpoint_changed(ev)):
                     self.services.add("all")
             elif resource == "jobs":
                 self._wake_job(_key(obj), job_change_is_urgent(kind, obj, ev.old))
@@ -481,6 +482,8 @@ class ControlPlane:
             gateway = subnets.gateway(ipaddress.IPv4Network(subnet))
             endpoints.master_service(self.store, cidr, gateway, self.settings.api_port)
         services = self.store.list("services", None)[0]
+        # A pod's status changes wake this pass only while some Service selects pods.
+        self._selecting = any((s.get("spec") or {}).get("selector") for s in services)
         pods = self.store.list("pods", None, shared=True)[0]
         endpoints.sync(self.store, services, pods, self.pod_address)
         await self.node_ports.sync(services)  # first: it needs no engine
