@@ -249,6 +249,8 @@ class ServiceProxies:
         return failed
 
     async def _create(self, p: Proxy, network: str) -> str:
+        if not await self.runtime.has_image(self.image):
+            await self.runtime.pull(self.image)  # offline and absent: the Service's Warning event says so
         cid = await self.runtime.create_container(
             image=self.image,
             name=container_name(self.instance, p),
