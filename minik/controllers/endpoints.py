@@ -113,11 +113,13 @@ def _ports(svc: Obj, pod: Obj) -> tuple[tuple[str, int, str], ...]:
     return tuple(out)
 
 
-def _port_objs(ports: tuple[tuple[str, int, str], ...]) -> list[Obj]:
+def _port_objs(ports: tuple[tuple[str, int, str], ...], *, slice_ports: bool = False) -> list[Obj]:
+    """Endpoints ports omit an empty name; EndpointSlice ports always carry one (``""`` too), as
+    upstream's controller writes them (kubectl's describe dereferences it)."""
     out: list[Obj] = []
     for name, port, proto in ports:
         p: Obj = {"port": port, "protocol": proto}
-        if name:
+        if name or slice_ports:
             p["name"] = name
         out.append(p)
     return out
@@ -223,7 +225,7 @@ def plan_service(svc: Obj, pods: Iterable[Obj], address: Callable[[Obj], str]) -
             "endpoints": sorted(eps, key=lambda e: _ip_key(e["addresses"][0])),
         }
         if ports:
-            sl["ports"] = _port_objs(ports)
+            sl["ports"] = _port_objs(ports, slice_ports=True)
         out_slices.append(sl)
     return Desired(endpoints=endpoints, slices=tuple(out_slices))
 

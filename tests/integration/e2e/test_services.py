@@ -142,6 +142,8 @@ def test_get_endpoints_and_endpointslices_show_the_pod_at_its_target_port(web: M
         return f"{ip}:8080" in out and "websvc-" in out
 
     eventually("endpoints and slices listed", listed, 30, every=0.5)
+    described = kubectl(web, "describe", "svc", "websvc").stdout  # kubectl reads the slices here
+    assert f"Endpoints:         {ip}:8080" in described, described
     out = kubectl(web, "get", "endpoints", "websvc").stdout.splitlines()
     assert out[0].split() == ["NAME", "ENDPOINTS", "AGE"]
     assert out[1].split()[:2] == ["websvc", f"{ip}:8080"]

@@ -96,7 +96,7 @@ def test_slices_carry_conditions_owner_and_labels_and_keep_terminating_pods() ->
         (["10.0.2.2"], {"ready": False, "serving": False, "terminating": False}),
         (["10.0.2.3"], {"ready": False, "serving": True, "terminating": True}),
     ]
-    assert sl["ports"] == [{"port": 8080, "protocol": "TCP"}]
+    assert sl["ports"] == [{"port": 8080, "protocol": "TCP", "name": ""}]  # a slice's port always has a name
 
 
 def test_a_hostname_under_the_services_subdomain_is_on_the_address() -> None:
