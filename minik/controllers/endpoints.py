@@ -129,10 +129,11 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:5]
 
 
-def slice_name(svc: Obj, ports: tuple[tuple[str, int, str], ...]) -> str:
-    """A slice's name: ``<service>-<5 characters>`` as upstream's generateName gives, but stable per port set."""
+def slice_name(svc: Obj, n: int) -> str:
+    """The ``n``-th slice's name: ``<service>-<5 characters>`` as upstream's generateName gives, but
+    stable (the Service's uid and ``n``), so a slice is updated in place rather than replaced."""
     base = str(meta(svc)["name"])[:57]
-    return f"{base}-{_short_hash(str(meta(svc).get('uid')) + repr(ports))}"
+    return f"{base}-{_short_hash(str(meta(svc).get('uid')) + (f'/{n}' if n else ''))}"
 
 
 def plan_service(svc: Obj, pods: Iterable[Obj], address: Callable[[Obj], str]) -> Desired | None:
@@ -211,12 +212,12 @@ def plan_service(svc: Obj, pods: Iterable[Obj], address: Callable[[Obj], str]) -
     }
     slice_labels = _labels(svc, {SERVICE_NAME_LABEL: name, MANAGED_BY_LABEL: SLICE_CONTROLLER})
     out_slices = []
-    for ports, eps in sorted(slices.items()) or [((), [])]:
+    for n, (ports, eps) in enumerate(sorted(slices.items()) or [((), [])]):
         sl: Obj = {
             "apiVersion": "discovery.k8s.io/v1",
             "kind": "EndpointSlice",
             "metadata": {
-                "name": slice_name(svc, ports),
+                "name": slice_name(svc, n),
                 "namespace": ns,
                 "labels": dict(slice_labels),
                 "ownerReferences": [dict(owner)],

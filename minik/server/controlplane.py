@@ -131,6 +131,12 @@ class ControlPlane:
         ``status.podIP``, which a client holding the token can write."""
         return self.kubelet.pod_address(str(meta(pod).get("uid")))
 
+    def endpoint_address(self, pod: Obj) -> str:
+        """A pod's address as an endpoint: the kubelet's, or before its worker runs (just after a
+        start) its IPAM record, so a restart does not empty the Endpoints for a moment."""
+        uid = str(meta(pod).get("uid"))
+        return self.kubelet.pod_address(uid) or self.kubelet.ipam.get(uid)
+
     # -- startup -------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Adopt what runs, wake every key, then run all loops until cancelled."""
@@ -485,7 +491,7 @@ class ControlPlane:
         # A pod's status changes wake this pass only while some Service selects pods.
         self._selecting = any((s.get("spec") or {}).get("selector") for s in services)
         pods = self.store.list("pods", None, shared=True)[0]
-        endpoints.sync(self.store, services, pods, self.pod_address)
+        endpoints.sync(self.store, services, pods, self.endpoint_address)
         await self.node_ports.sync(services)  # first: it needs no engine
         eps = {_key(e): e for e in self.store.list("endpoints", None, shared=True)[0]}
         # The kubernetes Service's proxy waits for the first pod: an instance with no pod runs no container.
