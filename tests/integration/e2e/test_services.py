@@ -343,3 +343,18 @@ def test_port_forward_to_a_service_uses_its_target_port(web: Minik) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_containers_get_the_service_link_variables(web: Minik) -> None:
+    env = dict(
+        line.split("=", 1)
+        for line in kubectl(web, "exec", "client", "--", "env").stdout.splitlines()
+        if "=" in line
+    )
+    vip = cluster_ip(web, "websvc")
+    assert env["WEBSVC_SERVICE_HOST"] == vip
+    assert env["WEBSVC_SERVICE_PORT"] == "80"
+    assert env["WEBSVC_PORT_80_TCP"] == f"tcp://{vip}:80"
+    assert env["NAMED_SERVICE_PORT_WEB"] == "8081"
+    assert env["KUBERNETES_SERVICE_HOST"] == cluster_ip(web, "kubernetes")
+    assert env["KUBERNETES_SERVICE_PORT_HTTPS"] == "443"
