@@ -358,3 +358,53 @@ def test_containers_get_the_service_link_variables(web: Minik) -> None:
     assert env["NAMED_SERVICE_PORT_WEB"] == "8081"
     assert env["KUBERNETES_SERVICE_HOST"] == cluster_ip(web, "kubernetes")
     assert env["KUBERNETES_SERVICE_PORT_HTTPS"] == "443"
+
+
+UDP = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: udpecho, labels: {app: udpecho}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: c
+    image: python:3.11-slim
+    imagePullPolicy: IfNotPresent
+    command:
+    - python3
+    - -c
+    - |
+      import socket
+      s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+      s.bind(("", 5353))
+      while True:
+          data, addr = s.recvfrom(512)
+          s.sendto(b"echo:" + data, addr)
+---
+apiVersion: v1
+kind: Service
+metadata: {name: udpsvc}
+spec:
+  selector: {app: udpecho}
+  ports: [{name: dns, port: 53, targetPort: 5353, protocol: UDP}]
+"""
+
+ASK_UDP = """
+import socket, sys, time
+for _ in range(100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    try:
+        s.sendto(b"hi", ("udpsvc", 53))
+        print(s.recvfrom(64)[0].decode())
+        break
+    except OSError:
+        time.sleep(0.2)
+"""
+
+
+def test_udp_reaches_the_target_port_through_the_virtual_ip(web: Minik) -> None:
+    kubectl(web, "apply", "-f", "-", input=UDP)
+    kubectl(web, "wait", "--for=condition=Ready", "pod/udpecho", "--timeout=60s")
+    out = kubectl(web, "exec", "client", "--", "python3", "-c", ASK_UDP).stdout
+    assert out.strip() == "echo:hi"
