@@ -408,3 +408,24 @@ def test_udp_reaches_the_target_port_through_the_virtual_ip(web: Minik) -> None:
     kubectl(web, "wait", "--for=condition=Ready", "pod/udpecho", "--timeout=60s")
     out = kubectl(web, "exec", "client", "--", "python3", "-c", ASK_UDP).stdout
     assert out.strip() == "echo:hi"
+
+
+def test_a_selectorless_service_follows_the_endpoints_its_user_writes(web: Minik) -> None:
+    ip = kubectl(web, "get", "pod", "web", "-o", "jsonpath={.status.podIP}").stdout
+    manual = f"""apiVersion: v1
+kind: Service
+metadata: {{name: manual}}
+spec:
+  ports: [{{port: 80, targetPort: 8080}}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {{name: manual}}
+subsets:
+- addresses: [{{ip: {ip}}}]
+  ports: [{{port: 8080}}]
+"""
+    kubectl(web, "apply", "-f", "-", input=manual)
+    fetch_until(web, {"http://manual/": "200"})
+    kubectl(web, "delete", "endpoints", "manual")
+    fetch_until(web, {"http://manual/": "refused"})
