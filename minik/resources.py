@@ -69,6 +69,7 @@ BATCH = "batch"
 POLICY = "policy"
 RBAC = "rbac.authorization.k8s.io"
 STORAGE = "storage.k8s.io"
+DISCOVERY = "discovery.k8s.io"
 
 RESOURCES: dict[str, Resource] = {
     r.plural: r
@@ -76,6 +77,8 @@ RESOURCES: dict[str, Resource] = {
         Resource("pods", "Pod", short_names=("po",), has_status=True, categories=("all",)),
         Resource("services", "Service", short_names=("svc",), has_status=True, categories=("all",)),
         Resource("configmaps", "ConfigMap", short_names=("cm",)),
+        Resource("endpoints", "Endpoints", short_names=("ep",)),
+        Resource("endpointslices", "EndpointSlice", group=DISCOVERY),
         Resource("secrets", "Secret"),
         Resource("events", "Event", short_names=("ev",)),
         Resource("namespaces", "Namespace", namespaced=False, short_names=("ns",), has_status=True),

@@ -29,6 +29,7 @@ PACKAGES = {
     "policy": (0, ("policy/v1/types.go",)),
     "rbac": (0, ("rbac/v1/types.go",)),
     "storage": (0, ("storage/v1/types.go",)),
+    "discovery": (0, ("discovery/v1/types.go",)),
     "meta": (1, ("pkg/apis/meta/v1/types.go",)),
 }
 IMPORTS = {
@@ -41,7 +42,7 @@ ROOTS = [
     ("core", "PersistentVolume"), ("batch", "Job"), ("batch", "CronJob"), ("rbac", "Role"),
     ("rbac", "ClusterRole"), ("rbac", "RoleBinding"), ("rbac", "ClusterRoleBinding"),
     ("storage", "StorageClass"), ("policy", "PodDisruptionBudget"), ("policy", "Eviction"),
-    ("meta", "DeleteOptions"),
+    ("meta", "DeleteOptions"), ("core", "Endpoints"), ("discovery", "EndpointSlice"),
 ]  # fmt: skip
 SPECIAL = {
     "meta.Time": "t",

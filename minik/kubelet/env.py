@@ -1,4 +1,4 @@
-"""A container's environment: env, envFrom, the downward API and $(VAR) expansion."""
+"""A container's environment: env, envFrom, the downward API, Service links and $(VAR) expansion."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Protocol
 from minik import quantity
 from minik.k8s import Obj, meta
 from minik.kubelet.errors import ConfigError
+from minik.kubelet.servicelinks import service_env
 
 
 class ObjectSource(Protocol):
     """The kubelet's read-only view of the API objects pods refer to (configmaps, secrets)."""
 
     def get(self, resource: str, namespace: str, name: str) -> Obj | None: ...
+    def list(self, resource: str, namespace: str | None) -> list[Obj]: ...
 
 
 _REF = re.compile(r"\$\$|\$\(([^)]*)\)")
@@ -63,6 +65,15 @@ class Env:
 
     def resolve(self, pod: Obj, ip: str, c: Obj) -> dict[str, str]:
         ns = str(meta(pod).get("namespace") or "default")
+        links = (pod.get("spec") or {}).get("enableServiceLinks")
+        services = self.objects.list("services", None)
+        links_env = service_env(services, ns, enable_links=links is not False)
+        env = self._own(pod, ip, c, ns, links_env)
+        for k, v in links_env.items():  # the container's own variables win
+            env.setdefault(k, v)
+        return env
+
+    def _own(self, pod: Obj, ip: str, c: Obj, ns: str, links_env: dict[str, str]) -> dict[str, str]:
         env: dict[str, str] = {}
         for ef in c.get("envFrom") or []:
             prefix = ef.get("prefix", "")
@@ -78,7 +89,7 @@ class Env:
         for e in c.get("env") or []:
             name = e["name"]
             if "valueFrom" not in e:
-                env[name] = expand(e.get("value", ""), env)
+                env[name] = expand(e.get("value", ""), {**links_env, **env})
                 continue
             vf = e["valueFrom"]
             if "fieldRef" in vf:

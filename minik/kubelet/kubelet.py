@@ -140,6 +140,10 @@ class Kubelet:
         self._leftovers = set(found) & known
         return len(stale)
 
+    async def has_pod_containers(self) -> bool:
+        """Whether the engine holds any container (running or not) of this instance's pods."""
+        return bool(await self.docker.label_values(labels.instance(self.instance), labels.POD_UID))
+
     async def release_network(self) -> None:
         """Remove the instance's network if nothing uses it (a later start makes it again)."""
         await self.network.remove_if_unused()

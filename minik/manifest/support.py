@@ -288,21 +288,23 @@ SUPPORT: tuple[Entry, ...] = (
         Entry(f"Service:spec.{k}", WARN, "there is no load balancer on one machine")
         for k in ("loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass")
     ),
-    Entry("Service:spec.sessionAffinity", WARN, "session affinity has no effect (no virtual IP)", ("None",)),
     Entry(
-        "Service:spec.clusterIP",
+        "Service:spec.ipFamilies",
+        ERROR,
+        "IP families other than IPv4 (the Service range is IPv4)",
+        (["IPv4"],),
+    ),
+    Entry(
+        "Service:spec.ipFamilyPolicy",
         WARN,
-        "minik gives Services no virtual IP; the name resolves to pod addresses",
-        ("None", ""),
+        "the Service range is IPv4 only: the Service gets one IPv4 address",
+        ("SingleStack",),
     ),
     *(
         Entry(f"Service:spec.{k}", WARN, "traffic policies and IP families have no effect on one machine")
         for k in (
             "externalTrafficPolicy",
             "internalTrafficPolicy",
-            "ipFamilies",
-            "ipFamilyPolicy",
-            "clusterIPs",
             "trafficDistribution",
             "healthCheckNodePort",
             "allocateLoadBalancerNodePorts",

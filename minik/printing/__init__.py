@@ -7,10 +7,12 @@ two cannot drift. Pure: objects and ``now`` in, strings out; no I/O, no clock.
 
 from minik.printing.columns import COLUMNS, Column, cells, columns_for
 from minik.printing.columns_access import ACCESS_COLUMNS
+from minik.printing.columns_network import NETWORK_COLUMNS
 from minik.printing.columns_node import NODE_COLUMNS
 from minik.printing.columns_storage import STORAGE_COLUMNS
 
 COLUMNS.update(ACCESS_COLUMNS)
+COLUMNS.update(NETWORK_COLUMNS)
 COLUMNS.update(NODE_COLUMNS)
 COLUMNS.update(STORAGE_COLUMNS)
 

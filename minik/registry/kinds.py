@@ -9,7 +9,9 @@
 - Jobs and CronJobs (``pkg/registry/batch/job/strategy.go``,
   ``…/cronjob/strategy.go``): a delete without a propagationPolicy orphans a
   Job's pods (batch/v1's default, R7.5) and deletes a CronJob's Jobs.
-- Services: a new Service has ``status.loadBalancer: {}``; node ports are
+- Services: a new Service has ``status.loadBalancer: {}`` and its ClusterIP
+  (:mod:`minik.registry.clusterip`, from the range in
+  :mod:`minik.store.servicerange`), which an update keeps; node ports are
   allocated on a client's create and update (:mod:`minik.registry.nodeports`).
 - PersistentVolumeClaims and PersistentVolumes: the DefaultStorageClass and
   StorageObjectInUseProtection admission, status ``Pending`` on create
@@ -23,6 +25,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -31,10 +34,10 @@ from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
 from minik.manifest import pod_admission, storage_admission
 from minik.manifest import rules_core as rules_other
-from minik.registry import nodeports
+from minik.registry import clusterip, nodeports
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
-from minik.store import Store
+from minik.store import Store, servicerange
 
 DEFAULT_POD_GRACE = 30
 _LATEST = datetime.max.replace(microsecond=0, tzinfo=UTC)
@@ -122,9 +125,18 @@ class ServiceStrategy(Strategy):
         obj.setdefault("status", {"loadBalancer": {}})
 
     def admit(self, obj: Obj, store: Store) -> None:
+        """The Service's ClusterIP (upstream's allocator; the stored Services are the ledger)."""
+        used = clusterip.addresses_in_use(store.list("services", None, shared=True)[0])
+        clusterip.refuse(
+            meta(obj).get("name", ""), clusterip.admit_create(obj, servicerange.get(store), used)
+        )
         nodeports.allocate(store, obj, None)
 
     def admit_update(self, new: Obj, old: Obj, store: Store) -> None:
+        uid = str(meta(old).get("uid") or "")
+        used = clusterip.addresses_in_use(store.list("services", None, shared=True)[0], skip_uid=uid)
+        problems = clusterip.admit_update(new, old, servicerange.get(store), used)
+        clusterip.refuse(meta(new).get("name", ""), problems)
         nodeports.allocate(store, new, old)
 
 
@@ -190,6 +202,63 @@ class UnvalidatedStrategy(Strategy):
     manifest_rules = False
 
 
+class EndpointsStrategy(UnvalidatedStrategy):
+    """Endpoints and EndpointSlices: kept by the endpoints controllers, writable (a selector-less
+    Service's are the user's). Checked here: the metadata name and each address an IPv4 address."""
+
+    def validate(self, obj: Obj) -> list[FieldError]:
+        errors: list[FieldError] = []
+        name = meta(obj).get("name", "")
+        if not isinstance(name, str) or not name:
+            errors.append(
+                FieldError(
+                    path="metadata.name", reason="Required value", detail="name or generateName is required"
+                )
+            )
+        if obj.get("kind") == "EndpointSlice":
+            if obj.get("addressType") not in ("IPv4", "IPv6", "FQDN"):
+                errors.append(FieldError(path="addressType", reason="Unsupported value",
+                                         detail=f'"{obj.get("addressType")}": supported values: "FQDN", "IPv4", "IPv6"'))  # fmt: skip
+            for i, ep in enumerate(obj.get("endpoints") or []):
+                for j, ip in enumerate((ep or {}).get("addresses") or []):
+                    errors += _ip_error(
+                        f"endpoints[{i}].addresses[{j}]", ip, obj.get("addressType") == "IPv4"
+                    )
+            return errors
+        for i, subset in enumerate(obj.get("subsets") or []):
+            for group in ("addresses", "notReadyAddresses"):
+                for j, addr in enumerate((subset or {}).get(group) or []):
+                    errors += _ip_error(f"subsets[{i}].{group}[{j}].ip", (addr or {}).get("ip"), True)
+            for j, port in enumerate((subset or {}).get("ports") or []):
+                num = (port or {}).get("port")
+                if not isinstance(num, int) or not 1 <= num <= 65535:
+                    errors.append(FieldError(path=f"subsets[{i}].ports[{j}].port", reason="Invalid value",
+                                             detail=f"{num}: must be between 1 and 65535, inclusive"))  # fmt: skip
+        return errors
+
+
+def _ip_error(path: str, ip: object, check: bool) -> list[FieldError]:
+    if not check:
+        return []
+    try:
+        addr = ipaddress.IPv4Address(str(ip))
+    except ValueError:
+        return [FieldError(path=path, reason="Invalid value", detail=f'"{ip}": must be a valid IP address')]
+    # upstream's validateNonSpecialIP: the proxies must never be sent to the node's own special addresses
+    special = [
+        (addr.is_unspecified, "may not be unspecified (0.0.0.0, ::)"),
+        (addr.is_loopback, "may not be in the loopback range (127.0.0.0/8, ::1/128)"),
+        (addr.is_link_local, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"),
+        (
+            addr in ipaddress.IPv4Network("224.0.0.0/24"),
+            "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)",
+        ),
+    ]
+    return [
+        FieldError(path=path, reason="Invalid value", detail=f'"{ip}": {why}') for bad, why in special if bad
+    ]
+
+
 _KINDS: dict[str, type[Strategy]] = {
     "pods": PodStrategy,
     "jobs": JobStrategy,
@@ -200,6 +269,8 @@ _KINDS: dict[str, type[Strategy]] = {
     "persistentvolumes": VolumeStrategy,
     "events": UnvalidatedStrategy,
     "nodes": UnvalidatedStrategy,
+    "endpoints": EndpointsStrategy,
+    "endpointslices": EndpointsStrategy,
 }
 STRATEGIES: dict[str, Strategy] = {plural: _KINDS.get(plural, Strategy)(r) for plural, r in RESOURCES.items()}
 """Every served resource's strategy, by plural."""

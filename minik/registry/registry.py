@@ -250,10 +250,8 @@ class Registry:
             old = rules_ephemeral.kept_of(obj, current)  # the rest of the pod is checked as unchanged
         warnings = check_write(s, self.rules, obj, old, write.field_validation)
         self._stamp(current, obj, write, subresource=subresource or "")
-        s.admit_update(obj, current, self.store)
-        if write.dry_run:
-            return Written(obj, warnings)
-        return Written(self.update(resource, obj), warnings)
+        # admission (the strategy's admit_update) runs in update, for every writer, after the stamp
+        return Written(self.update(resource, obj, dry_run=write.dry_run), warnings)
 
     # -- create --------------------------------------------------------------------------
     def create(self, resource: str, obj: Obj, *, dry_run: bool = False) -> Obj:
@@ -336,6 +334,7 @@ class Registry:
                 new = {"apiVersion": r.api_version, "kind": r.kind, **clone(obj)}
                 new.setdefault("metadata", {})
                 s.prepare_for_update(new, current)
+                s.admit_update(new, current, self.store)
                 if r.namespaced:
                     meta(new)["namespace"] = ns
                 else:

@@ -78,9 +78,6 @@ class Strategy:
     def admit(self, obj: Obj, store: Store) -> None:
         """What admission changes on a new object, reading what is stored (after :meth:`prepare_for_create`)."""
 
-    def admit_update(self, new: Obj, old: Obj, store: Store) -> None:
-        """What admission changes on a client's update, reading what is stored (after validation)."""
-
     def validate(self, obj: Obj) -> list[FieldError]:
         """Rules of the registry itself for a resource :mod:`minik.manifest` does not validate."""
         return []
@@ -98,6 +95,9 @@ class Strategy:
                 nm[key] = om[key]
             else:
                 nm.pop(key, None)
+
+    def admit_update(self, new: Obj, old: Obj, store: Store) -> None:
+        """What admission changes on an update, reading what is stored (after :meth:`prepare_for_update`)."""
 
     def check_update(self, new: Obj, old: Obj) -> None:
         """No new finalizers on a deleting object; a spec change bumps ``generation``."""

@@ -39,6 +39,9 @@ class StoreObjectSource:
         except NotFound:
             return None
 
+    def list(self, resource: str, namespace: str | None) -> list[Obj]:
+        return self._store.list(resource, namespace, shared=True)[0]
+
 
 async def until_stored(what: str, write: Callable[[], None], *, longest: float = 5.0) -> None:
     """Run ``write`` until the store takes it, pausing longer after each :class:`StoreError`.

@@ -41,6 +41,7 @@ from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
 from minik.server.nodeport_proxy import NodePortProxy
 from minik.server.scheduler import SchedulerGate
+from minik.server.services import ServiceExecutor, endpoint_changed
 from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue
 from minik.store.podips import PodIPTable
@@ -68,6 +69,8 @@ class Settings:
     time_scale: float = 1.0
     cron_time_rate: float = 1.0
     """Test-only: CronJob schedules run this many times faster (``MINIK_CRON_TIME_RATE``)."""
+    api_port: int = 0
+    """The API's port: the ``kubernetes`` Service's targetPort (0: no such Service, as in unit tests)."""
 
 
 class ControlPlane:
@@ -100,6 +103,16 @@ class ControlPlane:
         self.gc: WorkQueue[str] = WorkQueue()
         self.services: WorkQueue[str] = WorkQueue()
         self.node_ports = NodePortProxy(registry, address=self.pod_address)  # 127.0.0.1:<nodePort> → the pods
+        self.service_pass = ServiceExecutor(
+            registry,
+            self.kubelet,
+            docker,
+            instance=settings.instance,
+            state_dir=settings.home,
+            api_port=settings.api_port,
+            node_ports=self.node_ports,
+            recheck=self.services,
+        )
         self.cronjobs: WorkQueue[Key] = WorkQueue()
         self.cron = CronJobExecutor(registry, clock=clock, rate=settings.cron_time_rate)
         self.job_executor = JobExecutor(registry, clock=clock, time_scale=settings.time_scale)
@@ -127,6 +140,7 @@ class ControlPlane:
         feed = self.registry.subscribe(None, None)
         await self._sweep()
         await self._register_node()
+        await self.service_pass.start()
         for job in self.registry.list("jobs", None)[0]:
             self.jobs.add(_key(job))
         for pod in self.registry.list("pods", None)[0]:
@@ -156,7 +170,7 @@ class ControlPlane:
                 tg.start_soon(self.pods.run_worker, self._sync_pod, self._report("pod"))
             tg.start_soon(self.gc.run_worker, self._collect_garbage, self._report("gc"))
             await tg.start(self.node_ports.run)  # before the first service sync
-            tg.start_soon(self.services.run_worker, self._sync_services, self._report("services"))
+            tg.start_soon(self.services.run_worker, self.service_pass.sync, self._report("services"))
             tg.start_soon(self._expire_events)
             tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
             tg.start_soon(self.storage.run_worker, self._sync_storage, self._report("storage"))
@@ -227,8 +241,11 @@ class ControlPlane:
         return count, longest + 10.0
 
     async def release_network(self) -> None:
-        """At shutdown: remove the instance's network when no container uses it any more."""
+        """At shutdown: when no pod's container is left, the Services' proxies go (the next start
+        makes them again), then the instance's network when no container uses it any more."""
         try:
+            if not await self.kubelet.has_pod_containers():
+                await self.service_pass.proxies.remove_all(self.kubelet.network.name)
             await self.kubelet.release_network()
         except MinikError as exc:
             log.warning("kept the instance network: %s", exc)
@@ -316,7 +333,7 @@ class ControlPlane:
                     self._wake_job((key[0], str(owner.get("name"))), pod_change_is_urgent(kind, obj, ev.old))
                 elif owner is None and kind != "DELETED":
                     self._wake_claimers(obj)
-                if kind != "MODIFIED" or _ip_changed(ev):
+                if kind != "MODIFIED" or (self.service_pass.selecting and endpoint_changed(ev)):
                     self.services.add("all")
             elif resource == "jobs":
                 self._wake_job(_key(obj), job_change_is_urgent(kind, obj, ev.old))
@@ -330,7 +347,7 @@ class ControlPlane:
                 self.cronjobs.add_after(_key(obj), self.cron.wake_delay(old, obj))
                 if kind == "DELETED" or meta(obj).get("deletionTimestamp"):
                     self.gc.add("all")
-            elif resource == "services":
+            elif resource in ("services", "endpoints"):
                 self.services.add("all")
             elif resource == "nodes":
                 for key in self.scheduler.node_changed():  # cordon/uncordon: wake the waiting pods
@@ -426,12 +443,6 @@ class ControlPlane:
         if retry is not None:
             self.storage.add_after("all", retry)
 
-    async def _sync_services(self, _: str) -> None:
-        services = self.registry.list("services", None)[0]
-        pods = self.registry.list("pods", None)[0] if services else []
-        await self.node_ports.sync(services)  # first: it needs no engine
-        await self.kubelet.sync_services(services, pods)
-
     # -- garbage collection ----------------------------------------------------
     async def _collect_garbage(self, key: str) -> None:
         """One pass of the garbage collector's plan (:mod:`minik.controllers.garbage`), carried out;
@@ -447,10 +458,3 @@ EVENT_SWEEP = 60.0
 def _key(obj: Obj) -> Key:
     m = meta(obj)
     return (str(m.get("namespace") or "default"), str(m.get("name")))
-
-
-def _ip_changed(ev: Any) -> bool:
-    old = ev.old
-    if old is None:
-        return True
-    return bool((old.get("status") or {}).get("podIP") != (ev.obj.get("status") or {}).get("podIP"))

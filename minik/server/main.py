@@ -105,9 +105,15 @@ async def serve() -> None:
         registry = Registry.open(paths.db_path(), correlator=correlator)
         docker = DockerAPI()
         await docker.ping()
+        sock = api_socket(os.environ.get("MINIK_PORT"), state.previous_port())
+        port = sock.getsockname()[1]
         plane = ControlPlane(
             settings=Settings(
-                home=home, instance=instance, time_scale=_time_scale(), cron_time_rate=_cron_time_rate()
+                home=home,
+                instance=instance,
+                time_scale=_time_scale(),
+                cron_time_rate=_cron_time_rate(),
+                api_port=port,
             ),
             registry=registry,
             docker=docker,
@@ -121,8 +127,6 @@ async def serve() -> None:
             pod_address=plane.pod_address,
         )
 
-        sock = api_socket(os.environ.get("MINIK_PORT"), state.previous_port())
-        port = sock.getsockname()[1]
         url = f"https://127.0.0.1:{port}"
         cert, key = ensure_certificate()
         config = uvicorn.Config(

@@ -345,6 +345,8 @@ def _pods_outlived(minik: Minik, client: docker.DockerClient) -> dict[str, list[
     def pod_objects() -> dict[str, list[str]]:
         left = engine.labelled(client, label)
         left.pop("networks")  # the instance's, it goes with the server
+        proxies = set(engine.labelled(client, "minik.io/role=service-proxy")["containers"])
+        left["containers"] = [c for c in left["containers"] if c not in proxies]  # Services', not pods'
         return {k: v for k, v in left.items() if v}
 
     try:

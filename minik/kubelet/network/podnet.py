@@ -66,7 +66,8 @@ def network_target(sandbox_id: str, current: str) -> str:
 
 
 def service_names(pod: Obj, services: Iterable[Obj]) -> frozenset[str]:
-    """The DNS names the Services selecting ``pod`` give it: ``svc``, ``svc.ns``, ``svc.ns.svc``,
+    """The DNS names the headless Services selecting ``pod`` give it (a Service with a virtual IP
+    gives its names to its proxy instead): ``svc``, ``svc.ns``, ``svc.ns.svc``,
     ``svc.ns.svc.cluster.local``, and ``hostname.svc…`` for a pod whose subdomain is that Service."""
     m = meta(pod)
     ns = str(m.get("namespace") or "default")
@@ -77,6 +78,8 @@ def service_names(pod: Obj, services: Iterable[Obj]) -> frozenset[str]:
         sel = (svc.get("spec") or {}).get("selector")
         if sm.get("namespace", "default") != ns or not sel:
             continue
+        if (svc.get("spec") or {}).get("clusterIP") not in (None, "", "None"):
+            continue  # a virtual IP: the names are its proxy's (:mod:`minik.kubelet.svcproxy`)
         if not selector_matches({"matchLabels": sel}, m.get("labels")):
             continue
         n = str(sm["name"])

@@ -1,8 +1,8 @@
-"""A Service with a selector makes its DNS names resolve to the selected pods.
+"""A Service's DNS names: a ClusterIP Service's resolve to its virtual IP, a headless one's to the pods.
 
 Names checked from another pod, as on a cluster: ``name``, ``name.ns``,
 ``name.ns.svc``, ``name.ns.svc.cluster.local``; and with a pod's
-``hostname``/``subdomain`` matching the Service, ``hostname.subdomain``.
+``hostname``/``subdomain`` matching a headless Service, ``hostname.subdomain``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ RESOLVE = (
 )
 
 
-def _service(name: str, app: str) -> str:
+def _service(name: str, app: str, *, headless: bool = False) -> str:
+    cluster_ip = "  clusterIP: None\n" if headless else ""
     return f"""apiVersion: v1
 kind: Service
 metadata:
   name: {name}
 spec:
-  selector:
+{cluster_ip}  selector:
     app: {app}
   ports:
   - port: 80
@@ -60,10 +61,27 @@ def _resolved(minik: Cluster, client: str) -> dict[str, str]:
     return out
 
 
-def test_service_name_resolves_to_the_selected_pod_in_every_form(minik: Cluster, pod_name: str) -> None:
+def test_a_cluster_ip_service_name_resolves_to_its_virtual_ip_in_every_form(
+    minik: Cluster, pod_name: str
+) -> None:
     svc, target, client = f"svc{pod_name[-5:]}", f"{pod_name}-t", f"{pod_name}-c"
     app = f"a{pod_name[-5:]}"
     minik.apply(_service(svc, app) + "---\n" + _target(target, app))
+    minik.wait_container(target, "c", "running")
+    names = [svc, f"{svc}.default", f"{svc}.default.svc", f"{svc}.default.svc.cluster.local"]
+    minik.apply_pod(
+        client, busybox_spec(f'["sh", "-c", {_yaml_str(RESOLVE.format(names=" ".join(names)))}]', grace=None)
+    )
+    vip = minik.get("service", svc)["spec"]["clusterIP"]
+    _assert_resolved_then_clean_up(minik, client, target, svc, names, vip)
+
+
+def test_a_headless_service_name_resolves_to_the_selected_pod_in_every_form(
+    minik: Cluster, pod_name: str
+) -> None:
+    svc, target, client = f"hl{pod_name[-5:]}", f"{pod_name}-t", f"{pod_name}-c"
+    app = f"h{pod_name[-5:]}"
+    minik.apply(_service(svc, app, headless=True) + "---\n" + _target(target, app))
     minik.wait_container(target, "c", "running")
     names = [svc, f"{svc}.default", f"{svc}.default.svc", f"{svc}.default.svc.cluster.local"]
     minik.apply_pod(
@@ -76,7 +94,9 @@ def test_pod_hostname_under_a_matching_subdomain_service_resolves(minik: Cluster
     svc, target, client = f"sub{pod_name[-5:]}", f"{pod_name}-t", f"{pod_name}-c"
     app = f"b{pod_name[-5:]}"
     minik.apply(
-        _service(svc, app) + "---\n" + _target(target, app, f"  hostname: host-0\n  subdomain: {svc}\n")
+        _service(svc, app, headless=True)
+        + "---\n"
+        + _target(target, app, f"  hostname: host-0\n  subdomain: {svc}\n")
     )
     minik.wait_container(target, "c", "running")
     names = [f"host-0.{svc}", f"host-0.{svc}.default.svc.cluster.local"]
@@ -86,11 +106,11 @@ def test_pod_hostname_under_a_matching_subdomain_service_resolves(minik: Cluster
 
 
 def _assert_resolved_then_clean_up(
-    minik: Cluster, client: str, target: str, svc: str, names: list[str]
+    minik: Cluster, client: str, target: str, svc: str, names: list[str], ip: str = ""
 ) -> None:
-    """The ``client`` pod resolved every name to the ``target`` pod's IP; then the three objects go."""
+    """The ``client`` pod resolved every name to ``ip`` (default: the ``target`` pod's); then the three objects go."""
     got = _resolved(minik, client)
-    ip = minik.pod(target)["status"]["podIP"]
+    ip = ip or minik.pod(target)["status"]["podIP"]
     assert got == dict.fromkeys(names, ip)
     minik.delete("pod", client, wait=False)
     minik.delete("pod", target, wait=False)

@@ -14,6 +14,10 @@ from minik.api import create_app
 from minik.errors import FieldError
 from minik.logoptions import LogOptions
 from minik.registry import Registry
+from minik.store import servicerange
+
+TEST_SERVICE_RANGE = "10.96.0.0/24"  # the Service range a real start records from the instance network
+
 
 TOKEN = "s3cret"
 
@@ -68,6 +72,7 @@ class FakeHooks:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Registry]:
     s = Registry.open(tmp_path / "minik.db", rules=FakeRules())
+    servicerange.put(s.store, TEST_SERVICE_RANGE)
     yield s
     s.close()
 

@@ -36,6 +36,10 @@ from minik.api import create_app
 from minik.api.responses import MAX_BODY
 from minik.k8s import Obj
 from minik.registry import Registry
+from minik.store import servicerange
+
+TEST_SERVICE_RANGE = "10.96.0.0/24"  # the Service range a real start records from the instance network
+
 
 TOKEN = "fuzz-token"
 VALID = Path(__file__).resolve().parents[2] / "fixtures" / "manifests" / "valid"
@@ -85,6 +89,7 @@ def seed_db() -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "seed.db"
         store = Registry.open(path)
+        servicerange.put(store.store, TEST_SERVICE_RANGE)
         for resource, obj in SEED_OBJECTS.items():
             store.create(
                 resource,

@@ -29,6 +29,9 @@ class Objects:
         ]
         return self.objs.get((kind, namespace if kind == "PersistentVolumeClaim" else "", name))
 
+    def list(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+        return []
+
 
 def claim(name: str, volume: str | None, phase: str = "Bound") -> dict[str, Any]:
     return {

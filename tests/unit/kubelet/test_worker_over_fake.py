@@ -46,6 +46,9 @@ class Objects:
     def get(self, resource: str, namespace: str, name: str) -> Obj | None:
         return None
 
+    def list(self, resource: str, namespace: str | None) -> list[Obj]:
+        return []
+
 
 def container(name: str, **extra: Any) -> Obj:
     return {"name": name, "image": "busybox:latest", "imagePullPolicy": "IfNotPresent", **extra}

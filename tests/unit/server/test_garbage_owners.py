@@ -11,11 +11,15 @@ import pytest
 from minik.errors import NotFound
 from minik.registry import Registry
 from minik.server.garbage import collect
+from minik.store import servicerange
+
+TEST_SERVICE_RANGE = "10.96.0.0/24"  # the Service range a real start records from the instance network
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Registry]:
     s = Registry.open(tmp_path / "minik.db")
+    servicerange.put(s.store, TEST_SERVICE_RANGE)
     yield s
     s.close()
 
