@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from minik.auth import bootstrap
 from minik.k8s import Obj, clone, meta
 from minik.manifest import storage_admission
 from minik.registry import events
@@ -47,6 +48,7 @@ class Registry:
         self.correlator = correlator or EventCorrelator(clock=clock)
         with store.transaction():
             self._default_storage_class()
+            self._default_rbac()
             for ns in INITIAL_NAMESPACES:
                 if store.find("namespaces", "", ns) is None:
                     self.create("namespaces", {"metadata": {"name": ns}})
@@ -65,6 +67,17 @@ class Registry:
         name = storage_admission.DEFAULT_CLASS["metadata"]["name"]
         if self.store.find("storageclasses", "", name) is None:
             self.create("storageclasses", storage_admission.DEFAULT_CLASS)
+
+    def _default_rbac(self) -> None:
+        """At every start, as the API server's RBAC bootstrap: the default ClusterRoles and
+        ClusterRoleBindings that are missing are created (those present are left as they are)."""
+        for resource, objs in (
+            ("clusterroles", bootstrap.cluster_roles()),
+            ("clusterrolebindings", bootstrap.cluster_role_bindings()),
+        ):
+            for obj in objs:
+                if self.store.find(resource, "", obj["metadata"]["name"]) is None:
+                    self.create(resource, obj)
 
     @classmethod
     def open(

@@ -24,6 +24,7 @@ import uvicorn
 
 from minik import __version__, paths
 from minik.api import create_app
+from minik.auth.tokens import load_signer
 from minik.errors import MinikError
 from minik.kubelet.docker_api import DockerAPI
 from minik.registry import Registry
@@ -103,6 +104,7 @@ async def serve() -> None:
             paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
         correlator = EventCorrelator(clock=utcnow, time_scale=_time_scale())
         store = Registry.open(paths.db_path(), correlator=correlator)
+        signer = load_signer(paths.sa_key_file())
         docker = DockerAPI()
         await docker.ping()
         plane = ControlPlane(
@@ -119,6 +121,7 @@ async def serve() -> None:
             streamer=plane.streams,
             metrics=plane.metrics,
             pod_address=plane.pod_address,
+            signer=signer,
         )
 
         sock = api_socket(os.environ.get("MINIK_PORT"), state.previous_port())

@@ -105,7 +105,7 @@ def test_the_right_token_opens_watch_logs_and_openapi(minik: Minik) -> None:
 def test_token_kubeconfig_and_key_are_private(minik: Minik) -> None:
     server_url(minik)
     assert stat.S_IMODE(minik.home.stat().st_mode) == 0o700
-    for name in ("token", "kubeconfig", "tls.key"):
+    for name in ("token", "kubeconfig", "tls.key", "sa.key"):
         mode = stat.S_IMODE((minik.home / name).stat().st_mode)
         assert mode == 0o600, f"{name} has mode {mode:o}"
 
