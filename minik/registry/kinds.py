@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
-from minik.manifest import pod_admission, rules_other, storage_admission
+from minik.manifest import pod_admission, rules_other, sa_admission, storage_admission
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
 from minik.store import Store
@@ -58,10 +58,18 @@ class PodStrategy(Strategy):
             obj["status"] = {**(obj.get("status") or {}), "phase": "Pending", "qosClass": qos_class(obj)}
 
     def admit(self, obj: Obj, store: Store) -> None:
-        """``DefaultTolerationSeconds`` (:mod:`minik.manifest.pod_admission`); one node: the scheduler's
+        """``DefaultTolerationSeconds`` (:mod:`minik.manifest.pod_admission`); the ServiceAccount
+        admission (:mod:`minik.manifest.sa_admission`: the token volume, a 403 for a missing
+        service account); one node: the scheduler's
         binding, at once (also before the Node is registered). On a cordoned node, or for a pod with
         claims, the control plane's scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
         pod_admission.default_tolerations(obj)
+        m = meta(obj)
+        sa_name = sa_admission.service_account_name(obj)
+        try:
+            sa_admission.admit(obj, store.find("serviceaccounts", m.get("namespace") or "default", sa_name))
+        except sa_admission.ServiceAccountMissing as exc:
+            raise st.forbidden("pods", str(m.get("name", "")), str(exc)) from None
         node = store.find("nodes", "", NODE_NAME)
         cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
         spec = obj.get("spec") or {}

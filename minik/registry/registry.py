@@ -21,7 +21,7 @@ from pathlib import Path
 
 from minik.auth import bootstrap
 from minik.k8s import Obj, clone, meta
-from minik.manifest import storage_admission
+from minik.manifest import sa_admission, storage_admission
 from minik.registry import events
 from minik.registry.correlator import EventCorrelator
 from minik.registry.kinds import STRATEGIES
@@ -41,21 +41,46 @@ class Registry:
     """The API objects, with their rules; see the module docstring."""
 
     def __init__(
-        self, store: Store, *, clock: Clock = _utcnow, correlator: EventCorrelator | None = None
+        self,
+        store: Store,
+        *,
+        clock: Clock = _utcnow,
+        correlator: EventCorrelator | None = None,
+        root_ca: str = "",
     ) -> None:
         self.store = store
         self.clock = clock
         self.correlator = correlator or EventCorrelator(clock=clock)
+        self.root_ca = root_ca
+        """The API server's CA (PEM), published in every namespace as ``kube-root-ca.crt``."""
         with store.transaction():
             self._default_storage_class()
             self._default_rbac()
             for ns in INITIAL_NAMESPACES:
                 if store.find("namespaces", "", ns) is None:
                     self.create("namespaces", {"metadata": {"name": ns}})
-                elif store.find("serviceaccounts", ns, DEFAULT_SERVICE_ACCOUNT) is None:
-                    self.create(
-                        "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
-                    )
+                else:
+                    self.publish_namespace_defaults(ns)
+
+    def publish_namespace_defaults(self, ns: str) -> None:
+        """What every active namespace holds, as the service account controller and the root CA
+        publisher keep it: the ``default`` ServiceAccount, and ``kube-root-ca.crt`` with the CA
+        (recreated when deleted, rewritten when changed). Level-triggered: safe to call any time."""
+        owner = self.store.find("namespaces", "", ns)
+        if owner is None or meta(owner).get("deletionTimestamp"):
+            return
+        if self.store.find("serviceaccounts", ns, DEFAULT_SERVICE_ACCOUNT) is None:
+            self.create("serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}})
+        if not self.root_ca:
+            return
+        want = sa_admission.root_ca_configmap(ns, self.root_ca)
+        current = self.store.find("configmaps", ns, sa_admission.ROOT_CA_CONFIGMAP)
+        if current is None:
+            self.create("configmaps", want)
+        elif current.get("data") != want["data"] or current.get("binaryData"):
+            current["data"] = want["data"]
+            current.pop("binaryData", None)
+            self.update("configmaps", current)
 
     def _default_storage_class(self) -> None:
         """Once per instance (a store older than storage included): kind's ``standard`` class.
@@ -86,12 +111,13 @@ class Registry:
         *,
         clock: Clock = _utcnow,
         correlator: EventCorrelator | None = None,
+        root_ca: str = "",
         **store_options: float,
     ) -> Registry:
         """A registry over a new :class:`Store` at ``path`` (``log_size``, ``busy_timeout`` pass through)."""
         store = Store(path, **store_options)  # type: ignore[arg-type]
         try:
-            return cls(store, clock=clock, correlator=correlator)
+            return cls(store, clock=clock, correlator=correlator, root_ca=root_ca)
         except BaseException:
             store.close()
             raise
@@ -188,9 +214,8 @@ class Registry:
             if dry_run:
                 return obj
             created = self.store.insert(resource, obj)
-            if resource == "namespaces":  # as the service account controller does
-                sa = {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": m["name"]}}
-                self.create("serviceaccounts", sa)
+            if resource == "namespaces":  # as the service account controller and root CA publisher do
+                self.publish_namespace_defaults(m["name"])
             return created
 
     # -- update --------------------------------------------------------------------------

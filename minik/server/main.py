@@ -103,7 +103,9 @@ async def serve() -> None:
         for name in ("", "-wal", "-shm"):
             paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
         correlator = EventCorrelator(clock=utcnow, time_scale=_time_scale())
-        store = Registry.open(paths.db_path(), correlator=correlator)
+        cert, key = ensure_certificate()
+        root_ca = paths.read_bytes(cert).decode()
+        store = Registry.open(paths.db_path(), correlator=correlator, root_ca=root_ca)
         signer = load_signer(paths.sa_key_file())
         docker = DockerAPI()
         await docker.ping()
@@ -113,6 +115,7 @@ async def serve() -> None:
             ),
             store=store,
             docker=docker,
+            signer=signer,
         )
         app = create_app(
             store=store,
@@ -127,7 +130,6 @@ async def serve() -> None:
         sock = api_socket(os.environ.get("MINIK_PORT"), state.previous_port())
         port = sock.getsockname()[1]
         url = f"https://127.0.0.1:{port}"
-        cert, key = ensure_certificate()
         config = uvicorn.Config(
             app,
             log_level="warning",

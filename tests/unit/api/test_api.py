@@ -282,7 +282,9 @@ def test_status_subresource_changes_only_status(client: TestClient) -> None:
 
 
 def test_strategic_merge_patch_of_containers_by_name(client: TestClient) -> None:
-    client.post(PODS, json=a_pod(containers=[{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]))
+    pod = a_pod(containers=[{"name": "a", "image": "x"}, {"name": "b", "image": "y"}])
+    pod["spec"]["automountServiceAccountToken"] = False  # no token volume mounted into the containers
+    client.post(PODS, json=pod)
     patch = {"metadata": {"labels": {"l": "1"}}, "spec": {"containers": [{"name": "b", "image": "z"}]}}
     resp = client.patch(
         f"{PODS}/p",
