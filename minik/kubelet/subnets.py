@@ -90,11 +90,33 @@ def parse_subnets(values: Iterable[str]) -> list[Net]:
 
 
 def dynamic_range(subnet: Net) -> Net:
-    """The lower half of an instance subnet: the only addresses Docker hands out by itself
-    (the network's ``ip_range``); the upper half is minik's, for pod IPs (:mod:`minik.kubelet.ipam`)."""
-    return next(subnet.subnets(prefixlen_diff=1))
+    """The first quarter of an instance subnet: the only addresses Docker hands out by itself
+    (the network's ``ip_range``); the second quarter is minik's Service range
+    (:func:`service_range`), the upper half minik's pod IPs (:mod:`minik.kubelet.ipam`).
+    (A network made before the Service range existed has the whole lower half as its
+    ``ip_range``; Docker hands its addresses out from the bottom, so the second quarter
+    is reached only after a quarter of the subnet went to containers minik did not address.)"""
+    return next(subnet.subnets(prefixlen_diff=2))
+
+
+def service_range(subnet: Net) -> Net:
+    """The second quarter of an instance subnet: the ClusterIP Services' virtual IPs
+    (the API server's ``--service-cluster-ip-range``); its first address is the
+    ``kubernetes`` Service's."""
+    return list(subnet.subnets(prefixlen_diff=2))[1]
+
+
+def gateway(subnet: Net) -> str:
+    """The instance network's gateway: the host's side of the bridge (Docker's default, the subnet's first host)."""
+    return str(subnet.network_address + 1)
 
 
 def pod_half(subnet: Net) -> Net:
     """The upper half of an instance subnet, from which minik gives pods their addresses."""
     return list(subnet.subnets(prefixlen_diff=1))[1]
+
+
+def kubernetes_service_ip(subnet: Net) -> str:
+    """The ``kubernetes`` Service's virtual IP: the first address of :func:`service_range`
+    (as the API server takes the first address of ``--service-cluster-ip-range``)."""
+    return str(service_range(subnet).network_address)

@@ -11,6 +11,7 @@ keep running when the server stops; the next start adopts them.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import anyio
 import uvicorn
@@ -26,12 +28,13 @@ from minik import __version__, paths
 from minik.api import create_app
 from minik.auth.tokens import load_signer
 from minik.errors import MinikError
+from minik.kubelet import subnets
 from minik.kubelet.docker_api import DockerAPI
 from minik.registry import Registry
 from minik.registry.correlator import EventCorrelator
 from minik.server import bounds, state
 from minik.server.controlplane import ControlPlane, Settings, utcnow
-from minik.server.tls import ensure_certificate
+from minik.server.tls import ensure_certificate, ensure_pod_certificate
 
 log = logging.getLogger("minik.server")
 
@@ -92,6 +95,53 @@ def api_socket(asked: str | None, previous: int | None) -> socket.socket:
         raise
 
 
+def _config(app: object, cert: Path, key: Path, limit: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        http=bounds.HeaderTimeoutProtocol,
+        ws="wsproto",  # pods/exec, attach, portforward
+        limit_concurrency=limit,
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+    )
+
+
+async def _pod_side(
+    plane: ControlPlane, store: Registry, port: int
+) -> tuple[socket.socket, Path, Path] | None:
+    """Where pods reach the API: the instance network's gateway (the host's side of the bridge;
+    the ``kubernetes`` Service's endpoint), at the loopback port. The certificate is made valid
+    for the gateway, the ``kubernetes`` Service's address and names, and the CA pods get in
+    ``kube-root-ca.crt`` follows it. ``None`` (pods cannot reach the API; logged) when the
+    network cannot be made or its gateway is not an address of this host (a remote engine)."""
+    try:
+        await plane.kubelet.network.ensure()
+    except MinikError as exc:
+        log.warning("pods cannot reach the API: the instance network is not there (%s)", exc)
+        return None
+    subnet = ipaddress.IPv4Network(plane.kubelet.network.subnet)
+    gateway = subnets.gateway(subnet)
+    vip = ipaddress.IPv4Address(subnets.kubernetes_service_ip(subnet))
+    cert, key = ensure_pod_certificate(ips=(gateway, str(vip), str(vip + 1)))
+    store.root_ca = paths.read_bytes(cert).decode()
+    pod_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    pod_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        pod_sock.bind((gateway, port))
+    except OSError as exc:
+        pod_sock.close()
+        log.warning(
+            "pods cannot reach the API: cannot listen on the gateway %s:%d (%s)", gateway, port, exc.strerror
+        )
+        return None
+    log.info("pods reach the API at https://%s:%d", gateway, port)
+    return pod_sock, cert, key
+
+
 async def serve() -> None:
     home = state.ensure_home()
     fd_limit = bounds.raise_fd_limit()
@@ -130,23 +180,17 @@ async def serve() -> None:
         sock = api_socket(os.environ.get("MINIK_PORT"), state.previous_port())
         port = sock.getsockname()[1]
         url = f"https://127.0.0.1:{port}"
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-            http=bounds.HeaderTimeoutProtocol,
-            ws="wsproto",  # pods/exec, attach, portforward
-            limit_concurrency=min(bounds.MAX_CONNECTIONS, max(64, fd_limit - 256)),
-            ssl_certfile=str(cert),
-            ssl_keyfile=str(key),
-        )
-        server = _Server(config)
+        pod_side = await _pod_side(plane, store, port)
+        limit = min(bounds.MAX_CONNECTIONS, max(64, fd_limit - 256))
+        server = _Server(_config(app, cert, key, limit))
+        # pods: the same app at the gateway, with the certificate made for the addresses pods use
+        pod_server = None if pod_side is None else _Server(_config(app, pod_side[1], pod_side[2], limit))
 
         async with anyio.create_task_group() as tg:
             await tg.start(plane.run)
             tg.start_soon(server.serve, [sock])
+            if pod_server is not None and pod_side is not None:
+                tg.start_soon(pod_server.serve, [pod_side[0]])
             while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
                 await anyio.sleep(0.005)
             state.write_kubeconfig(url, bearer, paths.read_bytes(cert))
@@ -165,6 +209,8 @@ async def serve() -> None:
             state.remove_server_file(os.getpid())
             await plane.release_network()
             server.should_exit = True
+            if pod_server is not None:
+                pod_server.should_exit = True
             with anyio.move_on_after(3):
                 while server.started and not server.force_exit:
                     await anyio.sleep(0.02)

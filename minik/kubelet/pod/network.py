@@ -45,6 +45,7 @@ class PodNetwork:
         self._lock = anyio.Lock()
         self._freed = anyio.Event()  # set (and replaced) each time an address is released
         self.by_pod: dict[str, frozenset[str]] = {}  # pod uid → the DNS names its Services give it
+        self.subnet = ""  # the instance network's subnet, once known
 
     @property
     def name(self) -> str:
@@ -55,7 +56,8 @@ class PodNetwork:
         async with self._lock:
             if not self._ok:
                 net_labels = {labels.INSTANCE: self.instance, labels.HOME: str(self.state_dir)}
-                self.ipam.use_subnet(await self.runtime.ensure_network(self._name, net_labels))
+                self.subnet = await self.runtime.ensure_network(self._name, net_labels)
+                self.ipam.use_subnet(self.subnet)
                 self._ok = True
 
     def lost(self) -> None:
