@@ -39,6 +39,12 @@ DEFAULT_EXPIRATION = 3600
 """TokenRequest's ``expirationSeconds`` default."""
 MIN_EXPIRATION = 600
 MAX_EXPIRATION = 2**32
+WARN_ONLY_EXPIRATION = 3607
+"""A pod-bound token asked for exactly this long (what the ServiceAccount admission's volume asks)
+for the API's own audience is made valid for :data:`EXTENDED_EXPIRATION` instead, with a
+``warnafter`` claim at this time: the API server's ``--service-account-extend-token-expiration``,
+on by default, so that a pod whose client never rereads its token keeps working."""
+EXTENDED_EXPIRATION = 365 * 24 * 3600
 LEEWAY = 60
 """go-jose's ``DefaultLeeway``: clock skew allowed on ``nbf``/``exp``, and how long a deleted bound
 object's tokens stay valid."""
@@ -161,6 +167,10 @@ def claims_payload(
     """The JWT payload of a token for ``sa`` (optionally bound to a ``("Pod"|"Secret", obj)``)."""
     m = sa.get("metadata") or {}
     issued = int(now.timestamp())
+    warn_after = 0
+    pod_bound = bound is not None and bound[0] == "Pod"
+    if pod_bound and expiration == WARN_ONLY_EXPIRATION and set(audiences) <= set(API_AUDIENCES):
+        warn_after, expiration = issued + expiration, EXTENDED_EXPIRATION
     k8s: dict[str, Any] = {
         "namespace": m.get("namespace", ""),
         "serviceaccount": {"name": m.get("name", ""), "uid": m.get("uid", "")},
@@ -169,6 +179,8 @@ def claims_payload(
         kind, obj = bound
         bm = obj.get("metadata") or {}
         k8s["pod" if kind == "Pod" else "secret"] = {"name": bm.get("name", ""), "uid": bm.get("uid", "")}
+    if warn_after:
+        k8s["warnafter"] = warn_after
     return {
         "aud": list(audiences),
         "exp": issued + expiration,

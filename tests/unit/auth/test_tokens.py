@@ -115,3 +115,28 @@ def test_the_key_is_made_once_and_kept(tmp_path: Any) -> None:
     second = tokens.load_signer(path)
     assert second.key_id == first.key_id
     assert second.decode(first.encode({"x": 1})) == {"x": 1}
+
+
+def test_a_pod_bound_token_asked_for_3607_s_is_extended_to_a_year_with_a_warning_time() -> None:
+    payload = SIGNER.decode(issue(("Pod", POD), expiration=3607))
+    assert payload is not None
+    assert payload["exp"] - payload["iat"] == 365 * 24 * 3600
+    assert payload["kubernetes.io"]["warnafter"] == payload["iat"] + 3607
+    later = NOW + timedelta(hours=2)
+    assert tokens.authenticate(SIGNER, issue(("Pod", POD), expiration=3607), world(), now=later) is not None
+
+
+@pytest.mark.parametrize(
+    ("bound", "expiration", "aud"),
+    [
+        (None, 3607, None),
+        (("Pod", POD), 3600, None),
+        (("Pod", POD), 3607, ["vault"]),
+        (("Secret", SECRET), 3607, None),
+    ],
+    ids=["not bound", "another lifetime", "another audience", "bound to a secret"],
+)
+def test_only_that_token_is_extended(bound: Any, expiration: int, aud: list[str] | None) -> None:
+    payload = SIGNER.decode(issue(bound, expiration=expiration, aud=aud))
+    assert payload is not None
+    assert payload["exp"] - payload["iat"] == expiration and "warnafter" not in payload["kubernetes.io"]
