@@ -25,9 +25,12 @@ def ipam(rows: dict[str, str] | None = None, subnet: str = SUBNET) -> tuple[PodI
     return ips, ledger
 
 
-def test_docker_gets_the_lower_half_and_pods_the_upper_half_less_its_broadcast() -> None:
+def test_docker_gets_the_first_quarter_services_the_second_and_pods_the_upper_half_less_its_broadcast() -> (
+    None
+):
     net = ipaddress.IPv4Network(SUBNET)
-    assert str(subnets.dynamic_range(net)) == "10.208.0.0/23"
+    assert str(subnets.dynamic_range(net)) == "10.208.0.0/24"
+    assert str(subnets.service_range(net)) == "10.208.1.0/24"
     first, last = pod_range(net)
     assert (str(first), str(last)) == ("10.208.2.0", "10.208.3.254")
 
