@@ -179,7 +179,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             floors.append(docker_pods(client.api, network, n, p))
             miniks.append(minik_pods(n, p))
     finally:
-        from minik.kubelet.docker_api import remove_labelled_sync
+        from minik.kubelet.runtime.docker.api import remove_labelled_sync
 
         try:
             remove_labelled_sync(client, {LABEL: tag})

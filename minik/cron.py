@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from minik.goduration import DurationError, parse_seconds
+from minik.gotime import DurationError, parse_seconds
 
 STAR = 1 << 63
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -117,7 +117,7 @@ def _field(text: str, index: int) -> int:
 
 
 def _go_duration(text: str) -> float:
-    """Seconds of an ``@every`` duration, read by Go's ``time.ParseDuration`` (:mod:`minik.goduration`)."""
+    """Seconds of an ``@every`` duration, read by Go's ``time.ParseDuration`` (:mod:`minik.gotime`)."""
     try:
         return parse_seconds(text)
     except DurationError as exc:

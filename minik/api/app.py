@@ -30,13 +30,14 @@ from minik.api.authviews import AuthViews
 from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
-from minik.api.rest import Handlers, Route
+from minik.api.rest import Handlers
+from minik.api.routing import Route
 from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
+from minik.apierrors import bad_request, error, failure
 from minik.auth.tokens import Signer
 from minik.errors import ApiError, StoreError
 from minik.registry import Registry
 from minik.resources import RESOURCES
-from minik.store.status import bad_request, error, failure
 
 log = logging.getLogger("minik.api")
 

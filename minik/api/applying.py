@@ -1,68 +1,48 @@
-"""The server-side apply PATCH (``application/apply-patch+yaml``): decode, merge, create or update.
+"""The server-side apply PATCH (``application/apply-patch+yaml``): decode and merge.
 
 Owns the HTTP half of server-side apply: the body (YAML or JSON) must be an
-object of the route's kind; a missing object is created from it; the merge
-and the ownership rules are :mod:`minik.api.managed`'s; validation,
-defaulting, dry run and storing are the handlers' own create and update
-paths, so an applied object is checked exactly as a created or updated one.
+object of the route's kind; the merge and the ownership rules are
+:mod:`minik.managedfields`'s. What it returns the handler writes through the
+registry's create (the object is missing) or update path, so an applied
+object is defaulted, validated and stored exactly as a created or updated one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
-from minik.api import lastapplied, managed
 from minik.api.options import WriteOptions
 from minik.api.responses import decode_async
+from minik.api.routing import Route
+from minik.apierrors import bad_request, method_not_supported
 from minik.errors import ApiError
-from minik.k8s import Obj
+from minik.k8s import Obj, rfc3339
+from minik.managedfields import lastapplied, managed
 from minik.registry import Registry
-from minik.store.status import bad_request, method_not_supported
-
-if TYPE_CHECKING:
-    from minik.api.rest import Route
 
 
-class _Writer(Protocol):
-    store: Registry
+@dataclass(frozen=True)
+class Applied:
+    """An apply's outcome, to be written: the merged object, its managedFields, create or update."""
 
-    def now(self) -> str: ...
-
-    async def create_object(
-        self,
-        request: Request,
-        route: Route,
-        obj: Obj,
-        opts: WriteOptions,
-        fields: list[dict[str, Any]] | None,
-    ) -> Response: ...
-
-    def update_object(
-        self,
-        request: Request,
-        route: Route,
-        obj: Obj,
-        opts: WriteOptions,
-        fields: list[dict[str, Any]] | None,
-    ) -> Response: ...
+    obj: Obj
+    fields: list[dict[str, Any]]
+    creates: bool
 
 
-def _live(store: Registry, route: Route) -> Obj | None:
+def _live(registry: Registry, route: Route) -> Obj | None:
     assert route.name is not None
     try:
-        return store.get(route.resource.plural, route.namespace, route.name)
+        return registry.get(route.resource.plural, route.namespace, route.name)
     except ApiError as exc:
         if exc.code == 404:
             return None
         raise
 
 
-async def apply_patch(
-    writer: _Writer, request: Request, route: Route, body: bytes, opts: WriteOptions
-) -> Response:
+async def apply_patch(registry: Registry, route: Route, body: bytes, opts: WriteOptions) -> Applied:
+    """Merge the apply configuration ``body`` into the live object (none: a new one)."""
     r = route.resource
     config = await decode_async(body, "application/yaml", what="apply patch")
     if not isinstance(config, dict):
@@ -78,7 +58,7 @@ async def apply_patch(
         raise bad_request("metadata must be an object in an apply configuration")
     if route.subresource is not None:
         raise method_not_supported(r.plural, "minik does not implement server-side apply on subresources")
-    live = _live(writer.store, route)
+    live = _live(registry, route)
     try:
         merged, fields = managed.apply(
             live,
@@ -86,7 +66,7 @@ async def apply_patch(
             manager=opts.manager,
             force=opts.force,
             api_version=r.api_version,
-            now=writer.now(),
+            now=rfc3339(registry.clock()),
             with_status=not r.has_status,
             allowed=lastapplied.allowed_conflicts(live, opts.manager),
         )
@@ -95,5 +75,4 @@ async def apply_patch(
     merged = lastapplied.keep_in_step(merged, config, live, opts.manager)
     if live is None:
         merged.setdefault("metadata", {})["name"] = route.name
-        return await writer.create_object(request, route, merged, opts, fields)
-    return writer.update_object(request, route, merged, opts, fields)
+    return Applied(merged, fields, creates=live is None)

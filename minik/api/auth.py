@@ -21,11 +21,11 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
+from minik.apierrors import failure
 from minik.auth import rbac, requestinfo, tokens
 from minik.auth import user as u
 from minik.errors import ApiError, NotFound
 from minik.registry import Registry
-from minik.store.status import failure
 
 log = logging.getLogger("minik.api")
 

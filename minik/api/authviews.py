@@ -21,12 +21,12 @@ from starlette.responses import Response
 from minik.api import protobuf
 from minik.api.auth import Auth
 from minik.api.responses import decode, media_type, object_response, read_body
+from minik.apierrors import bad_request, error, not_found
 from minik.auth import tokens
 from minik.auth import user as u
 from minik.auth.requestinfo import Attributes
 from minik.errors import ApiError
 from minik.k8s import meta, rfc3339
-from minik.store.status import bad_request, error, not_found
 
 AUTHN = "authentication.k8s.io"
 AUTHZ = "authorization.k8s.io"

@@ -25,11 +25,11 @@ from starlette.responses import Response
 from minik.api import protobuf
 from minik.api.options import write_options
 from minik.api.responses import decode, grace_period, media_type, object_response, read_body
-from minik.api.rest import Route
+from minik.api.routing import Route
+from minik.apierrors import bad_request, error, forbidden
 from minik.controllers.disruption import allowed_condition, is_ready, selected_pods
 from minik.k8s import Obj, meta, rfc3339
 from minik.registry import Registry
-from minik.store.status import bad_request, error, forbidden
 
 PDBS = "poddisruptionbudgets"
 EVICTION_VERSIONS = ("policy/v1", "policy/v1beta1")

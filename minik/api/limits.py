@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from minik.apierrors import bad_request, error
 from minik.errors import ApiError
-from minik.store.status import bad_request, error
 
 MAX_OBJECT_BYTES = 1_572_864
 """Largest object (as JSON) the store accepts: etcd's 1.5 MiB request limit."""

@@ -17,13 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from minik.api.responses import JSONResponse
+from minik.apierrors import error
 from minik.errors import ApiError, NotFound
 from minik.k8s import NODE_NAME, Obj, meta
 from minik.kubelet import metrics
 from minik.kubelet.sampler import Snapshot
 from minik.registry import Registry
 from minik.store import compile_filter
-from minik.store.status import error
 
 GROUP = "metrics.k8s.io"
 VERSION = "v1beta1"

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from starlette.requests import Request
 
+from minik.apierrors import CAUSE_REASONS, error
 from minik.errors import ApiError
-from minik.store.status import CAUSE_REASONS, error
 
 Verb = Literal["create", "update", "patch", "delete"]
 APPLY = "application/apply-patch+yaml"

@@ -18,10 +18,11 @@ from starlette.responses import Response, StreamingResponse
 
 from minik.api.hooks import ApiHooks
 from minik.api.responses import query_bool, query_int
+from minik.apierrors import bad_request, invalid
 from minik.errors import ApiError, MinikError
 from minik.k8s import Obj, meta
+from minik.logoptions import LogOptions
 from minik.resources import DEFAULT_CONTAINER_KEY
-from minik.store.status import bad_request, invalid
 
 log = logging.getLogger("minik.api")
 
@@ -79,8 +80,7 @@ async def logs(request: Request, pod: Obj, hooks: ApiHooks) -> Response:
             elif reason == "ImagePullBackOff":
                 reason = "trying and failing to pull image"
             raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-    chunks = hooks.logs(
-        pod,
+    opts = LogOptions(
         str(container),
         previous=previous,
         follow=query_bool(request, "follow"),
@@ -88,6 +88,7 @@ async def logs(request: Request, pod: Obj, hooks: ApiHooks) -> Response:
         timestamps=query_bool(request, "timestamps"),
         since_seconds=since,
     )
+    chunks = hooks.logs(pod, opts)
     it = aiter(chunks)
     try:
         first: bytes | None = await anext(it)

@@ -11,9 +11,9 @@ import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 
+from minik.apierrors import bad_request, complete, error
 from minik.errors import ApiError, FieldError
 from minik.manifest import yamlsafe
-from minik.store.status import bad_request, complete, error
 
 MAX_BODY = 3 * 1024 * 1024  # the API server's limit for a request body
 

@@ -13,10 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
-import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +21,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from minik.api import limits, managed, nodeports, podlogs, protobuf, tables
+from minik.api import limits, podlogs, protobuf, tables
 from minik.api import patch as patching
 from minik.api.applying import apply_patch
 from minik.api.hooks import ApiHooks
@@ -39,23 +36,17 @@ from minik.api.responses import (
     query_int,
     read_body,
 )
-from minik.errors import ApiError, FieldError
-from minik.k8s import Obj, meta, rfc3339
-from minik.registry import Registry
+from minik.api.routing import Route
+from minik.apierrors import bad_request, conflict, error
+from minik.errors import ApiError
+from minik.k8s import Obj, meta
+from minik.registry import ClientWrite, Registry
+from minik.registry.rules import cannot_handle
 from minik.store import Expired, Resource, WatchEvent, compile_filter
-from minik.store.status import bad_request, conflict, error, invalid
 
 log = logging.getLogger("minik.api")
 
 DEFAULT_WATCH_TIMEOUT = 1800.0
-
-
-@dataclass(frozen=True)
-class Route:
-    resource: Resource
-    namespace: str | None
-    name: str | None = None
-    subresource: str | None = None
 
 
 JSON = "application/json"
@@ -63,31 +54,14 @@ ManagedFields = list[dict[str, Any]]
 NAMESPACE_MISMATCH = "the namespace of the provided object does not match the namespace sent on the request"
 
 
-def _cannot(r: Resource) -> str:
-    return f'{r.kind} in version "{r.version}" cannot be handled as a {r.kind}'
-
-
 def _list(r: Resource, list_meta: dict[str, Any], items: list[Obj]) -> Obj:
     return {"kind": f"{r.kind}List", "apiVersion": r.api_version, "metadata": list_meta, "items": items}
 
 
-def _unknown(e: FieldError) -> bool:
-    return e.reason.lower().startswith("unknown field")
-
-
-def _drop_path(obj: Any, path: str) -> None:
-    """Remove ``a.b[0].c`` from ``obj`` (what the API server's decoder drops)."""
-    parts = [p for p in re.split(r"\.|\[(\d+)\]", path) if p]
-    cur = obj
-    for part in parts[:-1]:
-        if isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
-            cur = cur[int(part)]
-        elif isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        else:
-            return
-    if parts and isinstance(cur, dict):
-        cur.pop(parts[-1], None)
+def _client_write(request: Request, opts: WriteOptions, fields: ManagedFields | None) -> ClientWrite:
+    """The registry's view of a write's options; ``fields``: an apply's managedFields."""
+    mode = request.query_params.get("fieldValidation", "Warn")
+    return ClientWrite(manager=opts.manager, field_validation=mode, dry_run=opts.dry_run, fields=fields)
 
 
 def _utcnow() -> datetime:
@@ -114,48 +88,18 @@ class Handlers:
             tables.table(r, items, self.clock(), list_meta=list_meta, mode=mode, version=version)
         )
 
-    # -- validation ------------------------------------------------------------------
-    def _check(self, request: Request, r: Resource, obj: Obj, old: Obj | None) -> list[FieldError]:
-        """Run the validation hook; raise for errors; return the warnings (R2.2/R2.3)."""
-        strategy = self.store.strategy(r.plural)
-        if not strategy.manifest_rules:
-            own = strategy.validate(obj)
-            if own:
-                raise invalid(
-                    r.plural, meta(obj).get("name", ""), [(e.path, e.reason, e.body()) for e in own]
-                )
-            return []
-        errors, warnings = self.hooks.validate(obj, old)
-        unknown = [e for e in errors if _unknown(e)]
-        errors = [e for e in errors if not _unknown(e)]
-        mode = request.query_params.get("fieldValidation", "Warn")
-        if mode not in ("Strict", "Warn", "Ignore"):
-            supported = '"Ignore", "Strict", "Warn"'
-            raise bad_request(f'fieldValidation: Unsupported value: "{mode}": supported values: {supported}')
-        if unknown and mode == "Strict":
-            fields = ", ".join(f'unknown field "{e.path}"' for e in unknown)
-            raise bad_request(f"{_cannot(r)}: strict decoding error: {fields}")
-        if errors:
-            name = meta(obj).get("name", "")
-            raise invalid(r.plural, name, [(e.path, e.reason, e.body()) for e in errors])
-        for e in unknown:
-            _drop_path(obj, e.path)
-            if mode == "Warn":
-                warnings.append(FieldError(path="", reason=f'unknown field "{e.path}"'))
-        return warnings
-
     async def _decode_object(self, request: Request, r: Resource, body: bytes) -> Obj:
         if media_type(request) == protobuf.MEDIA_TYPE:  # kubectl's typed `create` commands
             try:
                 obj: Any = protobuf.decode(body)
             except protobuf.ProtobufValueError as exc:
-                raise bad_request(f"{_cannot(r)}: {exc}") from None
+                raise bad_request(f"{cannot_handle(r)}: {exc}") from None
             except protobuf.ProtobufError as exc:
-                raise error(415, "UnsupportedMediaType", f"{_cannot(r)}: {exc}") from None
+                raise error(415, "UnsupportedMediaType", f"{cannot_handle(r)}: {exc}") from None
         else:
-            obj = await decode_async(body, media_type(request), what=_cannot(r))
+            obj = await decode_async(body, media_type(request), what=cannot_handle(r))
         if not isinstance(obj, dict):
-            raise bad_request(f"{_cannot(r)}: the body is not an object")
+            raise bad_request(f"{cannot_handle(r)}: the body is not an object")
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if api_version and api_version != r.api_version:
             raise bad_request(
@@ -165,7 +109,7 @@ class Handlers:
         if kind and kind != r.kind:
             raise bad_request(f"the kind in the data ({kind}) does not match the expected kind ({r.kind})")
         if not isinstance(obj.get("metadata", {}), dict):
-            raise bad_request(f"{_cannot(r)}: metadata is not an object")
+            raise bad_request(f"{cannot_handle(r)}: metadata is not an object")
         obj.setdefault("metadata", {})
         obj["apiVersion"], obj["kind"] = r.api_version, r.kind
         return obj
@@ -283,21 +227,9 @@ class Handlers:
         """Create ``obj`` (decoded, or built by an apply) as a POST does; ``fields``: its managedFields."""
         r = route.resource
         self._set_namespace(route, obj)
-        strategy = self.store.strategy(r.plural)
-        strategy.clear_for_create(obj)
-        limits.check_object(obj, _cannot(r))
-        uid = str(uuid.uuid4())
-        if strategy.manifest_rules:
-            obj = self.hooks.default(obj, uid)
-        warnings = self._check(request, r, obj, None)
-        if r.plural == "services":
-            nodeports.allocate(self.store, obj, None)
-        meta(obj)["uid"] = uid
-        managed.stamp(
-            None, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
-        )
-        created = self.store.create(r.plural, obj, dry_run=opts.dry_run)
-        return object_response(created, code=201, warnings=warnings)
+        limits.check_object(obj, cannot_handle(r))
+        written = self.store.client_create(r.plural, obj, _client_write(request, opts, fields))
+        return object_response(written.obj, code=201, warnings=written.warnings)
 
     async def delete_collection(self, request: Request, route: Route) -> Response:
         r = route.resource
@@ -340,7 +272,10 @@ class Handlers:
         opts = write_options(request, "patch", patch_type=kind)
         body = await read_body(request)
         if kind == APPLY:
-            return await apply_patch(self, request, route, body, opts)
+            applied = await apply_patch(self.store, route, body, opts)
+            if applied.creates:
+                return await self.create_object(request, route, applied.obj, opts, applied.fields)
+            return self.update_object(request, route, applied.obj, opts, applied.fields)
         current = self.store.get(r.plural, route.namespace, route.name)
         try:
             if kind == "application/merge-patch+json":
@@ -365,9 +300,6 @@ class Handlers:
             raise bad_request("the patch did not produce an object")
         return self.update_object(request, route, patched, opts)
 
-    def now(self) -> str:
-        return rfc3339(self.clock())
-
     def update_object(
         self,
         request: Request,
@@ -385,29 +317,10 @@ class Handlers:
             )
         m["name"] = route.name
         self._set_namespace(route, obj)
-        limits.check_object(obj, _cannot(r))
-        current = self.store.get(r.plural, route.namespace, route.name)
-        obj["apiVersion"], obj["kind"] = r.api_version, r.kind
-        strategy = self.store.strategy(r.plural)
-        if route.subresource == "status":
-            new = strategy.prepare_status_update(obj, current)
-            managed.stamp(current, new, manager=opts.manager, api_version=r.api_version, now=self.now(),
-                          subresource="status")  # fmt: skip
-            if opts.dry_run:
-                return object_response(new)
-            return object_response(self.store.update(r.plural, new, status_only=True, status_meta=True))
-        strategy.prepare_for_update(obj, current)
-        if strategy.manifest_rules:
-            obj = self.hooks.default(obj, None)
-        warnings = self._check(request, r, obj, current)
-        if r.plural == "services":
-            nodeports.allocate(self.store, obj, current)
-        managed.stamp(
-            current, obj, manager=opts.manager, api_version=r.api_version, now=self.now(), fields=fields
-        )
-        if opts.dry_run:
-            return object_response(obj, warnings=warnings)
-        return object_response(self.store.update(r.plural, obj), warnings=warnings)
+        limits.check_object(obj, cannot_handle(r))
+        write = _client_write(request, opts, fields)
+        written = self.store.client_update(r.plural, obj, write, subresource=route.subresource)
+        return object_response(written.obj, warnings=written.warnings)
 
     async def _delete_options(self, request: Request) -> dict[str, Any]:
         body = await read_body(request)

@@ -14,10 +14,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from minik.apierrors import bad_request
 from minik.k8s import Obj, meta
 from minik.printing import cells, columns_for
 from minik.resources import Resource
-from minik.store.status import bad_request
 
 TABLE_GROUPS = ("meta.k8s.io",)
 TABLE_VERSIONS = ("v1", "v1beta1")

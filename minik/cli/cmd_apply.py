@@ -22,7 +22,7 @@ from typing import Any
 
 from minik.cli import applying, printers
 from minik.cli.common import Ctx, add_namespace, no_resources
-from minik.cli.resources import for_kind, lookup, parse_targets
+from minik.cli.kinds import for_kind, lookup, parse_targets
 from minik.errors import ApiError, NotFound, UsageError
 from minik.k8s import Obj, meta
 from minik.resources import Resource

@@ -16,7 +16,7 @@ from typing import Any
 from minik.cli import cmd_create_job, printers
 from minik.cli.cmd_apply import _load, _when
 from minik.cli.common import Ctx, add_namespace, render_error
-from minik.cli.resources import for_kind
+from minik.cli.kinds import for_kind
 from minik.errors import ApiError, UsageError
 from minik.k8s import Obj, meta
 from minik.resources import Resource

@@ -9,10 +9,10 @@ CronJob (``controller: true``, no blockOwnerDeletion) and the template's spec.
 from __future__ import annotations
 
 import argparse
-import copy
 
+from minik import jobtemplate
 from minik.cli.common import Ctx
-from minik.cli.resources import CRONJOBS, JOBS, lookup
+from minik.cli.kinds import CRONJOBS, JOBS, lookup
 from minik.errors import UsageError
 from minik.k8s import Obj, meta
 from minik.resources import CRONJOB_INSTANTIATE_KEY
@@ -22,29 +22,7 @@ INSTANTIATE = CRONJOB_INSTANTIATE_KEY
 
 def job_from_cronjob(name: str, cj: Obj) -> Obj:
     """kubectl's ``createJobFromCronJob``."""
-    template = (cj.get("spec") or {}).get("jobTemplate") or {}
-    tm = template.get("metadata") or {}
-    m: Obj = {
-        "name": name,
-        "annotations": {INSTANTIATE: "manual", **(tm.get("annotations") or {})},
-        "ownerReferences": [
-            {
-                "apiVersion": "batch/v1",
-                "kind": "CronJob",
-                "name": meta(cj).get("name", ""),
-                "uid": meta(cj).get("uid", ""),
-                "controller": True,
-            }
-        ],
-    }
-    if tm.get("labels"):
-        m["labels"] = dict(tm["labels"])
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": m,
-        "spec": copy.deepcopy(template.get("spec") or {}),
-    }
+    return jobtemplate.job_from_cronjob(cj, name=name, before={INSTANTIATE: "manual"})
 
 
 def run(ctx: Ctx, args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from minik.cli import describe, describe_access, describe_storage
 from minik.cli.common import Ctx, add_namespace, no_resources
 from minik.cli.describe_cronjob import describe_cronjob
-from minik.cli.resources import CRONJOBS, EVENTS, JOBS, PODS, parse_targets
+from minik.cli.kinds import CRONJOBS, EVENTS, JOBS, PODS, parse_targets
 from minik.errors import UsageError
 from minik.k8s import Obj, meta
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from minik.cli import printers
 from minik.cli.common import Ctx, add_namespace, no_resources
-from minik.cli.resources import parse_targets
+from minik.cli.kinds import parse_targets
 from minik.cli.tabwriter import TableWidths
 from minik.errors import UsageError
 from minik.k8s import Obj

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from minik.cli.common import Ctx, add_namespace
-from minik.cli.durations import parse_go_duration
+from minik.cli.kinds import CRONJOBS, JOBS, PODS, lookup
 from minik.cli.printers import format_label_selector
-from minik.cli.resources import CRONJOBS, JOBS, PODS, lookup
 from minik.errors import ApiError, MinikError, UsageError
+from minik.gotime import parse_flag_seconds
 from minik.k8s import Obj, meta, parse_time
 from minik.resources import COMPLETION_INDEX_KEY, DEFAULT_CONTAINER_KEY
 
@@ -147,7 +147,7 @@ class Logs:
             self.query["tailLines"] = 10  # R12.6
         if args.since:
             try:
-                self.query["sinceSeconds"] = max(1, int(parse_go_duration(args.since)))
+                self.query["sinceSeconds"] = max(1, int(parse_flag_seconds(args.since)))
             except ValueError:
                 raise UsageError(f"invalid --since {args.since!r} (e.g. 5s, 2m, 3h)") from None
 

@@ -31,9 +31,9 @@ from minik.cli import cmd_apply, printers, run_report
 from minik.cli.cmd_create_job import job_from_cronjob
 from minik.cli.cmd_logs import Output, started
 from minik.cli.common import Ctx, add_namespace
-from minik.cli.durations import parse_go_duration
-from minik.cli.resources import CRONJOBS, JOBS, PODS
+from minik.cli.kinds import CRONJOBS, JOBS, PODS
 from minik.errors import MinikError, NotFound, UsageError
+from minik.gotime import parse_flag_seconds
 from minik.k8s import Obj, meta
 from minik.resources import Resource, random_suffix
 
@@ -87,7 +87,7 @@ class Watched:
 
 def _timeout(text: str) -> float | None:
     try:
-        seconds = parse_go_duration(text)
+        seconds = parse_flag_seconds(text)
     except ValueError:
         raise UsageError(f"invalid --timeout {text!r} (e.g. 90s, 5m)") from None
     return seconds if seconds > 0 else None

@@ -26,8 +26,8 @@ from typing import Any
 from minik.cli.cmd_describe import events_for
 from minik.cli.cmd_logs import latest_job
 from minik.cli.common import Ctx, add_namespace
+from minik.cli.kinds import CRONJOBS, JOBS, PODS, lookup
 from minik.cli.printers import format_label_selector
-from minik.cli.resources import CRONJOBS, JOBS, PODS, lookup
 from minik.errors import MinikError, UsageError
 from minik.k8s import Obj, meta
 from minik.printing.timeline import Timeline, build_timeline

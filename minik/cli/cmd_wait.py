@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from minik.cli.common import Ctx, add_namespace
-from minik.cli.durations import parse_go_duration
-from minik.cli.resources import JOBS, parse_targets
+from minik.cli.kinds import JOBS, parse_targets
 from minik.errors import NotFound, UsageError, WaitImpossible, WaitTimeout
+from minik.gotime import parse_flag_seconds
 from minik.k8s import Obj, meta
 from minik.resources import Resource
 
@@ -109,7 +109,7 @@ class _Progress:
 def run(ctx: Ctx, args: argparse.Namespace) -> int:
     cond = parse_for(args.for_)
     try:
-        timeout = parse_go_duration(args.timeout)
+        timeout = parse_flag_seconds(args.timeout)
     except ValueError:
         raise UsageError(f"invalid --timeout {args.timeout!r} (e.g. 30s, 5m)") from None
     if timeout < 0:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from minik.controllers.event import ControllerEvent
 from minik.k8s import Obj, meta, parse_time, rfc3339, selector_matches
 
 DELETION_TIMEOUT = timedelta(minutes=2)
@@ -32,7 +33,7 @@ class PdbSync:
     status: Obj
     recheck_after: float | None = None
     """Seconds until a recorded disruption expires."""
-    events: tuple[tuple[str, str, str], ...] = ()
+    events: tuple[ControllerEvent, ...] = ()
     """(type, reason, message) to record on the budget."""
 
 
@@ -95,9 +96,9 @@ def sync_pdb(pdb: Mapping[str, Any], pods: list[Obj], now: datetime) -> PdbSync:
     spec = pdb.get("spec") or {}
     old: Obj = copy.deepcopy(pdb.get("status") or {})
     mine = selected_pods(pdb, pods)
-    events: list[tuple[str, str, str]] = []
+    events: list[ControllerEvent] = []
     if not mine:
-        events.append(("Normal", "NoPods", "No matching pods found"))
+        events.append(ControllerEvent("Normal", "NoPods", "No matching pods found"))
     least, most = spec.get("minAvailable"), spec.get("maxUnavailable")
     if most is not None or isinstance(least, str):
         managed = [p for p in mine if any(r.get("controller") for r in meta(p).get("ownerReferences") or [])]
@@ -109,7 +110,7 @@ def sync_pdb(pdb: Mapping[str, Any], pods: list[Obj], now: datetime) -> PdbSync:
             )
         expected = 0
         if mine:
-            events.append(("Warning", "UnmanagedPods", _unmanaged_message(spec)))
+            events.append(ControllerEvent("Warning", "UnmanagedPods", _unmanaged_message(spec)))
         desired = max(expected - _scaled(most, expected), 0) if most is not None else _scaled(least, expected)
     else:
         desired = int(least or 0)
@@ -182,7 +183,7 @@ def _disrupted(
     return out, recheck
 
 
-def _fail_safe(old: Obj, message: str, now: datetime, events: list[tuple[str, str, str]]) -> PdbSync:
+def _fail_safe(old: Obj, message: str, now: datetime, events: list[ControllerEvent]) -> PdbSync:
     status = copy.deepcopy(old)
     status["disruptionsAllowed"] = 0
     for key in ("currentHealthy", "desiredHealthy", "expectedPods"):
@@ -197,7 +198,7 @@ def _fail_safe(old: Obj, message: str, now: datetime, events: list[tuple[str, st
     }
     set_condition(conditions, cond, now)
     events.append(
-        (
+        ControllerEvent(
             "Warning",
             "CalculateExpectedPodCountFailed",
             f"Failed to calculate the number of expected pods: {message}",

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from minik import quantity
+from minik.controllers.event import ControllerEvent
 from minik.k8s import NODE_NAME, Obj, meta, selector_matches
 from minik.manifest.storage_admission import PROVISIONED_BY, PROVISIONER, PV_PROTECTION, PVC_PROTECTION
 
@@ -41,7 +42,6 @@ BOUND_BY_CONTROLLER = "pv.kubernetes.io/bound-by-controller"
 WFFC = "WaitForFirstConsumer"
 TERMINAL = ("Succeeded", "Failed")
 
-Event = tuple[str, str, str]
 """(type, reason, message) about the object the decision is for."""
 
 
@@ -55,7 +55,7 @@ class ClaimDecision:
     """A PersistentVolume to provision (make its Docker volume, then store it)."""
     bind: Obj | None = None
     """An existing volume to write with its ``claimRef`` set to this claim."""
-    events: tuple[Event, ...] = ()
+    events: tuple[ControllerEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class VolumeDecision:
     status: Obj | None = None
     delete: bool = False
     """Remove the Docker volume behind it, then the volume object (reclaim policy Delete)."""
-    events: tuple[Event, ...] = field(default_factory=tuple)
+    events: tuple[ControllerEvent, ...] = field(default_factory=tuple)
 
 
 def claim_key(claim: Obj) -> tuple[str, str]:
@@ -221,7 +221,7 @@ def sync_claim(claim: Obj, volumes: list[Obj], classes: list[Obj], pods: list[Ob
             if status.get("phase") == "Bound":
                 msg = "Bound claim has lost its PersistentVolume. Data on the volume is lost!"
                 return ClaimDecision(
-                    status={**status, "phase": "Lost"}, events=(("Warning", "ClaimLost", msg),)
+                    status={**status, "phase": "Lost"}, events=(ControllerEvent("Warning", "ClaimLost", msg),)
                 )
             return ClaimDecision()
         ref = (pv.get("spec") or {}).get("claimRef") or {}
@@ -237,14 +237,14 @@ def sync_claim(claim: Obj, volumes: list[Obj], classes: list[Obj], pods: list[Ob
     class_name = spec.get("storageClassName") or ""
     if not class_name:
         msg = "no persistent volumes available for this claim and no storage class is set"
-        return ClaimDecision(events=(("Normal", "FailedBinding", msg),))
+        return ClaimDecision(events=(ControllerEvent("Normal", "FailedBinding", msg),))
     sc = next((c for c in classes if meta(c).get("name") == class_name), None)
     if sc is None:
         msg = f'storageclass.storage.k8s.io "{class_name}" not found'
-        return ClaimDecision(events=(("Warning", "ProvisioningFailed", msg),))
+        return ClaimDecision(events=(ControllerEvent("Warning", "ProvisioningFailed", msg),))
     if sc.get("volumeBindingMode") == WFFC and not (m.get("annotations") or {}).get(SELECTED_NODE):
         msg = "waiting for first consumer to be created before binding"
-        return ClaimDecision(events=(("Normal", "WaitForFirstConsumer", msg),))
+        return ClaimDecision(events=(ControllerEvent("Normal", "WaitForFirstConsumer", msg),))
     provisioner = str(sc.get("provisioner") or "")
     annotated = _annotated(claim, {STORAGE_PROVISIONER: provisioner, BETA_STORAGE_PROVISIONER: provisioner})
     if provisioner != PROVISIONER:
@@ -253,19 +253,23 @@ def sync_claim(claim: Obj, volumes: list[Obj], classes: list[Obj], pods: list[Ob
             "or manually by the system administrator. If volume creation is delayed, please verify "
             "that the provisioner is running and correctly registered."
         )
-        return ClaimDecision(claim=annotated, events=(("Normal", "ExternalProvisioning", msg),))
+        return ClaimDecision(
+            claim=annotated, events=(ControllerEvent("Normal", "ExternalProvisioning", msg),)
+        )
     pv = provisioned_volume(claim, sc)
     ns, name = claim_key(claim)
     return ClaimDecision(
         claim=annotated,
         provision=pv,
         events=(
-            (
+            ControllerEvent(
                 "Normal",
                 "Provisioning",
                 f'External provisioner is provisioning volume for claim "{ns}/{name}"',
             ),
-            ("Normal", "ProvisioningSucceeded", f"Successfully provisioned volume {meta(pv)['name']}"),
+            ControllerEvent(
+                "Normal", "ProvisioningSucceeded", f"Successfully provisioned volume {meta(pv)['name']}"
+            ),
         ),
     )
 
@@ -344,7 +348,8 @@ def sync_volume(pv: Obj, claims: list[Obj]) -> VolumeDecision:
             "is kept"
         )
         return VolumeDecision(
-            status={"phase": "Failed", "message": msg}, events=(("Warning", "VolumeFailedDelete", msg),)
+            status={"phase": "Failed", "message": msg},
+            events=(ControllerEvent("Warning", "VolumeFailedDelete", msg),),
         )
     return VolumeDecision()
 

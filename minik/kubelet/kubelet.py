@@ -26,17 +26,19 @@ import anyio.abc
 
 from minik.errors import MinikError
 from minik.k8s import NODE_NAME, Obj, meta
-from minik.kubelet import labels, podnet
+from minik.kubelet import labels
 from minik.kubelet.env import Env, ObjectSource, TokenSource
-from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
-from minik.kubelet.ipam import IPLedger, MemoryLedger
+from minik.kubelet.network import podnet
+from minik.kubelet.network.ipam import IPLedger, MemoryLedger
 from minik.kubelet.pod.context import PodContext, PodSink
 from minik.kubelet.pod.network import PodNetwork
 from minik.kubelet.pod.worker import PodWorker
-from minik.kubelet.probe_actions import Actions
+from minik.kubelet.probes.actions import Actions
 from minik.kubelet.runtime import Runtime
+from minik.kubelet.runtime.exits import ContainerExits
 from minik.kubelet.volumes import Volumes
+from minik.logoptions import LogOptions
 
 __all__ = ["PAUSE_IMAGE_DEFAULT", "Kubelet", "PodSink"]
 
@@ -213,30 +215,20 @@ class Kubelet:
         self.network.release(uid)  # only now: no container holds it any more
         self.volumes.remove(uid)
 
-    async def logs(
-        self,
-        pod: Obj,
-        container: str,
-        *,
-        previous: bool,
-        follow: bool,
-        tail: int | None,
-        timestamps: bool,
-        since_seconds: int | None,
-    ) -> AsyncIterator[bytes]:
+    async def logs(self, pod: Obj, opts: LogOptions) -> AsyncIterator[bytes]:
         uid = str(meta(pod)["uid"])
         found = await self.docker.list_containers(
-            {**labels.of_pod(self.instance, uid), labels.CONTAINER: container}
+            {**labels.of_pod(self.instance, uid), labels.CONTAINER: opts.container}
         )
         found.sort(key=lambda c: labels.attempt(c.labels))
-        if previous:
+        if opts.previous:
             found = found[:-1]
         if not found:
             return
         cid = found[-1].id
-        since = int(time.time() - since_seconds) if since_seconds else None
+        since = int(time.time() - opts.since_seconds) if opts.since_seconds else None
         async for chunk in self.docker.stream_logs(
-            cid, follow=follow, tail=tail, timestamps=timestamps, since=since
+            cid, follow=opts.follow, tail=opts.tail, timestamps=opts.timestamps, since=since
         ):
             yield chunk
 

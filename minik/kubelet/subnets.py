@@ -92,7 +92,7 @@ def parse_subnets(values: Iterable[str]) -> list[Net]:
 def dynamic_range(subnet: Net) -> Net:
     """The first quarter of an instance subnet: the only addresses Docker hands out by itself
     (the network's ``ip_range``); the second quarter is minik's Service range
-    (:func:`service_range`), the upper half minik's pod IPs (:mod:`minik.kubelet.ipam`).
+    (:func:`service_range`), the upper half minik's pod IPs (:mod:`minik.kubelet.network.ipam`).
     (A network made before the Service range existed has the whole lower half as its
     ``ip_range``; Docker hands its addresses out from the bottom, so the second quarter
     is reached only after a quarter of the subnet went to containers minik did not address.)"""

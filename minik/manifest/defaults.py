@@ -14,14 +14,7 @@ from typing import Any
 
 from minik.k8s import Obj, decode_bytes
 from minik.manifest import rules_access, rules_host, rules_storage
-
-NAMESPACED_ACCESS_KINDS = (
-    "ServiceAccount",
-    "Role",
-    "RoleBinding",
-    "PodDisruptionBudget",
-    "PersistentVolumeClaim",
-)
+from minik.resources import BY_KIND
 
 MAX_INT32 = 2**31 - 1
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
@@ -252,12 +245,9 @@ def default_object(obj: Obj, *, uid: str | None = None) -> Obj:
     out: Obj = _prune_nulls(copy.deepcopy(obj))
     meta = _d(out, "metadata", create=True)
     kind = out.get("kind")
-    if (
-        meta is not None
-        and kind in ("Job", "CronJob", "Pod", "Service", "ConfigMap", "Secret", *NAMESPACED_ACCESS_KINDS)
-        and not meta.get("namespace")
-    ):
-        meta["namespace"] = "default"
+    resource = BY_KIND.get(kind) if isinstance(kind, str) else None
+    if meta is not None and resource is not None and resource.namespaced and not meta.get("namespace"):
+        meta["namespace"] = "default"  # every namespaced kind of the resource table
     if kind == "Job":
         _job(out, uid)
     elif kind == "CronJob":

@@ -21,27 +21,23 @@ from typing import Any
 from minik.errors import FieldError
 from minik.manifest import fields as f
 from minik.manifest.fields import Key, PathT
+from minik.resources import RESOURCES
 
 Check = Callable[[Any, PathT, list[FieldError]], None]
 
+
+def _shipped() -> frozenset[str]:
+    return frozenset(
+        p.name for p in importlib.resources.files("minik.schemas").iterdir() if p.name.endswith(".json")
+    )
+
+
 SCHEMA_FILES = {
-    ("batch/v1", "Job"): "job.json",
-    ("batch/v1", "CronJob"): "cronjob.json",
-    ("v1", "Pod"): "pod.json",
-    ("v1", "Service"): "service.json",
-    ("v1", "ConfigMap"): "configmap.json",
-    ("v1", "Secret"): "secret.json",
-    ("v1", "Namespace"): "namespace.json",
-    ("v1", "ServiceAccount"): "serviceaccount.json",
-    ("rbac.authorization.k8s.io/v1", "Role"): "role.json",
-    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "clusterrole.json",
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "rolebinding.json",
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "clusterrolebinding.json",
-    ("policy/v1", "PodDisruptionBudget"): "poddisruptionbudget.json",
-    ("v1", "PersistentVolumeClaim"): "persistentvolumeclaim.json",
-    ("v1", "PersistentVolume"): "persistentvolume.json",
-    ("storage.k8s.io/v1", "StorageClass"): "storageclass.json",
+    (r.api_version, r.kind): f"{r.kind.lower()}.json"
+    for r in RESOURCES.values()
+    if f"{r.kind.lower()}.json" in _shipped()
 }
+"""The kinds of the resource table that have a schema (``schemas/<kind>.json``), by (apiVersion, kind)."""
 
 _RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _WORDS = {

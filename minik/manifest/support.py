@@ -16,9 +16,7 @@ listed as harmless.
 from __future__ import annotations
 
 import json
-import posixpath
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 from minik.errors import FieldError
@@ -27,105 +25,24 @@ from minik.manifest import fields as f
 from minik.manifest.fields import PathT
 from minik.manifest.pod_admission import DEFAULT_TOLERATIONS
 from minik.manifest.storage_admission import PROVISIONER
-
-ERROR, WARN, HOST = "unsupported", "ignored", "host"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """``pattern`` is relative to the pod spec (``pod.``), a container (``container.``) or the object."""
-
-    pattern: str
-    level: str
-    what: str
-    harmless: tuple[Any, ...] = ()
-    detail: Callable[[Any], str | None] | None = None
-    """What this value gives (``None``: this value is harmless); ``what`` is then the docs' summary."""
-
-
-_PLACEMENT = "placement and cluster identity mean nothing on one machine"
-_LOAD_BALANCER = (
-    "there is no load balancer on one machine: status.loadBalancer stays empty (EXTERNAL-IP <pending>, "
-    "as on kind without a cloud provider); the Service answers on 127.0.0.1 at its nodePort"
+from minik.manifest.support_entries import (
+    CAPABILITIES,
+    ERROR,
+    HOST,
+    HOST_IPC,
+    HOST_NETWORK,
+    HOST_PATH,
+    HOST_PID,
+    HOST_PORT,
+    LOAD_BALANCER,
+    PLACEMENT,
+    PRIVILEGED,
+    SECCOMP_UNCONFINED,
+    WARN,
+    Entry,
+    capabilities_give,
+    host_path_gives,
 )
-_HOST_NETWORK = (
-    "the pod shares the host's network namespace: its containers listen on the host's interfaces; "
-    "its IP is the node's (127.0.0.1); Service names do not resolve in it (the host's resolver is used "
-    "whatever the dnsPolicy, ClusterFirstWithHostNet too) and resolve to no hostNetwork pod "
-    "(a NodePort Service does forward to it)"
-)
-_HOST_PID = (
-    "the pod shares the host's process namespace: its containers see every process on the host "
-    "(and, as root, can signal them)"
-)
-_HOST_IPC = "the pod shares the host's IPC namespace (the shared memory and semaphores of host processes)"
-_HOST_PORT = (
-    "the port is reachable on the host: published on 127.0.0.1 unless hostIP names another address "
-    "(0.0.0.0: every network the host is on); with hostNetwork, wherever the container listens"
-)
-DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
-_HOST_PATH = (
-    "the host path is bind-mounted with the Docker daemon's rights (as root); / is the whole host file "
-    "system, and a path holding the Docker socket is root on the host (Pod Security's baseline refuses "
-    "every hostPath volume)"
-)
-_PRIVILEGED = (
-    "a privileged container has every capability and every host device, without seccomp or AppArmor "
-    "confinement: root on the host (Pod Security's baseline refuses it)"
-)
-_CAPABILITIES = "capabilities beyond Pod Security's baseline set (which refuses them)"
-_SECCOMP_UNCONFINED = "Unconfined lifts the engine's system-call filter (Pod Security's baseline refuses it)"
-BASELINE_CAPABILITIES = frozenset(
-    {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
-)  # fmt: skip
-"""``capabilities_allowed_1_0`` of pod-security-admission's ``capabilities_baseline`` check."""
-_CAPABILITY_POWER = {
-    "ALL": "every capability: root on the host",
-    "SYS_ADMIN": "mounts, namespaces and most of root",
-    "SYS_MODULE": "loading kernel modules",
-    "SYS_PTRACE": "tracing other processes",
-    "SYS_RAWIO": "raw device and I/O port access",
-    "SYS_TIME": "setting the host's clock",
-    "NET_ADMIN": "configuring the network",
-    "NET_RAW": "raw sockets: forged packets",
-    "DAC_READ_SEARCH": "reading any file by handle",
-    "BPF": "loading BPF programs",
-    "SYS_BOOT": "rebooting the host",
-}
-
-
-def _holds(outer: str, inner: str) -> bool:
-    return inner == outer or inner.startswith(outer.rstrip("/") + "/")
-
-
-def host_path_gives(source: Any) -> str | None:
-    """What a ``hostPath`` (or ``local``) source's path gives the pod, in one clause."""
-    raw = source.get("path") if isinstance(source, dict) else None
-    if not isinstance(raw, str) or not raw:
-        return None
-    path = posixpath.normpath(raw)
-    if path == "/":
-        return (
-            "the whole host file system, writable as root (the Docker socket and minik's token included): "
-            "root on the host"
-        )
-    if path in DOCKER_SOCKETS:
-        return f"{raw} is the Docker socket: control of the engine, which is root on the host"
-    if any(_holds(path, sock) for sock in DOCKER_SOCKETS):
-        return f"{raw} holds the Docker socket: control of the engine, which is root on the host"
-    return f"the host's {raw}, bind-mounted with the Docker daemon's rights (as root)"
-
-
-def capabilities_give(add: Any) -> str | None:
-    """The capabilities of ``securityContext.capabilities.add`` beyond the baseline set, and what they give."""
-    extra = sorted({str(c) for c in add or [] if str(c) not in BASELINE_CAPABILITIES})
-    if not extra:
-        return None
-    powers = [f"{c} ({_CAPABILITY_POWER[c.removeprefix('CAP_')]})" if c.removeprefix("CAP_") in _CAPABILITY_POWER
-              else c for c in extra]  # fmt: skip
-    return f"capabilities beyond Pod Security's baseline set: {', '.join(powers)}"
-
 
 _PROBE_HOST = "another host for probes and hooks (minik's kubelet connects to the pod's own address only)"
 UNSUPPORTED_VOLUME_TYPES = (
@@ -239,7 +156,7 @@ STORAGE_SUPPORT: tuple[Entry, ...] = (
     Entry("PersistentVolumeClaim:spec.dataSourceRef", ERROR, "volume populators (dataSourceRef)"),
     Entry("PersistentVolume:spec.mountOptions", ERROR, "mount options of a volume"),
     Entry("StorageClass:mountOptions", ERROR, "mount options of a volume"),
-    *(Entry(f"PersistentVolume:spec.{v}", HOST, _HOST_PATH, detail=host_path_gives) for v in HOST_PV_SOURCES),
+    *(Entry(f"PersistentVolume:spec.{v}", HOST, HOST_PATH, detail=host_path_gives) for v in HOST_PV_SOURCES),
     Entry("PersistentVolume:spec.nodeAffinity", WARN, _ONE_NODE_STORAGE),
     Entry("StorageClass:allowedTopologies", WARN, _ONE_NODE_STORAGE),
     Entry(
@@ -270,19 +187,19 @@ SUPPORT: tuple[Entry, ...] = (
     Entry("pod.volumes[*].projected.sources[*].clusterTrustBundle", ERROR, "clusterTrustBundle projections"),
     Entry("pod.volumes[*].projected.sources[*].podCertificate", ERROR, "podCertificate projections"),
     Entry("pod.ephemeralContainers", ERROR, "ephemeral containers"),
-    Entry("pod.hostNetwork", HOST, _HOST_NETWORK, (False,)),
-    Entry("pod.hostPID", HOST, _HOST_PID, (False,)),
-    Entry("pod.hostIPC", HOST, _HOST_IPC, (False,)),
-    Entry("pod.volumes[*].hostPath", HOST, _HOST_PATH, detail=host_path_gives),
-    Entry("container.securityContext.privileged", HOST, _PRIVILEGED, (False,)),
-    Entry("container.securityContext.capabilities.add", HOST, _CAPABILITIES, detail=capabilities_give),
+    Entry("pod.hostNetwork", HOST, HOST_NETWORK, (False,)),
+    Entry("pod.hostPID", HOST, HOST_PID, (False,)),
+    Entry("pod.hostIPC", HOST, HOST_IPC, (False,)),
+    Entry("pod.volumes[*].hostPath", HOST, HOST_PATH, detail=host_path_gives),
+    Entry("container.securityContext.privileged", HOST, PRIVILEGED, (False,)),
+    Entry("container.securityContext.capabilities.add", HOST, CAPABILITIES, detail=capabilities_give),
     Entry(
-        "pod.securityContext.seccompProfile.type", HOST, _SECCOMP_UNCONFINED, ("RuntimeDefault", "Localhost")
+        "pod.securityContext.seccompProfile.type", HOST, SECCOMP_UNCONFINED, ("RuntimeDefault", "Localhost")
     ),
     Entry(
         "container.securityContext.seccompProfile.type",
         HOST,
-        _SECCOMP_UNCONFINED,
+        SECCOMP_UNCONFINED,
         ("RuntimeDefault", "Localhost"),
     ),
     Entry("pod.shareProcessNamespace", ERROR, "shareProcessNamespace", (False,)),
@@ -328,7 +245,7 @@ SUPPORT: tuple[Entry, ...] = (
             "lifecycle.preStop.httpGet",
         )
     ),
-    Entry("container.ports[*].hostPort", HOST, _HOST_PORT),
+    Entry("container.ports[*].hostPort", HOST, HOST_PORT),
     Entry("container.volumeMounts[*].mountPropagation", ERROR, "mount propagation", ("None",)),
     Entry("container.volumeMounts[*].recursiveReadOnly", ERROR, "recursive read-only mounts", ("Disabled",)),
     *(
@@ -336,7 +253,7 @@ SUPPORT: tuple[Entry, ...] = (
         for k in ("seLinuxOptions", "windowsOptions", "appArmorProfile", "procMount")
     ),
     *(
-        Entry(f"pod.{k}", WARN, _PLACEMENT, h)
+        Entry(f"pod.{k}", WARN, PLACEMENT, h)
         for k, h in (
             ("nodeSelector", ()),
             ("affinity", ()),
@@ -361,7 +278,7 @@ SUPPORT: tuple[Entry, ...] = (
         )
     ),
     Entry("Service:spec.type", ERROR, "ExternalName Services", ("ClusterIP", "NodePort", "LoadBalancer")),
-    Entry("Service:spec.type", WARN, _LOAD_BALANCER, ("ClusterIP", "NodePort", "ExternalName")),
+    Entry("Service:spec.type", WARN, LOAD_BALANCER, ("ClusterIP", "NodePort", "ExternalName")),
     Entry("Service:spec.externalIPs", ERROR, "externalIPs"),
     *(
         Entry(f"Service:spec.{k}", WARN, "there is no load balancer on one machine")

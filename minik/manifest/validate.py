@@ -22,12 +22,12 @@ from minik.manifest import (
     rules_cronjob,
     rules_host,
     rules_job,
-    rules_other,
     rules_policy,
     rules_storage,
     schema,
     support,
 )
+from minik.manifest import rules_core as rules_other
 from minik.manifest.defaults import default_object
 from minik.manifest.loader import Document
 

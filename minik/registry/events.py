@@ -12,83 +12,131 @@ namespace (the API server forbids new content there; the recorder drops it).
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from minik.k8s import Obj, meta, rfc3339
-from minik.registry.correlator import COMBINED, EventSource
+from minik.registry.correlator import COMBINED, EventCorrelator, EventSource
 from minik.resources import BY_KIND
-
-if TYPE_CHECKING:
-    from minik.registry.registry import Registry
+from minik.store import Store
 
 EVENT_TTL = timedelta(hours=1)
 """How long an Event lives after its last occurrence: the API server's default ``--event-ttl``."""
 
 
-def record(registry: Registry, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
-    """Record an Event about ``involved`` (see the module docstring); ``{}`` when nothing was written."""
-    store = registry.store
-    m = meta(involved)
-    ns = m.get("namespace") or "default"
-    owner = store.find("namespaces", "", ns)
-    if owner is not None and meta(owner).get("deletionTimestamp"):
-        return {}
-    source = EventSource.about(involved, namespace=ns, type=type, reason=reason, component=component)
-    seen = registry.correlator.correlate(source, message)
-    if seen.skip:
-        return {}
-    message = seen.message
-    now = rfc3339(registry.clock())
-    with store.transaction():
-        # The combined event of a group is found by its prefix: its message follows the latest event.
-        key = {"reason": reason, "message": COMBINED if seen.combined else message, "type": type,
-               "component": component}  # fmt: skip
-        event = store.find_repeat_event(ns, involved, key, message_prefix=seen.combined)
-        if event is not None:
-            count = int(event.get("count") or 1) + seen.occurrences
-            return store.replace(
-                "events", {**event, "count": count, "lastTimestamp": now, "message": message}, event
-            )
-        kind = BY_KIND.get(str(involved.get("kind", "")))
-        cluster_scoped = kind is not None and not kind.namespaced
-        involved_ref = {
-            "kind": involved.get("kind", ""),
-            # A cluster-scoped object's events live in "default" but name no namespace, as upstream's.
-            "namespace": "" if cluster_scoped else ns,
-            "name": m.get("name", ""),
-            "uid": m.get("uid", ""),
-            "apiVersion": involved.get("apiVersion", ""),
-            "resourceVersion": m.get("resourceVersion", ""),
-        }
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": f"{m.get('name', 'unknown')}.{secrets.token_hex(8)}", "namespace": ns},
-            "involvedObject": {k: v for k, v in involved_ref.items() if v},
-            "reason": reason,
-            "message": message,
-            "source": {"component": component},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": seen.occurrences,
-            "type": type,
-            "eventTime": None,
-            "reportingComponent": component,
-            "reportingInstance": "",
-        }
-        return registry.create("events", event)
+@dataclass(frozen=True)
+class PendingEvent:
+    """An occurrence the correlator let through, to be written (once, however often the write is retried)."""
+
+    involved: Obj
+    namespace: str
+    type: str
+    reason: str
+    message: str
+    component: str
+    occurrences: int
+    combined: bool
 
 
-def expire(registry: Registry, *, batch: int = 1000) -> int:
-    """Remove up to ``batch`` Events last seen more than :data:`EVENT_TTL` ago; how many went.
+class EventRecorder:
+    """Records Events as client-go's recorder does (see the module docstring).
 
-    Found through the store's ``events_expiry`` index; each removal is a DELETED
-    watch event, as when etcd's lease on an Event runs out.
+    :meth:`correlate` runs the correlator once per occurrence; :meth:`write`
+    stores what it let through and may be retried after a store fault without
+    counting the occurrence twice. ``create`` is the registry's create.
     """
-    store = registry.store
-    found = store.events_last_seen_before(rfc3339(registry.clock() - EVENT_TTL), batch)
-    with store.transaction():
-        for event in found:
-            store.remove("events", event)
-    return len(found)
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime],
+        correlator: EventCorrelator,
+        create: Callable[[str, Obj], Obj],
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.correlator = correlator
+        self._create = create
+
+    def correlate(
+        self, involved: Obj, *, type: str, reason: str, message: str, component: str
+    ) -> PendingEvent | None:
+        """What to write for this occurrence; ``None`` when nothing is (spam, a terminating namespace)."""
+        ns = meta(involved).get("namespace") or "default"
+        owner = self.store.find("namespaces", "", ns)
+        if owner is not None and meta(owner).get("deletionTimestamp"):
+            return None
+        source = EventSource.about(involved, namespace=ns, type=type, reason=reason, component=component)
+        seen = self.correlator.correlate(source, message)
+        if seen.skip:
+            return None
+        return PendingEvent(
+            involved, ns, type, reason, seen.message, component, seen.occurrences, bool(seen.combined)
+        )
+
+    def record(self, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
+        """Correlate and write one occurrence; ``{}`` when nothing was written."""
+        pending = self.correlate(involved, type=type, reason=reason, message=message, component=component)
+        return {} if pending is None else self.write(pending)
+
+    def write(self, p: PendingEvent) -> Obj:
+        """Store ``p``: a repeat bumps the stored Event's count, else a new Event; ``{}`` when the
+        namespace began terminating meanwhile."""
+        store, ns, m = self.store, p.namespace, meta(p.involved)
+        owner = store.find("namespaces", "", ns)
+        if owner is not None and meta(owner).get("deletionTimestamp"):
+            return {}
+        now = rfc3339(self.clock())
+        with store.transaction():
+            # The combined event of a group is found by its prefix: its message follows the latest event.
+            key = {"reason": p.reason, "message": COMBINED if p.combined else p.message, "type": p.type,
+                   "component": p.component}  # fmt: skip
+            event = store.find_repeat_event(ns, p.involved, key, message_prefix=p.combined)
+            if event is not None:
+                count = int(event.get("count") or 1) + p.occurrences
+                return store.replace(
+                    "events", {**event, "count": count, "lastTimestamp": now, "message": p.message}, event
+                )
+            kind = BY_KIND.get(str(p.involved.get("kind", "")))
+            cluster_scoped = kind is not None and not kind.namespaced
+            involved_ref = {
+                "kind": p.involved.get("kind", ""),
+                # A cluster-scoped object's events live in "default" but name no namespace, as upstream's.
+                "namespace": "" if cluster_scoped else ns,
+                "name": m.get("name", ""),
+                "uid": m.get("uid", ""),
+                "apiVersion": p.involved.get("apiVersion", ""),
+                "resourceVersion": m.get("resourceVersion", ""),
+            }
+            event = {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": f"{m.get('name', 'unknown')}.{secrets.token_hex(8)}", "namespace": ns},
+                "involvedObject": {k: v for k, v in involved_ref.items() if v},
+                "reason": p.reason,
+                "message": p.message,
+                "source": {"component": p.component},
+                "firstTimestamp": now,
+                "lastTimestamp": now,
+                "count": p.occurrences,
+                "type": p.type,
+                "eventTime": None,
+                "reportingComponent": p.component,
+                "reportingInstance": "",
+            }
+            return self._create("events", event)
+
+    def expire(self, *, batch: int = 1000) -> int:
+        """Remove up to ``batch`` Events last seen more than :data:`EVENT_TTL` ago; how many went.
+
+        Found through the store's ``events_expiry`` index; each removal is a DELETED
+        watch event, as when etcd's lease on an Event runs out.
+        """
+        store = self.store
+        found = store.events_last_seen_before(rfc3339(self.clock() - EVENT_TTL), batch)
+        with store.transaction():
+            for event in found:
+                store.remove("events", event)
+        return len(found)

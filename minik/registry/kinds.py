@@ -9,7 +9,8 @@
 - Jobs and CronJobs (``pkg/registry/batch/job/strategy.go``,
   ``…/cronjob/strategy.go``): a delete without a propagationPolicy orphans a
   Job's pods (batch/v1's default, R7.5) and deletes a CronJob's Jobs.
-- Services: a new Service has ``status.loadBalancer: {}``.
+- Services: a new Service has ``status.loadBalancer: {}``; node ports are
+  allocated on a client's create and update (:mod:`minik.registry.nodeports`).
 - PersistentVolumeClaims and PersistentVolumes: the DefaultStorageClass and
   StorageObjectInUseProtection admission, status ``Pending`` on create
   (:mod:`minik.manifest.storage_admission`); a pod with claims waits for the
@@ -25,13 +26,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
-from minik.manifest import pod_admission, rules_other, sa_admission, storage_admission
+from minik.manifest import pod_admission, sa_admission, storage_admission
+from minik.manifest import rules_core as rules_other
+from minik.registry import nodeports
 from minik.registry.strategy import Strategy
 from minik.resources import NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, RESOURCES, SYSTEM_NAMESPACES
 from minik.store import Store
-from minik.store import status as st
 
 DEFAULT_POD_GRACE = 30
 _LATEST = datetime.max.replace(microsecond=0, tzinfo=UTC)
@@ -125,6 +128,12 @@ class ServiceStrategy(Strategy):
     def prepare_for_create(self, obj: Obj, now: datetime) -> None:
         super().prepare_for_create(obj, now)
         obj.setdefault("status", {"loadBalancer": {}})
+
+    def admit(self, obj: Obj, store: Store) -> None:
+        nodeports.allocate(store, obj, None)
+
+    def admit_update(self, new: Obj, old: Obj, store: Store) -> None:
+        nodeports.allocate(store, new, old)
 
 
 class NamespaceStrategy(Strategy):

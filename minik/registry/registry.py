@@ -1,40 +1,72 @@
 """The registry: every write to an API object goes through here, as through the API
 server's generic registry store (``staging/.../apiserver/pkg/registry/generic/registry/store.go``).
 
-Owns the order of a write: the resource's :class:`~minik.registry.strategy.Strategy`
-prepares the object (create, update, status update, delete), the store
-(:class:`~minik.store.Store`) writes the row in one transaction. Owns the
+Owns the order of a write: a client's write (:meth:`Registry.client_create`,
+:meth:`Registry.client_update`, what the API's handlers call) is defaulted and
+validated (:mod:`minik.registry.rules`), its managed fields stamped
+(:mod:`minik.managedfields`), admitted (the strategy's ``admit``, e.g. node
+ports); then, as for the control plane's own writes, the resource's
+:class:`~minik.registry.strategy.Strategy` prepares the object (create,
+update, status update, delete) and the store (:class:`~minik.store.Store`)
+writes the row in one transaction. Owns the
 object lifecycle around a row: a namespace must exist and not be terminating
 for new content, a new namespace gets its ``default`` ServiceAccount, a
 deleting object goes once its finalizers (and, for a pod, its grace) allow,
 and a terminating namespace goes once empty. Reads pass through to the store.
-Events are recorded here too (:mod:`minik.registry.events`).
+Events are recorded by its :class:`~minik.registry.events.EventRecorder` (``events``).
 """
 
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from minik import apierrors as st
 from minik.auth import bootstrap
-from minik.k8s import Obj, clone, meta
+from minik.errors import FieldError
+from minik.k8s import Obj, clone, meta, rfc3339
+from minik.managedfields import managed
 from minik.manifest import sa_admission, storage_admission
-from minik.registry import events
 from minik.registry.correlator import EventCorrelator
+from minik.registry.events import EventRecorder
 from minik.registry.kinds import STRATEGIES
+from minik.registry.rules import MANIFEST_RULES, ObjectRules, check_write
 from minik.registry.strategy import Strategy
 from minik.resources import DEFAULT_SERVICE_ACCOUNT, INITIAL_NAMESPACES, RESOURCES, Resource
 from minik.store import Store, Subscription
-from minik.store import status as st
 
 Clock = Callable[[], datetime]
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ClientWrite:
+    """What a client's create or update asks besides the object: the API's write options."""
+
+    manager: str
+    """The field manager the write's fields are stamped for."""
+    field_validation: str = "Warn"
+    """``Strict``, ``Warn`` or ``Ignore``: what an unknown field does (:func:`~minik.registry.rules.check_write`)."""
+    dry_run: bool = False
+    fields: list[dict[str, Any]] | None = None
+    """The managedFields a server-side apply computed; ``None``: the write's own."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """A client write's result: the object as stored (or as it would be, in a dry run) and the warnings."""
+
+    obj: Obj
+    warnings: list[FieldError]
 
 
 class Registry:
@@ -46,13 +78,20 @@ class Registry:
         *,
         clock: Clock = _utcnow,
         correlator: EventCorrelator | None = None,
+        rules: ObjectRules = MANIFEST_RULES,
         root_ca: str = "",
     ) -> None:
         self.store = store
         self.clock = clock
-        self.correlator = correlator or EventCorrelator(clock=clock)
+        self.rules = rules
         self.root_ca = root_ca
         """The API server's CA (PEM), published in every namespace as ``kube-root-ca.crt``."""
+        self.events = EventRecorder(
+            store,
+            clock=self._now,
+            correlator=correlator or EventCorrelator(clock=clock),
+            create=self.create,
+        )
         with store.transaction():
             self._default_storage_class()
             self._default_rbac()
@@ -81,6 +120,10 @@ class Registry:
             current["data"] = want["data"]
             current.pop("binaryData", None)
             self.update("configmaps", current)
+
+    def _now(self) -> datetime:
+        """The registry's clock, read at each call (a test may move it)."""
+        return self.clock()
 
     def _default_storage_class(self) -> None:
         """Once per instance (a store older than storage included): kind's ``standard`` class.
@@ -111,13 +154,14 @@ class Registry:
         *,
         clock: Clock = _utcnow,
         correlator: EventCorrelator | None = None,
+        rules: ObjectRules = MANIFEST_RULES,
         root_ca: str = "",
         **store_options: float,
     ) -> Registry:
         """A registry over a new :class:`Store` at ``path`` (``log_size``, ``busy_timeout`` pass through)."""
         store = Store(path, **store_options)  # type: ignore[arg-type]
         try:
-            return cls(store, clock=clock, correlator=correlator, root_ca=root_ca)
+            return cls(store, clock=clock, correlator=correlator, rules=rules, root_ca=root_ca)
         except BaseException:
             store.close()
             raise
@@ -182,6 +226,58 @@ class Registry:
     @staticmethod
     def _ns(r: Resource, namespace: str | None) -> str:
         return (namespace or "default") if r.namespaced else ""
+
+    # -- a client's writes -----------------------------------------------------------------
+    def _stamp(self, current: Obj | None, obj: Obj, write: ClientWrite, *, subresource: str = "") -> None:
+        api_version = str(obj.get("apiVersion", ""))
+        now = rfc3339(self.clock())
+        managed.stamp(
+            current, obj, manager=write.manager, api_version=api_version, now=now, fields=write.fields,
+            subresource=subresource,
+        )  # fmt: skip
+
+    def client_create(self, resource: str, obj: Obj, write: ClientWrite) -> Written:
+        """A client's create (a POST, an apply that creates), as the API server's create handler
+        and ``rest.BeforeCreate`` order it: what a client may not set cleared, defaults, validation,
+        the managed fields (before admission, as upstream: admission's changes are nobody's), then
+        :meth:`create` (the strategy's admission, the row)."""
+        s = self.strategy(resource)
+        s.clear_for_create(obj)
+        uid = str(uuid.uuid4())
+        if s.manifest_rules:
+            obj = self.rules.default(obj, uid)
+        warnings = check_write(s, self.rules, obj, None, write.field_validation)
+        meta(obj)["uid"] = uid
+        obj["apiVersion"], obj["kind"] = s.resource.api_version, s.resource.kind
+        self._stamp(None, obj, write)
+        return Written(self.create(resource, obj, dry_run=write.dry_run), warnings)
+
+    def client_update(
+        self, resource: str, obj: Obj, write: ClientWrite, *, subresource: str | None = None
+    ) -> Written:
+        """A client's update (PUT, PATCH, an apply that updates) of the object named in ``obj``,
+        or of its status with ``subresource="status"``: as :meth:`client_create`, then
+        :meth:`update`. 404 when it does not exist."""
+        s = self.strategy(resource)
+        r = s.resource
+        m = meta(obj)
+        current = self.get(resource, m.get("namespace"), m.get("name", ""))
+        obj["apiVersion"], obj["kind"] = r.api_version, r.kind
+        if subresource == "status":
+            new = s.prepare_status_update(obj, current)
+            self._stamp(current, new, write, subresource="status")
+            if write.dry_run:
+                return Written(new, [])
+            return Written(self.update(resource, new, status_only=True, status_meta=True), [])
+        s.prepare_for_update(obj, current)
+        if s.manifest_rules:
+            obj = self.rules.default(obj, None)
+        warnings = check_write(s, self.rules, obj, current, write.field_validation)
+        self._stamp(current, obj, write)
+        s.admit_update(obj, current, self.store)
+        if write.dry_run:
+            return Written(obj, warnings)
+        return Written(self.update(resource, obj), warnings)
 
     # -- create --------------------------------------------------------------------------
     def create(self, resource: str, obj: Obj, *, dry_run: bool = False) -> Obj:
@@ -348,11 +444,11 @@ class Registry:
     def record_event(self, involved: Obj, *, type: str, reason: str, message: str, component: str) -> Obj:
         """Record a core/v1 Event about ``involved`` as client-go's recorder does (:mod:`minik.registry.events`);
         ``{}`` when nothing was written."""
-        return events.record(self, involved, type=type, reason=reason, message=message, component=component)
+        return self.events.record(involved, type=type, reason=reason, message=message, component=component)
 
     def expire_events(self, *, batch: int = 1000) -> int:
         """Remove up to ``batch`` Events last seen more than an hour ago; how many went."""
-        return events.expire(self, batch=batch)
+        return self.events.expire(batch=batch)
 
 
 def _copy_user_metadata(src: Obj, dst: Obj) -> None:

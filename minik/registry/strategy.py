@@ -15,12 +15,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import Obj, clone, meta, rfc3339
-from minik.registry.status import prepare_status_update
+from minik.registry.status_strategy import prepare_status_update
 from minik.resources import GENERATION_RESOURCES, Resource, generate_name
 from minik.store import Store
-from minik.store import status as st
 
 SERVER_OWNED = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 """Metadata only the server sets: dropped from what a client creates, kept from the stored object on update."""
@@ -32,7 +32,7 @@ class Strategy:
     """The rules every resource shares (upstream ``rest.BeforeCreate`` / ``BeforeUpdate`` / ``BeforeDelete``)."""
 
     manifest_rules = True
-    """Validated and defaulted by :mod:`minik.manifest` (through the API's hooks)."""
+    """Defaulted and validated by the registry's rules (:mod:`minik.registry.rules`: :mod:`minik.manifest`)."""
     reset_status_on_create = False
     """The client's status is dropped on create (resources with a status subresource)."""
     default_propagation: str | None = None
@@ -77,6 +77,9 @@ class Strategy:
 
     def admit(self, obj: Obj, store: Store) -> None:
         """What admission changes on a new object, reading what is stored (after :meth:`prepare_for_create`)."""
+
+    def admit_update(self, new: Obj, old: Obj, store: Store) -> None:
+        """What admission changes on a client's update, reading what is stored (after validation)."""
 
     def validate(self, obj: Obj) -> list[FieldError]:
         """Rules of the registry itself for a resource :mod:`minik.manifest` does not validate."""

@@ -6,8 +6,7 @@
   (:mod:`minik.kubelet.kubelet`): pod status and pod events, written to the store
   and retried through store faults.
 - :class:`ServerApiHooks` implements the API's ``ApiHooks``
-  (:mod:`minik.api.hooks`): validation and defaulting from :mod:`minik.manifest`,
-  logs from the kubelet.
+  (:mod:`minik.api.hooks`): logs from the kubelet.
 """
 
 from __future__ import annotations
@@ -18,15 +17,16 @@ from datetime import UTC, datetime
 
 import anyio
 
-from minik import manifest
 from minik.auth import tokens
-from minik.errors import ApiError, FieldError, NotFound, StoreError
+from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import Obj, meta
 from minik.kubelet.errors import ConfigError
 from minik.kubelet.kubelet import Kubelet
+from minik.kubelet.status_manager import merge_pod_status
+from minik.logoptions import LogOptions
 from minik.manifest import sa_admission
 from minik.registry import Registry
-from minik.server.podstatus import merge_pod_status
+from minik.registry.events import PendingEvent
 
 log = logging.getLogger("minik.server")
 
@@ -109,46 +109,34 @@ class StorePodSink:
         self._store.update("pods", current, status_only=True)
 
     async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
+        recorder = self._store.events
+        what = f"event {reason} of {meta(involved).get('name')}"
+        found: list[PendingEvent | None] = []
+
+        def correlate() -> None:  # a store fault comes before the correlator counts the occurrence
+            found.append(
+                recorder.correlate(involved, type=type, reason=reason, message=message, component=component)
+            )
+
+        await until_stored(what, correlate)  # once: a retried write must not count it twice
+        pending = found[0]
+        if pending is None:
+            return
+
         def write() -> None:
             try:
-                self._store.record_event(
-                    involved, type=type, reason=reason, message=message, component=component
-                )
+                recorder.write(pending)
             except ApiError as exc:  # e.g. a terminating namespace: an event is best effort, never fatal
                 log.info("event %s of %s not recorded: %s", reason, meta(involved).get("name"), exc)
 
-        await until_stored(f"event {reason} of {meta(involved).get('name')}", write)
+        await until_stored(what, write)
 
 
 class ServerApiHooks:
-    """The API's hooks: :func:`minik.manifest.validate_object`, :func:`minik.manifest.default_object`, logs."""
+    """The API's hooks: the kubelet's logs."""
 
     def __init__(self, kubelet: Kubelet) -> None:
         self._kubelet = kubelet
 
-    def validate(self, obj: Obj, old: Obj | None) -> tuple[list[FieldError], list[FieldError]]:
-        return manifest.validate_object(obj, old=old)
-
-    def default(self, obj: Obj, uid: str | None) -> Obj:
-        return manifest.default_object(obj, uid=uid)
-
-    def logs(
-        self,
-        pod: Obj,
-        container: str,
-        *,
-        previous: bool,
-        follow: bool,
-        tail: int | None,
-        timestamps: bool,
-        since_seconds: int | None,
-    ) -> AsyncIterator[bytes]:
-        return self._kubelet.logs(
-            pod,
-            container,
-            previous=previous,
-            follow=follow,
-            tail=tail,
-            timestamps=timestamps,
-            since_seconds=since_seconds,
-        )
+    def logs(self, pod: Obj, opts: LogOptions) -> AsyncIterator[bytes]:
+        return self._kubelet.logs(pod, opts)

@@ -26,12 +26,13 @@ from minik.controllers.garbage import concerns_owners
 from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
-from minik.kubelet.docker_api import DockerAPI
 from minik.kubelet.errors import sentence
 from minik.kubelet.exec import PodStreams
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.node import node_object
+from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.kubelet.sampler import MetricsSampler
+from minik.kubelet.status_manager import with_kubelet_ips
 from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER
 from minik.server import garbage
@@ -40,7 +41,6 @@ from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
 from minik.server.nodeport_proxy import NodePortProxy
-from minik.server.podstatus import with_kubelet_ips
 from minik.server.scheduler import SchedulerGate
 from minik.server.storage import StorageExecutor, concerns_storage
 from minik.server.workqueue import Pacer, WorkQueue

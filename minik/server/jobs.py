@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from minik import apierrors as st
 from minik.controllers.job import sync_job
 from minik.controllers.job.backoff import BackoffRecord
 from minik.controllers.job.claim import owner_reference
@@ -26,7 +27,6 @@ from minik.manifest import sa_admission
 from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER, NAME_SUFFIX_LENGTH, generate_name
 from minik.server.garbage import drop_tracking_finalizer
-from minik.store import status as st
 
 JOB_TRACKING = JOB_TRACKING_FINALIZER  # the old name (minik.resources owns it); kept one step
 __all__ = ["JOB_TRACKING", "JobExecutor", "Outcome", "drop_tracking_finalizer"]

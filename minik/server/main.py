@@ -29,7 +29,7 @@ from minik.api import create_app
 from minik.auth.tokens import load_signer
 from minik.errors import MinikError
 from minik.kubelet import subnets
-from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.registry import Registry
 from minik.registry.correlator import EventCorrelator
 from minik.server import bounds, state

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from minik.controllers import storage
+from minik.controllers.event import ControllerEvent
 from minik.errors import ApiError, MinikError, NotFound
 from minik.k8s import Obj, meta
 from minik.kubelet import labels
@@ -58,7 +59,7 @@ class StorageExecutor:
                 log.info("volume %s: %s", meta(pv).get("name"), exc)
         return retry
 
-    def _events(self, obj: Obj, events: tuple[storage.Event, ...]) -> None:
+    def _events(self, obj: Obj, events: tuple[ControllerEvent, ...]) -> None:
         for type_, reason, message in events:
             self.store.record_event(obj, type=type_, reason=reason, message=message, component=CONTROLLER)
 
@@ -71,7 +72,7 @@ class StorageExecutor:
             except MinikError as exc:
                 sc = (claim.get("spec") or {}).get("storageClassName")
                 msg = f'failed to provision volume with StorageClass "{sc}": {exc}'
-                self._events(claim, (("Warning", "ProvisioningFailed", msg),))
+                self._events(claim, (ControllerEvent("Warning", "ProvisioningFailed", msg),))
                 return False
         if d.bind is not None:
             self.store.update(PVS, d.bind)
@@ -118,7 +119,7 @@ class StorageExecutor:
                 if "in use" in str(exc)
                 else f"error deleting Docker volume {volume} (retried): {exc}"
             )
-            self._events(current, (("Warning", "VolumeFailedDelete", msg),))
+            self._events(current, (ControllerEvent("Warning", "VolumeFailedDelete", msg),))
             return False
         self.store.delete(PVS, None, name)  # pv-protection keeps it until the next pass drops it
         log.info("deleted the Docker volume of %s", name)

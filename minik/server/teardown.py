@@ -20,7 +20,7 @@ from pathlib import Path
 
 from minik import paths, process
 from minik.errors import MinikError
-from minik.kubelet.docker_api import MANAGED_LABEL, DockerAPI
+from minik.kubelet.runtime.docker.api import MANAGED_LABEL, DockerAPI
 
 INSTANCE = "minik.io/instance"
 HOME = "minik.io/home"

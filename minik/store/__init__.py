@@ -5,10 +5,10 @@ Public API: :class:`Store`, :class:`WatchEvent`, :class:`Subscription`,
 and the selector parsers. See ``docs/internals.md``.
 """
 
+from minik.apierrors import Expired
 from minik.resources import RESOURCES, Resource
 from minik.store.db import Store
 from minik.store.selectors import compile_filter, parse_fields, parse_labels
-from minik.store.status import Expired
 from minik.store.watch import Subscription, WatchEvent
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The kubelet's pod-address ledger, kept in the store's database (:class:`minik.kubelet.ipam.IPLedger`).
+"""The kubelet's pod-address ledger, kept in the store's database (:class:`minik.kubelet.network.ipam.IPLedger`).
 
 One row per pod holding an address of the instance network (``pod_ips``:
 pod uid → IPv4 address). The kubelet records an address here before any

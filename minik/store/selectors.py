@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from minik.store.status import bad_request
+from minik.apierrors import bad_request
 
 _PREFIX = re.compile(r"[A-Za-z0-9][-A-Za-z0-9_.]*")
 _NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")

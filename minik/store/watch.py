@@ -4,7 +4,7 @@ Owns fan-out only. The store calls :meth:`Hub.publish` after each commit (in
 commit order); every open subscription gets the events of its resource through
 an anyio memory object stream. Must be used from the event loop's thread (the
 store is). A subscriber that falls ``max_buffer`` events behind is closed and
-its iterator raises :class:`~minik.store.status.Expired`, as the API server
+its iterator raises :class:`~minik.apierrors.Expired`, as the API server
 drops a slow watcher; the client then lists again.
 """
 
@@ -17,8 +17,8 @@ from types import TracebackType
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from minik.apierrors import Expired, failure
 from minik.k8s import Obj
-from minik.store.status import Expired, failure
 
 
 @dataclass(frozen=True)

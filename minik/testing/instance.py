@@ -262,7 +262,7 @@ class Minik:
 
         ``selector`` filters a list by labels, as ``-l`` does (``"job-name=pi"``).
         """
-        from minik.cli.resources import lookup
+        from minik.cli.kinds import lookup
 
         kind, obj_name = _target(target, name)
         resource = lookup(kind)
@@ -293,7 +293,7 @@ class Minik:
         """
         from minik.cli.cmd_wait import parse_for, wait_one
         from minik.cli.common import Ctx
-        from minik.cli.resources import lookup
+        from minik.cli.kinds import lookup
 
         kind, name = _target(target, None)
         if name is None:

@@ -7,7 +7,7 @@ import docker
 import pytest
 
 from minik.errors import DockerUnavailable
-from minik.kubelet.docker_api import MANAGED_LABEL, DockerAPI
+from minik.kubelet.runtime.docker.api import MANAGED_LABEL, DockerAPI
 
 
 def test_a_labelled_container_is_created_started_seen_to_exit_and_removed(

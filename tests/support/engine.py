@@ -19,7 +19,7 @@ from typing import Any
 import docker
 import docker.errors
 
-from minik.kubelet.docker_api import remove_labelled_sync
+from minik.kubelet.runtime.docker.api import remove_labelled_sync
 
 INSTANCE_LABEL = "minik.io/instance"
 TEST_LABEL = "minik.io/test"

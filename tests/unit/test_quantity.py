@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from minik import quantity
-from minik.kubelet.config import resource_limits
+from minik.kubelet.container_config import resource_limits
 from minik.kubelet.env import resource_value
 from minik.manifest.rules_pod import _resources
 

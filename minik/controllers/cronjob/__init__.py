@@ -8,13 +8,14 @@ returned values. Schedules are parsed by :mod:`minik.cron`.
 """
 
 from minik.controllers.cronjob.jobs import SCHEDULED_ANNOTATION, job_name
-from minik.controllers.cronjob.result import CronJobEvent, SyncResult, job_ref
+from minik.controllers.cronjob.result import SyncResult, job_ref
 from minik.controllers.cronjob.schedule import delay_after_schedule_change
 from minik.controllers.cronjob.sync import sync_cronjob
+from minik.controllers.event import ControllerEvent
 
 __all__ = [
     "SCHEDULED_ANNOTATION",
-    "CronJobEvent",
+    "ControllerEvent",
     "SyncResult",
     "delay_after_schedule_change",
     "job_name",

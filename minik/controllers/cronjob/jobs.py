@@ -10,12 +10,12 @@ time, then name) beyond ``successfulJobsHistoryLimit`` /
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from minik import cron
-from minik.controllers.cronjob.result import CronJobEvent
+from minik.controllers.event import ControllerEvent
+from minik.jobtemplate import job_from_cronjob
 from minik.k8s import Obj, meta, parse_time
 from minik.resources import CRONJOB_SCHEDULED_KEY
 
@@ -41,37 +41,17 @@ def go_rfc3339(t: datetime, zone: tzinfo) -> str:
 
 def job_from_template(cj: Obj, scheduled: datetime) -> Obj:
     """The Job the controller creates for ``scheduled`` (the API server defaults it)."""
-    cm = meta(cj)
-    template = (cj.get("spec") or {}).get("jobTemplate") or {}
-    tm = template.get("metadata") or {}
     try:
         zone = cron.load_zone((cj.get("spec") or {}).get("timeZone") or "")
     except cron.CronError:
         zone = UTC
-    annotations = {**(tm.get("annotations") or {}), SCHEDULED_ANNOTATION: go_rfc3339(scheduled, zone)}
-    m: Obj = {
-        "name": job_name(cj, scheduled),
-        "namespace": cm.get("namespace", "default"),
-        "annotations": annotations,
-        "ownerReferences": [
-            {
-                "apiVersion": "batch/v1",
-                "kind": "CronJob",
-                "name": cm.get("name", ""),
-                "uid": cm.get("uid", ""),
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }
-        ],
-    }
-    if tm.get("labels"):
-        m["labels"] = dict(tm["labels"])
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": m,
-        "spec": copy.deepcopy(template.get("spec") or {}),
-    }
+    return job_from_cronjob(
+        cj,
+        name=job_name(cj, scheduled),
+        namespace=meta(cj).get("namespace", "default"),
+        after={SCHEDULED_ANNOTATION: go_rfc3339(scheduled, zone)},
+        block_owner_deletion=True,
+    )
 
 
 def finished_type(job: Obj) -> str | None:
@@ -93,7 +73,7 @@ class Cleanup:
     """What ``cleanupFinishedJobs`` decided."""
 
     delete: list[Obj] = field(default_factory=list)
-    events: list[CronJobEvent] = field(default_factory=list)
+    events: list[ControllerEvent] = field(default_factory=list)
 
 
 def cleanup_finished_jobs(cj: Obj, jobs: list[Obj]) -> Cleanup:
@@ -110,6 +90,6 @@ def cleanup_finished_jobs(cj: Obj, jobs: list[Obj]) -> Cleanup:
         for j in done[: max(0, len(done) - int(limit))]:
             out.delete.append(j)
             out.events.append(
-                CronJobEvent("Normal", "SuccessfulDelete", f"Deleted job {meta(j).get('name')}")
+                ControllerEvent("Normal", "SuccessfulDelete", f"Deleted job {meta(j).get('name')}")
             )
     return out

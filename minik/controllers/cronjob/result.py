@@ -1,4 +1,4 @@
-"""The values ``sync_cronjob`` returns: :class:`SyncResult` and :class:`CronJobEvent`.
+"""The values ``sync_cronjob`` returns: :class:`SyncResult` and :class:`~minik.controllers.event.ControllerEvent`.
 
 Owns only the shapes; the executor in ``minik.server`` carries them out.
 """
@@ -7,17 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from minik.controllers.event import ControllerEvent
 from minik.k8s import Obj
-
-
-@dataclass(frozen=True)
-class CronJobEvent:
-    """An Event to record on the CronJob (source component ``cronjob-controller``)."""
-
-    type: str
-    """``Normal`` or ``Warning``."""
-    reason: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -30,7 +21,7 @@ class SyncResult:
     """Complete Job objects to create (the API server defaults them and generates their selector)."""
     delete: list[str] = field(default_factory=list)
     """Job names to delete with background propagation (their pods go with them)."""
-    events: list[CronJobEvent] = field(default_factory=list)
+    events: list[ControllerEvent] = field(default_factory=list)
     requeue_after: float | None = None
     """Seconds until the next schedule time (plus upstream's 100 ms); ``None``: wait for a change."""
 

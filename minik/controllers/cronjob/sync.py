@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
-from email.utils import format_datetime
 
 from minik import cron
 from minik.controllers.cronjob import schedule as sch
 from minik.controllers.cronjob.jobs import cleanup_finished_jobs, finished_type, job_from_template, job_name
-from minik.controllers.cronjob.result import CronJobEvent, SyncResult, job_ref
+from minik.controllers.cronjob.result import SyncResult, job_ref
+from minik.controllers.event import ControllerEvent
+from minik.gotime import rfc1123z
 from minik.k8s import Obj, meta, parse_time, rfc3339
 
 TOO_MANY_MISSED = (
     "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew"
 )
-
-
-def _rfc1123z(t: datetime) -> str:
-    """Go's ``time.RFC1123Z`` of a UTC time: ``Mon, 02 Jan 2006 15:04:05 +0000``."""
-    return format_datetime(t.astimezone(UTC)).replace("-0000", "+0000")
 
 
 class _Sync:
@@ -40,10 +36,10 @@ class _Sync:
         self.now = now
         self.create: list[Obj] = []
         self.delete: list[str] = []
-        self.events: list[CronJobEvent] = []
+        self.events: list[ControllerEvent] = []
 
     def event(self, type_: str, reason: str, message: str) -> None:
-        self.events.append(CronJobEvent(type_, reason, message))
+        self.events.append(ControllerEvent(type_, reason, message))
 
     def active(self) -> list[Obj]:
         return list(self.status.get("active") or [])
@@ -149,7 +145,9 @@ class _Sync:
         deadline = spec.get("startingDeadlineSeconds")
         if deadline is not None and (scheduled - self.now).total_seconds() + int(deadline) < 0:
             self.event(
-                "Warning", "MissSchedule", f"Missed scheduled time to start a job: {_rfc1123z(scheduled)}"
+                "Warning",
+                "MissSchedule",
+                f"Missed scheduled time to start a job: {rfc1123z(scheduled.astimezone(UTC))}",
             )
             return sch.next_schedule_delay(self.cj, self.now, sched)
         name = job_name(self.cj, scheduled)

@@ -7,7 +7,8 @@ decides; the executor in ``minik.server`` acts. Layout follows upstream
 one policy; ``podutil`` holds pod predicates; ``result`` the returned values.
 """
 
-from minik.controllers.job.result import JobEvent, SyncResult
+from minik.controllers.event import ControllerEvent
+from minik.controllers.job.result import SyncResult
 from minik.controllers.job.sync import sync_job
 
-__all__ = ["JobEvent", "SyncResult", "sync_job"]
+__all__ = ["ControllerEvent", "SyncResult", "sync_job"]

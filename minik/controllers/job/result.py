@@ -1,4 +1,4 @@
-"""The values ``sync_job`` returns: :class:`SyncResult` and :class:`JobEvent`.
+"""The values ``sync_job`` returns: :class:`SyncResult` and :class:`~minik.controllers.event.ControllerEvent`.
 
 Owns only the shapes; the executor in ``minik.server`` carries them out.
 """
@@ -7,18 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from minik.controllers.event import ControllerEvent
 from minik.controllers.job.backoff import BackoffRecord
 from minik.k8s import Obj
-
-
-@dataclass(frozen=True)
-class JobEvent:
-    """An Event to record on the Job (source component ``job-controller``)."""
-
-    type: str
-    """``Normal`` or ``Warning``."""
-    reason: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -33,7 +24,7 @@ class SyncResult:
     """Pod names to delete (graceful)."""
     finalize: list[str] = field(default_factory=list)
     """Pod names whose tracking finalizer is removed in the status-write transaction."""
-    events: list[JobEvent] = field(default_factory=list)
+    events: list[ControllerEvent] = field(default_factory=list)
     requeue_after: float | None = None
     """Seconds until a time-driven re-sync (backoff, activeDeadline, TTL)."""
     delete_job: bool = False

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from minik.controllers.event import ControllerEvent
 from minik.controllers.job import conditions as jc
 from minik.controllers.job import indexes, podutil
 from minik.controllers.job.backoff import BackoffRecord, next_record, remaining_for_index
 from minik.controllers.job.claim import claim_pods, managed_by_builtin
 from minik.controllers.job.failure_policy import match_pod_failure_policy
 from minik.controllers.job.pods import build_pod, removal_order
-from minik.controllers.job.result import JobEvent, SyncResult
+from minik.controllers.job.result import SyncResult
 from minik.controllers.job.spec import JobSpec
 from minik.controllers.job.success_policy import REASON as SUCCESS_POLICY_REASON
 from minik.controllers.job.success_policy import match_success_policy
@@ -39,14 +40,14 @@ class _Plan:
     create: list[Obj] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
     finalize: dict[str, None] = field(default_factory=dict)
-    events: list[JobEvent] = field(default_factory=list)
+    events: list[ControllerEvent] = field(default_factory=list)
     requeue: list[float] = field(default_factory=list)
 
     def remove_pods(self, pods: list[Obj]) -> None:
         for p in pods:
             n = podutil.name(p)
             self.delete.append(n)
-            self.events.append(JobEvent("Normal", "SuccessfulDelete", f"Deleted pod: {n}"))
+            self.events.append(ControllerEvent("Normal", "SuccessfulDelete", f"Deleted pod: {n}"))
 
     def requeue_after(self) -> float | None:
         return min(self.requeue) if self.requeue else None
@@ -316,7 +317,9 @@ class _Sync:
             extra = indexes.failure_count_annotations(self.job.spec, self.delayed.get(index))
         pod = build_pod(self.job.obj, index=index, extra_annotations=extra, new_name=self.new_name)
         self.plan.create.append(pod)
-        self.plan.events.append(JobEvent("Normal", "SuccessfulCreate", f"Created pod: {podutil.name(pod)}"))
+        self.plan.events.append(
+            ControllerEvent("Normal", "SuccessfulCreate", f"Created pod: {podutil.name(pod)}")
+        )
         self.active_count += 1
 
     # -- completion, suspend ---------------------------------------------------
@@ -333,9 +336,9 @@ class _Sync:
             if jc.ensure(
                 self.conditions, jc.SUSPENDED, "True", "JobSuspended", "Job suspended", now=self.now
             ):
-                self.plan.events.append(JobEvent("Normal", "Suspended", "Job suspended"))
+                self.plan.events.append(ControllerEvent("Normal", "Suspended", "Job suspended"))
         elif jc.ensure(self.conditions, jc.SUSPENDED, "False", "JobResumed", "Job resumed", now=self.now):
-            self.plan.events.append(JobEvent("Normal", "Resumed", "Job resumed"))
+            self.plan.events.append(ControllerEvent("Normal", "Resumed", "Job resumed"))
             self.start_time = rfc3339(self.now)
 
     # -- trackJobStatusAndRemoveFinalizers -------------------------------------
@@ -394,15 +397,15 @@ class _Sync:
                 completion_time = rfc3339(self.now)
                 if job.completions is not None and succeeded > job.completions:
                     self.plan.events.append(
-                        JobEvent(
+                        ControllerEvent(
                             "Warning",
                             "TooManySucceededPods",
                             "Too many succeeded pods running after completion count reached",
                         )
                     )
-                self.plan.events.append(JobEvent("Normal", "Completed", "Job completed"))
+                self.plan.events.append(ControllerEvent("Normal", "Completed", "Job completed"))
             else:
-                self.plan.events.append(JobEvent("Warning", final.reason, final.message))
+                self.plan.events.append(ControllerEvent("Warning", final.reason, final.message))
             ttl = job.spec.get("ttlSecondsAfterFinished")
             if ttl is not None:
                 self.plan.requeue.append(float(ttl))

@@ -16,26 +16,25 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import anyio
 
 from minik.errors import DockerUnavailable, MinikError
 from minik.k8s import Obj, meta
-from minik.kubelet import hooks, labels, lifecycle, plan, status, termination
-from minik.kubelet.config import container_config, localhost_profile
+from minik.kubelet import labels, plan, status, termination
+from minik.kubelet.container_config import container_config, localhost_profile
 from minik.kubelet.errors import ConfigError, ImagePullError, sentence
+from minik.kubelet.lifecycle import rules as hooks
+from minik.kubelet.lifecycle import runner as lifecycle
 from minik.kubelet.pod.actions import EXITED, RUNNING, Run
-from minik.kubelet.probe_actions import Outcome
-from minik.kubelet.probe_loop import ContainerProbes
-from minik.kubelet.probes import kill_for
+from minik.kubelet.pod.owner import PodOwner
+from minik.kubelet.probes.actions import Outcome
+from minik.kubelet.probes.loop import ContainerProbes
+from minik.kubelet.probes.rules import kill_for
 from minik.kubelet.runtime import ContainerInfo, Endpoint, NoSuchObject
 from minik.kubelet.seccomp import read_profile
 from minik.kubelet.security import needs_image_user, verify_run_as_non_root
 from minik.kubelet.status import docker_time, start_error, vanished
-
-if TYPE_CHECKING:
-    from minik.kubelet.pod.worker import PodWorker
 
 IMAGE_BACKOFF_FIRST = 10.0  # image pulls back off 10 s doubling to 5 min (upstream image manager)
 CONFIG_BACKOFF_FIRST = 1.0  # a configuration error is retried 1 s doubling to 5 min
@@ -53,7 +52,7 @@ class StopRequest:
 
 
 class ContainerRuns:
-    def __init__(self, w: PodWorker) -> None:
+    def __init__(self, w: PodOwner) -> None:
         self.w = w
         self.probes: dict[str, ContainerProbes] = {}  # container id → the probes of its run
         self.stops: dict[tuple[str, int], StopRequest] = {}

@@ -17,10 +17,10 @@ from typing import Any, Protocol
 
 from minik.k8s import Obj
 from minik.kubelet.env import Env
-from minik.kubelet.events import ContainerExits
 from minik.kubelet.images import Images
-from minik.kubelet.probe_actions import Actions
+from minik.kubelet.probes.actions import Actions
 from minik.kubelet.runtime import Runtime
+from minik.kubelet.runtime.exits import ContainerExits
 from minik.kubelet.volumes import Volumes
 
 

@@ -3,7 +3,7 @@
 One object the kubelet owns and every pod worker uses through its
 :class:`~minik.kubelet.pod.context.PodContext`: it makes the instance
 network (again, when it went missing), hands out and takes back pod
-addresses (:mod:`minik.kubelet.ipam`) and keeps the DNS names Services give
+addresses (:mod:`minik.kubelet.network.ipam`) and keeps the DNS names Services give
 each pod.
 """
 
@@ -16,7 +16,7 @@ import anyio
 
 from minik.k8s import Obj
 from minik.kubelet import labels
-from minik.kubelet.ipam import AddressesExhausted, IPLedger, PodIPs
+from minik.kubelet.network.ipam import AddressesExhausted, IPLedger, PodIPs
 from minik.kubelet.runtime import Runtime
 from minik.kubelet.volumes import Volumes
 

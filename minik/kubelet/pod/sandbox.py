@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
 from minik.errors import DockerUnavailable, MinikError, RuntimeFailure
-from minik.kubelet import labels, plan, podnet
-from minik.kubelet.config import HOST_IP, host_network, sandbox_config
+from minik.kubelet import labels, plan
+from minik.kubelet.container_config import HOST_IP, host_network, sandbox_config
 from minik.kubelet.errors import ConfigError, sentence
+from minik.kubelet.network import podnet
 from minik.kubelet.pod.observe import LIVE, Observed
+from minik.kubelet.pod.owner import PodOwner
 from minik.kubelet.runtime import NoSuchObject
 from minik.kubelet.volumes import SizeLimits, Sources, disk_usage
-
-if TYPE_CHECKING:
-    from minik.kubelet.pod.worker import PodWorker
 
 log = logging.getLogger("minik.kubelet")
 
@@ -37,7 +36,7 @@ class SandboxError(MinikError):
 
 
 class PodSandbox:
-    def __init__(self, w: PodWorker) -> None:
+    def __init__(self, w: PodOwner) -> None:
         self.w = w
         self.sandboxed = plan.uses_sandbox(w.spec)
         self.sandbox_id = ""

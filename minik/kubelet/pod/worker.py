@@ -17,7 +17,7 @@ timer (back-off, deadline) runs out. Every wake decides again from scratch.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -41,6 +41,7 @@ from minik.kubelet.pod.actions import (
 from minik.kubelet.pod.container import ContainerRuns
 from minik.kubelet.pod.context import PodContext
 from minik.kubelet.pod.observe import observe
+from minik.kubelet.pod.owner import Hold
 from minik.kubelet.pod.sandbox import PodSandbox
 from minik.kubelet.status import PodView, container_status, docker_time, go_duration, pod_status
 
@@ -48,14 +49,6 @@ log = logging.getLogger("minik.kubelet")
 
 SCHEDULER = "default-scheduler"  # the component of the Scheduled event
 SANDBOX_STOP_DELAY = 0.5  # seconds after a pod's terminal report before its teardown
-
-
-@dataclass
-class Hold:
-    """A container that cannot be created yet (image pull, config): tried again at ``until``."""
-
-    until: float  # anyio time
-    attempts: int
 
 
 class PodWorker:

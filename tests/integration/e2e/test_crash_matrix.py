@@ -26,7 +26,7 @@ from typing import Any
 import docker
 import pytest
 
-from minik.kubelet.docker_api import remove_labelled_sync
+from minik.kubelet.runtime.docker.api import remove_labelled_sync
 from tests.integration.e2e.conftest import Minik
 
 JOBS = ["on-failure", "crash-loop", "never", "with-init", "with-sidecar", "probed", "policy"]

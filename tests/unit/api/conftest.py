@@ -1,7 +1,8 @@
-"""A fresh store and API app per test, with fake hooks (no manifest layer, no kubelet)."""
+"""A fresh registry and API app per test, with fake rules (no manifest layer) and fake hooks (no kubelet)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,17 +12,14 @@ from starlette.testclient import TestClient
 
 from minik.api import create_app
 from minik.errors import FieldError
+from minik.logoptions import LogOptions
 from minik.registry import Registry
 
 TOKEN = "s3cret"
 
 
-class FakeHooks:
-    """Defaulting adds a label; validation rejects image "bad" and unknown field "bogus"."""
-
-    def __init__(self) -> None:
-        self.logs_calls: list[dict[str, Any]] = []
-        self.log_data = b"line 1\nline 2\n"
+class FakeRules:
+    """The registry's rules: defaulting adds a label; validation rejects image "bad" and unknown field "bogus"."""
 
     def validate(self, obj: dict, old: dict | None) -> tuple[list[FieldError], list[FieldError]]:
         errors, warnings = [], []
@@ -50,18 +48,26 @@ class FakeHooks:
             obj["metadata"]["labels"]["controller-uid"] = uid
         return obj
 
+
+class FakeHooks:
+    """The kubelet's logs, canned."""
+
+    def __init__(self) -> None:
+        self.logs_calls: list[dict[str, Any]] = []
+        self.log_data = b"line 1\nline 2\n"
+
     async def _logs(self) -> AsyncIterator[bytes]:
         for line in self.log_data.splitlines(keepends=True):
             yield line
 
-    def logs(self, pod: dict, container: str, **kw: Any) -> AsyncIterator[bytes]:
-        self.logs_calls.append({"pod": pod["metadata"]["name"], "container": container, **kw})
+    def logs(self, pod: dict, opts: LogOptions) -> AsyncIterator[bytes]:
+        self.logs_calls.append({"pod": pod["metadata"]["name"], **dataclasses.asdict(opts)})
         return self._logs()
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Registry]:
-    s = Registry.open(tmp_path / "minik.db")
+    s = Registry.open(tmp_path / "minik.db", rules=FakeRules())
     yield s
     s.close()
 

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from minik.api import create_app
 from minik.api.patch import PatchError, json_patch
 from minik.registry import Registry
-from tests.unit.api.conftest import JOBS, PODS, TOKEN, FakeHooks, a_job, a_pod
+from tests.unit.api.conftest import JOBS, PODS, TOKEN, FakeHooks, FakeRules, a_job, a_pod
 
 
 def status_of(resp) -> dict:
@@ -226,11 +226,11 @@ def test_validation_warnings_become_warning_headers(client: TestClient) -> None:
     assert resp.headers.get_list("warning") == ['299 - "containers[0].image: image uses latest"']
 
 
-def test_unexpected_exception_is_a_generic_500(client: TestClient, hooks: FakeHooks) -> None:
+def test_unexpected_exception_is_a_generic_500(client: TestClient, store: Registry) -> None:
     def boom(obj, uid):
         raise RuntimeError("secret detail")
 
-    hooks.default = boom  # type: ignore[method-assign]
+    store.rules.default = boom  # type: ignore[method-assign]
     resp = client.post(JOBS, json=a_job())
     body = status_of(resp)
     assert resp.status_code == 500 and "secret detail" not in body["message"]
@@ -433,7 +433,7 @@ def test_watch_streams_initial_state_then_changes(client: TestClient, store: Reg
 
 
 def test_watch_too_old_resource_version_sends_an_expired_error(tmp_path) -> None:
-    s = Registry.open(tmp_path / "db", log_size=5)
+    s = Registry.open(tmp_path / "db", log_size=5, rules=FakeRules())
     for i in range(20):
         s.create("configmaps", {"metadata": {"name": f"c{i}"}})
     with TestClient(

@@ -34,7 +34,6 @@ from hypothesis import strategies as st
 from minik import manifest
 from minik.api import create_app
 from minik.api.responses import MAX_BODY
-from minik.errors import FieldError
 from minik.k8s import Obj
 from minik.registry import Registry
 
@@ -46,16 +45,10 @@ BASES = [d.obj for d in manifest.load([str(VALID)])]
 class ManifestHooks:
     """The server's hooks minus the kubelet: real validation and defaulting, canned logs."""
 
-    def validate(self, obj: Obj, old: Obj | None) -> tuple[list[FieldError], list[FieldError]]:
-        return manifest.validate_object(obj, old=old)
-
-    def default(self, obj: Obj, uid: str | None) -> Obj:
-        return manifest.default_object(obj, uid=uid)
-
     async def _lines(self) -> AsyncIterator[bytes]:
         yield b"a log line\n"
 
-    def logs(self, pod: Obj, container: str, **_: Any) -> AsyncIterator[bytes]:
+    def logs(self, pod: Obj, opts: Any) -> AsyncIterator[bytes]:
         return self._lines()
 
 
@@ -92,9 +85,11 @@ def seed_db() -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "seed.db"
         store = Registry.open(path)
-        hooks = ManifestHooks()
         for resource, obj in SEED_OBJECTS.items():
-            store.create(resource, hooks.default(copy.deepcopy(obj), "00000000-0000-0000-0000-000000000001"))
+            store.create(
+                resource,
+                manifest.default_object(copy.deepcopy(obj), uid="00000000-0000-0000-0000-000000000001"),
+            )
         store.record_event(
             store.get("pods", "default", "p1"), type="Normal", reason="R", message="m", component="t"
         )

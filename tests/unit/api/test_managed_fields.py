@@ -1,4 +1,4 @@
-"""managedFields rules (minik.api.managed, minik.api.fieldset): table tests named like specs."""
+"""managedFields rules (minik.api.managed, minik.managedfields.fieldset): table tests named like specs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from minik.api import fieldset, lastapplied, managed
+from minik.managedfields import fieldset, lastapplied, managed
 
 NOW = "2026-12-01T20:00:00Z"
 

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from minik import manifest
 from minik.api import create_app
-from minik.errors import FieldError
 from minik.k8s import Obj
 from minik.registry import Registry
 from tests.unit.api.conftest import PODS, TOKEN, a_pod
@@ -26,13 +24,7 @@ DEFAULT_TOLERATIONS = [
 
 
 class ManifestHooks:
-    def validate(self, obj: Obj, old: Obj | None) -> tuple[list[FieldError], list[FieldError]]:
-        return manifest.validate_object(obj, old=old)
-
-    def default(self, obj: Obj, uid: str | None) -> Obj:
-        return manifest.default_object(obj, uid=uid)
-
-    def logs(self, pod: Obj, container: str, **_: Any) -> Any:
+    def logs(self, pod: Obj, opts: Any) -> Any:
         raise NotImplementedError
 
 

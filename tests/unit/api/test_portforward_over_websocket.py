@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
-from minik.api import channels, portforward, spdy
 from minik.api.app import create_app
+from minik.api.streams import channels, portforward, spdy
 from minik.registry import Registry
 from tests.unit.api.conftest import PODS, TOKEN, FakeHooks, a_pod
 from tests.unit.api.test_spdy_framing import Client

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from minik.api import spdy
+from minik.api.streams import spdy
 
 
 class Client:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from minik.store.status import complete, failure
+from minik.apierrors import complete, failure
 from tests.unit.api.conftest import JOBS, PODS, a_job, a_pod
 
 CMS = "/api/v1/namespaces/default/configmaps"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from minik.api import channels
-from minik.api.channels import BadOptions, StreamOptions, stream_options
+from minik.api.streams import channels
+from minik.api.streams.channels import BadOptions, StreamOptions, stream_options
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 
 from minik.api import create_app
 from minik.cli import printers
-from minik.cli.resources import JOBS as CLI_JOBS
-from minik.cli.resources import PODS as CLI_PODS
+from minik.cli.kinds import JOBS as CLI_JOBS
+from minik.cli.kinds import PODS as CLI_PODS
 from minik.k8s import parse_time
 from minik.registry import Registry
 from tests.unit.api.conftest import JOBS, PODS, TOKEN, FakeHooks, a_job, a_pod

@@ -8,7 +8,7 @@ import pytest
 
 from minik.cli import describe, printers
 from minik.cli.jsonpath import evaluate
-from minik.cli.resources import CONFIGMAPS, EVENTS, JOBS, PODS, SECRETS, SERVICES
+from minik.cli.kinds import CONFIGMAPS, EVENTS, JOBS, PODS, SECRETS, SERVICES
 from minik.k8s import Obj
 
 from .objects import T0, UID, at, cond, cstatus, job, pod, seed_events, seed_job

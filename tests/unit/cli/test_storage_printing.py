@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from minik.cli import describe_storage, printers
-from minik.cli.resources import PVCS, PVS, STORAGECLASSES
+from minik.cli.kinds import PVCS, PVS, STORAGECLASSES
 from minik.manifest.storage_admission import DEFAULT_CLASS
 from minik.printing.columns_storage import access_modes, quantity
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from minik.cli.durations import human_duration, parse_go_duration, rfc1123z
+from minik.cli.durations import human_duration, rfc1123z
 from minik.cli.tabwriter import PrefixWriter, TableWidths, format_text, table
+from minik.gotime import parse_flag_seconds as parse_go_duration
 
 
 @pytest.mark.parametrize(

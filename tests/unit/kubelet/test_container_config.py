@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from minik.kubelet.config import container_config
+from minik.kubelet.container_config import container_config
 
 
 def cfg(

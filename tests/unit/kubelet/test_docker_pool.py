@@ -13,8 +13,8 @@ from typing import Any
 import docker
 import pytest
 
-from minik.kubelet import docker_streams
-from minik.kubelet.docker_streams import ENGINE_THREADS, FOLLOW_LIMIT, POOL_SIZE, DockerClient
+from minik.kubelet.runtime.docker import streams as docker_streams
+from minik.kubelet.runtime.docker.streams import ENGINE_THREADS, FOLLOW_LIMIT, POOL_SIZE, DockerClient
 
 
 def test_the_pool_has_a_place_for_every_connection_that_can_be_out(monkeypatch: pytest.MonkeyPatch) -> None:

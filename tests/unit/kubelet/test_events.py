@@ -14,8 +14,8 @@ import anyio
 import anyio.lowlevel
 
 from minik.errors import DockerUnavailable
-from minik.kubelet.docker_api import ContainerEvent, ContainerInfo, NoSuchObject
-from minik.kubelet.events import GONE, ContainerExits
+from minik.kubelet.runtime.docker.api import ContainerEvent, ContainerInfo, NoSuchObject
+from minik.kubelet.runtime.exits import GONE, ContainerExits
 
 
 def info(cid: str, status: str, code: int = 0) -> ContainerInfo:

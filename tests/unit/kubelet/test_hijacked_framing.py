@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from minik.kubelet.hijacked import STDERR, STDOUT, Demuxer, frame
+from minik.kubelet.runtime.docker.hijacked import STDERR, STDOUT, Demuxer, frame
 
 
 def test_frames_are_split_into_stdout_and_stderr_pieces() -> None:

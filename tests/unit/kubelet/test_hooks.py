@@ -1,4 +1,4 @@
-"""Lifecycle hooks' rules (minik.kubelet.hooks): preStop's share of the grace period, the kubelet's words.
+"""Lifecycle hooks' rules (minik.kubelet.lifecycle.rules): preStop's share of the grace period, the kubelet's words.
 
 Upstream: pkg/kubelet/kuberuntime/kuberuntime_container.go (killContainer,
 executePreStopHook, startContainer) and pkg/kubelet/lifecycle/handlers.go.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from minik.kubelet.hooks import exec_error, grace_after_pre_stop, handler_message, pre_stop_budget
+from minik.kubelet.lifecycle.rules import exec_error, grace_after_pre_stop, handler_message, pre_stop_budget
 
 PRE_STOP = {"name": "c", "lifecycle": {"preStop": {"exec": {"command": ["true"]}}}}
 

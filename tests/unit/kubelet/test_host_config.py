@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from minik.kubelet.config import (
+from minik.kubelet.container_config import (
     container_config,
     localhost_profile,
     published_ports,

@@ -13,7 +13,7 @@ import ipaddress
 import pytest
 
 from minik.kubelet import subnets
-from minik.kubelet.ipam import AddressesExhausted, MemoryLedger, NoNetwork, PodIPs, pod_range
+from minik.kubelet.network.ipam import AddressesExhausted, MemoryLedger, NoNetwork, PodIPs, pod_range
 
 SUBNET = "10.208.0.0/22"
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import anyio
 
-from minik.kubelet.ipam import MemoryLedger
 from minik.kubelet.kubelet import Kubelet
+from minik.kubelet.network.ipam import MemoryLedger
 from minik.kubelet.runtime import Endpoint
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 from tests.unit.kubelet.test_worker_over_fake import (
@@ -261,8 +261,8 @@ def test_a_finished_pod_gives_its_address_back_and_keeps_it_in_its_status(tmp_pa
     async def body(k: Kubelet, sink: Sink) -> None:
         await k.sync_pod(p)
         await until(sink, lambda s: terminal(s.last))
-        await poll(lambda: not ledger.rows)
-        assert k.ipam.get("u1") == "" and "u1" not in k.workers
+        await poll(lambda: not ledger.rows and "u1" not in k.workers)  # released, then forgotten
+        assert k.ipam.get("u1") == ""
 
     sink = drive(fake, tmp_path, body, ledger=ledger)
     assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.2.0"

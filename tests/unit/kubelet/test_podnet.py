@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from minik.kubelet import podnet
+from minik.kubelet.network import podnet
 from minik.kubelet.runtime import Endpoint
 
 

@@ -1,4 +1,4 @@
-"""Probe actions (minik.kubelet.probe_actions) against real servers on 127.0.0.1, and exec over the fake.
+"""Probe actions (minik.kubelet.probes.actions) against real servers on 127.0.0.1, and exec over the fake.
 
 Upstream: pkg/probe/http/http.go (DoHTTPProbe), pkg/probe/tcp/tcp.go, pkg/probe/grpc/grpc.go,
 pkg/probe/exec/exec.go, pkg/probe/util.go (ResolveContainerPort).
@@ -20,9 +20,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from minik.kubelet.lifecycle import run_handler
-from minik.kubelet.probe_actions import ActionError, Actions, Outcome, resolve_port, static_command
-from minik.kubelet.probes import Result
+from minik.kubelet.lifecycle.runner import run_handler
+from minik.kubelet.probes.actions import ActionError, Actions, Outcome, resolve_port, static_command
+from minik.kubelet.probes.rules import Result
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 
 LOCAL = "127.0.0.1"

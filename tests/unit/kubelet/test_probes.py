@@ -1,4 +1,4 @@
-"""The prober's rules (minik.kubelet.probes): thresholds, timing, results → started, ready, kill.
+"""The prober's rules (minik.kubelet.probes.rules): thresholds, timing, results → started, ready, kill.
 
 Upstream: pkg/kubelet/prober/worker.go (doProbe), prober_manager.go
 (UpdatePodStatus), kuberuntime/kuberuntime_manager.go (computePodActions)
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from minik.kubelet.probes import (
+from minik.kubelet.probes.rules import (
     LIVENESS,
     READINESS,
     STARTUP,

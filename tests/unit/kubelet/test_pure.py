@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from minik.kubelet import deadline
-from minik.kubelet.config import resource_limits
+from minik.kubelet.container_config import resource_limits
 from minik.kubelet.env import expand, resolve_field
 from minik.kubelet.errors import ConfigError
 

@@ -70,6 +70,7 @@ def run(
     *,
     then: Callable[[Kubelet, Sink], Any] | None = None,
     tmp: Path,
+    time_scale: float = 0.001,
 ) -> Sink:
     sink = Sink()
 
@@ -80,7 +81,7 @@ def run(
             sink,
             instance="t",
             clock=moving_clock(),
-            time_scale=0.001,
+            time_scale=time_scale,
             state_dir=tmp,
             pause_image="pause",
         )
@@ -149,7 +150,9 @@ def test_a_failing_init_container_fails_a_never_pod_and_the_app_never_starts(tmp
 
 def test_on_failure_restarts_count_at_creation_and_crash_loop_back_off_is_recorded(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path, exit_codes={"app": [1, 1, 0]})
-    sink = run(fake, pod({"restartPolicy": "OnFailure", "containers": [container("app")]}), tmp=tmp_path)
+    # back-offs of 200 and 400 ms: long enough that a loaded machine's late wake still sees them
+    p = pod({"restartPolicy": "OnFailure", "containers": [container("app")]})
+    sink = run(fake, p, tmp=tmp_path, time_scale=0.02)
     assert sink.last["phase"] == "Succeeded"
     app = sink.last["containerStatuses"][0]
     assert app["restartCount"] == 2 and app["lastState"]["terminated"]["exitCode"] == 1

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from minik.errors import StoreError
-from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.registry import Registry
 from minik.server.controlplane import FAILED_SYNC, ControlPlane, Settings
 

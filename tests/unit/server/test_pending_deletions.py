@@ -8,7 +8,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from minik.kubelet.docker_api import DockerAPI
+from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.registry import Registry
 from minik.server.controlplane import ControlPlane, Settings
 

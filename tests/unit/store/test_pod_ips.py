@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minik.kubelet.ipam import PodIPs
+from minik.kubelet.network.ipam import PodIPs
 from minik.store import Store
 from minik.store.podips import PodIPTable
 

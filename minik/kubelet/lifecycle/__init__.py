@@ -1,0 +1,1 @@
+"""Lifecycle hooks: their pure rules (:mod:`~.rules`) and their runner (:mod:`~.runner`)."""
