@@ -28,6 +28,7 @@ from minik import __version__, paths
 from minik.api import create_app
 from minik.auth.tokens import load_signer
 from minik.errors import MinikError
+from minik.k8s import meta
 from minik.kubelet import subnets
 from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.registry import Registry
@@ -114,9 +115,9 @@ async def _pod_side(
     plane: ControlPlane, store: Registry, port: int
 ) -> tuple[socket.socket, Path, Path] | None:
     """Where pods reach the API: the instance network's gateway (the host's side of the bridge;
-    the ``kubernetes`` Service's endpoint), at the loopback port. The certificate is made valid
-    for the gateway, the ``kubernetes`` Service's address and names, and the CA pods get in
-    ``kube-root-ca.crt`` follows it. ``None`` (pods cannot reach the API; logged) when the
+    the ``kubernetes`` Service's endpoint), at the loopback port, with its certificate (made
+    valid for the gateway, the ``kubernetes`` Service's address and names; the CA pods get in
+    ``kube-root-ca.crt``). ``None`` (pods cannot reach the API; logged) when the
     network cannot be made or its gateway is not an address of this host (a remote engine)."""
     try:
         await plane.kubelet.network.ensure()
@@ -127,7 +128,6 @@ async def _pod_side(
     gateway = subnets.gateway(subnet)
     vip = ipaddress.IPv4Address(subnets.kubernetes_service_ip(subnet))
     cert, key = ensure_pod_certificate(ips=(gateway, str(vip), str(vip + 1)))
-    store.root_ca = paths.read_bytes(cert).decode()
     pod_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     pod_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -154,8 +154,7 @@ async def serve() -> None:
             paths.refuse_link(paths.db_path().with_name(paths.db_path().name + name))
         correlator = EventCorrelator(clock=utcnow, time_scale=_time_scale())
         cert, key = ensure_certificate()
-        root_ca = paths.read_bytes(cert).decode()
-        store = Registry.open(paths.db_path(), correlator=correlator, root_ca=root_ca)
+        store = Registry.open(paths.db_path(), correlator=correlator)
         signer = load_signer(paths.sa_key_file())
         docker = DockerAPI()
         await docker.ping()
@@ -181,6 +180,10 @@ async def serve() -> None:
         port = sock.getsockname()[1]
         url = f"https://127.0.0.1:{port}"
         pod_side = await _pod_side(plane, store, port)
+        # the CA pods trust, in every namespace before any pod's volumes are made
+        store.root_ca = paths.read_bytes(cert if pod_side is None else pod_side[1]).decode()
+        for ns in store.list("namespaces", None)[0]:
+            store.publish_namespace_defaults(str(meta(ns).get("name")))
         limit = min(bounds.MAX_CONNECTIONS, max(64, fd_limit - 256))
         server = _Server(_config(app, cert, key, limit))
         # pods: the same app at the gateway, with the certificate made for the addresses pods use
