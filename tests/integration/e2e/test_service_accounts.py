@@ -9,11 +9,13 @@ The pods use the offline ``python:3.11-slim`` stand-in (python3's urllib and ssl
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from urllib.parse import urlparse
 
 import pytest
 
+from minik.kubelet import subnets
 from tests.support import Minik, eventually, kubectl
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -42,12 +44,8 @@ def api_address(minik: Minik) -> str:
     """The gateway of the instance network and the server's port: where pods reach the API."""
     port = urlparse(json.loads((minik.home / "server.json").read_text())["url"]).port
     nets = minik.engine.networks.list(filters={"label": f"minik.io/instance={minik.instance}"})
-    gateway = nets[0].attrs["IPAM"]["Config"][0].get("Gateway") or ""
-    if not gateway:  # Docker's default: the subnet's first host
-        subnet = nets[0].attrs["IPAM"]["Config"][0]["Subnet"]
-        base, _ = subnet.split("/")
-        a, b, c, d = (int(x) for x in base.split("."))
-        gateway = f"{a}.{b}.{c}.{d + 1}"
+    # Docker 20.10 does not report the gateway of a network made with an explicit pool: its default
+    gateway = subnets.gateway(ipaddress.IPv4Network(nets[0].attrs["IPAM"]["Config"][0]["Subnet"]))
     return f"{gateway}:{port}"
 
 
