@@ -11,6 +11,7 @@ keep running when the server stops; the next start adopts them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import logging
 import os
@@ -18,7 +19,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -111,6 +112,31 @@ def _config(app: object, cert: Path, key: Path, limit: int) -> uvicorn.Config:
     )
 
 
+def _pods_cert() -> Path:
+    return paths.home() / "tls-pods.crt"
+
+
+def _publish_root_ca(store: Registry, cert: Callable[[], Path]) -> None:
+    """``kube-root-ca.crt`` in every namespace with ``cert`` (nothing is written when it is already so)."""
+    store.root_ca = paths.read_bytes(cert()).decode()
+    for ns in store.list("namespaces", None)[0]:
+        store.publish_namespace_defaults(str(meta(ns).get("name")))
+
+
+async def _serve_pods(
+    plane: ControlPlane, store: Registry, app: object, *, port: int, limit: int, servers: list[_Server]
+) -> None:
+    """The API for pods: at the gateway, with the pods' certificate, published as their CA."""
+    side = await _pod_side(plane, store, port)
+    if side is None:
+        return
+    sock, cert, key = side
+    _publish_root_ca(store, lambda: cert)
+    pod_server = _Server(_config(app, cert, key, limit))
+    servers.append(pod_server)
+    await pod_server.serve([sock])
+
+
 async def _pod_side(
     plane: ControlPlane, store: Registry, port: int
 ) -> tuple[socket.socket, Path, Path] | None:
@@ -179,21 +205,19 @@ async def serve() -> None:
         sock = api_socket(os.environ.get("MINIK_PORT"), state.previous_port())
         port = sock.getsockname()[1]
         url = f"https://127.0.0.1:{port}"
-        pod_side = await _pod_side(plane, store, port)
-        # the CA pods trust, in every namespace before any pod's volumes are made
-        store.root_ca = paths.read_bytes(cert if pod_side is None else pod_side[1]).decode()
-        for ns in store.list("namespaces", None)[0]:
-            store.publish_namespace_defaults(str(meta(ns).get("name")))
+        # the CA pods trust: the pods' certificate of the last start, until this start's is made
+        _publish_root_ca(store, _pods_cert if _pods_cert().exists() else paths.tls_cert_file)
         limit = min(bounds.MAX_CONNECTIONS, max(64, fd_limit - 256))
         server = _Server(_config(app, cert, key, limit))
-        # pods: the same app at the gateway, with the certificate made for the addresses pods use
-        pod_server = None if pod_side is None else _Server(_config(app, pod_side[1], pod_side[2], limit))
+        pod_servers: list[_Server] = []
 
         async with anyio.create_task_group() as tg:
             await tg.start(plane.run)
             tg.start_soon(server.serve, [sock])
-            if pod_server is not None and pod_side is not None:
-                tg.start_soon(pod_server.serve, [pod_side[0]])
+            # pods' side after the API answers: making the network can take seconds on a busy engine
+            tg.start_soon(
+                functools.partial(_serve_pods, port=port, limit=limit, servers=pod_servers), plane, store, app
+            )
             while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
                 await anyio.sleep(0.005)
             state.write_kubeconfig(url, bearer, paths.read_bytes(cert))
@@ -212,7 +236,7 @@ async def serve() -> None:
             state.remove_server_file(os.getpid())
             await plane.release_network()
             server.should_exit = True
-            if pod_server is not None:
+            for pod_server in pod_servers:
                 pod_server.should_exit = True
             with anyio.move_on_after(3):
                 while server.started and not server.force_exit:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
 from urllib.parse import urlparse
 
 import pytest
@@ -42,11 +43,21 @@ except urllib.error.HTTPError as e:
 
 def api_address(minik: Minik) -> str:
     """The gateway of the instance network and the server's port: where pods reach the API."""
-    port = urlparse(json.loads((minik.home / "server.json").read_text())["url"]).port
-    nets = minik.engine.networks.list(filters={"label": f"minik.io/instance={minik.instance}"})
-    # Docker 20.10 does not report the gateway of a network made with an explicit pool: its default
-    gateway = subnets.gateway(ipaddress.IPv4Network(nets[0].attrs["IPAM"]["Config"][0]["Subnet"]))
-    return f"{gateway}:{port}"
+    port = urlparse(json.loads((minik.home / "server.json").read_text())["url"]).port or 443
+
+    def listening() -> str | None:  # the pods' side starts once the network is made
+        nets = minik.engine.networks.list(filters={"label": f"minik.io/instance={minik.instance}"})
+        if not nets:
+            return None
+        # Docker 20.10 does not report the gateway of a network made with an explicit pool: its default
+        gateway = subnets.gateway(ipaddress.IPv4Network(nets[0].attrs["IPAM"]["Config"][0]["Subnet"]))
+        try:
+            socket.create_connection((gateway, port), timeout=2).close()
+        except OSError:
+            return None
+        return f"{gateway}:{port}"
+
+    return eventually("the API listening at the instance network's gateway", listening, timeout=60)
 
 
 def cronjob(name: str, api: str, *, account: str = "default", automount: bool | None = None) -> str:

@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from minik.kubelet import subnets
-from tests.support import Minik
+from tests.support import Minik, eventually
 from tests.support.host import non_loopback_addresses
 
 # -- the network ------------------------------------------------------------------------------
@@ -42,7 +42,10 @@ def server_url(minik: Minik) -> str:
 def test_the_api_listens_on_loopback_and_for_pods_on_its_network_s_gateway_only(minik: Minik) -> None:
     url = urlsplit(server_url(minik))
     assert url.scheme == "https" and url.hostname == "127.0.0.1", url
-    nets = minik.engine.networks.list(filters={"label": f"minik.io/instance={minik.instance}"})
+    nets = eventually(  # the pods' side starts once the network is made
+        "the instance network",
+        lambda: minik.engine.networks.list(filters={"label": f"minik.io/instance={minik.instance}"}),
+    )
     # Docker 20.10 does not report the gateway of a network made with an explicit pool: its default
     gateway = subnets.gateway(ipaddress.IPv4Network(nets[0].attrs["IPAM"]["Config"][0]["Subnet"]))
     others = [a for a in non_loopback_addresses() if a != gateway]
@@ -51,9 +54,17 @@ def test_the_api_listens_on_loopback_and_for_pods_on_its_network_s_gateway_only(
     for addr in others:
         with pytest.raises(OSError), socket.create_connection((addr, url.port or 443), timeout=2):
             pass
-    for addr in ("127.0.0.1", gateway):  # and it does listen there (pods need a token too)
-        with socket.create_connection((addr, url.port or 443), timeout=2):
-            pass
+    with socket.create_connection(("127.0.0.1", url.port or 443), timeout=2):
+        pass  # and it does listen there, and at the gateway (pods need a token too)
+
+    def at_gateway() -> bool:
+        try:
+            socket.create_connection((gateway, url.port or 443), timeout=2).close()
+        except OSError:
+            return False
+        return True
+
+    eventually("listening at the gateway", at_gateway)
 
 
 # -- the token ----------------------------------------------------------------------------------
