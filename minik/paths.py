@@ -153,3 +153,8 @@ def tls_cert_file() -> Path:
 def tls_key_file() -> Path:
     """The certificate's private key (0600)."""
     return home() / "tls.key"
+
+
+def sa_key_file() -> Path:
+    """The key that signs service-account tokens (made with the instance, gone with it)."""
+    return home() / "sa.key"

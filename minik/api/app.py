@@ -11,7 +11,6 @@ problem, anything else a generic 500.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -25,6 +24,9 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from minik.api import discovery
 from minik.api import metrics as metrics_api
+from minik.api.auth import Auth
+from minik.api.authviews import KINDS as REVIEW_KINDS
+from minik.api.authviews import AuthViews
 from minik.api.eviction import Evictions
 from minik.api.hooks import ApiHooks
 from minik.api.responses import JSONResponse, status_response
@@ -32,6 +34,7 @@ from minik.api.rest import Handlers
 from minik.api.routing import Route
 from minik.api.streams import SUBRESOURCES, PodAddress, PodStreamer, Streams
 from minik.apierrors import bad_request, error, failure
+from minik.auth.tokens import Signer
 from minik.errors import ApiError, StoreError
 from minik.manifest import rules_ephemeral
 from minik.registry import Registry
@@ -83,10 +86,14 @@ def _not_allowed(method: str) -> ApiError:
 
 
 class _Router:
-    def __init__(self, handlers: Handlers, streams: Streams) -> None:
+    def __init__(self, handlers: Handlers, streams: Streams, views: AuthViews) -> None:
         self.h = handlers
         self.streams = streams
+        self.views = views
         self.evictions = Evictions(handlers.registry, clock=handlers.clock)
+
+    async def _token(self, request: Request, route: Route) -> Response:
+        return await self.views.token_request(request, route.namespace or "", route.name or "")
 
     def resolve(self, path: str) -> tuple[Route | None, Response | None]:
         """A resource route, or a discovery response, or ``(None, None)`` for 404."""
@@ -163,6 +170,8 @@ class _Router:
             table = {"GET": self.streams.http, "POST": self.streams.http}
         elif route.subresource == "eviction" and r.plural == "pods":
             table = {"POST": self.evictions.create}
+        elif route.subresource == "token" and r.plural == "serviceaccounts" and route.namespace:
+            table = {"POST": self._token}
         else:
             # /api/v1/namespaces/NS/X is a namespaced core resource X more likely than a subresource
             raise _not_served(
@@ -182,6 +191,7 @@ def create_app(
     streamer: PodStreamer | None = None,
     metrics: metrics_api.MetricsSource | None = None,
     pod_address: PodAddress | None = None,
+    signer: Signer | None = None,
 ) -> Starlette:
     """The control plane's HTTP API (Kubernetes paths, JSON, bearer ``token`` on every route).
 
@@ -191,21 +201,33 @@ def create_app(
     ``metrics`` serves ``metrics.k8s.io`` (``kubectl top``); without it that group is absent.
     ``pod_address`` gives the address the kubelet assigned a pod, where ``pods/portforward``
     connects (without it port-forward reports that the pod has no IP).
+    ``signer`` signs and checks service-account tokens (default: a key of this app's own, so
+    tokens die with it); ``token`` is the admin's (:mod:`minik.api.auth`).
     """
     handlers = (
         Handlers(registry=registry, hooks=hooks)
         if clock is None
         else Handlers(registry=registry, hooks=hooks, clock=clock)
     )
-    router = _Router(handlers, Streams(registry=registry, streamer=streamer, address=pod_address))
-    expected = f"Bearer {token}".encode()
+    auth = Auth(registry=registry, admin_token=token, signer=signer)
+    router = _Router(
+        handlers, Streams(registry=registry, streamer=streamer, address=pod_address), AuthViews(auth)
+    )
 
     async def endpoint(request: Request) -> Response:
         try:
-            given = request.headers.get("authorization", "").encode("latin-1", "replace")
-            if not token or not hmac.compare_digest(given, expected):
-                return status_response(failure(401, "Unauthorized", "Unauthorized"))
-            segs = [s for s in request.url.path.strip("/").split("/") if s]
+            path = request.url.path
+            user = auth.check(request.headers, request.method, path, request.query_params)
+            segs = [s for s in path.strip("/").split("/") if s]
+            if (
+                len(segs) == 4
+                and segs[0] == "apis"
+                and segs[2] == "v1"
+                and (segs[1], segs[3]) in REVIEW_KINDS
+            ):
+                if request.method != "POST":
+                    raise _not_allowed(request.method)
+                return await router.views.review(request, user, segs[1], segs[3])
             if metrics is not None and segs[:2] == ["apis", metrics_api.GROUP]:
                 served = metrics_api.handle(request, segs[2:], registry=registry, source=metrics)
                 if served is None:
@@ -237,9 +259,7 @@ def create_app(
     async def ws_endpoint(ws: WebSocket) -> None:
         """A WebSocket upgrade: ``pods/exec|attach|portforward`` only; any refusal is a Status."""
         try:
-            given = ws.headers.get("authorization", "").encode("latin-1", "replace")
-            if not token or not hmac.compare_digest(given, expected):
-                raise ApiError(failure(401, "Unauthorized", "Unauthorized"))
+            auth.check(ws.headers, "GET", ws.url.path, ws.query_params, websocket=True)
             route, _ = router.resolve(ws.url.path)
             if route is None or route.resource.plural != "pods" or route.name is None:
                 raise ApiError(NOT_FOUND)

@@ -16,6 +16,8 @@ import json
 from typing import Any
 
 from minik.api import openapi
+from minik.api.authviews import DISCOVERY as AUTH_RESOURCES
+from minik.api.authviews import TOKEN_SUBRESOURCE
 from minik.resources import RESOURCES, Resource
 
 VERSION = {
@@ -75,18 +77,28 @@ def _group(name: str) -> dict[str, Any]:
     return {"name": name, "versions": [gv], "preferredVersion": gv}
 
 
+def _group_names() -> list[str]:
+    """Every group minik serves: the resource table's and the auth reviews'."""
+    return sorted(
+        {r.group for r in RESOURCES.values() if r.group} | {gv.split("/")[0] for gv in AUTH_RESOURCES}
+    )
+
+
 def api_group_list() -> dict[str, Any]:
-    groups = sorted({r.group for r in RESOURCES.values() if r.group})
+    groups = _group_names()
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g) for g in groups]}
 
 
 def api_group(name: str) -> dict[str, Any] | None:
-    if not any(r.group == name for r in RESOURCES.values()):
+    if name not in _group_names():
         return None
     return {"kind": "APIGroup", "apiVersion": "v1", **_group(name)}
 
 
 def resource_list(group_version: str) -> dict[str, Any] | None:
+    if group_version in AUTH_RESOURCES:
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
+                "resources": AUTH_RESOURCES[group_version]}  # fmt: skip
     resources = group_versions().get(group_version)
     if resources is None:
         return None
@@ -109,6 +121,8 @@ def resource_list(group_version: str) -> dict[str, Any] | None:
                           "kind": r.kind, "verbs": ["get", "patch", "update"]})  # fmt: skip
         if r.plural == "pods":
             items.extend(POD_SUBRESOURCES)
+        if r.plural == "serviceaccounts":
+            items.append(TOKEN_SUBRESOURCE)
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": items}
 
 

@@ -50,6 +50,29 @@ MESSAGES: dict[str, F] = {
     "Unknown": {1: ("typeMeta", "m:TypeMeta"), 2: ("raw", "y"), 3: ("contentEncoding", "s"), 4: ("contentType", "s")},
     "TypeMeta": {1: ("apiVersion", "s"), 2: ("kind", "s")},
     **GENERATED,
+    # authentication.k8s.io/v1 and authorization.k8s.io/v1 (k8s.io/api v0.32 generated.proto): the
+    # bodies of `kubectl create token` and `kubectl auth can-i|whoami`. Their `extra` maps are not read.
+    "TokenRequest": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:TokenRequestSpec"), 3: ("status", "m:TokenRequestStatus")},
+    "TokenRequestStatus": {1: ("token", "s"), 2: ("expirationTimestamp", "t")},
+    "TokenRequestSpec": {1: ("audiences", "[]s"), 4: ("expirationSeconds", "i*"), 3: ("boundObjectRef", "m:BoundObjectReference*")},
+    "BoundObjectReference": {1: ("kind", "s"), 2: ("apiVersion", "s"), 3: ("name", "s"), 4: ("uid", "s")},
+    "TokenReview": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:TokenReviewSpec"), 3: ("status", "m:TokenReviewStatus")},
+    "TokenReviewStatus": {1: ("authenticated", "b"), 2: ("user", "m:AuthUserInfo"), 3: ("error", "s"), 4: ("audiences", "[]s")},
+    "AuthUserInfo": {1: ("username", "s"), 2: ("uid", "s"), 3: ("groups", "[]s")},
+    "TokenReviewSpec": {1: ("token", "s"), 2: ("audiences", "[]s")},
+    "SelfSubjectReview": {1: ("metadata", "m:ObjectMeta"), 2: ("status", "m:SelfSubjectReviewStatus")},
+    "SelfSubjectReviewStatus": {1: ("userInfo", "m:AuthUserInfo")},
+    "SelfSubjectAccessReview": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:SelfSubjectAccessReviewSpec"), 3: ("status", "m:SubjectAccessReviewStatus")},
+    "SubjectAccessReviewStatus": {1: ("allowed", "b"), 2: ("reason", "s"), 3: ("evaluationError", "s"), 4: ("denied", "b")},
+    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "m:ResourceAttributes*"), 2: ("nonResourceAttributes", "m:NonResourceAttributes*")},
+    "ResourceAttributes": {1: ("namespace", "s"), 2: ("verb", "s"), 3: ("group", "s"), 4: ("version", "s"), 5: ("resource", "s"), 6: ("subresource", "s"), 7: ("name", "s"), 8: ("fieldSelector", "m:SelectorAttributes*"), 9: ("labelSelector", "m:SelectorAttributes*")},
+    "SelectorAttributes": {1: ("rawSelector", "s")},
+    "NonResourceAttributes": {1: ("path", "s"), 2: ("verb", "s")},
+    "SubjectAccessReview": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:SubjectAccessReviewSpec"), 3: ("status", "m:SubjectAccessReviewStatus")},
+    "SubjectAccessReviewSpec": {1: ("resourceAttributes", "m:ResourceAttributes*"), 2: ("nonResourceAttributes", "m:NonResourceAttributes*"), 3: ("user", "s"), 4: ("groups", "[]s"), 6: ("uid", "s")},
+    "SelfSubjectRulesReview": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:SelfSubjectRulesReviewSpec"), 3: ("status", "m:SubjectRulesReviewStatus")},
+    "SubjectRulesReviewStatus": {3: ("incomplete", "b"), 4: ("evaluationError", "s")},
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", "s")},
 }  # fmt: skip
 KINDS: dict[tuple[str, str], str] = {
     **{(r.api_version, r.kind): r.kind for r in RESOURCES.values()},
@@ -57,6 +80,12 @@ KINDS: dict[tuple[str, str], str] = {
     # the body of client-go's typed Delete (kubectl drain --disable-eviction)
     ("v1", "DeleteOptions"): "DeleteOptions",
     ("meta.k8s.io/v1", "DeleteOptions"): "DeleteOptions",
+    ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
+    ("authentication.k8s.io/v1", "TokenReview"): "TokenReview",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SubjectAccessReview"): "SubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
 }
 """The (apiVersion, kind) pairs minik reads from protobuf: every kind it serves, and two bodies."""
 

@@ -116,7 +116,6 @@ def apply_files(
     if dry_run == "client":
         for w in v.warnings:
             ctx.eprint(f"Warning: {w.render()}")
-    rbac_warning(ctx, v.originals)
     results: list[tuple[Resource, Obj, str]] = []
     for original, defaulted, source in zip(v.originals, v.defaulted, v.sources, strict=True):
         resource = for_kind(str(original.get("kind", "")), str(original.get("apiVersion", "")))
@@ -133,14 +132,6 @@ def apply_files(
             continue
         results.append(_apply_one(ctx, resource, ns, obj, source, server_dry_run=dry_run == "server"))
     return results
-
-
-def rbac_warning(ctx: Ctx, objs: list[Obj]) -> None:
-    """One Warning per command when it carries RBAC objects: minik stores them, enforces nothing."""
-    from minik.manifest.rules_access import RBAC_KINDS, RBAC_WARNING
-
-    if any(o.get("kind") in RBAC_KINDS for o in objs):
-        ctx.eprint(f"Warning: {RBAC_WARNING}")
 
 
 def _apply_one(

@@ -14,7 +14,7 @@ import argparse
 from typing import Any
 
 from minik.cli import cmd_create_job, printers
-from minik.cli.cmd_apply import _load, _when, rbac_warning
+from minik.cli.cmd_apply import _load, _when
 from minik.cli.common import Ctx, add_namespace, render_error
 from minik.cli.kinds import for_kind
 from minik.errors import ApiError, UsageError
@@ -65,7 +65,6 @@ def create(ctx: Ctx, args: argparse.Namespace) -> int:
     if args.dry_run == "client":
         for w in validated.warnings:
             ctx.eprint(f"Warning: {w.render()}")
-    rbac_warning(ctx, [d.obj for d in docs])
     results: list[tuple[Resource, Obj, str]] = []
     failed = False
     for doc, defaulted in zip(docs, validated.objects, strict=True):

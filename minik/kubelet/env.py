@@ -19,6 +19,13 @@ class ObjectSource(Protocol):
     def list(self, resource: str, namespace: str | None) -> list[Obj]: ...
 
 
+class TokenSource(Protocol):
+    """Service-account tokens for a pod's projected ``serviceAccountToken`` sources (the kubelet asks
+    the API server's TokenRequest for a token bound to the pod)."""
+
+    def pod_token(self, pod: Obj, *, audience: str, expiration: int) -> str: ...
+
+
 _REF = re.compile(r"\$\$|\$\(([^)]*)\)")
 
 

@@ -27,7 +27,7 @@ import anyio.abc
 from minik.errors import MinikError
 from minik.k8s import NODE_NAME, Obj, meta
 from minik.kubelet import labels
-from minik.kubelet.env import Env, ObjectSource
+from minik.kubelet.env import Env, ObjectSource, TokenSource
 from minik.kubelet.images import Images
 from minik.kubelet.network import podnet
 from minik.kubelet.network.ipam import IPLedger, MemoryLedger
@@ -61,6 +61,7 @@ class Kubelet:
         state_dir: Path,
         pause_image: str | None = None,
         ip_ledger: IPLedger | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
         self.docker = docker
         self.objects = objects
@@ -72,7 +73,9 @@ class Kubelet:
         self.node_name = NODE_NAME  # the one node every pod runs on
         self.workers: dict[str, PodWorker] = {}
         self.env = Env(objects)
-        self.volumes = Volumes(docker, self.env, objects, state_dir=state_dir, instance=instance)
+        self.volumes = Volumes(
+            docker, self.env, objects, state_dir=state_dir, instance=instance, tokens=tokens
+        )
         self.network = PodNetwork(
             docker,
             ip_ledger if ip_ledger is not None else MemoryLedger(),

@@ -114,3 +114,9 @@ def gateway(subnet: Net) -> str:
 def pod_half(subnet: Net) -> Net:
     """The upper half of an instance subnet, from which minik gives pods their addresses."""
     return list(subnet.subnets(prefixlen_diff=1))[1]
+
+
+def kubernetes_service_ip(subnet: Net) -> str:
+    """The ``kubernetes`` Service's virtual IP: the first address of :func:`service_range`
+    (as the API server takes the first address of ``--service-cluster-ip-range``)."""
+    return str(service_range(subnet).network_address)

@@ -14,7 +14,7 @@ from minik import quantity
 from minik.errors import MinikError
 from minik.k8s import Obj, meta
 from minik.kubelet import labels
-from minik.kubelet.env import Env, ObjectSource, expand, resolve_field, resource_value
+from minik.kubelet.env import Env, ObjectSource, TokenSource, expand, resolve_field, resource_value
 from minik.kubelet.errors import ConfigError
 from minik.kubelet.paths_safe import check_expanded_subpath, resolve_subpath, write_atomically
 from minik.kubelet.runtime import NoSuchObject, Runtime
@@ -28,11 +28,19 @@ class Volumes:
     """Prepares a pod's volumes; returns per-container binds and tmpfs mounts."""
 
     def __init__(
-        self, docker: Runtime, env: Env, objects: ObjectSource, *, state_dir: Path, instance: str
+        self,
+        docker: Runtime,
+        env: Env,
+        objects: ObjectSource,
+        *,
+        state_dir: Path,
+        instance: str,
+        tokens: TokenSource | None = None,
     ) -> None:
         self.docker = docker
         self.env = env
         self.objects = objects
+        self.tokens = tokens
         self.state_dir = state_dir
         self.instance = instance
 
@@ -192,9 +200,21 @@ class Volumes:
                         ip,
                         {"downwardAPI": {**src["downwardAPI"], "defaultMode": pv.get("defaultMode", 0o644)}},
                     )
+                elif "serviceAccountToken" in src:
+                    out.append(self._token(pod, src["serviceAccountToken"], pv.get("defaultMode", 0o644)))
                 else:
                     out += self._keyed(pod, src)
         return out
+
+    def _token(self, pod: Obj, src: Obj, mode: int) -> tuple[str, bytes, int]:
+        """A projected service-account token: one the API issues for the pod's service account,
+        bound to the pod (so it dies with the pod). Rendered once, when the volume is made."""
+        if self.tokens is None:
+            raise ConfigError("this kubelet cannot request service account tokens")
+        token = self.tokens.pod_token(
+            pod, audience=str(src.get("audience") or ""), expiration=int(src.get("expirationSeconds") or 3600)
+        )
+        return str(src.get("path") or "token"), token.encode(), mode
 
     def _keyed(self, pod: Obj, v: Obj) -> list[tuple[str, bytes, int]]:
         ns = str(meta(pod).get("namespace") or "default")

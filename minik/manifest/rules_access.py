@@ -2,9 +2,8 @@
 
 Owns upstream's ``ValidateNamespace``, ``ValidateServiceAccount`` and
 ``pkg/apis/rbac/validation`` (roles, rules, bindings, subjects) in their
-wording, and the RBAC subject defaulting. minik stores and serves these
-objects and enforces none of them: :data:`RBAC_WARNING` is the one sentence
-the CLI prints once per apply that carries any of them. Pure functions over
+wording, and the RBAC subject defaulting. The API server enforces them
+for service-account tokens (:mod:`minik.auth.rbac`). Pure functions over
 schema-valid dicts.
 """
 
@@ -24,10 +23,6 @@ ACCESS_KINDS = {
     **dict.fromkeys(sorted(RBAC_KINDS), f"{RBAC_GROUP}/v1"),
 }
 CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding"})
-RBAC_WARNING = (
-    "RBAC is not enforced on one machine: minik stores Roles, ClusterRoles and their bindings "
-    "(kubectl can read them back) but every request is allowed"
-)
 
 
 def default_access(obj: dict[str, Any]) -> None:

@@ -165,6 +165,29 @@ def _key_to_path(items: list[dict[str, Any]], path: PathT) -> list[FieldError]:
     return errors
 
 
+def _sa_token(src: dict[str, Any], path: PathT) -> list[FieldError]:
+    """``validateProjectionSources``' serviceAccountToken rules."""
+    errors: list[FieldError] = []
+    seconds = src.get("expirationSeconds")
+    if isinstance(seconds, int) and seconds < 600:
+        errors.append(
+            f.invalid(
+                (*path, "expirationSeconds"), seconds, "may not specify a duration less than 10 minutes"
+            )
+        )
+    elif isinstance(seconds, int) and seconds > 2**32:
+        errors.append(
+            f.invalid(
+                (*path, "expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds"
+            )
+        )
+    if not src.get("path"):
+        errors.append(f.required((*path, "path")))
+    else:
+        errors += m.local_non_reserved_path(src["path"], (*path, "path"))
+    return errors
+
+
 def _downward(src: dict[str, Any], path: PathT) -> list[FieldError]:
     errors: list[FieldError] = []
     for item in src.get("items") or []:  # upstream reports items at the downwardAPI path (no index)
@@ -234,6 +257,8 @@ def _source(vol: dict[str, Any], path: PathT) -> list[FieldError]:
                     errors += _key_to_path(proj[k].get("items") or [], (*pp, k, "items"))
             if proj.get("downwardAPI") is not None:
                 errors += _downward(proj["downwardAPI"], (*pp, "downwardAPI"))
+            if proj.get("serviceAccountToken") is not None:
+                errors += _sa_token(proj["serviceAccountToken"], (*pp, "serviceAccountToken"))
     return errors
 
 

@@ -184,9 +184,6 @@ SUPPORT: tuple[Entry, ...] = (
         Entry(f"pod.volumes[*].{v}", ERROR, f"{v} volumes: they need {VOLUME_REASONS[v]}")
         for v in UNSUPPORTED_VOLUME_TYPES
     ),
-    Entry(
-        "pod.volumes[*].projected.sources[*].serviceAccountToken", ERROR, "serviceAccountToken projections"
-    ),
     Entry("pod.volumes[*].projected.sources[*].clusterTrustBundle", ERROR, "clusterTrustBundle projections"),
     Entry("pod.volumes[*].projected.sources[*].podCertificate", ERROR, "podCertificate projections"),
     Entry("pod.hostNetwork", HOST, HOST_NETWORK, (False,)),
@@ -268,9 +265,6 @@ SUPPORT: tuple[Entry, ...] = (
             ("nodeName", (NODE_NAME,)),
             ("preemptionPolicy", ()),
             ("runtimeClassName", ()),
-            ("serviceAccountName", ()),
-            ("serviceAccount", ()),
-            ("automountServiceAccountToken", ()),
             ("imagePullSecrets", ()),
             # ClusterFirstWithHostNet is ClusterFirst for a pod on the pod network; on a
             # hostNetwork pod the hostNetwork warning says what minik can do.

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from minik import apierrors as st
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
-from minik.manifest import pod_admission, storage_admission
+from minik.manifest import pod_admission, sa_admission, storage_admission
 from minik.manifest import rules_core as rules_other
 from minik.registry import clusterip, nodeports
 from minik.registry.strategy import Strategy
@@ -64,10 +64,18 @@ class PodStrategy(Strategy):
             obj["status"] = {**(obj.get("status") or {}), "phase": "Pending", "qosClass": qos_class(obj)}
 
     def admit(self, obj: Obj, store: Store) -> None:
-        """``DefaultTolerationSeconds`` (:mod:`minik.manifest.pod_admission`); one node: the scheduler's
+        """``DefaultTolerationSeconds`` (:mod:`minik.manifest.pod_admission`); the ServiceAccount
+        admission (:mod:`minik.manifest.sa_admission`: the token volume, a 403 for a missing
+        service account); one node: the scheduler's
         binding, at once (also before the Node is registered). On a cordoned node, or for a pod with
         claims, the control plane's scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
         pod_admission.default_tolerations(obj)
+        m = meta(obj)
+        sa_name = sa_admission.service_account_name(obj)
+        try:
+            sa_admission.admit(obj, store.find("serviceaccounts", m.get("namespace") or "default", sa_name))
+        except sa_admission.ServiceAccountMissing as exc:
+            raise st.forbidden("pods", str(m.get("name", "")), str(exc)) from None
         node = store.find("nodes", "", NODE_NAME)
         cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
         spec = obj.get("spec") or {}

@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from minik import apierrors as st
+from minik.auth import bootstrap
 from minik.errors import FieldError
 from minik.k8s import Obj, clone, meta, rfc3339
 from minik.managedfields import managed
-from minik.manifest import rules_ephemeral, storage_admission
+from minik.manifest import rules_ephemeral, sa_admission, storage_admission
 from minik.registry.correlator import EventCorrelator
 from minik.registry.events import EventRecorder
 from minik.registry.kinds import STRATEGIES
@@ -78,10 +79,13 @@ class Registry:
         clock: Clock = _utcnow,
         correlator: EventCorrelator | None = None,
         rules: ObjectRules = MANIFEST_RULES,
+        root_ca: str = "",
     ) -> None:
         self.store = store
         self.clock = clock
         self.rules = rules
+        self.root_ca = root_ca
+        """The API server's CA (PEM), published in every namespace as ``kube-root-ca.crt``."""
         self.events = EventRecorder(
             store,
             clock=self._now,
@@ -90,13 +94,32 @@ class Registry:
         )
         with store.transaction():
             self._default_storage_class()
+            self._default_rbac()
             for ns in INITIAL_NAMESPACES:
                 if store.find("namespaces", "", ns) is None:
                     self.create("namespaces", {"metadata": {"name": ns}})
-                elif store.find("serviceaccounts", ns, DEFAULT_SERVICE_ACCOUNT) is None:
-                    self.create(
-                        "serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}}
-                    )
+                else:
+                    self.publish_namespace_defaults(ns)
+
+    def publish_namespace_defaults(self, ns: str) -> None:
+        """What every active namespace holds, as the service account controller and the root CA
+        publisher keep it: the ``default`` ServiceAccount, and ``kube-root-ca.crt`` with the CA
+        (recreated when deleted, rewritten when changed). Level-triggered: safe to call any time."""
+        owner = self.store.find("namespaces", "", ns)
+        if owner is None or meta(owner).get("deletionTimestamp"):
+            return
+        if self.store.find("serviceaccounts", ns, DEFAULT_SERVICE_ACCOUNT) is None:
+            self.create("serviceaccounts", {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": ns}})
+        if not self.root_ca:
+            return
+        want = sa_admission.root_ca_configmap(ns, self.root_ca)
+        current = self.store.find("configmaps", ns, sa_admission.ROOT_CA_CONFIGMAP)
+        if current is None:
+            self.create("configmaps", want)
+        elif current.get("data") != want["data"] or current.get("binaryData"):
+            current["data"] = want["data"]
+            current.pop("binaryData", None)
+            self.update("configmaps", current)
 
     def _now(self) -> datetime:
         """The registry's clock, read at each call (a test may move it)."""
@@ -113,6 +136,17 @@ class Registry:
         if self.store.find("storageclasses", "", name) is None:
             self.create("storageclasses", storage_admission.DEFAULT_CLASS)
 
+    def _default_rbac(self) -> None:
+        """At every start, as the API server's RBAC bootstrap: the default ClusterRoles and
+        ClusterRoleBindings that are missing are created (those present are left as they are)."""
+        for resource, objs in (
+            ("clusterroles", bootstrap.cluster_roles()),
+            ("clusterrolebindings", bootstrap.cluster_role_bindings()),
+        ):
+            for obj in objs:
+                if self.store.find(resource, "", obj["metadata"]["name"]) is None:
+                    self.create(resource, obj)
+
     @classmethod
     def open(
         cls,
@@ -121,12 +155,13 @@ class Registry:
         clock: Clock = _utcnow,
         correlator: EventCorrelator | None = None,
         rules: ObjectRules = MANIFEST_RULES,
+        root_ca: str = "",
         **store_options: float,
     ) -> Registry:
         """A registry over a new :class:`Store` at ``path`` (``log_size``, ``busy_timeout`` pass through)."""
         store = Store(path, **store_options)  # type: ignore[arg-type]
         try:
-            return cls(store, clock=clock, correlator=correlator, rules=rules)
+            return cls(store, clock=clock, correlator=correlator, rules=rules, root_ca=root_ca)
         except BaseException:
             store.close()
             raise
@@ -284,9 +319,8 @@ class Registry:
             if dry_run:
                 return obj
             created = self.store.insert(resource, obj)
-            if resource == "namespaces":  # as the service account controller does
-                sa = {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": m["name"]}}
-                self.create("serviceaccounts", sa)
+            if resource == "namespaces":  # as the service account controller and root CA publisher do
+                self.publish_namespace_defaults(m["name"])
             return created
 
     # -- update --------------------------------------------------------------------------

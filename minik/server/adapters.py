@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import anyio
 
+from minik.auth import tokens
 from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import Obj, meta
+from minik.kubelet.errors import ConfigError
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.status_manager import merge_pod_status
 from minik.logoptions import LogOptions
+from minik.manifest import sa_admission
 from minik.registry import Registry
 from minik.registry.events import PendingEvent
 
@@ -41,6 +45,31 @@ class StoreObjectSource:
 
     def list(self, resource: str, namespace: str | None) -> list[Obj]:
         return self._store.list(resource, namespace, shared=True)[0]
+
+
+class StoreTokenSource:
+    """The kubelet's TokenRequest: a token for a pod's service account, bound to the pod."""
+
+    def __init__(self, registry: Registry, signer: tokens.Signer) -> None:
+        self._store = registry
+        self._signer = signer
+
+    def pod_token(self, pod: Obj, *, audience: str, expiration: int) -> str:
+        m = meta(pod)
+        ns = str(m.get("namespace") or "default")
+        name = sa_admission.service_account_name(pod)
+        try:
+            sa = self._store.get("serviceaccounts", ns, name)
+        except NotFound:
+            raise ConfigError(f'serviceaccounts "{name}" not found') from None
+        payload = tokens.claims_payload(
+            sa=sa,
+            bound=("Pod", pod),
+            audiences=[audience] if audience else list(tokens.API_AUDIENCES),
+            expiration=max(tokens.MIN_EXPIRATION, expiration),
+            now=datetime.now(UTC),
+        )
+        return self._signer.encode(payload)
 
 
 async def until_stored(what: str, write: Callable[[], None], *, longest: float = 5.0) -> None:

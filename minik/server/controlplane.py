@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
+from minik.auth.tokens import Signer
 from minik.controllers.garbage import concerns_owners
 from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
@@ -35,7 +36,7 @@ from minik.kubelet.status_manager import with_kubelet_ips
 from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER
 from minik.server import garbage
-from minik.server.adapters import ServerApiHooks, StoreObjectSource, StorePodSink
+from minik.server.adapters import ServerApiHooks, StoreObjectSource, StorePodSink, StoreTokenSource
 from minik.server.cronjobs import CronJobExecutor
 from minik.server.disruption import DisruptionExecutor
 from minik.server.jobs import JobExecutor
@@ -81,6 +82,7 @@ class ControlPlane:
         registry: Registry,
         docker: DockerAPI,
         clock: Callable[[], datetime] = utcnow,
+        signer: Signer | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -95,6 +97,7 @@ class ControlPlane:
             time_scale=settings.time_scale,
             state_dir=settings.home,
             ip_ledger=PodIPTable(registry.store),
+            tokens=StoreTokenSource(registry, signer or Signer.generate()),
         )
         self.hooks = ServerApiHooks(self.kubelet)
         self.streams = PodStreams(docker, instance=settings.instance)  # exec and attach
@@ -123,6 +126,7 @@ class ControlPlane:
         self._job_batch = SYNC_BATCH_PERIOD * settings.time_scale
         self.scheduler = SchedulerGate(registry, clock)
         self.storage: WorkQueue[str] = WorkQueue()  # persistent volumes: one pass over all of them
+        self.accounts: WorkQueue[str] = WorkQueue()  # namespaces: their default SA and kube-root-ca.crt
         self.volumes = StorageExecutor(registry, docker, instance=settings.instance)
         self.metrics = MetricsSampler(
             docker, instance=settings.instance, wall=clock, interval=METRICS_RESOLUTION * settings.time_scale
@@ -151,6 +155,8 @@ class ControlPlane:
             self.cronjobs.add(_key(cj))  # catch up on what was missed while stopped
         for sweep in (self.gc, self.services, self.storage):
             sweep.add("all")
+        for ns in self.registry.list("namespaces", None)[0]:
+            self.accounts.add(str(meta(ns).get("name")))
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.kubelet.run)
             tg.start_soon(self._consume, feed)
@@ -162,6 +168,7 @@ class ControlPlane:
                 self.cronjobs,
                 self.budgets,
                 self.storage,
+                self.accounts,
             ):
                 tg.start_soon(q.run_timers)
             tg.start_soon(self.cronjobs.run_worker, self._sync_cronjob, self._report("cronjob"))
@@ -174,6 +181,7 @@ class ControlPlane:
             tg.start_soon(self._expire_events)
             tg.start_soon(self.budgets.run_worker, self._sync_budgets, self._report("budgets"))
             tg.start_soon(self.storage.run_worker, self._sync_storage, self._report("storage"))
+            tg.start_soon(self.accounts.run_worker, self._sync_accounts, self._report("accounts"))
             tg.start_soon(self.metrics.run)
             task_status.started()
 
@@ -271,6 +279,7 @@ class ControlPlane:
             "cronjob": self.cronjobs,
             "budgets": self.budgets,
             "storage": self.storage,
+            "accounts": self.accounts,
         }
 
         def on_error(key: Any, exc: Exception) -> None:
@@ -352,6 +361,13 @@ class ControlPlane:
             elif resource == "nodes":
                 for key in self.scheduler.node_changed():  # cordon/uncordon: wake the waiting pods
                     self.pods.add(key)
+            elif resource in ("namespaces", "serviceaccounts", "configmaps") and kind != "ADDED":
+                # the default ServiceAccount or kube-root-ca.crt deleted or changed: put them back
+                self.accounts.add(str(meta(obj).get("name") if resource == "namespaces" else _key(obj)[0]))
+
+    async def _sync_accounts(self, namespace: str) -> None:
+        """The service account controller and root CA publisher of one namespace (level-triggered)."""
+        self.registry.publish_namespace_defaults(namespace)
 
     def _wake_job(self, key: Key, urgent: bool) -> None:
         """Sync the Job now, or with the changes of the next second (:mod:`minik.controllers.job.wake`)."""

@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from minik import apierrors as st
 from minik.controllers.job import sync_job
 from minik.controllers.job.backoff import BackoffRecord
 from minik.controllers.job.claim import owner_reference
 from minik.errors import AlreadyExists, NotFound
 from minik.k8s import Obj, controller_of, meta
+from minik.manifest import sa_admission
 from minik.registry import Registry
 from minik.resources import JOB_TRACKING_FINALIZER, NAME_SUFFIX_LENGTH, generate_name
 from minik.server.garbage import drop_tracking_finalizer
@@ -65,6 +67,8 @@ class JobExecutor:
             job, pods, self.clock(), new_name=generate_name, time_scale=self.time_scale, backoff=record
         )
         by_name = {meta(p)["name"]: p for p in pods}
+        if res.create:
+            self._check_service_account(job, res.create[0])
         with self.registry.transaction():
             for pod_name in res.adopt:
                 self._adopt(job, ns, pod_name)
@@ -129,6 +133,21 @@ class JobExecutor:
             cm.pop("ownerReferences", None)
         cm["finalizers"] = [f for f in cm.get("finalizers") or [] if f != JOB_TRACKING_FINALIZER]
         self.registry.update("pods", current)
+
+    def _check_service_account(self, job: Obj, pod: Obj) -> None:
+        """The pods' service account must exist (the ServiceAccount admission refuses them
+        otherwise): a ``FailedCreate`` event with the admission's words, as the Job controller
+        records when a create fails, and the sync is retried (nothing of it is applied)."""
+        ns = str(meta(job).get("namespace") or "default")
+        name = sa_admission.service_account_name(pod)
+        if self.registry.store.find("serviceaccounts", ns, name) is not None:
+            return
+        why = f'error looking up service account {ns}/{name}: serviceaccount "{name}" not found'
+        message = f'Error creating: pods "{meta(pod).get("name", "")}" is forbidden: {why}'
+        self.registry.record_event(
+            job, type="Warning", reason="FailedCreate", message=message, component="job-controller"
+        )
+        raise st.not_found("serviceaccounts", name)
 
     def _create_pod(self, pod: Obj) -> None:
         for _ in range(5):

@@ -27,7 +27,7 @@ HOME = "minik.io/home"
 _INSTANCE_ID = re.compile(r"[0-9a-f]{4,32}")
 # What a state directory may hold (see minik.paths); anything else and it is left in place.
 _STATE_FILES = re.compile(
-    r"(minik\.db(-wal|-shm|-journal)?|tls\.(crt|key)|server\.(json|log(\.\d+)?|lock)|token|kubeconfig|instance"
+    r"(minik\.db(-wal|-shm|-journal)?|tls(-pods)?\.(crt|key)|sa\.key|server\.(json|log(\.\d+)?|lock)|token|kubeconfig|instance"
     r"|pods|proxy|\..*\.tmp)"
 )
 

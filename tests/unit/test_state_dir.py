@@ -197,3 +197,35 @@ def test_the_open_file_limit_is_raised() -> None:
         assert got == want == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _sans(path: Path) -> tuple[set[str], set[str]]:
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return set(ext.get_values_for_type(x509.DNSName)), {
+        str(ip) for ip in ext.get_values_for_type(x509.IPAddress)
+    }
+
+
+def test_the_pods_certificate_names_the_gateway_the_kubernetes_service_and_its_names(home: Path) -> None:
+    loopback, _ = tls.ensure_certificate()
+    before = loopback.read_bytes()
+    cert, key = tls.ensure_pod_certificate(ips=("10.208.0.1", "10.208.1.0", "10.208.1.1"))
+    names, ips = _sans(cert)
+    assert names == {
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+    }
+    assert ips == {"10.208.0.1", "10.208.1.0", "10.208.1.1"}
+    assert (os.stat(cert).st_mode & 0o777, os.stat(key).st_mode & 0o777) == (0o600, 0o600)
+    first_key = key.read_bytes()
+    # the network made anew on another subnet: signed again with the same key, for the new addresses
+    tls.ensure_pod_certificate(ips=("10.208.4.1", "10.208.5.0", "10.208.5.1"))
+    assert key.read_bytes() == first_key
+    assert _sans(cert)[1] == {"10.208.4.1", "10.208.5.0", "10.208.5.1"}
+    assert loopback.read_bytes() == before  # the certificate kubeconfigs trust never changes
+    assert _sans(loopback) == ({"localhost"}, {"127.0.0.1"})

@@ -34,7 +34,6 @@ REFUSED = [
     # (kubectl create …, what minik says it does not serve)
     (["deployment", "d", "--image=busybox:1.36"], "deployments.apps/v1"),
     (["quota", "q", "--hard=pods=1"], "resourcequotas/v1"),
-    (["token", "default"], "serviceaccounts/token"),
 ]
 
 

@@ -10,6 +10,7 @@ log, events or describe output.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import shutil
 import socket
@@ -26,7 +27,8 @@ import docker
 import httpx
 import pytest
 
-from tests.support import Minik
+from minik.kubelet import subnets
+from tests.support import Minik, eventually
 from tests.support.host import non_loopback_addresses
 
 # -- the network ------------------------------------------------------------------------------
@@ -37,17 +39,32 @@ def server_url(minik: Minik) -> str:
     return str(json.loads((minik.home / "server.json").read_text())["url"])
 
 
-def test_the_api_listens_on_loopback_only(minik: Minik) -> None:
+def test_the_api_listens_on_loopback_and_for_pods_on_its_network_s_gateway_only(minik: Minik) -> None:
     url = urlsplit(server_url(minik))
     assert url.scheme == "https" and url.hostname == "127.0.0.1", url
-    others = non_loopback_addresses()
+    nets = eventually(  # the pods' side starts once the network is made
+        "the instance network",
+        lambda: minik.engine.networks.list(filters={"label": f"minik.io/instance={minik.instance}"}),
+    )
+    # Docker 20.10 does not report the gateway of a network made with an explicit pool: its default
+    gateway = subnets.gateway(ipaddress.IPv4Network(nets[0].attrs["IPAM"]["Config"][0]["Subnet"]))
+    others = [a for a in non_loopback_addresses() if a != gateway]
     if not others:
-        pytest.skip("this host has no non-loopback IPv4 address to try")
+        pytest.skip("this host has no other non-loopback IPv4 address to try")
     for addr in others:
         with pytest.raises(OSError), socket.create_connection((addr, url.port or 443), timeout=2):
             pass
     with socket.create_connection(("127.0.0.1", url.port or 443), timeout=2):
-        pass  # and it does listen there
+        pass  # and it does listen there, and at the gateway (pods need a token too)
+
+    def at_gateway() -> bool:
+        try:
+            socket.create_connection((gateway, url.port or 443), timeout=2).close()
+        except OSError:
+            return False
+        return True
+
+    eventually("listening at the gateway", at_gateway)
 
 
 # -- the token ----------------------------------------------------------------------------------
@@ -105,7 +122,7 @@ def test_the_right_token_opens_watch_logs_and_openapi(minik: Minik) -> None:
 def test_token_kubeconfig_and_key_are_private(minik: Minik) -> None:
     server_url(minik)
     assert stat.S_IMODE(minik.home.stat().st_mode) == 0o700
-    for name in ("token", "kubeconfig", "tls.key"):
+    for name in ("token", "kubeconfig", "tls.key", "sa.key"):
         mode = stat.S_IMODE((minik.home / name).stat().st_mode)
         assert mode == 0o600, f"{name} has mode {mode:o}"
 

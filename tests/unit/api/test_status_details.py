@@ -150,7 +150,6 @@ UNSERVED = [
     # (what kubectl asks for, path, what the message names)
     ("create deployment", "/apis/apps/v1/namespaces/default/deployments", "deployments.apps/v1"),
     ("create quota", "/api/v1/namespaces/default/resourcequotas", "resourcequotas/v1"),
-    ("create token", "/api/v1/namespaces/default/serviceaccounts/default/token", "serviceaccounts/token"),
     (
         "create priorityclass",
         "/apis/scheduling.k8s.io/v1/priorityclasses",

@@ -91,7 +91,7 @@ def test_apply_refuses_a_generate_name_object_and_sends_nothing(api: FakeApi, tm
     assert api.requests == []
 
 
-def test_apply_of_rbac_objects_warns_exactly_once(api: FakeApi, tmp_path: Path) -> None:
+def test_apply_of_rbac_objects_warns_no_more(api: FakeApi, tmp_path: Path) -> None:
     api.on(
         "GET",
         f"{ROLES}/reader",
@@ -105,7 +105,7 @@ def test_apply_of_rbac_objects_warns_exactly_once(api: FakeApi, tmp_path: Path) 
     assert out == (
         "role.rbac.authorization.k8s.io/reader created\nrolebinding.rbac.authorization.k8s.io/reader created\n"
     )
-    assert err.count("Warning: RBAC is not enforced on one machine") == 1
+    assert "RBAC" not in err  # enforced for service-account tokens now: nothing to warn about
 
 
 def test_get_rolebindings_prints_kubectls_columns(api: FakeApi) -> None:

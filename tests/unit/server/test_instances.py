@@ -196,6 +196,7 @@ def test_a_directory_holding_other_files_keeps_them_and_loses_minik_s_own(tmp_pa
         "kubeconfig",
         "tls.key",
         "tls.crt",
+        "sa.key",
         "server.json",
         "instance",
     ):

@@ -131,3 +131,24 @@ def test_the_back_off_record_outlives_a_user_deleted_pods_object(store: Registry
     out = executor.sync("default", "j")
     assert store.list("pods", "default")[0] == [], "the replacement waits out the back-off"
     assert out.requeue_after is not None and 0 < out.requeue_after <= 10
+
+
+def test_a_job_whose_service_account_is_missing_records_failed_create_and_creates_nothing(
+    store: Registry,
+) -> None:
+    job = _job(store)
+    job["spec"]["template"]["spec"]["serviceAccountName"] = "builder"
+    store.update("jobs", job)
+    with pytest.raises(NotFound):
+        JobExecutor(store, clock=lambda: NOW).sync("default", "j")
+    assert store.list("pods", "default")[0] == []
+    events = [e for e in store.list("events", "default")[0] if e.get("reason") == "FailedCreate"]
+    assert len(events) == 1 and events[0]["type"] == "Warning"
+    assert events[0]["message"].startswith('Error creating: pods "j-')
+    assert events[0]["message"].endswith(
+        'is forbidden: error looking up service account default/builder: serviceaccount "builder" not found'
+    )
+    store.create("serviceaccounts", {"metadata": {"name": "builder", "namespace": "default"}})
+    JobExecutor(store, clock=lambda: NOW).sync("default", "j")
+    [pod] = store.list("pods", "default")[0]
+    assert pod["spec"]["serviceAccountName"] == "builder"
