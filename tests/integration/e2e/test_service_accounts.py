@@ -1,22 +1,20 @@
 """Issue 32 through the real engine and real kubectl: pods that talk to the API with their
-service-account token (HTTPS to the instance network's gateway with the mounted ``ca.crt``),
-RBAC for those tokens, ``kubectl create token`` / ``auth whoami`` / ``auth can-i``.
+service-account token, in-cluster config as client-go reads it (``KUBERNETES_SERVICE_HOST`` and
+``_PORT``: the ``kubernetes`` Service's virtual IP, whose proxy forwards to the API at the
+instance network's gateway; the mounted ``token``, ``ca.crt`` and ``namespace``), RBAC for
+those tokens, ``kubectl create token`` / ``auth whoami`` / ``auth can-i``, and kubectl inside
+a pod with no flags.
 
-The pods use the offline ``python:3.11-slim`` stand-in (python3's urllib and ssl). Until the
-``kubernetes`` Service's environment is injected (issue 31), they are told the API's address
-(the network's gateway, the server's port) through ``API``.
+The pods use the offline ``python:3.11-slim`` stand-in (python3's urllib and ssl); the
+kubectl pod runs the host's kubectl (a static binary) mounted from a hostPath.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
-from urllib.parse import urlparse
 
 import pytest
 
-from minik.kubelet import subnets
 from tests.support import Minik, eventually, kubectl
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -32,35 +30,25 @@ else:
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     ns = "default"
-req = urllib.request.Request("https://" + os.environ["API"] + "/api/v1/namespaces/" + ns + "/pods", headers=headers)
-try:
-    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-        print("STATUS", r.status, "PODS", len(json.load(r)["items"]))
-except urllib.error.HTTPError as e:
-    print("STATUS", e.code, json.load(e)["message"])
+api = os.environ["KUBERNETES_SERVICE_HOST"] + ":" + os.environ["KUBERNETES_SERVICE_PORT"]
+req = urllib.request.Request("https://" + api + "/api/v1/namespaces/" + ns + "/pods", headers=headers)
+for attempt in range(40):  # the kubernetes Service's proxy starts with the instance's first pod
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            print("STATUS", r.status, "PODS", len(json.load(r)["items"]))
+        break
+    except urllib.error.HTTPError as e:
+        print("STATUS", e.code, json.load(e)["message"])
+        break
+    except OSError as e:
+        err = e
+        __import__("time").sleep(0.5)
+else:
+    print("UNREACHABLE", api, err)
 """
 
 
-def api_address(minik: Minik) -> str:
-    """The gateway of the instance network and the server's port: where pods reach the API."""
-    port = urlparse(json.loads((minik.home / "server.json").read_text())["url"]).port or 443
-
-    def listening() -> str | None:  # the pods' side starts once the network is made
-        nets = minik.engine.networks.list(filters={"label": f"minik.io/instance={minik.instance}"})
-        if not nets:
-            return None
-        # Docker 20.10 does not report the gateway of a network made with an explicit pool: its default
-        gateway = subnets.gateway(ipaddress.IPv4Network(nets[0].attrs["IPAM"]["Config"][0]["Subnet"]))
-        try:
-            socket.create_connection((gateway, port), timeout=2).close()
-        except OSError:
-            return None
-        return f"{gateway}:{port}"
-
-    return eventually("the API listening at the instance network's gateway", listening, timeout=60)
-
-
-def cronjob(name: str, api: str, *, account: str = "default", automount: bool | None = None) -> str:
+def cronjob(name: str, *, account: str = "default", automount: bool | None = None) -> str:
     extra = "" if automount is None else f"\n          automountServiceAccountToken: {str(automount).lower()}"
     script = "\n".join("                " + line for line in CLIENT.splitlines())
     return f"""\
@@ -81,7 +69,6 @@ spec:
           - name: client
             image: python:3.11-slim
             imagePullPolicy: IfNotPresent
-            env: [{{name: API, value: "{api}"}}]
             command: [python3, -c]
             args:
             - |
@@ -129,22 +116,20 @@ subjects:
 
 
 def test_a_cronjob_pod_lists_pods_with_its_token_only_when_a_role_allows_it(minik: Minik) -> None:
-    api = api_address(minik)
-    minik.run("apply", "-f", "-", input=cronjob("nobody", api))
+    minik.run("apply", "-f", "-", input=cronjob("nobody"))
     refused = run_from_cronjob(minik, "nobody", "nobody-1")
     assert (
         'STATUS 403 pods is forbidden: User "system:serviceaccount:default:default" cannot list resource '
         '"pods" in API group "" in the namespace "default"'
     ) in refused
 
-    minik.run("apply", "-f", "-", input=ROLE + "---\n" + cronjob("lister", api, account="lister"))
+    minik.run("apply", "-f", "-", input=ROLE + "---\n" + cronjob("lister", account="lister"))
     allowed = run_from_cronjob(minik, "lister", "lister-1")
     assert "STATUS 200 PODS" in allowed, allowed
 
 
 def test_no_token_without_automount_and_no_access_without_a_token(minik: Minik) -> None:
-    api = api_address(minik)
-    minik.run("apply", "-f", "-", input=cronjob("tokenless", api, automount=False))
+    minik.run("apply", "-f", "-", input=cronjob("tokenless", automount=False))
     out = run_from_cronjob(minik, "tokenless", "tokenless-1")
     assert "STATUS 401 Unauthorized" in out, out
     pod = minik.json("get", "pods", "-l", "job-name=tokenless-1")["items"][0]
@@ -274,3 +259,41 @@ def test_the_root_ca_configmap_is_in_every_namespace_and_comes_back(minik: Minik
         lambda: kubectl(minik, "get", "sa", "default", "-n", "fresh", check=False).returncode == 0,
     )
     kubectl(minik, "delete", "namespace", "fresh", "--wait=false")
+
+
+KUBECTL_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: inside
+spec:
+  serviceAccountName: lister
+  restartPolicy: Never
+  volumes:
+  - name: kubectl
+    hostPath: {path: /usr/bin/kubectl, type: File}
+  containers:
+  - name: c
+    image: busybox:latest
+    volumeMounts: [{name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]
+    command: [sh, -c]
+    args:
+    - |
+      for i in $(seq 40); do kubectl get pods -o name && break; sleep 0.5; done
+      kubectl get secrets 2>&1 || true
+"""
+
+
+def test_kubectl_in_a_pod_works_without_flags_as_the_pods_service_account(minik: Minik) -> None:
+    minik.run("apply", "-f", "-", input=ROLE)
+    minik.run("apply", "-f", "-", input=KUBECTL_POD)
+    minik.wait_pod_phase("inside", "Succeeded", timeout=120)
+    out = minik.logs("inside")
+    pod = minik.json("get", "pod", "inside")
+    env = {e["name"] for e in pod["spec"]["containers"][0].get("env") or []}
+    assert "pod/inside" in out, out  # in-cluster config: the kubernetes Service, the token, the CA
+    assert (
+        'secrets is forbidden: User "system:serviceaccount:default:lister" cannot list resource "secrets"'
+        in out
+    ), out
+    assert not env & {"KUBERNETES_SERVICE_HOST", "KUBECONFIG"}  # nothing told it where the API is
