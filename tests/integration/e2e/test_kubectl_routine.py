@@ -153,10 +153,11 @@ def test_a_day_of_kubectl(minik: Minik, tmp_path: Path) -> None:
         (pdir / f"{name}.yaml").write_text(PRUNE_SET.format(name=name))
     k("apply", "-f", str(pdir), "-l", "set=routine")
     (pdir / "drop.yaml").unlink()
-    # kubectl's default prune list names kinds minik does not serve (Deployment, Endpoints, …): it
-    # refuses to start without them, so the kinds to prune are named (docs/kubectl.md)
+    # kubectl's default prune list names kinds minik does not serve (ReplicationController,
+    # Deployment, Ingress, …): it refuses to start without them, so the kinds to prune are named
+    # (docs/kubectl.md)
     plain = k("apply", "-f", str(pdir), "-l", "set=routine", "--prune", check=False)
-    assert plain.returncode == 1 and 'no matches for kind "Endpoints" in version "v1"' in plain.stderr
+    assert plain.returncode == 1 and 'no matches for kind "ReplicationController"' in plain.stderr
     out = k.out(
         "apply", "-f", str(pdir), "-l", "set=routine", "--prune", "--prune-allowlist=core/v1/ConfigMap"
     )
@@ -246,9 +247,13 @@ def test_a_day_of_kubectl(minik: Minik, tmp_path: Path) -> None:
     assert k.out("replace", "-f", str(ssa)).strip() == "configmap/ssa replaced"
     assert k.out("get", "configmap", "ssa", "-n", NS, "-o", "jsonpath={.data.owner}") == "changed"
 
-    # -- auth (the auth branch adds TokenReview/SelfSubject*Review): --------------------------------------
-    # TODO(auth): `kubectl auth whoami` (prints the user) and `kubectl auth can-i create jobs -n routine`
-    # (prints "yes") belong here once the auth branch is merged.
+    # -- auth: who am I, what may I, what may a service account --------------------------------------------
+    whoami = k.out("auth", "whoami")
+    assert "kubernetes-admin" in whoami and "system:masters" in whoami, whoami
+    assert k.out("auth", "can-i", "create", "jobs", "-n", NS).strip() == "yes"
+    robot = ("--as", f"system:serviceaccount:{NS}:default")
+    no = k("auth", "can-i", "delete", "pods", "-n", NS, *robot, check=False)
+    assert (no.returncode, no.stdout.strip()) == (1, "no")
 
     # -- the delete variants -----------------------------------------------------------------------------
     assert k.out("delete", "configmap", "cfg", "-n", NS).strip() == 'configmap "cfg" deleted'
