@@ -18,53 +18,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from minik.kubelet.ipam import MemoryLedger
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.runtime import Endpoint
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.test_worker_over_fake import (
-    Objects,
-    Sink,
-    container,
-    moving_clock,
-    pod,
-    poll,
-    reasons,
-    terminal,
-)
+from tests.unit.kubelet.harness import Sink, container, deleted, drive, pod, poll, reasons, terminal
 
 Obj = dict[str, Any]
 NETWORK = "minik-t"
 FQDN_DOMAIN = "db.default.svc.cluster.local"
 SERVICE = {"metadata": {"name": "db", "namespace": "default"}, "spec": {"selector": {"app": "db"}}}
-
-
-def drive(
-    fake: FakeRuntime,
-    tmp: Path,
-    body: Callable[[Kubelet, Sink], Awaitable[None]],
-    *,
-    ledger: MemoryLedger | None = None,
-    sink: Sink | None = None,
-) -> Sink:
-    """Run a kubelet over ``fake`` while ``body`` drives it; its sink."""
-    sink = sink if sink is not None else Sink()
-
-    async def main() -> None:
-        k = Kubelet(
-            fake, Objects(), sink, instance="t", clock=moving_clock(), time_scale=0.001,
-            state_dir=tmp, pause_image="pause", ip_ledger=ledger,
-        )  # fmt: skip
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(k.run)
-            with anyio.fail_after(10):
-                await body(k, sink)
-            tg.cancel_scope.cancel()
-
-    anyio.run(main)
-    return sink
 
 
 def until(sink: Sink, done: Callable[[Sink], bool]) -> Awaitable[None]:
@@ -219,9 +182,7 @@ def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_ot
         await poll(lambda: k.network_target("u1") == next(iter(fake.containers)))
         await k.sync_pod(other)
         await until(sink, lambda s: len([x for x in s.statuses if x.get("podIP")]) >= 1)
-        deleting = copy.deepcopy(adopted)
-        deleting["metadata"]["deletionTimestamp"] = "2026-12-01T10:00:01Z"
-        await k.sync_pod(deleting)
+        await k.sync_pod(deleted(adopted))
         await until(sink, lambda s: any(x.get("podIP") == ip and terminal(x) for x in s.statuses))
         await poll(lambda: "u1" not in ledger.rows)
 
