@@ -218,7 +218,9 @@ def test_server_delete_removes_every_object_and_the_state_directory(
     inst.run("apply", "-f", "-", input=JOB.format(name="kept", completions=2, parallelism=2, sleep=30))
     instance = inst.instance
     mains = {"label": [f"minik.io/instance={instance}", "minik.io/container=c"], "status": "running"}
-    eventually("both pods' containers running", lambda: len(docker_client.api.containers(filters=mains)) == 2, 30)
+    eventually(
+        "both pods' containers running", lambda: len(docker_client.api.containers(filters=mains)) == 2, 30
+    )
     out = inst.run("server", "delete").stdout
     assert (
         "stopped the minik server" in out and "removed container" in out and "removed state directory" in out
