@@ -1,7 +1,8 @@
 """A control plane killed mid-run changes no outcome (issue 28's crash matrix).
 
-One file of scenarios — an OnFailure container that fails once, one that
-crash-loops twice, a Never container, init containers, a native sidecar,
+One file of scenarios (``tests/fixtures/crash-matrix.yaml``) — an OnFailure
+container that fails once, one that crash-loops twice, a Never container,
+init containers, a native sidecar,
 readiness and liveness probes, an image that cannot be pulled, an Indexed
 Job failed by its podFailurePolicy, and a pod deleted (preStop hook) just
 before the kill — runs on three fresh instances side by side: one untouched,
@@ -25,129 +26,11 @@ from typing import Any
 import docker
 import pytest
 
-from tests.support import Minik, WaitTimeout, eventually, private_minik
+from tests.support import FIXTURES, Minik, WaitTimeout, eventually, private_minik
 
 JOBS = ["on-failure", "crash-loop", "never", "with-init", "with-sidecar", "probed", "policy"]
 
-SCENARIOS = """
-apiVersion: batch/v1
-kind: Job
-metadata: {name: on-failure}
-spec:
-  backoffLimit: 3
-  template:
-    spec:
-      restartPolicy: OnFailure
-      volumes: [{name: d, emptyDir: {}}]
-      containers:
-      - name: c
-        image: busybox:1.36
-        volumeMounts: [{name: d, mountPath: /d}]
-        command: ["sh", "-c", "if [ -f /d/ran ]; then echo second; exit 0; fi; touch /d/ran; echo first; sleep 5; exit 1"]
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: crash-loop}
-spec:
-  backoffLimit: 3
-  template:
-    spec:
-      restartPolicy: OnFailure
-      volumes: [{name: d, emptyDir: {}}]
-      containers:
-      - name: c
-        image: busybox:1.36
-        volumeMounts: [{name: d, mountPath: /d}]
-        command: ["sh", "-c", "echo x >> /d/n; n=$(wc -l < /d/n); echo run $n; [ $n -ge 3 ]"]
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: never}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - {name: c, image: busybox:1.36, command: ["sh", "-c", "echo start; sleep 6; echo done"]}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: with-init}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      initContainers:
-      - {name: prepare, image: busybox:1.36, command: ["sh", "-c", "echo preparing; sleep 4"]}
-      containers:
-      - {name: c, image: busybox:1.36, command: ["sh", "-c", "echo main"]}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: with-sidecar}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      initContainers:
-      - {name: helper, image: busybox:1.36, restartPolicy: Always, command: ["sh", "-c", "echo helper up; sleep 3600"]}
-      containers:
-      - {name: c, image: busybox:1.36, command: ["sh", "-c", "sleep 5; echo main done"]}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: probed}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:1.36
-        command: ["sh", "-c", "touch /tmp/ok; echo serving; sleep 7; echo bye"]
-        readinessProbe: {exec: {command: ["cat", "/tmp/ok"]}, periodSeconds: 1}
-        livenessProbe: {exec: {command: ["cat", "/tmp/ok"]}, periodSeconds: 1, failureThreshold: 3}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: policy}
-spec:
-  completionMode: Indexed
-  completions: 3
-  parallelism: 3
-  backoffLimit: 6
-  podFailurePolicy:
-    rules:
-    - action: FailJob
-      onExitCodes: {containerName: c, operator: In, values: [42]}
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:1.36
-        command: ["sh", "-c", "echo index $JOB_COMPLETION_INDEX; if [ $JOB_COMPLETION_INDEX = 2 ]; then sleep 14; exit 42; fi"]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: no-image}
-spec:
-  restartPolicy: Never
-  containers:
-  - {name: c, image: "minik.invalid/absent:1", imagePullPolicy: Never}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: deleted}
-spec:
-  terminationGracePeriodSeconds: 10
-  containers:
-  - name: c
-    image: busybox:1.36
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-    lifecycle:
-      preStop: {exec: {command: ["sh", "-c", "sleep 2"]}}
-"""
+SCENARIOS = (FIXTURES / "crash-matrix.yaml").read_text()
 
 
 def _outcome(m: Minik) -> dict[str, Any]:

@@ -6,7 +6,7 @@
   optionally do more (``then``).
 - :class:`Sink` stands in for the API: it keeps every status and event the
   kubelet reports; :func:`poll` waits (async) until a condition over it holds.
-- :func:`pod`, :func:`container` build the objects; :func:`deleted` is a
+- :func:`pod`, :func:`container`, :func:`never_pod` build the objects; :func:`deleted` is a
   pod as the API shows it once deleted; :func:`delete_and_wait` deletes a
   pod and waits until its status is terminal.
 
@@ -71,6 +71,15 @@ def pod(spec: Obj, **meta: Any) -> Obj:
         "spec": spec,
         "status": {},
     }
+
+
+def never_pod(*apps: str, inits: tuple[str, ...] = ()) -> Obj:
+    """A ``restartPolicy: Never`` pod of busybox containers ``apps`` after the init containers ``inits``."""
+    spec: Obj = {"restartPolicy": "Never"}
+    if inits:
+        spec["initContainers"] = [container(name) for name in inits]
+    spec["containers"] = [container(name) for name in apps]
+    return pod(spec)
 
 
 def deleted(p: Obj) -> Obj:

@@ -22,7 +22,17 @@ from minik.kubelet.ipam import MemoryLedger
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.runtime import Endpoint
 from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.harness import Sink, container, deleted, drive, pod, poll, reasons, terminal
+from tests.unit.kubelet.harness import (
+    Sink,
+    container,
+    deleted,
+    drive,
+    never_pod,
+    pod,
+    poll,
+    reasons,
+    terminal,
+)
 
 Obj = dict[str, Any]
 NETWORK = "minik-t"
@@ -145,7 +155,7 @@ def test_services_known_before_the_container_is_created_are_its_aliases_then_cha
 def test_deleting_the_pod_releases_its_address(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path)
     ledger = MemoryLedger()
-    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+    p = never_pod("app")
 
     async def body(k: Kubelet, sink: Sink) -> None:
         await k.sync_pod(p)
@@ -196,7 +206,7 @@ def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_ot
 def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path, subnet="10.208.0.0/29")  # pod range 10.208.0.4 - .6
     ledger = MemoryLedger({"x": "10.208.0.4", "y": "10.208.0.5", "z": "10.208.0.6"})
-    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+    p = never_pod("app")
 
     async def body(k: Kubelet, sink: Sink) -> None:
         await k.sync_pod(p)
@@ -217,7 +227,7 @@ def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(
 def test_a_finished_pod_gives_its_address_back_and_keeps_it_in_its_status(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path)
     ledger = MemoryLedger()
-    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+    p = never_pod("app")
 
     async def body(k: Kubelet, sink: Sink) -> None:
         await k.sync_pod(p)

@@ -18,6 +18,7 @@ from tests.unit.kubelet.harness import (  # the names other modules imported fro
     container,
     delete_and_wait,
     moving_clock,
+    never_pod,
     pod,
     poll,
     reasons,
@@ -44,13 +45,7 @@ def test_an_init_container_runs_before_the_app_and_the_pod_succeeds(tmp_path: Pa
     fake = FakeRuntime(tmp_path)
     sink = run(
         fake,
-        pod(
-            {
-                "restartPolicy": "Never",
-                "initContainers": [container("init")],
-                "containers": [container("app")],
-            }
-        ),
+        never_pod("app", inits=("init",)),
         tmp=tmp_path,
     )
     assert sink.last["phase"] == "Succeeded"
@@ -67,13 +62,7 @@ def test_a_failing_init_container_fails_a_never_pod_and_the_app_never_starts(tmp
     fake = FakeRuntime(tmp_path, exit_codes={"init": [2]})
     sink = run(
         fake,
-        pod(
-            {
-                "restartPolicy": "Never",
-                "initContainers": [container("init")],
-                "containers": [container("app")],
-            }
-        ),
+        never_pod("app", inits=("init",)),
         tmp=tmp_path,
     )
     assert sink.last["phase"] == "Failed"
@@ -130,7 +119,7 @@ def test_a_sandbox_the_engine_refuses_leaves_the_pod_pending_then_it_runs(tmp_pa
 
     sink = run(
         fake,
-        pod({"restartPolicy": "Never", "containers": [container("app")]}),
+        never_pod("app"),
         lambda s: "FailedCreatePodSandBox" in reasons(s),
         then=heal,
         tmp=tmp_path,
