@@ -9,24 +9,16 @@ import json
 
 import docker
 
-from tests.support import FIXTURES, Minik, eventually, kubectl
+from tests.support import FIXTURES, Minik, eventually, job_yaml, kubectl
 
-GENERATED = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  generateName: migrate-
-  labels: {run: generated}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: migrate
-        image: busybox:latest
-        command: [sh, -c, "echo migrated"]
-"""
+GENERATED = job_yaml(
+    "migrate-",
+    "echo migrated",
+    generate_name=True,
+    labels={"run": "generated"},
+    backoff_limit=0,
+    container="migrate",
+)
 
 NAMESPACE_WITH_JOB = """\
 apiVersion: v1

@@ -146,6 +146,7 @@ def run(
     *,
     then: Callable[[Kubelet, Sink], Any] | None = None,
     tmp: Path,
+    ledger: MemoryLedger | None = None,
 ) -> Sink:
     """Sync ``p`` and wait until ``until(sink)`` (by default: its status is terminal), then ``then``."""
 
@@ -155,4 +156,4 @@ def run(
         if then is not None:
             await then(k, sink)
 
-    return drive(fake, tmp, body)
+    return drive(fake, tmp, body, ledger=ledger)

@@ -21,18 +21,9 @@ from typing import Any
 from minik.kubelet.ipam import MemoryLedger
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.runtime import Endpoint
-from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.harness import (
-    Sink,
-    container,
-    deleted,
-    drive,
-    never_pod,
-    pod,
-    poll,
-    reasons,
-    terminal,
-)
+
+from .fake_runtime import RUNS, FakeRuntime
+from .harness import Sink, container, deleted, drive, never_pod, pod, poll, reasons, run, terminal
 
 Obj = dict[str, Any]
 NETWORK = "minik-t"
@@ -157,15 +148,13 @@ def test_deleting_the_pod_releases_its_address(tmp_path: Path) -> None:
     ledger = MemoryLedger()
     p = never_pod("app")
 
-    async def body(k: Kubelet, sink: Sink) -> None:
-        await k.sync_pod(p)
-        await until(sink, lambda s: terminal(s.last))
+    async def forget(k: Kubelet, sink: Sink) -> None:
         assert ledger.rows == {"u1": sink.last["podIP"]}
         await k.forget_pod(p)
         assert ledger.rows == {} and k.ipam.get("u1") == ""
         assert not fake.containers
 
-    drive(fake, tmp_path, body, ledger=ledger)
+    run(fake, p, then=forget, tmp=tmp_path, ledger=ledger)
 
 
 def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_others_new_ones(
@@ -229,13 +218,11 @@ def test_a_finished_pod_gives_its_address_back_and_keeps_it_in_its_status(tmp_pa
     ledger = MemoryLedger()
     p = never_pod("app")
 
-    async def body(k: Kubelet, sink: Sink) -> None:
-        await k.sync_pod(p)
-        await until(sink, lambda s: terminal(s.last))
+    async def released(k: Kubelet, sink: Sink) -> None:
         await poll(lambda: not ledger.rows)
         assert k.ipam.get("u1") == "" and "u1" not in k.workers
 
-    sink = drive(fake, tmp_path, body, ledger=ledger)
+    sink = run(fake, p, then=released, tmp=tmp_path, ledger=ledger)
     assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.2.0"
     assert not fake.disconnected  # nothing asked of the engine: a stopped container holds no endpoint
     assert len(fake.containers) == 1  # kept for logs until the pod is deleted

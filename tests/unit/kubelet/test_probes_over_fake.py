@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.harness import Sink, container, delete_and_wait, pod, reasons, run, terminal
+from .fake_runtime import RUNS, FakeRuntime
+from .harness import Sink, container, delete_and_wait, pod, reasons, run, terminal
 
 Obj = dict[str, Any]
 

@@ -9,36 +9,9 @@ import anyio
 import pytest
 
 from minik.kubelet.kubelet import Kubelet
-from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.harness import (  # the names other modules imported from here stay importable
-    NOW,
-    Obj,
-    Objects,
-    Sink,
-    container,
-    delete_and_wait,
-    moving_clock,
-    never_pod,
-    pod,
-    poll,
-    reasons,
-    run,
-    terminal,
-)
 
-__all__ = [
-    "NOW",
-    "Obj",
-    "Objects",
-    "Sink",
-    "container",
-    "moving_clock",
-    "pod",
-    "poll",
-    "reasons",
-    "run",
-    "terminal",
-]
+from .fake_runtime import RUNS, FakeRuntime
+from .harness import Sink, container, delete_and_wait, never_pod, pod, poll, reasons, run, terminal
 
 
 def test_an_init_container_runs_before_the_app_and_the_pod_succeeds(tmp_path: Path) -> None:
