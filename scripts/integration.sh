@@ -15,7 +15,7 @@
 #   tox -e integration -- integration -n 3 --dist loadfile -m 'not serial'
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-workers=${MINIK_TEST_WORKERS:-2}
+workers=${MINIK_TEST_WORKERS:-3}
 artifacts=${MINIK_TEST_ARTIFACTS:-${MINIK_ARTIFACTS:-$root/.ci/artifacts}}
 mkdir -p "$artifacts"
 # One run id for both phases and all their workers: the leftover checks look only at this run's objects.

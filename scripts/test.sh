@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on a fresh machine:
 # installs tox if it is missing, then runs tox's lint, unit, fuzz, integration
-# and browser envs all at once (`tox run-parallel`): only the integration env
+# and browser envs at once (`tox run-parallel`): only the integration env
 # uses Docker, the others are short and CPU-bound, so they run beside it
-# instead of before it. tox builds the wheel once for all five.
+# instead of before it; fuzz alone waits for integration (tox.ini: its
+# examples have wall-clock budgets). tox builds the wheel once for all five.
 # The integration env itself installs/starts the Docker engine and builds the
 # offline stand-in images (scripts/ensure-docker.sh, scripts/ensure-images.sh).
 #
