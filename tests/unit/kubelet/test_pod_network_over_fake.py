@@ -219,8 +219,9 @@ def test_a_finished_pod_gives_its_address_back_and_keeps_it_in_its_status(tmp_pa
     p = never_pod("app")
 
     async def released(k: Kubelet, sink: Sink) -> None:
-        await poll(lambda: not ledger.rows)
-        assert k.ipam.get("u1") == "" and "u1" not in k.workers
+        # The ledger row goes a moment before the worker does: wait for both (seen under load).
+        await poll(lambda: not ledger.rows and "u1" not in k.workers)
+        assert k.ipam.get("u1") == ""
 
     sink = run(fake, p, then=released, tmp=tmp_path, ledger=ledger)
     assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.2.0"
