@@ -7,14 +7,15 @@
 # alone. Both parts always run; the suite fails if either does.
 #
 # Every phase's durations, slowest first, go to $MINIK_TEST_ARTIFACTS (default .ci/artifacts)
-# (durations-parallel.txt, durations-serial.txt); the slowest 15 are printed.
+# (durations-parallel.txt, durations-serial.txt); the slowest 15 are printed, and each
+# phase's wall time is appended to phases.txt there (scripts/test.sh prints it).
 #
 # With arguments, one plain pytest run of them instead (paths relative to tests/):
 #   tox -e integration -- integration/e2e/test_cli.py
 #   tox -e integration -- integration -n 3 --dist loadfile -m 'not serial'
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-workers=${MINIK_TEST_WORKERS:-2}
+workers=${MINIK_TEST_WORKERS:-3}
 artifacts=${MINIK_TEST_ARTIFACTS:-${MINIK_ARTIFACTS:-$root/.ci/artifacts}}
 mkdir -p "$artifacts"
 # One run id for both phases and all their workers: the leftover checks look only at this run's objects.
@@ -31,7 +32,8 @@ phase() {
   "${pytest[@]}" --durations-file="$artifacts/durations-$name.txt" "$@" "$root/tests/integration"
   local rc=$?
   [ "$rc" -eq 5 ] && rc=0  # nothing selected
-  printf 'integration: %s part took %ss (exit %s)\n' "$name" $((SECONDS - start)) "$rc" >&2
+  printf 'integration: %s part (%s) took %ss (exit %s)\n' "$name" "$*" $((SECONDS - start)) "$rc" \
+    | tee -a "$artifacts/phases.txt" >&2
   return "$rc"
 }
 

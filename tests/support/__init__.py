@@ -14,6 +14,7 @@
 from tests.support.engine import RUN, labelled, remove_instance
 from tests.support.instance import (
     EXAMPLES,
+    FIXTURES,
     ROOT,
     Cluster,
     Minik,
@@ -38,6 +39,7 @@ from tests.support.process import Server, minik_command
 __all__ = [
     "BUSYBOX",
     "EXAMPLES",
+    "FIXTURES",
     "ROOT",
     "RUN",
     "Cluster",

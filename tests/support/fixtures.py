@@ -10,7 +10,8 @@
   A folder's conftest may override ``minik_pods_clean_up`` to ``True``: then every
   pod is deleted first and deleting them must have removed their Docker objects.
 - ``real_time`` (module; request before ``minik``): the server runs with
-  ``MINIK_TIME_SCALE=1``, upstream's timing.
+  ``MINIK_TIME_SCALE=1``, upstream's timing. :func:`instance_environment`
+  makes more fixtures of that kind (a module's small subnet, a faster cron clock).
 - ``pod_name``: a fresh DNS-safe pod name per test.
 - ``instances``: the instances a test makes itself (``new_instance``), removed afterwards.
 - ``api`` (module): the official Python client (``kubernetes``) on the module's
@@ -27,7 +28,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import docker
@@ -97,11 +98,31 @@ def environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = old
 
 
-@pytest.fixture(scope="module")
-def real_time() -> Iterator[None]:
-    """Request before ``minik``: the module's server runs with ``MINIK_TIME_SCALE=1`` (upstream's timing)."""
-    with environment("MINIK_TIME_SCALE", "1"):
-        yield
+def instance_environment(name: str, doc: str, **env: str) -> Any:
+    """A module fixture ``name`` under which the module's instance starts with ``env`` in its environment.
+
+    Request it before ``minik`` (the instance inherits ``os.environ`` when it
+    starts): ``small_subnet = instance_environment("small_subnet", "…",
+    MINIK_SUBNET_PREFIX="28")`` in a test module, then ``def m(small_subnet,
+    minik)``.
+    """
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture() -> Iterator[None]:
+        with ExitStack() as stack:
+            for key, value in env.items():
+                stack.enter_context(environment(key, value))
+            yield
+
+    fixture.__doc__ = doc
+    return fixture
+
+
+real_time = instance_environment(
+    "real_time",
+    "Request before ``minik``: the module's server runs with ``MINIK_TIME_SCALE=1`` (upstream's timing).",
+    MINIK_TIME_SCALE="1",
+)
 
 
 @pytest.fixture(scope="module")

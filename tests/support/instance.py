@@ -41,6 +41,7 @@ Obj = dict[str, Any]
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 _KINDS = ("pod", "service", "configmap", "secret", "event", "job", "namespace")
 PLURALS = {name: f"{kind}s" for kind in _KINDS for name in (kind, f"{kind}s")}

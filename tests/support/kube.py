@@ -113,10 +113,16 @@ def job_yaml(
     backoff_limit: int | None = None,
     labels: dict[str, str] | None = None,
     image: str = "busybox:latest",
+    container: str = "c",
+    grace: int | None = None,
+    generate_name: bool = False,
 ) -> str:
     """A Job of one container ``c`` (``sh -c COMMAND`` for a string, the argv for a list), never restarted.
 
-    ``labels`` go on the Job and on its pods.
+    ``labels`` go on the Job and on its pods; ``container`` names the
+    container, ``grace`` is the pods' ``terminationGracePeriodSeconds`` (unset:
+    upstream's 30 s); with ``generate_name`` the server names the Job
+    (``metadata.generateName: NAME``; ``minik create``, not ``apply``).
     """
     argv = (["true"] if command == "true" else ["sh", "-c", command]) if isinstance(command, str) else command
     spec: Obj = {"completions": completions}
@@ -126,12 +132,17 @@ def job_yaml(
         spec["completionMode"] = "Indexed"
     if backoff_limit is not None:
         spec["backoffLimit"] = backoff_limit
-    pod: Obj = {
-        "restartPolicy": "Never",
-        "containers": [{"name": "c", "image": image, "imagePullPolicy": "IfNotPresent", "command": argv}],
-    }
+    pod: Obj = {"restartPolicy": "Never"}
+    if grace is not None:
+        pod["terminationGracePeriodSeconds"] = grace
+    pod["containers"] = [
+        {"name": container, "image": image, "imagePullPolicy": "IfNotPresent", "command": argv}
+    ]
     spec["template"] = {"metadata": {"labels": dict(labels)}, "spec": pod} if labels else {"spec": pod}
-    metadata: Obj = {"name": name, **({"labels": dict(labels)} if labels else {})}
+    metadata: Obj = {
+        "generateName" if generate_name else "name": name,
+        **({"labels": dict(labels)} if labels else {}),
+    }
     return (
         json.dumps({"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}, indent=1)
         + "\n"

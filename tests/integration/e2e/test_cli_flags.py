@@ -95,7 +95,8 @@ def test_logs_since_leaves_out_older_lines(minik: Minik) -> None:
 def test_delete_with_cascade_foreground_returns_after_the_pods_and_containers_are_gone(
     minik: Minik, docker_client: docker.DockerClient
 ) -> None:
-    minik.run("apply", "-f", "-", input=indexed_job("cli-fg", '"sleep 30"'))
+    # The pods end on SIGTERM (a shell as PID 1 ignores it otherwise and waits out the 30 s grace).
+    minik.run("apply", "-f", "-", input=indexed_job("cli-fg", "\"trap 'exit 0' TERM; sleep 30 & wait\""))
     uid = minik.json("get", "job", "cli-fg")["metadata"]["uid"]
     deadline = time.monotonic() + 60
     while len(minik.json("get", "pods", "-l", "job-name=cli-fg")["items"]) < 2:

@@ -1,11 +1,12 @@
 """A control plane killed mid-run changes no outcome (issue 28's crash matrix).
 
-One file of scenarios — an OnFailure container that fails once, one that
-crash-loops twice, a Never container, init containers, a native sidecar,
+One file of scenarios (``tests/fixtures/crash-matrix.yaml``) — an OnFailure
+container that fails once, one that crash-loops twice, a Never container,
+init containers, a native sidecar,
 readiness and liveness probes, an image that cannot be pulled, an Indexed
 Job failed by its podFailurePolicy, and a pod deleted (preStop hook) just
-before the kill — runs on a fresh instance three times: once untouched, and
-once each with ``minik server`` killed (SIGKILL) at two different moments
+before the kill — runs on three fresh instances side by side: one untouched,
+and one each with ``minik server`` killed (SIGKILL) at two different moments
 and started again by the next CLI call. The Jobs' final status, the pods'
 phases, restart counts and container end states, and the logs must be the
 same in all three runs.
@@ -13,171 +14,23 @@ same in all three runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 
-from minik.kubelet.runtime.docker.api import remove_labelled_sync
-from tests.integration.e2e.conftest import Minik
+from tests.support import FIXTURES, Minik, WaitTimeout, eventually, private_minik
 
 JOBS = ["on-failure", "crash-loop", "never", "with-init", "with-sidecar", "probed", "policy"]
 
-SCENARIOS = """
-apiVersion: batch/v1
-kind: Job
-metadata: {name: on-failure}
-spec:
-  backoffLimit: 3
-  template:
-    spec:
-      restartPolicy: OnFailure
-      volumes: [{name: d, emptyDir: {}}]
-      containers:
-      - name: c
-        image: busybox:1.36
-        volumeMounts: [{name: d, mountPath: /d}]
-        command: ["sh", "-c", "if [ -f /d/ran ]; then echo second; exit 0; fi; touch /d/ran; echo first; sleep 5; exit 1"]
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: crash-loop}
-spec:
-  backoffLimit: 3
-  template:
-    spec:
-      restartPolicy: OnFailure
-      volumes: [{name: d, emptyDir: {}}]
-      containers:
-      - name: c
-        image: busybox:1.36
-        volumeMounts: [{name: d, mountPath: /d}]
-        command: ["sh", "-c", "echo x >> /d/n; n=$(wc -l < /d/n); echo run $n; [ $n -ge 3 ]"]
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: never}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - {name: c, image: busybox:1.36, command: ["sh", "-c", "echo start; sleep 6; echo done"]}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: with-init}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      initContainers:
-      - {name: prepare, image: busybox:1.36, command: ["sh", "-c", "echo preparing; sleep 4"]}
-      containers:
-      - {name: c, image: busybox:1.36, command: ["sh", "-c", "echo main"]}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: with-sidecar}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      initContainers:
-      - {name: helper, image: busybox:1.36, restartPolicy: Always, command: ["sh", "-c", "echo helper up; sleep 3600"]}
-      containers:
-      - {name: c, image: busybox:1.36, command: ["sh", "-c", "sleep 5; echo main done"]}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: probed}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:1.36
-        command: ["sh", "-c", "touch /tmp/ok; echo serving; sleep 7; echo bye"]
-        readinessProbe: {exec: {command: ["cat", "/tmp/ok"]}, periodSeconds: 1}
-        livenessProbe: {exec: {command: ["cat", "/tmp/ok"]}, periodSeconds: 1, failureThreshold: 3}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: policy}
-spec:
-  completionMode: Indexed
-  completions: 3
-  parallelism: 3
-  backoffLimit: 6
-  podFailurePolicy:
-    rules:
-    - action: FailJob
-      onExitCodes: {containerName: c, operator: In, values: [42]}
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: c
-        image: busybox:1.36
-        command: ["sh", "-c", "echo index $JOB_COMPLETION_INDEX; if [ $JOB_COMPLETION_INDEX = 2 ]; then sleep 14; exit 42; fi"]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: no-image}
-spec:
-  restartPolicy: Never
-  containers:
-  - {name: c, image: "minik.invalid/absent:1", imagePullPolicy: Never}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: deleted}
-spec:
-  terminationGracePeriodSeconds: 10
-  containers:
-  - name: c
-    image: busybox:1.36
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-    lifecycle:
-      preStop: {exec: {command: ["sh", "-c", "sleep 2"]}}
-"""
-
-
-def _start_server(m: Minik) -> subprocess.Popen[bytes]:
-    log = open(m.home / "server.log", "ab")  # noqa: SIM115 - the process keeps it
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "minik.server", "run"],
-        env=m.env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while not (m.home / "server.json").exists():
-        assert proc.poll() is None and time.monotonic() < deadline, m.server_log()
-        time.sleep(0.02)
-    return proc
-
-
-def _kill(m: Minik) -> None:
-    pid = json.loads((m.home / "server.json").read_text())["pid"]
-    os.kill(pid, signal.SIGKILL)
-    for _ in range(500):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.02)
-    (m.home / "server.json").unlink(missing_ok=True)
+SCENARIOS = (FIXTURES / "crash-matrix.yaml").read_text()
 
 
 def _outcome(m: Minik) -> dict[str, Any]:
@@ -230,45 +83,56 @@ def _pod(p: dict[str, Any]) -> tuple[Any, ...]:
     return (index, p["status"].get("phase"), states("initContainerStatuses"), states("containerStatuses"))
 
 
-def _run(tmp: Path, docker_client: docker.DockerClient, kill_after: float | None) -> dict[str, Any]:
-    home = tmp / f"home-{kill_after}"
-    home.mkdir()
-    m = Minik(home=home, env=dict(os.environ, MINIK_HOME=str(home), MINIK_TIME_SCALE="0.1"))
-    proc = _start_server(m)
-    try:
+def _run(home: Path, docker_client: docker.DockerClient, kill_after: float | None) -> dict[str, Any]:
+    with private_minik(home, docker_client, env={"MINIK_TIME_SCALE": "0.1"}) as m:
         m.run("apply", "-f", "-", input=SCENARIOS)
         m.run("wait", "--for=condition=Ready", "pod/deleted", "--timeout=60s")
         m.run("delete", "pod", "deleted", "--wait=false")
         if kill_after is not None:
             time.sleep(kill_after)
-            _kill(m)
-            proc.wait()
+            m.kill_server()
         for name in JOBS:  # the first call starts the server again
             m.run("wait", "--for=condition=complete", f"job/{name}", "--timeout=180s", check=False)
-        deadline = time.monotonic() + 60
-        while m.run("get", "pod", "deleted", check=False).returncode == 0 and time.monotonic() < deadline:
-            time.sleep(0.5)
+        with contextlib.suppress(WaitTimeout):  # the outcome records what is left of it
+            eventually(
+                "pod/deleted to go",
+                lambda: m.run("get", "pod", "deleted", check=False).returncode != 0,
+                60,
+                every=0.5,
+            )
         return _outcome(m)
-    finally:
-        instance = m.instance
-        m.run("server", "stop", check=False)
-        if proc.poll() is None:
-            proc.kill()
-        remove_labelled_sync(docker_client, {"minik.io/instance": instance})
+
+
+KILLS = {"early: inits, first runs, pulls": 1.5, "late: restarts, back-off, probes": 4.5}
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory, docker_client: docker.DockerClient) -> dict[str, Any]:
-    return _run(tmp_path_factory.mktemp("crash"), docker_client, None)
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, docker_client: docker.DockerClient
+) -> Iterator[dict[float | None, Future[dict[str, Any]]]]:
+    """The untouched run (``None``) and one per kill moment, on three instances at once.
+
+    The runs are independent (each its own instance, home and network), so
+    they run side by side instead of one after another (about a minute each).
+    """
+    tmp = tmp_path_factory.mktemp("crash")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        yield {
+            kill: pool.submit(_run, tmp / f"home-{kill}", docker_client, kill)
+            for kill in (None, *KILLS.values())
+        }
 
 
-@pytest.mark.parametrize(
-    "kill_after", [1.5, 4.5], ids=["early: inits, first runs, pulls", "late: restarts, back-off, probes"]
-)
+@pytest.fixture(scope="module")
+def baseline(runs: dict[float | None, Future[dict[str, Any]]]) -> dict[str, Any]:
+    return runs[None].result()
+
+
+@pytest.mark.parametrize("kill_after", list(KILLS.values()), ids=list(KILLS))
 def test_a_killed_control_plane_changes_no_outcome(
-    baseline: dict[str, Any], tmp_path: Path, docker_client: docker.DockerClient, kill_after: float
+    baseline: dict[str, Any], runs: dict[float | None, Future[dict[str, Any]]], kill_after: float
 ) -> None:
-    got = _run(tmp_path, docker_client, kill_after)
+    got = runs[kill_after].result()
     for key, want in baseline.items():
         assert got[key] == want, f"{key} differs after a kill at {kill_after}s"
 

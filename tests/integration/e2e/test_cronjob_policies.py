@@ -8,21 +8,20 @@ four CronJobs are applied at once to one server and checked side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.integration.e2e.cronjob_helpers import cronjob_yaml, events_of, finished, jobs_of, pods_of
 from tests.support import Minik, kubectl
-from tests.support.fixtures import environment
+from tests.support.fixtures import instance_environment
 
 RATE = "20"
 
 
-@pytest.fixture(scope="module")
-def fast_clock() -> Iterator[None]:
-    with environment("MINIK_CRON_TIME_RATE", RATE):
-        yield
+fast_clock = instance_environment(
+    "fast_clock",
+    "Request before ``minik``: CronJob schedules run RATE times faster.",
+    MINIK_CRON_TIME_RATE=RATE,
+)
 
 
 @pytest.fixture(scope="module")

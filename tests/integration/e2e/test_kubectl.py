@@ -145,7 +145,9 @@ def test_logs_follow_streams_until_the_container_exits(minik: Minik) -> None:
 
 
 def test_delete_cascade_foreground_removes_the_job_and_its_pods(minik: Minik) -> None:
-    kubectl(minik, "apply", "-f", "-", input=JOB.format(name="fg", command="sleep 30"))
+    # The pod ends on SIGTERM (a shell as PID 1 ignores it otherwise and waits out the 30 s grace).
+    fg = JOB.format(name="fg", command="trap 'exit 0' TERM; sleep 30 & wait")
+    kubectl(minik, "apply", "-f", "-", input=fg)
     kubectl(minik, "wait", "--for=condition=ready", "pod", "-l", "job-name=fg", "--timeout=60s")
     out = kubectl(minik, "delete", "job", "fg", "--cascade=foreground", "--timeout=60s").stdout
     assert out.strip() == 'job.batch "fg" deleted'

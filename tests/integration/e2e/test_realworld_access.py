@@ -9,24 +9,16 @@ import json
 
 import docker
 
-from tests.support import Minik, eventually, kubectl
+from tests.support import FIXTURES, Minik, eventually, job_yaml, kubectl
 
-GENERATED = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  generateName: migrate-
-  labels: {run: generated}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: migrate
-        image: busybox:latest
-        command: [sh, -c, "echo migrated"]
-"""
+GENERATED = job_yaml(
+    "migrate-",
+    "echo migrated",
+    generate_name=True,
+    labels={"run": "generated"},
+    backoff_limit=0,
+    container="migrate",
+)
 
 NAMESPACE_WITH_JOB = """\
 apiVersion: v1
@@ -50,49 +42,7 @@ spec:
         command: [sleep, "300"]
 """
 
-RBAC = """\
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: lister
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: pod-reader
-rules:
-- apiGroups: [""]
-  resources: [pods]
-  verbs: [get, list]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: lister-reads-pods
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
-subjects:
-- kind: ServiceAccount
-  name: lister
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: node-viewer
-rules:
-- apiGroups: [""]
-  resources: [nodes]
-  verbs: [get, list]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: lister-views-nodes
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: node-viewer}
-subjects:
-- kind: ServiceAccount
-  name: lister
-  namespace: default
-"""
+RBAC = (FIXTURES / "rbac-lister.yaml").read_text()
 
 
 def test_create_with_generate_name_twice_makes_two_jobs(minik: Minik) -> None:

@@ -10,12 +10,11 @@ the pod object (and its ``status.podIP``) and its stopped containers stay for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.fixtures import environment
+from tests.support.fixtures import instance_environment
 
 POD_ADDRESSES = 7  # a /28's upper half, less its broadcast address
 
@@ -56,11 +55,11 @@ spec:
 """
 
 
-@pytest.fixture(scope="module")
-def small_subnet() -> Iterator[None]:
-    """Request before ``minik``: the module's instance network is a /28."""
-    with environment("MINIK_SUBNET_PREFIX", "28"):
-        yield
+small_subnet = instance_environment(
+    "small_subnet",
+    "Request before ``minik``: the module's instance network is a /28.",
+    MINIK_SUBNET_PREFIX="28",
+)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import docker
 
-from tests.support import Minik, engine, new_instance
+from tests.support import Minik, engine, eventually, new_instance
 
 JOB = """apiVersion: batch/v1
 kind: Job
@@ -216,10 +216,11 @@ def test_server_delete_removes_every_object_and_the_state_directory(
 ) -> None:
     inst = new_instance(instances, tmp_path)
     inst.run("apply", "-f", "-", input=JOB.format(name="kept", completions=2, parallelism=2, sleep=30))
-    deadline = time.monotonic() + 30
-    while len(labelled(docker_client, inst.instance)["containers"]) < 4 and time.monotonic() < deadline:
-        time.sleep(0.2)
     instance = inst.instance
+    mains = {"label": [f"minik.io/instance={instance}", "minik.io/container=c"], "status": "running"}
+    eventually(
+        "both pods' containers running", lambda: len(docker_client.api.containers(filters=mains)) == 2, 30
+    )
     out = inst.run("server", "delete").stdout
     assert (
         "stopped the minik server" in out and "removed container" in out and "removed state directory" in out

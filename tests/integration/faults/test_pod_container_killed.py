@@ -16,24 +16,13 @@ import docker
 import pytest
 
 from tests.integration.faults.conftest import KILL_TRIALS
-from tests.support import Minik, eventually
+from tests.support import Minik, eventually, job_yaml
 
-JOB = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  backoffLimit: {backoff}
-  template:
-    spec:
-      restartPolicy: Never
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: work
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "if [ -e /stay ]; then sleep 300; fi; sleep {seconds}"]
-"""
+
+def outside_job(name: str, *, backoff: int, seconds: int) -> str:
+    """A Job whose container ``work`` sleeps ``seconds`` (300 where ``/stay`` exists), grace 1 s."""
+    command = f"if [ -e /stay ]; then sleep 300; fi; sleep {seconds}"
+    return job_yaml(name, command, backoff_limit=backoff, container="work", grace=1)
 
 
 def running_container(docker_client: docker.DockerClient, minik: Minik, pod: str) -> dict[str, Any] | None:
@@ -90,7 +79,7 @@ def test_a_container_killed_from_outside_fails_its_pod_and_the_job_retries(
     minik: Minik, docker_client: docker.DockerClient, action: str, trial: int
 ) -> None:
     name = f"outside-{action}-{trial}"
-    minik.run("apply", "-f", "-", input=JOB.format(name=name, backoff=2, seconds=4))
+    minik.run("apply", "-f", "-", input=outside_job(name, backoff=2, seconds=4))
     victim = hurt(docker_client, minik, name, action, set())
     started = time.monotonic()
     terminated = eventually(f"pod {victim} to fail", lambda: failed_reason(minik, victim), timeout=30)
@@ -115,7 +104,7 @@ def test_containers_killed_past_the_backoff_limit_fail_the_job(
     minik: Minik, docker_client: docker.DockerClient, action: str
 ) -> None:
     name = f"outside-limit-{action}"
-    minik.run("apply", "-f", "-", input=JOB.format(name=name, backoff=1, seconds=300))
+    minik.run("apply", "-f", "-", input=outside_job(name, backoff=1, seconds=300))
     hurt_pods: set[str] = set()
     for _ in range(2):
         victim = hurt(docker_client, minik, name, action, hurt_pods)

@@ -235,16 +235,7 @@ def test_pod_held_by_a_missing_config_map_starts_once_it_is_created(minik: Clust
 
 
 def test_working_dir_is_the_process_cwd(minik: Cluster, pod_name: str) -> None:
-    minik.apply_pod(
-        pod_name,
-        f"""  restartPolicy: Never
-  containers:
-  - name: c
-    {BUSYBOX}
-    workingDir: /var/work/here
-    command: ["pwd"]
-""",
-    )
+    minik.apply_pod(pod_name, busybox_spec('["pwd"]', grace=None, more="    workingDir: /var/work/here\n"))
     pod = minik.wait_pod_phase(pod_name, ("Succeeded", "Failed"))
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
     assert minik.logs(pod_name).strip() == "/var/work/here"

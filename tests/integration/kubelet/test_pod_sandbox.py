@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from tests.support import BUSYBOX, Cluster, busybox_spec, container_status
+from tests.support import BUSYBOX, Cluster, busybox_spec, container_status, empty_dir_spec
 
 
 def test_containers_of_a_pod_share_localhost(minik: Cluster, pod_name: str) -> None:
@@ -112,22 +112,7 @@ def test_hostname_with_subdomain_gives_the_pod_its_fully_qualified_name(
 
 
 def test_every_docker_object_of_a_pod_carries_minik_labels(minik: Cluster, pod_name: str) -> None:
-    minik.apply_pod(
-        pod_name,
-        f"""  restartPolicy: Never
-  volumes:
-  - name: scratch
-    emptyDir: {{}}
-  containers:
-  - name: c
-    {BUSYBOX}
-    command: ["true"]
-    volumeMounts:
-    - name: scratch
-      mountPath: /scratch
-""",
-        namespace="default",
-    )
+    minik.apply_pod(pod_name, empty_dir_spec('["true"]', mount="/scratch", grace=None), namespace="default")
     pod = minik.wait_pod_phase(pod_name, "Succeeded")
     uid = pod["metadata"]["uid"]
     containers = minik.pod_containers(uid)

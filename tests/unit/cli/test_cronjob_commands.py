@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from minik.k8s import rfc3339
+from tests.unit.controllers import builders
 
 from .fakeapi import FakeApi, Reply, items
 from .objects import T0, job, pod
@@ -18,35 +19,17 @@ CJ_UID = "cj-uid-1"
 
 
 def cronjob(**status: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": {
-            "name": "hello",
-            "namespace": "default",
-            "uid": CJ_UID,
-            "creationTimestamp": rfc3339(T0 - timedelta(minutes=5)),
+    return builders.cronjob(
+        created=T0 - timedelta(minutes=5),
+        status=status,
+        meta={"name": "hello", "uid": CJ_UID},
+        template={
+            "restartPolicy": "OnFailure",
+            "containers": [{"name": "hello", "image": "busybox:latest", "command": ["date"]}],
         },
-        "spec": {
-            "schedule": "*/1 * * * *",
-            "concurrencyPolicy": "Forbid",
-            "suspend": False,
-            "successfulJobsHistoryLimit": 3,
-            "failedJobsHistoryLimit": 1,
-            "jobTemplate": {
-                "metadata": {"labels": {"app": "hello"}, "annotations": {"team": "a"}},
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "restartPolicy": "OnFailure",
-                            "containers": [{"name": "hello", "image": "busybox:latest", "command": ["date"]}],
-                        }
-                    }
-                },
-            },
-        },
-        "status": status,
-    }
+        schedule="*/1 * * * *",
+        concurrencyPolicy="Forbid",
+    )
 
 
 def test_get_cronjobs_prints_kubectls_columns(api: FakeApi) -> None:

@@ -1,4 +1,4 @@
-"""Small builders for Job and pod dicts used by the Job-controller tests (fixed ``NOW``)."""
+"""Small builders for Job, CronJob and pod dicts used by the controller and CLI tests (fixed ``NOW``)."""
 
 from __future__ import annotations
 
@@ -145,3 +145,44 @@ def apply(result: SyncResult, the_job: Obj, pods: list[Obj], now: datetime = NOW
         if not gone:
             kept.append(p)
     return new_job, kept
+
+
+def cronjob(
+    *,
+    created: datetime,
+    status: Obj | None = None,
+    meta: Obj | None = None,
+    template: Obj | None = None,
+    **spec: Any,
+) -> Obj:
+    """A CronJob ``cj`` made at ``created``: every minute, Allow, history 3/1, not suspended.
+
+    ``template`` replaces the jobTemplate's pod spec (one Never container
+    ``c``); ``spec`` overrides the CronJob's spec fields, ``meta`` its metadata.
+    """
+    pod_spec = template or {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}
+    s: Obj = {
+        "schedule": "* * * * *",
+        "concurrencyPolicy": "Allow",
+        "suspend": False,
+        "successfulJobsHistoryLimit": 3,
+        "failedJobsHistoryLimit": 1,
+        "jobTemplate": {
+            "metadata": {"labels": {"app": "hello"}, "annotations": {"team": "a"}},
+            "spec": {"template": {"spec": pod_spec}},
+        },
+    }
+    s.update(spec)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {
+            "name": "cj",
+            "namespace": "default",
+            "uid": "cj-uid",
+            "creationTimestamp": rfc3339(created),
+            **(meta or {}),
+        },
+        "spec": s,
+        "status": status or {},
+    }

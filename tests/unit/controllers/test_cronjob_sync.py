@@ -12,6 +12,7 @@ import pytest
 
 from minik.controllers.cronjob import SCHEDULED_ANNOTATION, sync_cronjob
 from minik.k8s import Obj, rfc3339
+from tests.unit.controllers import builders
 
 NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
 T12 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -32,35 +33,7 @@ def cronjob(
     meta: Obj | None = None,
     **spec: Any,
 ) -> Obj:
-    s: Obj = {
-        "schedule": "* * * * *",
-        "concurrencyPolicy": "Allow",
-        "suspend": False,
-        "successfulJobsHistoryLimit": 3,
-        "failedJobsHistoryLimit": 1,
-        "jobTemplate": {
-            "metadata": {"labels": {"app": "hello"}, "annotations": {"team": "a"}},
-            "spec": {
-                "template": {
-                    "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}
-                }
-            },
-        },
-    }
-    s.update(spec)
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": {
-            "name": "cj",
-            "namespace": "default",
-            "uid": "cj-uid",
-            "creationTimestamp": rfc3339(created),
-            **(meta or {}),
-        },
-        "spec": s,
-        "status": status or {},
-    }
+    return builders.cronjob(created=created, status=status, meta=meta, **spec)
 
 
 def ref(name: str) -> Obj:

@@ -28,6 +28,10 @@ EXTERNAL = {"metadata": {"name": "ebs"}, "provisioner": "ebs.csi.aws.com", "volu
 CLASSES = [STANDARD, IMMEDIATE, EXTERNAL]
 
 
+def _stored(kind: str, metadata: dict[str, Any], spec: dict[str, Any], phase: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": kind, "metadata": metadata, "spec": spec, "status": {"phase": phase}}
+
+
 def claim(
     name: str = "data",
     *,
@@ -57,13 +61,7 @@ def claim(
         m["annotations"] = {storage.SELECTED_NODE: "minik"}
     if deleting:
         m["deletionTimestamp"] = NOW
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": m,
-        "spec": spec,
-        "status": {"phase": phase},
-    }
+    return _stored("PersistentVolumeClaim", m, spec, phase)
 
 
 def volume(
@@ -93,13 +91,7 @@ def volume(
     }
     if ref is not None:
         spec["claimRef"] = ref
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": m,
-        "spec": spec,
-        "status": {"phase": phase},
-    }
+    return _stored("PersistentVolume", m, spec, phase)
 
 
 def pod(*claims: str, phase: str = "Running", node: str | None = "minik") -> dict[str, Any]:

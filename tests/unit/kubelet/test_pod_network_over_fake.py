@@ -18,53 +18,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from minik.kubelet.kubelet import Kubelet
 from minik.kubelet.network.ipam import MemoryLedger
 from minik.kubelet.runtime import Endpoint
-from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.test_worker_over_fake import (
-    Objects,
-    Sink,
-    container,
-    moving_clock,
-    pod,
-    poll,
-    reasons,
-    terminal,
-)
+
+from .fake_runtime import RUNS, FakeRuntime
+from .harness import Sink, container, deleted, drive, never_pod, pod, poll, reasons, run, terminal
 
 Obj = dict[str, Any]
 NETWORK = "minik-t"
 FQDN_DOMAIN = "db.default.svc.cluster.local"
 SERVICE = {"metadata": {"name": "db", "namespace": "default"}, "spec": {"selector": {"app": "db"}}}
-
-
-def drive(
-    fake: FakeRuntime,
-    tmp: Path,
-    body: Callable[[Kubelet, Sink], Awaitable[None]],
-    *,
-    ledger: MemoryLedger | None = None,
-    sink: Sink | None = None,
-) -> Sink:
-    """Run a kubelet over ``fake`` while ``body`` drives it; its sink."""
-    sink = sink if sink is not None else Sink()
-
-    async def main() -> None:
-        k = Kubelet(
-            fake, Objects(), sink, instance="t", clock=moving_clock(), time_scale=0.001,
-            state_dir=tmp, pause_image="pause", ip_ledger=ledger,
-        )  # fmt: skip
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(k.run)
-            with anyio.fail_after(10):
-                await body(k, sink)
-            tg.cancel_scope.cancel()
-
-    anyio.run(main)
-    return sink
 
 
 def until(sink: Sink, done: Callable[[Sink], bool]) -> Awaitable[None]:
@@ -182,17 +146,15 @@ def test_services_known_before_the_container_is_created_are_its_aliases_then_cha
 def test_deleting_the_pod_releases_its_address(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path)
     ledger = MemoryLedger()
-    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+    p = never_pod("app")
 
-    async def body(k: Kubelet, sink: Sink) -> None:
-        await k.sync_pod(p)
-        await until(sink, lambda s: terminal(s.last))
+    async def forget(k: Kubelet, sink: Sink) -> None:
         assert ledger.rows == {"u1": sink.last["podIP"]}
         await k.forget_pod(p)
         assert ledger.rows == {} and k.ipam.get("u1") == ""
         assert not fake.containers
 
-    drive(fake, tmp_path, body, ledger=ledger)
+    run(fake, p, then=forget, tmp=tmp_path, ledger=ledger)
 
 
 def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_others_new_ones(
@@ -219,9 +181,7 @@ def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_ot
         await poll(lambda: k.network_target("u1") == next(iter(fake.containers)))
         await k.sync_pod(other)
         await until(sink, lambda s: len([x for x in s.statuses if x.get("podIP")]) >= 1)
-        deleting = copy.deepcopy(adopted)
-        deleting["metadata"]["deletionTimestamp"] = "2026-12-01T10:00:01Z"
-        await k.sync_pod(deleting)
+        await k.sync_pod(deleted(adopted))
         await until(sink, lambda s: any(x.get("podIP") == ip and terminal(x) for x in s.statuses))
         await poll(lambda: "u1" not in ledger.rows)
 
@@ -235,7 +195,7 @@ def test_a_restarted_server_adopts_the_running_pod_with_its_address_and_gives_ot
 def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path, subnet="10.208.0.0/29")  # pod range 10.208.0.4 - .6
     ledger = MemoryLedger({"x": "10.208.0.4", "y": "10.208.0.5", "z": "10.208.0.6"})
-    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+    p = never_pod("app")
 
     async def body(k: Kubelet, sink: Sink) -> None:
         await k.sync_pod(p)
@@ -256,15 +216,14 @@ def test_no_address_left_leaves_the_pod_pending_as_a_sandbox_the_engine_refuses(
 def test_a_finished_pod_gives_its_address_back_and_keeps_it_in_its_status(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path)
     ledger = MemoryLedger()
-    p = pod({"restartPolicy": "Never", "containers": [container("app")]})
+    p = never_pod("app")
 
-    async def body(k: Kubelet, sink: Sink) -> None:
-        await k.sync_pod(p)
-        await until(sink, lambda s: terminal(s.last))
-        await poll(lambda: not ledger.rows and "u1" not in k.workers)  # released, then forgotten
+    async def released(k: Kubelet, sink: Sink) -> None:
+        # The ledger row goes a moment before the worker does: wait for both (seen under load).
+        await poll(lambda: not ledger.rows and "u1" not in k.workers)
         assert k.ipam.get("u1") == ""
 
-    sink = drive(fake, tmp_path, body, ledger=ledger)
+    sink = run(fake, p, then=released, tmp=tmp_path, ledger=ledger)
     assert sink.last["phase"] == "Succeeded" and sink.last["podIP"] == "10.208.2.0"
     assert not fake.disconnected  # nothing asked of the engine: a stopped container holds no endpoint
     assert len(fake.containers) == 1  # kept for logs until the pod is deleted

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
-import anyio
-
-from minik.kubelet.kubelet import Kubelet
-from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
-from tests.unit.kubelet.test_worker_over_fake import Sink, container, pod, poll, reasons, run, terminal
+from .fake_runtime import RUNS, FakeRuntime
+from .harness import Sink, container, delete_and_wait, pod, reasons, run, terminal
 
 Obj = dict[str, Any]
 
@@ -110,14 +106,7 @@ def test_a_post_start_hook_runs_before_the_container_shows_running(tmp_path: Pat
 
 
 def _deleted_after_running(fake: FakeRuntime, p: Obj, tmp: Path) -> Sink:
-    async def delete(k: Kubelet, sink: Sink) -> None:
-        deleting = copy.deepcopy(p)
-        deleting["metadata"]["deletionTimestamp"] = "2026-12-01T10:00:01Z"
-        await k.sync_pod(deleting)
-        with anyio.fail_after(10):
-            await poll(lambda: terminal(sink.last))
-
-    return run(fake, p, lambda s: s.last.get("phase") == "Running", then=delete, tmp=tmp)
+    return run(fake, p, lambda s: s.last.get("phase") == "Running", then=delete_and_wait(p), tmp=tmp)
 
 
 def test_the_pre_stop_hook_runs_before_the_stop_signal_on_deletion(tmp_path: Path) -> None:

@@ -3,125 +3,22 @@
 from __future__ import annotations
 
 import copy
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
 
 from minik.kubelet.kubelet import Kubelet
-from tests.unit.kubelet.fake_runtime import RUNS, FakeRuntime
 
-Obj = dict[str, Any]
-NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-
-
-def moving_clock() -> Callable[[], datetime]:
-    """A clock that starts at NOW (the fake runtime's timestamps) and moves with real time:
-    back-offs measured from a container's exit end."""
-    t0 = time.monotonic()
-    return lambda: NOW + timedelta(seconds=time.monotonic() - t0)
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.statuses: list[Obj] = []
-        self.events: list[tuple[str, str, str]] = []
-
-    async def update_pod_status(self, pod: Obj, status: Obj) -> None:
-        self.statuses.append(copy.deepcopy(status))
-
-    async def record_event(self, involved: Obj, type: str, reason: str, message: str, component: str) -> None:
-        self.events.append((type, reason, message))
-
-    @property
-    def last(self) -> Obj:
-        return self.statuses[-1] if self.statuses else {}
-
-
-class Objects:
-    def get(self, resource: str, namespace: str, name: str) -> Obj | None:
-        return None
-
-    def list(self, resource: str, namespace: str | None) -> list[Obj]:
-        return []
-
-
-def container(name: str, **extra: Any) -> Obj:
-    return {"name": name, "image": "busybox:latest", "imagePullPolicy": "IfNotPresent", **extra}
-
-
-def pod(spec: Obj, **meta: Any) -> Obj:
-    return {
-        "metadata": {"name": "p", "namespace": "default", "uid": "u1", **meta},
-        "spec": spec,
-        "status": {},
-    }
-
-
-def terminal(status: Obj) -> bool:
-    return status.get("phase") in ("Succeeded", "Failed")
-
-
-def run(
-    fake: FakeRuntime,
-    p: Obj,
-    until: Callable[[Sink], bool] = lambda s: terminal(s.last),
-    *,
-    then: Callable[[Kubelet, Sink], Any] | None = None,
-    tmp: Path,
-    time_scale: float = 0.001,
-) -> Sink:
-    sink = Sink()
-
-    async def main() -> None:
-        k = Kubelet(
-            fake,
-            Objects(),
-            sink,
-            instance="t",
-            clock=moving_clock(),
-            time_scale=time_scale,
-            state_dir=tmp,
-            pause_image="pause",
-        )
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(k.run)
-            await k.sync_pod(p)
-            with anyio.fail_after(10):
-                await poll(lambda: until(sink))
-                if then is not None:
-                    await then(k, sink)
-            tg.cancel_scope.cancel()
-
-    anyio.run(main)
-    return sink
-
-
-async def poll(done: Callable[[], bool]) -> None:
-    """Until ``done()``: the worker reports through the sink, which has no event to wait on."""
-    while not done():  # noqa: ASYNC110 - polling a plain list the worker appends to
-        await anyio.sleep(0.005)
-
-
-def reasons(sink: Sink) -> list[str]:
-    return [r for _, r, _ in sink.events]
+from .fake_runtime import RUNS, FakeRuntime
+from .harness import Sink, container, delete_and_wait, never_pod, pod, poll, reasons, run, terminal
 
 
 def test_an_init_container_runs_before_the_app_and_the_pod_succeeds(tmp_path: Path) -> None:
     fake = FakeRuntime(tmp_path)
     sink = run(
         fake,
-        pod(
-            {
-                "restartPolicy": "Never",
-                "initContainers": [container("init")],
-                "containers": [container("app")],
-            }
-        ),
+        never_pod("app", inits=("init",)),
         tmp=tmp_path,
     )
     assert sink.last["phase"] == "Succeeded"
@@ -138,13 +35,7 @@ def test_a_failing_init_container_fails_a_never_pod_and_the_app_never_starts(tmp
     fake = FakeRuntime(tmp_path, exit_codes={"init": [2]})
     sink = run(
         fake,
-        pod(
-            {
-                "restartPolicy": "Never",
-                "initContainers": [container("init")],
-                "containers": [container("app")],
-            }
-        ),
+        never_pod("app", inits=("init",)),
         tmp=tmp_path,
     )
     assert sink.last["phase"] == "Failed"
@@ -203,7 +94,7 @@ def test_a_sandbox_the_engine_refuses_leaves_the_pod_pending_then_it_runs(tmp_pa
 
     sink = run(
         fake,
-        pod({"restartPolicy": "Never", "containers": [container("app")]}),
+        never_pod("app"),
         lambda s: "FailedCreatePodSandBox" in reasons(s),
         then=heal,
         tmp=tmp_path,
@@ -220,14 +111,7 @@ def test_a_pod_deleted_while_running_ends_as_its_containers_did(
     fake = FakeRuntime(tmp_path, exit_codes={"app": [RUNS]}, stop_codes={"app": stop_code})
     p = pod({"restartPolicy": "Never", "terminationGracePeriodSeconds": 1, "containers": [container("app")]})
 
-    async def delete(k: Kubelet, sink: Sink) -> None:
-        deleting = copy.deepcopy(p)
-        deleting["metadata"]["deletionTimestamp"] = "2026-12-01T10:00:01Z"
-        await k.sync_pod(deleting)
-        with anyio.fail_after(10):
-            await poll(lambda: terminal(sink.last))
-
-    sink = run(fake, p, lambda s: s.last.get("phase") == "Running", then=delete, tmp=tmp_path)
+    sink = run(fake, p, lambda s: s.last.get("phase") == "Running", then=delete_and_wait(p), tmp=tmp_path)
     assert sink.last["phase"] == phase
     assert ("Normal", "Killing", "Stopping container app") in sink.events
 

@@ -9,24 +9,11 @@ range made the CronJob controller do so).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from minik.errors import StoreError
-from minik.kubelet.runtime.docker.api import DockerAPI
-from minik.registry import Registry
-from minik.server.controlplane import FAILED_SYNC, ControlPlane, Settings
-
-
-@pytest.fixture
-def plane(tmp_path: Path) -> Iterator[ControlPlane]:
-    store = Registry.open(tmp_path / "minik.db")
-    yield ControlPlane(
-        settings=Settings(home=tmp_path, instance="test"), registry=store, docker=DockerAPI(client=object())
-    )
-    store.close()
+from minik.server.controlplane import FAILED_SYNC, ControlPlane
 
 
 def _events(plane: ControlPlane) -> list[dict]:

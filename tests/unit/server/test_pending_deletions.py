@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import anyio
-import pytest
 
-from minik.kubelet.runtime.docker.api import DockerAPI
 from minik.registry import Registry
-from minik.server.controlplane import ControlPlane, Settings
-
-
-@pytest.fixture
-def plane(tmp_path: Path) -> Iterator[ControlPlane]:
-    store = Registry.open(tmp_path / "minik.db")
-    # The engine is never reached: pending_deletions reads the store only.
-    yield ControlPlane(
-        settings=Settings(home=tmp_path, instance="test"), registry=store, docker=DockerAPI(client=object())
-    )
-    store.close()
+from minik.server.controlplane import ControlPlane
 
 
 def _job(store: Registry, name: str) -> dict:
