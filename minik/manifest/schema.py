@@ -32,10 +32,11 @@ def _shipped() -> frozenset[str]:
     )
 
 
+_SHIPPED = _shipped()
 SCHEMA_FILES = {
     (r.api_version, r.kind): f"{r.kind.lower()}.json"
     for r in RESOURCES.values()
-    if f"{r.kind.lower()}.json" in _shipped()
+    if f"{r.kind.lower()}.json" in _SHIPPED
 }
 """The kinds of the resource table that have a schema (``schemas/<kind>.json``), by (apiVersion, kind)."""
 
