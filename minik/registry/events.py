@@ -20,9 +20,46 @@ from minik.k8s import Obj, meta, rfc3339
 from minik.registry.correlator import COMBINED, EventCorrelator, EventSource
 from minik.resources import BY_KIND
 from minik.store import Store
+from minik.store.query import Before, Column, Field, FirstOf, Is, JsonIndex, Select, StartsWith
 
 EVENT_TTL = timedelta(hours=1)
 """How long an Event lives after its last occurrence: the API server's default ``--event-ttl``."""
+
+_INVOLVED_UID, _INVOLVED_NAME = Field("$.involvedObject.uid"), Field("$.involvedObject.name")
+_REASON, _MESSAGE = Field("$.reason"), Field("$.message")
+_TYPE, _COMPONENT = Field("$.type"), Field("$.source.component")
+LAST_SEEN = FirstOf((Field("$.lastTimestamp"), Field("$.metadata.creationTimestamp")))
+"""When an Event last occurred: its ``lastTimestamp``, else its creation."""
+
+REPEAT_INDEX = JsonIndex(
+    "events_repeat", "events", (Column("namespace"), _INVOLVED_UID, _INVOLVED_NAME, _REASON)
+)
+"""Finds a repeat's stored Event among every Event of a namespace without reading them all."""
+EXPIRY_INDEX = JsonIndex("events_expiry", "events", (LAST_SEEN,))
+"""Finds the Events past the TTL in order of their last occurrence."""
+
+
+def repeat_of(namespace: str, involved: Obj, key: dict[str, str], *, message_prefix: bool = False) -> Select:
+    """The newest stored Event in ``namespace`` about ``involved`` (uid, name) with the same reason,
+    message, type and source component (``key``) — client-go's aggregation key; with
+    ``message_prefix`` the message only starts with ``key["message"]`` (a combined event's)."""
+    m = meta(involved)
+    same_message = StartsWith(_MESSAGE, key["message"]) if message_prefix else Is(_MESSAGE, key["message"])
+    where = [
+        Is(Column("namespace"), namespace),
+        Is(_INVOLVED_UID, m.get("uid")),
+        Is(_INVOLVED_NAME, m.get("name", "")),
+        Is(_REASON, key["reason"]),
+        same_message,
+        Is(_TYPE, key["type"]),
+        Is(_COMPONENT, key["component"]),
+    ]
+    return Select("events", where, REPEAT_INDEX, newest_first=True, limit=1)
+
+
+def last_seen_before(cutoff: str, limit: int) -> Select:
+    """Up to ``limit`` Events whose last occurrence is before ``cutoff`` (RFC 3339)."""
+    return Select("events", [Before(LAST_SEEN, cutoff)], EXPIRY_INDEX, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -56,6 +93,8 @@ class EventRecorder:
         create: Callable[[str, Obj], Obj],
     ) -> None:
         self.store = store
+        for index in (REPEAT_INDEX, EXPIRY_INDEX):
+            store.ensure_index(index)
         self.clock = clock
         self.correlator = correlator
         self._create = create
@@ -93,8 +132,9 @@ class EventRecorder:
             # The combined event of a group is found by its prefix: its message follows the latest event.
             key = {"reason": p.reason, "message": COMBINED if p.combined else p.message, "type": p.type,
                    "component": p.component}  # fmt: skip
-            event = store.find_repeat_event(ns, p.involved, key, message_prefix=p.combined)
-            if event is not None:
+            found = store.select(repeat_of(ns, p.involved, key, message_prefix=p.combined))
+            if found:
+                event = found[0]
                 count = int(event.get("count") or 1) + p.occurrences
                 return store.replace(
                     "events", {**event, "count": count, "lastTimestamp": now, "message": p.message}, event
@@ -131,11 +171,11 @@ class EventRecorder:
     def expire(self, *, batch: int = 1000) -> int:
         """Remove up to ``batch`` Events last seen more than :data:`EVENT_TTL` ago; how many went.
 
-        Found through the store's ``events_expiry`` index; each removal is a DELETED
+        Found through :data:`EXPIRY_INDEX`; each removal is a DELETED
         watch event, as when etcd's lease on an Event runs out.
         """
         store = self.store
-        found = store.events_last_seen_before(rfc3339(self.clock() - EVENT_TTL), batch)
+        found = store.select(last_seen_before(rfc3339(self.clock() - EVENT_TTL), batch))
         with store.transaction():
             for event in found:
                 store.remove("events", event)

@@ -31,6 +31,7 @@ from minik.errors import StoreError
 from minik.k8s import Obj, clone, meta
 from minik.resources import RESOURCES, Resource
 from minik.store.damage import damage, describe
+from minik.store.query import JsonIndex, Select
 from minik.store.selectors import compile_filter
 from minik.store.watch import Hub, Subscription, WatchEvent
 
@@ -48,13 +49,6 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters VALUES ('rv', 0), ('compacted', 0);
-CREATE INDEX IF NOT EXISTS events_repeat ON objects (
-    namespace, json_extract(json, '$.involvedObject.uid'), json_extract(json, '$.involvedObject.name'),
-    json_extract(json, '$.reason')
-) WHERE resource = 'events';
-CREATE INDEX IF NOT EXISTS events_expiry ON objects (
-    COALESCE(json_extract(json, '$.lastTimestamp'), json_extract(json, '$.metadata.creationTimestamp'))
-) WHERE resource = 'events';
 """
 
 
@@ -382,44 +376,25 @@ class Store:
             ).fetchall()
         return [(str(r), str(n)) for r, n in rows]
 
-    # -- event rows (found through their indexes) --------------------------------------------
-    def find_repeat_event(
-        self, namespace: str, involved: Obj, key: dict[str, str], *, message_prefix: bool = False
-    ) -> Obj | None:
-        """The newest Event in ``namespace`` about ``involved`` (uid, name) with the same reason,
-        message, type and source component (``key``); with ``message_prefix`` the message only
-        starts with ``key["message"]``. ``None`` when there is none."""
-        m = meta(involved)
-        same_message = (
-            "substr(json_extract(json, '$.message'), 1, ?) = ?"
-            if message_prefix
-            else "json_extract(json, '$.message') = ?"
-        )
-        wanted: tuple[Any, ...] = (
-            (len(key["message"]), key["message"]) if message_prefix else (key["message"],)
-        )
+    # -- indexed queries on the objects' JSON (minik.store.query) -------------------------
+    def ensure_index(self, index: JsonIndex) -> None:
+        """Create ``index`` unless the store has it (the rules that query through it declare it)."""
         with self._guard():
-            row = self._conn.execute(
-                "SELECT json FROM objects INDEXED BY events_repeat WHERE resource = 'events'"
-                " AND namespace = ? AND json_extract(json, '$.involvedObject.uid') IS ?"
-                " AND json_extract(json, '$.involvedObject.name') = ?"
-                f" AND json_extract(json, '$.reason') = ? AND {same_message}"
-                " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
-                " ORDER BY rv DESC LIMIT 1",
-                (namespace, m.get("uid"), m.get("name", ""), key["reason"], *wanted, key["type"],
-                 key["component"]),
-            ).fetchone()  # fmt: skip
-        return None if row is None else dict(json.loads(row[0]))
+            self._conn.execute(index.ddl())
 
-    def events_last_seen_before(self, cutoff: str, limit: int) -> builtins.list[Obj]:
-        """Up to ``limit`` Events whose last occurrence (or creation) is before ``cutoff`` (RFC 3339)."""
+    def select(self, query: Select) -> builtins.list[Obj]:
+        """The objects ``query`` matches, in its order."""
+        sql, params = query.sql()
         with self._guard():
-            rows = self._conn.execute(
-                "SELECT json FROM objects INDEXED BY events_expiry WHERE resource = 'events' AND COALESCE(json_extract(json, "
-                "'$.lastTimestamp'), json_extract(json, '$.metadata.creationTimestamp')) < ? LIMIT ?",
-                (cutoff, limit),
-            ).fetchall()
+            rows = self._conn.execute(sql, params).fetchall()
         return [dict(json.loads(text)) for (text,) in rows]
+
+    def query_plan(self, query: Select) -> builtins.list[str]:
+        """SQLite's plan for ``query`` (``EXPLAIN QUERY PLAN``), a line a step: what a test checks."""
+        sql, params = query.sql()
+        with self._guard():
+            rows = self._conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+        return [str(row[-1]) for row in rows]
 
     # -- watch ---------------------------------------------------------------------
     def subscribe(

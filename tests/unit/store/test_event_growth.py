@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from minik.registry import Registry
-from minik.registry.events import EVENT_TTL
+from minik.registry.events import EVENT_TTL, last_seen_before, repeat_of
+from minik.store.query import Select
 from tests.unit.store.test_store import drain
 
 T0 = datetime(2026, 1, 2, 3, 0, 0, tzinfo=UTC)
@@ -84,17 +85,21 @@ def test_expiry_goes_in_batches(store: Registry, clock: Clock) -> None:
     assert [store.expire_events(batch=10) for _ in range(4)] == [10, 10, 5, 0]
 
 
-def test_a_repeat_is_found_through_the_index_not_a_scan(store: Registry) -> None:
-    plan = store.store._conn.execute(
-        "EXPLAIN QUERY PLAN SELECT json FROM objects WHERE resource = 'events' AND namespace = ?"
-        " AND json_extract(json, '$.involvedObject.uid') IS ?"
-        " AND json_extract(json, '$.involvedObject.name') = ?"
-        " AND json_extract(json, '$.reason') = ? AND json_extract(json, '$.message') = ?"
-        " AND json_extract(json, '$.type') = ? AND json_extract(json, '$.source.component') = ?"
-        " ORDER BY rv DESC LIMIT 1",
-        ("default", "u", "n", "r", "m", "t", "c"),
-    ).fetchall()
-    assert any("USING INDEX events_repeat" in str(row) for row in plan), plan
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (repeat_of("default", _pod("n"), {"reason": "r", "message": "m", "type": "t", "component": "c"}),
+         "events_repeat"),
+        (repeat_of("default", _pod("n"), {"reason": "r", "message": "m", "type": "t", "component": "c"},
+                   message_prefix=True), "events_repeat"),
+        (last_seen_before("2026-01-01T00:00:00Z", 10), "events_expiry"),
+    ],
+    ids=["a repeat", "a combined event's repeat", "expired events"],
+)  # fmt: skip
+def test_event_queries_go_through_their_index_not_a_scan(store: Registry, query: Select, index: str) -> None:
+    plan = store.store.query_plan(query)
+    assert any(f"USING INDEX {index}" in step for step in plan), plan
+    assert not any(step.startswith("SCAN objects") and "INDEX" not in step for step in plan), plan
 
 
 def test_expiry_finds_old_events_through_the_index(store: Registry, clock: Clock) -> None:
