@@ -15,6 +15,11 @@ Three strategies, each with a property that holds for every example:
   made the old regular expressions backtrack): parsing is a result or a 400,
   in time linear in the input.
 
+Every budget is in CPU seconds of this process (``time.process_time``, all its threads):
+the properties are about the work an input asks for, which a machine busy with other
+processes (the integration suite beside ``tox -e fuzz``) does not change, while it does
+stretch wall-clock time.
+
 Every property is marked ``fuzz``: ``tox -e fuzz`` runs ``MINIK_FUZZ_EXAMPLES``
 examples of each, the unit run (which does not deselect the marker) 100.
 """
@@ -74,7 +79,7 @@ def growing_patches(draw: st.DrawFn) -> list[dict[str, Any]]:
 def test_json_patch_never_copies_more_than_its_budget(ops: list[dict[str, Any]]) -> None:
     doc = {"metadata": {"name": "cm", "annotations": {}}, "data": {"k": "v"}}
     budget = 200_000
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         out = json_patch(doc, ops, copy_limit=budget)
     except PatchTooLarge:
@@ -85,7 +90,7 @@ def test_json_patch_never_copies_more_than_its_budget(ops: list[dict[str, Any]])
         # Adds are at most the body's size; copies at most the budget.
         added = sum(len(json.dumps(op.get("value", ""))) for op in ops)
         assert len(json.dumps(out)) <= len(json.dumps(doc)) + added + budget * 2
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 @pytest.mark.fuzz
@@ -93,12 +98,12 @@ def test_json_patch_never_copies_more_than_its_budget(ops: list[dict[str, Any]])
 @given(ops=growing_patches(), target=st.sampled_from(["configmaps/cm1", "pods/p1"]))
 def test_growing_json_patches_through_the_api(seed_db: Path, ops: list[dict[str, Any]], target: str) -> None:  # noqa: F811
     body = json.dumps(ops).encode()
-    start = time.perf_counter()
+    start = time.process_time()
     status = _run(
         seed_db,
         Request("PATCH", f"/api/v1/namespaces/default/{target}", [], "application/json-patch+json", body),
     )
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     assert status < 500
     assert took < 5.0, f"{took:.2f}s for a {len(ops)}-operation patch"
 
@@ -128,12 +133,12 @@ def alias_documents(draw: st.DrawFn) -> str:
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(text=alias_documents())
 def test_yaml_aliases_are_refused_quickly_or_within_budget(text: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     _, errors = manifest.parse(text, "f.yaml")
     assert all(e.location.startswith("f.yaml:") for e in errors)
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     assert took < 1.0, f"the loader took {took:.2f}s"
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         value = yamlsafe.safe_load(text)
     except (yamlsafe.AliasBomb, yaml.YAMLError):
@@ -143,20 +148,20 @@ def test_yaml_aliases_are_refused_quickly_or_within_budget(text: str) -> None:
         total, distinct = yamlsafe.expanded_size(node)
         assert total - distinct <= yamlsafe.MAX_ALIAS_VALUES
         assert isinstance(value, dict)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 @pytest.mark.fuzz
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(text=alias_documents())
 def test_yaml_aliases_through_the_api(seed_db: Path, text: str) -> None:  # noqa: F811
-    start = time.perf_counter()
+    start = time.process_time()
     status = _run(
         seed_db,
         Request("POST", "/api/v1/namespaces/default/configmaps", [], "application/yaml", text.encode()),
     )
     assert status < 500
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
 
 
 # -- selectors --------------------------------------------------------------------------------
@@ -203,12 +208,12 @@ def selectors(draw: st.DrawFn) -> str:
 @given(text=selectors(), resource=st.sampled_from(["pods", "events", "jobs"]))
 def test_selectors_parse_in_linear_time(text: str, resource: str) -> None:
     for parse in (parse_labels, lambda t: parse_fields(t, resource)):
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             parse(text)
         except ApiError as exc:
             assert exc.code == 400
-        took = time.perf_counter() - start
+        took = time.process_time() - start
         assert took < 0.25 + len(text) * 2e-5, f"{took:.3f}s for {len(text)} characters"
 
 
