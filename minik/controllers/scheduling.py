@@ -1,4 +1,4 @@
-"""The scheduler's gate for minik's one node: cordon (``spec.unschedulable``) holds new pods.
+"""The scheduler's gate for minik's one node: cordon (``spec.unschedulable``) and taken host ports hold new pods.
 
 Owns these decisions, as upstream makes them for a one-node cluster:
 

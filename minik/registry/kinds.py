@@ -3,9 +3,10 @@
 - Pods (``pkg/registry/core/pod/strategy.go``): a new pod is ``Pending`` with
   its QoS class and, as every pod written, the ``DefaultTolerationSeconds``
   admission's tolerations; one node, so the scheduler's binding is immediate unless the
-  node is cordoned or a bound, running pod holds a host port the new pod asks for; deletion is graceful (``terminationGracePeriodSeconds``,
-  a shorter grace may replace a longer one) and a deleting pod goes once it
-  is terminal (or its grace is 0).
+  node is cordoned or a bound, non-terminal pod holds a host port the new pod asks
+  for; deletion is graceful (``terminationGracePeriodSeconds``, a shorter grace
+  may replace a longer one) and a deleting pod goes once it is terminal (or its
+  grace is 0).
 - Jobs and CronJobs (``pkg/registry/batch/job/strategy.go``,
   ``…/cronjob/strategy.go``): a delete without a propagationPolicy orphans a
   Job's pods (batch/v1's default, R7.5) and deletes a CronJob's Jobs.
