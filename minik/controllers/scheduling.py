@@ -1,14 +1,17 @@
-"""The scheduler's gate for minik's one node: cordon (``spec.unschedulable``) holds new pods.
+"""The scheduler's gate for minik's one node: cordon (``spec.unschedulable``) and taken host ports hold new pods.
 
-Owns two decisions, as upstream makes them for a one-node cluster:
+Owns these decisions, as upstream makes them for a one-node cluster:
 
 - :func:`node_taints` — the ``node.kubernetes.io/unschedulable:NoSchedule``
   taint follows ``spec.unschedulable`` (the node lifecycle controller's
   ``TaintNodesByCondition``; ``kubectl cordon`` only sets the field);
-- :func:`schedule` — an unbound pod is bound to the node, or, while the node
-  is unschedulable and the pod does not tolerate that taint, held Pending
+- :func:`schedule` — an unbound pod is bound to the node, or held Pending
   with ``PodScheduled=False/Unschedulable`` and a ``FailedScheduling``
-  warning worded as the 1.33 scheduler words it.
+  warning worded as the 1.33 scheduler words it: while the node is
+  unschedulable and the pod does not tolerate that taint (the
+  NodeUnschedulable filter), or while a bound, non-terminal pod holds one
+  of the host ports it asks for (the NodePorts filter,
+  :mod:`minik.controllers.hostports`), in the default filter order.
 
 A pod already bound (running or not) is never touched: cordon does not evict.
 Pure: objects and ``now`` in, a plain decision out; the control plane
@@ -18,18 +21,30 @@ Pure: objects and ``now`` in, a plain decision out; the control plane
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from minik.controllers import hostports
 from minik.k8s import NODE_NAME, Obj, meta
 
 UNSCHEDULABLE_KEY = "node.kubernetes.io/unschedulable"
 UNSCHEDULABLE_TAINT = {"key": UNSCHEDULABLE_KEY, "effect": "NoSchedule"}
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+"""The preemption dry run's word for a node a filter rejected as ``UnschedulableAndUnresolvable``."""
+NO_VICTIMS = "No preemption victims found for incoming pod"
+"""Its word for a node rejected as ``Unschedulable`` where no pod of lower priority runs (minik
+gives every pod the same priority: ``priorityClassName`` and ``priority`` only warn)."""
 FAILED_SCHEDULING = (
     "0/1 nodes are available: 1 node(s) were unschedulable. "
     "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
 )
 """The cordoned node's message (the NodeUnschedulable plugin's, through :func:`unschedulable_message`)."""
+NO_FREE_PORTS = (
+    "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. "
+    "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+)
+"""The message of a pod whose host port another pod holds (the NodePorts plugin's)."""
 SCHEDULER = "default-scheduler"
 
 
@@ -75,21 +90,22 @@ def tolerates_unschedulable(pod: Obj) -> bool:
     return False
 
 
-def schedule(pod: Obj, node: Obj | None, now: str) -> Decision:
-    """What to do with ``pod`` given the node (``None``: not registered yet, treated as schedulable)."""
+def schedule(pod: Obj, node: Obj | None, now: str, *, pods: Iterable[Obj] = ()) -> Decision:
+    """What to do with ``pod`` given the node (``None``: not registered yet, treated as schedulable)
+    and the other pods (only those bound and not terminal count: :func:`hostports.holds`)."""
     if (pod.get("spec") or {}).get("nodeName") or meta(pod).get("deletionTimestamp"):
         return Decision(run=True)
-    if not unschedulable(node) or tolerates_unschedulable(pod):
-        return Decision(run=False, bind=True)
-    return held(pod, FAILED_SCHEDULING, now)
+    if unschedulable(node) and not tolerates_unschedulable(pod):
+        return held(pod, FAILED_SCHEDULING, now)
+    if hostports.conflict(pod, pods) is not None:
+        return held(pod, NO_FREE_PORTS, now)
+    return Decision(run=False, bind=True)
 
 
-def unschedulable_message(reason: str) -> str:
-    """The FailedScheduling message of a plugin that rejects the one node (``reason`` without a full stop)."""
-    return (
-        f"0/1 nodes are available: {reason}. "
-        "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
-    )
+def unschedulable_message(reason: str, *, preemption: str = NOT_HELPFUL) -> str:
+    """The FailedScheduling message of a plugin that rejects the one node (``reason`` without a full
+    stop; ``preemption``: the dry run's word for the node, :data:`NOT_HELPFUL` or :data:`NO_VICTIMS`)."""
+    return f"0/1 nodes are available: {reason}. preemption: 0/1 nodes are available: 1 {preemption}."
 
 
 def held(pod: Obj, message: str, now: str) -> Decision:

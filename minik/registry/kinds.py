@@ -3,9 +3,10 @@
 - Pods (``pkg/registry/core/pod/strategy.go``): a new pod is ``Pending`` with
   its QoS class and, as every pod written, the ``DefaultTolerationSeconds``
   admission's tolerations; one node, so the scheduler's binding is immediate unless the
-  node is cordoned; deletion is graceful (``terminationGracePeriodSeconds``,
-  a shorter grace may replace a longer one) and a deleting pod goes once it
-  is terminal (or its grace is 0).
+  node is cordoned or a bound, non-terminal pod holds a host port the new pod asks
+  for; deletion is graceful (``terminationGracePeriodSeconds``, a shorter grace
+  may replace a longer one) and a deleting pod goes once it is terminal (or its
+  grace is 0).
 - Jobs and CronJobs (``pkg/registry/batch/job/strategy.go``,
   ``…/cronjob/strategy.go``): a delete without a propagationPolicy orphans a
   Job's pods (batch/v1's default, R7.5) and deletes a CronJob's Jobs.
@@ -30,6 +31,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from minik import apierrors as st
+from minik.controllers import hostports
 from minik.errors import FieldError
 from minik.k8s import NODE_NAME, Obj, meta, qos_class, rfc3339
 from minik.manifest import pod_admission, sa_admission, storage_admission
@@ -67,8 +69,10 @@ class PodStrategy(Strategy):
         """``DefaultTolerationSeconds`` (:mod:`minik.manifest.pod_admission`); the ServiceAccount
         admission (:mod:`minik.manifest.sa_admission`: the token volume, a 403 for a missing
         service account); one node: the scheduler's
-        binding, at once (also before the Node is registered). On a cordoned node, or for a pod with
-        claims, the control plane's scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
+        binding, at once (also before the Node is registered). On a cordoned node, for a pod with
+        claims, or for one asking for a host port a bound, non-terminal pod holds
+        (:mod:`minik.controllers.hostports`), the pod is left unbound and the control plane's
+        scheduler gate (:mod:`minik.controllers.scheduling`) decides."""
         pod_admission.default_tolerations(obj)
         m = meta(obj)
         sa_name = sa_admission.service_account_name(obj)
@@ -80,8 +84,11 @@ class PodStrategy(Strategy):
         cordoned = bool(((node or {}).get("spec") or {}).get("unschedulable"))
         spec = obj.get("spec") or {}
         claims = any("persistentVolumeClaim" in v for v in spec.get("volumes") or [])
-        if not spec.get("nodeName") and not cordoned and not claims:
-            obj.setdefault("spec", {})["nodeName"] = NODE_NAME
+        if spec.get("nodeName") or cordoned or claims:
+            return
+        if hostports.wanted(obj) and hostports.conflict(obj, store.list("pods", None, shared=True)[0]):
+            return
+        obj.setdefault("spec", {})["nodeName"] = NODE_NAME
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         """The generic rules, then ``DefaultTolerationSeconds``, which admits updates too."""

@@ -23,6 +23,7 @@ import anyio.lowlevel
 
 from minik.auth.tokens import Signer
 from minik.controllers.garbage import concerns_owners
+from minik.controllers.hostports import frees_ports
 from minik.controllers.job.wake import SYNC_BATCH_PERIOD, job_change_is_urgent, pod_change_is_urgent
 from minik.errors import DockerUnavailable, MinikError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, controller_of, meta, parse_time, selector_matches
@@ -337,6 +338,9 @@ class ControlPlane:
                 if kind == "DELETED":
                     self._gone_pods[key] = obj
                 self.pods.add(key)
+                if frees_ports(kind, obj, ev.old if kind == "MODIFIED" else None):
+                    for waiting in self.scheduler.ports_freed():  # a host port's holder ended
+                        self.pods.add(waiting)
                 owner = controller_of(obj)
                 if owner and owner.get("kind") == "Job":
                     self._wake_job((key[0], str(owner.get("name"))), pod_change_is_urgent(kind, obj, ev.old))

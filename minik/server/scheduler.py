@@ -2,8 +2,8 @@
 
 Owns the writes the gate decides — binding a pod, the held pod's status and
 ``FailedScheduling`` event, the node's unschedulable taint — and which pods
-to wake when the node changes. It never touches the engine: a pod the gate
-holds is simply not handed to the kubelet.
+to wake when the node, a claim or a host port's holder changes. It never
+touches the engine: a pod the gate holds is simply not handed to the kubelet.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from minik.controllers import scheduling, storage
+from minik.controllers import hostports, scheduling, storage
 from minik.errors import ApiError, NotFound, StoreError
 from minik.k8s import NODE_NAME, Obj, meta, rfc3339
 from minik.registry import Registry
@@ -36,7 +36,7 @@ class SchedulerGate:
     def admit(self, pod: Obj) -> bool:
         """Bind, hold or pass ``pod``; ``True`` when the kubelet should sync it now."""
         now = rfc3339(self.clock())
-        decision = scheduling.schedule(pod, self._node(), now)
+        decision = scheduling.schedule(pod, self._node(), now, pods=self._port_holders(pod))
         if decision.bind and storage.claim_names(pod):
             decision = self._volume_binding(pod, now)
         if decision.bind:
@@ -50,6 +50,14 @@ class SchedulerGate:
                 pod, type=type_, reason=reason, message=message, component=scheduling.SCHEDULER
             )
         return decision.run
+
+    def _port_holders(self, pod: Obj) -> list[Obj]:
+        """The pods the NodePorts filter compares ``pod`` with: all of them, read only for an
+        unbound pod that asks for a host port (the filter keeps the bound, non-terminal ones)."""
+        spec = pod.get("spec") or {}
+        if spec.get("nodeName") or meta(pod).get("deletionTimestamp") or not hostports.wanted(pod):
+            return []
+        return self.registry.list("pods", None, shared=True)[0]
 
     def _volume_binding(self, pod: Obj, now: str) -> scheduling.Decision:
         """The VolumeBinding plugin: bind only once every claim is bound; give WaitForFirstConsumer claims the node."""
@@ -70,6 +78,15 @@ class SchedulerGate:
             (namespace, str(meta(p)["name"]))
             for p in pods
             if not (p.get("spec") or {}).get("nodeName") and storage.claim_names(p)
+        ]
+
+    def ports_freed(self) -> list[Key]:
+        """The keys of the pods waiting for a node that ask for host ports (a holder is gone or done)."""
+        pods = self.registry.list("pods", None, shared=True)[0]
+        return [
+            (str(meta(p).get("namespace")), str(meta(p)["name"]))
+            for p in pods
+            if not (p.get("spec") or {}).get("nodeName") and hostports.wanted(p)
         ]
 
     def node_changed(self) -> list[Key]:

@@ -2,7 +2,9 @@
 
 One Job pod serves ``/srv`` with busybox ``httpd`` on 8080, behind a NodePort and a
 LoadBalancer Service and with a hostPort: all three answer on 127.0.0.1, and the
-node port closes when its Service is deleted. One pod with hostNetwork, hostPID
+node port closes when its Service is deleted. Two pods asking for one hostPort: the
+second waits Pending with the scheduler's FailedScheduling (NodePorts) until the first
+is deleted; a Job of two such pods runs one at a time. One pod with hostNetwork, hostPID
 and hostIPC sees the host's hostname and PID 1, reports the node's address as
 its IP, and runs Unconfined (pod-level seccompProfile) beside a container whose
 RuntimeDefault wins and one under a Localhost profile that forbids mkdir. A pod with ``tty``/``stdin`` is driven with ``kubectl attach``.
@@ -20,6 +22,7 @@ from typing import Any
 import docker
 import pytest
 
+from minik.controllers.scheduling import NO_FREE_PORTS
 from tests.support import Minik
 from tests.support import kubectl as support_kubectl
 from tests.support.host import free_port, non_loopback_addresses
@@ -211,3 +214,137 @@ def test_a_tty_pod_waits_for_its_attached_terminal(minik: Minik) -> None:
         assert res.returncode == 0, res.stderr
     finally:
         kubectl(minik, "delete", "pod", "shell", "--wait=false")
+
+
+PORT_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox:latest
+    command: [sh, -c, "trap 'exit 0' TERM; sleep 120 & wait"]
+    ports: [{{containerPort: 8080, hostPort: {host_port}}}]
+"""
+
+
+def _scheduled(pod: dict[str, Any]) -> dict[str, Any] | None:
+    return next((c for c in pod["status"].get("conditions") or [] if c["type"] == "PodScheduled"), None)
+
+
+def test_two_pods_for_one_host_port_the_second_waits_for_the_scheduler(minik: Minik) -> None:
+    host_port = free_port()
+    docs = PORT_POD.format(name="holder", host_port=host_port) + "---\n"
+    res = kubectl(minik, "apply", "-f", "-", input=docs + PORT_POD.format(name="waiter", host_port=host_port))
+    assert res.returncode == 0, res.stderr
+    try:
+        minik.wait_pod_phase("holder", "Running", 60)
+        held = minik.eventually(
+            "the waiter's PodScheduled=False", lambda: _scheduled(minik.pod("waiter")), 30
+        )
+        assert (held["status"], held["reason"], held["message"]) == ("False", "Unschedulable", NO_FREE_PORTS)
+        waiter = minik.pod("waiter")
+        assert waiter["status"]["phase"] == "Pending" and not waiter["spec"].get("nodeName")
+        events = [
+            (e["type"], e["reason"], e["source"].get("component"), e["message"])
+            for e in minik.events("waiter")
+        ]
+        assert events == [("Warning", "FailedScheduling", "default-scheduler", NO_FREE_PORTS)], events
+        described = kubectl(minik, "describe", "pod", "waiter").stdout
+        assert "Node:             <none>" in described and "PodScheduled   False" in described, described
+        assert "FailedScheduling" in described and "didn't have free ports" in described, described
+        assert "didn't have free ports" in minik.run("describe", "pod", "waiter").stdout
+
+        minik.delete("pod", "holder")
+        running = minik.wait_pod_phase("waiter", "Running", 60)
+        assert running["spec"]["nodeName"] == "minik" and _scheduled(running)["status"] == "True"
+    finally:
+        minik.run("delete", "pod", "holder", "waiter", "--ignore-not-found", "--wait=false", check=False)
+
+
+PORT_JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: one-port}}
+spec:
+  parallelism: 2
+  completions: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: c
+        image: busybox:latest
+        command: [sleep, "3"]
+        ports: [{{containerPort: 8080, hostPort: {host_port}}}]
+"""
+
+
+def test_a_jobs_pods_sharing_a_host_port_run_one_at_a_time(minik: Minik) -> None:
+    assert kubectl(minik, "apply", "-f", "-", input=PORT_JOB.format(host_port=free_port())).returncode == 0
+    try:
+
+        def pods() -> list[dict[str, Any]]:
+            return list(minik.json("get", "pods", "-l", "job-name=one-port")["items"])
+
+        def one_bound_one_held() -> list[dict[str, Any]] | None:
+            now = pods()
+            held = [p for p in now if (_scheduled(p) or {}).get("status") == "False"]
+            return now if len(now) == 2 and len(held) == 1 else None
+
+        both = minik.eventually("one pod bound, one held", one_bound_one_held, 30)
+        (held,) = [p for p in both if not p["spec"].get("nodeName")]
+        assert _scheduled(held)["message"] == NO_FREE_PORTS  # type: ignore[index]
+        minik.eventually(
+            "the Job completes, its second pod once the first Succeeded",
+            lambda: minik.json("get", "job", "one-port")["status"].get("succeeded") == 2,
+            60,
+        )
+        assert all(p["spec"]["nodeName"] == "minik" for p in pods())
+    finally:
+        minik.run("delete", "job", "one-port", "--ignore-not-found", "--wait=false", check=False)
+
+
+STOPPABLE = """\
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox:latest
+    command: [sh, -c, "trap 'exit 0' TERM; while [ ! -e /tmp/stop ]; do sleep 0.2; done"]
+    ports: [{{containerPort: 8080, hostPort: {host_port}}}]
+"""
+
+
+def test_a_held_pod_is_bound_after_a_restart_when_its_holder_ended_meanwhile(minik: Minik) -> None:
+    """Level-triggered: the holder finishes while the control plane is down; the new one binds the waiter."""
+    host_port = free_port()
+    docs = STOPPABLE.format(name="first", host_port=host_port) + "---\n"
+    res = kubectl(
+        minik, "apply", "-f", "-", input=docs + STOPPABLE.format(name="second", host_port=host_port)
+    )
+    assert res.returncode == 0, res.stderr
+    try:
+        first = minik.wait_pod_phase("first", "Running", 60)
+        minik.eventually("the second pod held", lambda: _scheduled(minik.pod("second")), 30)
+        minik.kill_server()
+        uid = first["metadata"]["uid"]
+        assert minik.exec(uid, "c", "touch", "/tmp/stop")[0] == 0
+        minik.eventually(
+            "the first pod's container to exit",
+            lambda: not minik.container_of(uid, "c")["State"]["Running"],
+            20,
+        )
+        minik.start_server()
+        second = minik.wait_pod_phase("second", "Running", 60)
+        assert second["spec"]["nodeName"] == "minik"
+        assert minik.pod("first")["status"]["phase"] == "Succeeded"
+    finally:
+        minik.run("delete", "pod", "first", "second", "--ignore-not-found", "--wait=false", check=False)

@@ -1,4 +1,4 @@
-"""The cordon gate (minik.controllers.scheduling): table tests named like specs."""
+"""The scheduler gate (minik.controllers.scheduling): cordon and host ports; table tests named like specs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from minik.controllers import scheduling
-from minik.controllers.scheduling import FAILED_SCHEDULING, UNSCHEDULABLE_TAINT
+from minik.controllers.scheduling import FAILED_SCHEDULING, NO_FREE_PORTS, UNSCHEDULABLE_TAINT
 
 NOW = "2026-12-01T20:00:00Z"
 
@@ -136,3 +136,80 @@ TAINT_CASES = [
 @pytest.mark.parametrize(("spec", "the_node", "taints"), TAINT_CASES, ids=[c[0] for c in TAINT_CASES])
 def test_the_unschedulable_taint_follows_the_field(spec: str, the_node: dict[str, Any], taints: Any) -> None:
     assert scheduling.node_taints(the_node) == taints
+
+
+def _with_port(p: dict[str, Any], host_port: int = 8080) -> dict[str, Any]:
+    out = copy.deepcopy(p)
+    out["spec"]["containers"][0]["ports"] = [{"containerPort": 80, "hostPort": host_port}]
+    return out
+
+
+HOLDER = _with_port(pod(node="minik", name="holder", uid="h"))
+HOLDER["status"]["phase"] = "Running"
+
+PORT_CASES = [
+    ("a pod whose host port a running pod holds is held", _with_port(pod()), node(cordoned=False), [HOLDER], "hold"),
+    ("a pod asking for a free host port is bound", _with_port(pod(), 8081), node(cordoned=False), [HOLDER], "bind"),
+    ("a pod asking for no host port is bound beside the holder", pod(), node(cordoned=False), [HOLDER], "bind"),
+    ("a bound pod runs whatever the ports", _with_port(pod(node="minik")), node(cordoned=False), [HOLDER], "run"),
+    ("a deleting held pod goes to the kubelet to finish", _with_port(pod(deletionTimestamp=NOW)), None, [HOLDER],
+     "run"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("spec", "the_pod", "the_node", "pods", "outcome"), PORT_CASES, ids=[c[0] for c in PORT_CASES]
+)
+def test_the_gate_with_host_ports(
+    spec: str, the_pod: dict[str, Any], the_node: dict[str, Any] | None, pods: list[Any], outcome: str
+) -> None:
+    before = copy.deepcopy((the_pod, pods))
+    d = scheduling.schedule(the_pod, the_node, NOW, pods=pods)
+    assert (the_pod, pods) == before, "inputs are never mutated"
+    assert (d.run, d.bind, d.status is not None) == {
+        "run": (True, False, False),
+        "bind": (False, True, False),
+        "hold": (False, False, True),
+    }[outcome], spec
+
+
+def test_a_pod_without_free_ports_says_why_as_the_scheduler_does() -> None:
+    d = scheduling.schedule(_with_port(pod()), node(cordoned=False), NOW, pods=[HOLDER])
+    assert d.event == ("Warning", "FailedScheduling", NO_FREE_PORTS)
+    # NodePorts rejects the node as Unschedulable (not ...AndUnresolvable), so preemption is tried
+    # and finds no pod of lower priority to evict.
+    assert NO_FREE_PORTS == (
+        "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. "
+        "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+    )
+    assert (
+        scheduling.unschedulable_message(
+            "1 node(s) didn't have free ports for the requested pod ports", preemption=scheduling.NO_VICTIMS
+        )
+        == NO_FREE_PORTS
+    )
+    assert scheduling.unschedulable_message("1 node(s) were unschedulable") == FAILED_SCHEDULING
+    assert d.status is not None and d.status["phase"] == "Pending"
+    (cond,) = d.status["conditions"]
+    assert (cond["type"], cond["status"], cond["reason"], cond["message"]) == (
+        "PodScheduled",
+        "False",
+        "Unschedulable",
+        NO_FREE_PORTS,
+    )
+
+
+def test_a_cordoned_node_is_the_reason_before_the_ports() -> None:
+    """The default filter order: NodeUnschedulable runs before NodePorts, and the first rejection is the reason."""
+    d = scheduling.schedule(_with_port(pod()), node(cordoned=True), NOW, pods=[HOLDER])
+    assert d.event == ("Warning", "FailedScheduling", FAILED_SCHEDULING)
+
+
+def test_a_pod_held_for_the_cordon_says_the_ports_once_uncordoned() -> None:
+    held = _with_port(pod())
+    first = scheduling.schedule(held, node(cordoned=True), NOW)
+    assert first.status is not None
+    held["status"] = first.status
+    again = scheduling.schedule(held, node(cordoned=False), "later", pods=[HOLDER])
+    assert again.event == ("Warning", "FailedScheduling", NO_FREE_PORTS)
+    assert again.status is not None and [c["message"] for c in again.status["conditions"]] == [NO_FREE_PORTS]
