@@ -78,6 +78,7 @@ SIDECAR = {
     "containers": [c("app")],
 }
 TWO = {"restartPolicy": "Never", "containers": [c("a"), c("b")]}
+DEADLINE_5S = {**ONE, "activeDeadlineSeconds": 5}
 DEBUG = {**ONE, "ephemeralContainers": [c("dbg")]}
 
 CASES = {
@@ -167,14 +168,10 @@ CASES = {
         ONE, phase="Failed", done=True, deletion_grace=30
     ),
     "past activeDeadlineSeconds: killed with the pod's grace": Case(
-        {**ONE, "activeDeadlineSeconds": 5},
-        {"app": [running()]},
-        kills=[("app", 30)],
-        phase="Running",
-        started_ago=6,
+        DEADLINE_5S, {"app": [running()]}, kills=[("app", 30)], phase="Running", started_ago=6
     ),
     "past activeDeadlineSeconds and stopped: Failed, DeadlineExceeded": Case(
-        {**ONE, "activeDeadlineSeconds": 5},
+        DEADLINE_5S,
         {"app": [exited(137)]},
         phase="Failed",
         done=True,
