@@ -19,6 +19,7 @@ import pytest
 from tests.support import Minik
 from tests.support import kubectl as support_kubectl
 from tests.support.host import free_port
+from tests.support.kube import busybox_spec, pod_yaml
 
 kubernetes = pytest.importorskip("kubernetes", reason="the official client is in the test extras")
 from kubernetes import client, config  # noqa: E402
@@ -155,17 +156,11 @@ def test_kubectl_port_forward_serves_http_from_the_pod_on_127_0_0_1(minik: Minik
         proc.wait(10)
 
 
-TICKER = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: ticker}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: main
-    image: busybox:latest
-    command: [sh, -c, "sleep 2; for i in 1 2 3; do echo tick $i; sleep 0.3; done"]
-"""
+# A pod whose only process prints three ticks, after a pause long enough to attach in.
+TICKER = pod_yaml(
+    "ticker",
+    busybox_spec('[sh, -c, "sleep 2; for i in 1 2 3; do echo tick $i; sleep 0.3; done"]', grace=None),
+)
 
 
 def test_kubectl_attach_streams_the_main_process_output_until_it_exits(minik: Minik) -> None:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.instance import Minik
-from tests.support.kube import kubeconfig, run_command
+from tests.support.kube import JOB, kubeconfig, run_command
 from tests.support.polling import eventually
 
 NS = "routine"
@@ -34,20 +34,6 @@ resources: [job.yaml]
 configMapGenerator:
 - name: kcfg
   literals: [mode=routine]
-"""
-KUSTOM_JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: report}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox:1.36
-        command: [sh, -c, 'echo report done']
 """
 PRUNE_SET = """\
 apiVersion: v1
@@ -138,7 +124,7 @@ def test_a_day_of_kubectl(minik: Minik, tmp_path: Path) -> None:
     kdir = tmp_path / "kustom"
     kdir.mkdir()
     (kdir / "kustomization.yaml").write_text(KUSTOMIZATION)
-    (kdir / "job.yaml").write_text(KUSTOM_JOB)
+    (kdir / "job.yaml").write_text(JOB.format(name="report", command="echo report done"))
     out = k.out("apply", "-k", str(kdir))
     assert re.fullmatch(r"configmap/kcfg-[a-z0-9]{10} created\njob.batch/report created\n", out), out
     assert k.out("wait", "-n", NS, "--for=condition=complete", "job/report", "--timeout=60s").strip() == (

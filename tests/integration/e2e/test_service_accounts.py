@@ -16,6 +16,7 @@ import json
 import pytest
 
 from tests.support import Minik, eventually, kubectl
+from tests.support.kube import busybox_spec, pod_yaml
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 CLIENT = """\
@@ -164,18 +165,10 @@ def test_the_service_account_s_automount_false_is_overridden_by_the_pod(minik: M
     ) in missing.stderr
 
 
-TOKEN_PRINTER = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: printer
-spec:
-  restartPolicy: Never
-  containers:
-  - name: c
-    image: busybox:latest
-    command: [sh, -c, "cat /var/run/secrets/kubernetes.io/serviceaccount/token; echo; cat /var/run/secrets/kubernetes.io/serviceaccount/namespace"]
-"""
+# A pod that prints its projected token, then its namespace, and ends.
+TOKEN_PRINTER = pod_yaml(
+    "printer", busybox_spec(f'[sh, -c, "cat {SA_DIR}/token; echo; cat {SA_DIR}/namespace"]', grace=None)
+)
 
 
 def test_a_pod_s_token_works_while_the_pod_lives_and_dies_with_it(minik: Minik) -> None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import docker
 
 from tests.support import Minik, eventually, kubectl
+from tests.support.kube import Obj
 
 PV_LABEL = "minik.io/persistent-volume"
 
-WRITER = """\
+CLAIM = """\
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
@@ -25,53 +27,51 @@ spec:
   resources:
     requests:
       storage: 1Gi
----
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: writer
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      initContainers:
-      - name: mkdir
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: [sh, -c, "mkdir -p /data/run1"]
-        volumeMounts: [{name: data, mountPath: /data}]
-      containers:
-      - name: write
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: [sh, -c, "echo 42 > /out/answer"]
-        volumeMounts: [{name: data, mountPath: /out, subPath: run1}]
-      volumes:
-      - name: data
-        persistentVolumeClaim: {claimName: results}
 """
 
-READER = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: reader
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: read
-        image: busybox:latest
-        imagePullPolicy: IfNotPresent
-        command: [sh, -c, "cat /in/run1/answer; touch /in/x 2>/dev/null || echo read-only"]
-        volumeMounts: [{name: data, mountPath: /in}]
-      volumes:
-      - name: data
-        persistentVolumeClaim: {claimName: results, readOnly: true}
-"""
+
+def sh(name: str, command: str, **mount: Any) -> Obj:
+    """A busybox container running ``sh -c COMMAND`` with the volume ``data`` mounted as ``mount`` says."""
+    return {
+        "name": name,
+        "image": "busybox:latest",
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["sh", "-c", command],
+        "volumeMounts": [{"name": "data", **mount}],
+    }
+
+
+def job_on_claim(
+    name: str, containers: list[Obj], *, init: list[Obj] | None = None, read_only: bool = False
+) -> str:
+    """A never-retried Job whose pod mounts the claim ``results`` as the volume ``data``."""
+    claim: Obj = {"claimName": "results", **({"readOnly": True} if read_only else {})}
+    pod: Obj = {
+        "restartPolicy": "Never",
+        **({"initContainers": init} if init else {}),
+        "containers": containers,
+    }
+    pod["volumes"] = [{"name": "data", "persistentVolumeClaim": claim}]
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}}
+    return json.dumps({**job, "spec": {"backoffLimit": 0, "template": {"spec": pod}}}, indent=1) + "\n"
+
+
+# The claim, and a Job that writes the answer into the subdirectory run1 it makes first.
+WRITER = (
+    CLAIM
+    + "---\n"
+    + job_on_claim(
+        "writer",
+        [sh("write", "echo 42 > /out/answer", mountPath="/out", subPath="run1")],
+        init=[sh("mkdir", "mkdir -p /data/run1", mountPath="/data")],
+    )
+)
+# A Job that reads the answer back through a read-only mount, and finds it cannot write there.
+READER = job_on_claim(
+    "reader",
+    [sh("read", "cat /in/run1/answer; touch /in/x 2>/dev/null || echo read-only", mountPath="/in")],
+    read_only=True,
+)
 
 KEEPER = """\
 apiVersion: storage.k8s.io/v1

@@ -23,6 +23,16 @@ def _run(minik: Cluster, pod_name: str, body: str) -> dict:  # type: ignore[type
     return pod
 
 
+def _succeeded(minik: Cluster, pod_name: str, command: str, more: str) -> dict:  # type: ignore[type-arg]
+    """Runs busybox_spec(command, more=more) (no grace period set) to its end, which must be Succeeded."""
+    pod = _run(minik, pod_name, busybox_spec(command, grace=None, more=more))
+    assert pod["status"]["phase"] == "Succeeded", pod["status"]
+    return pod
+
+
+CAP_EFF = '["grep", "CapEff", "/proc/self/status"]'  # prints the effective capability set
+
+
 def _cap_eff(log: str) -> int:
     for line in log.splitlines():
         if line.startswith("CapEff:"):
@@ -31,18 +41,7 @@ def _cap_eff(log: str) -> int:
 
 
 def test_resource_limits_become_docker_cpu_and_memory_limits(minik: Cluster, pod_name: str) -> None:
-    pod = _run(
-        minik,
-        pod_name,
-        busybox_spec(
-            '["true"]',
-            grace=None,
-            more="""    resources:
-      limits: {cpu: 250m, memory: 96Mi}
-""",
-        ),
-    )
-    assert pod["status"]["phase"] == "Succeeded", pod["status"]
+    pod = _succeeded(minik, pod_name, '["true"]', "    resources:\n      limits: {cpu: 250m, memory: 96Mi}\n")
     host = minik.container_of(pod["metadata"]["uid"], "c")["HostConfig"]
     assert (host["CpuPeriod"], host["CpuQuota"]) == (100_000, 25_000)
     assert host["Memory"] == 96 * 2**20
@@ -72,38 +71,25 @@ def test_run_as_user_and_group_set_the_process_ids(minik: Cluster, pod_name: str
 
 
 def test_read_only_root_filesystem_makes_writes_fail(minik: Cluster, pod_name: str) -> None:
-    pod = _run(
-        minik,
-        pod_name,
-        busybox_spec(
-            '["sh", "-c", "touch /probe 2>/dev/null && echo wrote || echo refused"]',
-            grace=None,
-            more="""    securityContext: {readOnlyRootFilesystem: true}
-""",
-        ),
-    )
-    assert pod["status"]["phase"] == "Succeeded", pod["status"]
+    touch = '["sh", "-c", "touch /probe 2>/dev/null && echo wrote || echo refused"]'
+    pod = _succeeded(minik, pod_name, touch, "    securityContext: {readOnlyRootFilesystem: true}\n")
     assert minik.logs(pod_name).strip().splitlines()[-1] == "refused"
     assert minik.container_of(pod["metadata"]["uid"], "c")["HostConfig"]["ReadonlyRootfs"] is True
     minik.delete("pod", pod_name)
 
 
 def test_capabilities_add_and_drop_change_the_effective_set(minik: Cluster, pod_name: str) -> None:
-    pod = _run(
+    _succeeded(
         minik,
         pod_name,
-        busybox_spec(
-            '["grep", "CapEff", "/proc/self/status"]',
-            grace=None,
-            more=f"""    securityContext:
+        CAP_EFF,
+        f"""    securityContext:
       capabilities: {{add: [NET_ADMIN], drop: [CHOWN]}}
   - name: plain
     {BUSYBOX}
-    command: ["grep", "CapEff", "/proc/self/status"]
+    command: {CAP_EFF}
 """,
-        ),
     )
-    assert pod["status"]["phase"] == "Succeeded", pod["status"]
     changed, plain = _cap_eff(minik.logs(pod_name, "c")), _cap_eff(minik.logs(pod_name, "plain"))
     assert changed & (1 << CAP_NET_ADMIN) and not plain & (1 << CAP_NET_ADMIN)
     assert plain & (1 << CAP_CHOWN) and not changed & (1 << CAP_CHOWN)
@@ -124,17 +110,7 @@ def engine_runs_privileged(docker_client: docker.DockerClient) -> None:
 
 @pytest.mark.usefixtures("engine_runs_privileged")
 def test_privileged_container_gets_every_capability_and_devices(minik: Cluster, pod_name: str) -> None:
-    pod = _run(
-        minik,
-        pod_name,
-        busybox_spec(
-            '["grep", "CapEff", "/proc/self/status"]',
-            grace=None,
-            more="""    securityContext: {privileged: true}
-""",
-        ),
-    )
-    assert pod["status"]["phase"] == "Succeeded", pod["status"]
+    pod = _succeeded(minik, pod_name, CAP_EFF, "    securityContext: {privileged: true}\n")
     assert bin(_cap_eff(minik.logs(pod_name))).count("1") >= 38
     assert minik.container_of(pod["metadata"]["uid"], "c")["HostConfig"]["Privileged"] is True
     assert container_status(pod, "c") is not None

@@ -111,24 +111,12 @@ def test_no_token_or_a_foreign_token_is_401(admin: TestClient) -> None:
 def test_a_pod_bound_token_dies_with_its_pod(admin: TestClient) -> None:
     uid = admin.post(PODS, json=a_pod("p")).json()["metadata"]["uid"]
     token = token_for(admin, boundObjectRef={"kind": "Pod", "apiVersion": "v1", "name": "p", "uid": uid})
-    assert (
-        admin.post(
-            SSAR,
-            headers=as_(token),
-            json={"spec": {"resourceAttributes": {"verb": "list", "resource": "pods"}}},
-        ).status_code
-        == 201
-    )
+    ask = {"spec": {"resourceAttributes": {"verb": "list", "resource": "pods"}}}
+    assert admin.post(SSAR, headers=as_(token), json=ask).status_code == 201
     admin.delete(f"{PODS}/p?gracePeriodSeconds=0")
     assert admin.get(f"{PODS}/p").status_code == 404
-    assert (
-        admin.post(
-            SSAR,
-            headers=as_(token),
-            json={"spec": {"nonResourceAttributes": {"verb": "get", "path": "/api"}}},
-        ).status_code
-        == 401
-    )
+    ask = {"spec": {"nonResourceAttributes": {"verb": "get", "path": "/api"}}}
+    assert admin.post(SSAR, headers=as_(token), json=ask).status_code == 401
 
 
 def test_a_token_of_a_deleted_service_account_is_refused(admin: TestClient) -> None:

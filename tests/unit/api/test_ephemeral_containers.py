@@ -147,10 +147,7 @@ def test_an_existing_ephemeral_container_may_not_be_changed(api: TestClient) -> 
 
 
 def test_a_pod_is_not_created_with_ephemeral_containers(api: TestClient) -> None:
-    pod = a_pod()
-    pod["metadata"]["name"] = "q"
-    pod["spec"]["ephemeralContainers"] = [debug()]
-    resp = api.post(PODS, json=pod)
+    resp = api.post(PODS, json=a_pod("q", ephemeralContainers=[debug()]))
     assert resp.status_code == 422
     assert "spec.ephemeralContainers: Forbidden: cannot be set on create" in resp.json()["message"]
 
@@ -179,10 +176,7 @@ def test_a_pod_with_ephemeral_containers_can_still_be_labelled(api: TestClient) 
 
 
 def test_the_log_of_a_pod_that_needs_a_container_name_lists_its_ephemeral_ones(api: TestClient) -> None:
-    pod = a_pod()
-    pod["metadata"]["name"] = "two"
-    pod["spec"]["containers"].append({"name": "d", "image": "busybox"})
-    api.post(PODS, json=pod)
+    api.post(PODS, json=a_pod("two", [{"name": "c", "image": "busybox"}, {"name": "d", "image": "busybox"}]))
     body = {"spec": {"ephemeralContainers": [debug()]}}
     api.patch(f"{PODS}/two/ephemeralcontainers", content=json.dumps(body), headers=STRATEGIC)
     resp = api.get(f"{PODS}/two/log")
@@ -191,13 +185,8 @@ def test_the_log_of_a_pod_that_needs_a_container_name_lists_its_ephemeral_ones(a
 
 
 def test_share_process_namespace_is_accepted_but_not_with_host_pid(api: TestClient) -> None:
-    pod = a_pod()
-    pod["metadata"]["name"] = "shared"
-    pod["spec"]["shareProcessNamespace"] = True
-    assert api.post(PODS, json=pod).status_code == 201
-    pod["metadata"]["name"] = "both"
-    pod["spec"]["hostPID"] = True
-    resp = api.post(PODS, json=pod)
+    assert api.post(PODS, json=a_pod("shared", shareProcessNamespace=True)).status_code == 201
+    resp = api.post(PODS, json=a_pod("both", shareProcessNamespace=True, hostPID=True))
     assert resp.status_code == 422
     words = (
         "spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace and HostPID"

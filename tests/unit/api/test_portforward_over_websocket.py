@@ -42,6 +42,15 @@ def echo_port() -> Iterator[int]:
     t.join(5)
 
 
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
+    closed = socket.create_server(("127.0.0.1", 0))
+    port: int = closed.getsockname()[1]
+    closed.close()
+    return port
+
+
 KUBELET_ADDRESSES: dict[str, str] = {}
 """The kubelet's record of each pod's address (pod uid -> IP): what port-forward must use."""
 
@@ -89,11 +98,9 @@ def test_a_port_gets_its_prefixed_channels_and_carries_data_both_ways(
 
 
 def test_a_refused_connection_is_reported_on_the_ports_error_channel(
-    client: TestClient, store: Registry
+    client: TestClient, store: Registry, closed_port: int
 ) -> None:
-    closed = socket.create_server(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()
+    port = closed_port
     pod_at(client, store, "127.0.0.1")
     with client.websocket_connect(f"{PODS}/web/portforward?ports={port}", subprotocols=[V4]) as ws:
         ws.receive_bytes(), ws.receive_bytes()
@@ -109,21 +116,37 @@ def test_bad_ports_are_refused_before_the_upgrade(client: TestClient, store: Reg
     assert exc.value.status_code == 400
 
 
+@contextlib.contextmanager
+def spdy_tunnel(client: TestClient, store: Registry) -> Iterator[tuple[Any, Client, spdy.Parser]]:
+    """kubectl's SPDY tunnel to pod web (on 127.0.0.1): the websocket, a frame writer and a frame reader."""
+    pod_at(client, store, "127.0.0.1")
+    parser = spdy.Parser()
+    parser._inflate = zlib.decompressobj()  # the server's header blocks use no dictionary
+    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+        yield ws, Client(), parser
+
+
+def _spdy_frames(ws: Any, parser: spdy.Parser, until: Callable[[list[spdy.Frame]], bool]) -> list[spdy.Frame]:
+    frames: list[spdy.Frame] = []
+    while not until(frames):
+        frames += parser.feed(ws.receive_bytes())
+    return frames
+
+
+def _resets(frames: list[spdy.Frame]) -> list[int]:
+    return [f.stream for f in frames if f.control and f.kind == spdy.RST_STREAM]
+
+
 def test_kubectls_spdy_tunnel_forwards_one_connection_per_stream_pair(
     client: TestClient, store: Registry, echo_port: int
 ) -> None:
-    pod_at(client, store, "127.0.0.1")
-    c, parser = Client(), spdy.Parser()
-    parser._inflate = zlib.decompressobj()  # the server's header blocks use no dictionary
     headers = {"port": str(echo_port), "requestid": "0"}
-    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+    with spdy_tunnel(client, store) as (ws, c, parser):
         assert ws.accepted_subprotocol == channels.SPDY_TUNNEL
         ws.send_bytes(c.syn_stream(1, {**headers, "streamtype": "error"}) + c.data(1, b"", fin=True))
         ws.send_bytes(c.syn_stream(3, {**headers, "streamtype": "data"}))
         ws.send_bytes(c.data(3, b"ping"))
-        frames: list[spdy.Frame] = []
-        while not any(f.stream == 1 and f.fin for f in frames):
-            frames += parser.feed(ws.receive_bytes())
+        frames = _spdy_frames(ws, parser, lambda fs: any(f.stream == 1 and f.fin for f in fs))
     assert [(f.kind, f.stream) for f in frames if f.control] == [(spdy.SYN_REPLY, 1), (spdy.SYN_REPLY, 3)]
     assert b"".join(f.payload for f in frames if not f.control and f.stream == 3) == b"echo:ping"
     assert any(f.stream == 3 and f.fin for f in frames if not f.control)
@@ -131,21 +154,16 @@ def test_kubectls_spdy_tunnel_forwards_one_connection_per_stream_pair(
 
 
 def test_kubectls_spdy_tunnel_reports_a_refused_port_on_the_error_stream(
-    client: TestClient, store: Registry
+    client: TestClient, store: Registry, closed_port: int
 ) -> None:
-    closed = socket.create_server(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()
-    pod_at(client, store, "127.0.0.1")
-    c, parser = Client(), spdy.Parser()
-    parser._inflate = zlib.decompressobj()
+    port = closed_port
     headers = {"port": str(port), "requestid": "7"}
-    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+    with spdy_tunnel(client, store) as (ws, c, parser):
         ws.send_bytes(c.syn_stream(1, {**headers, "streamtype": "error"}))
         ws.send_bytes(c.syn_stream(3, {**headers, "streamtype": "data"}))
-        frames: list[spdy.Frame] = []
-        while not any(f.stream == 1 and f.fin for f in frames if not f.control):
-            frames += parser.feed(ws.receive_bytes())
+        frames = _spdy_frames(
+            ws, parser, lambda fs: any(f.stream == 1 and f.fin for f in fs if not f.control)
+        )
     error = b"".join(f.payload for f in frames if not f.control and f.stream == 1).decode()
     assert error == (
         f"error forwarding port {port} to pod web, uid {store.get('pods', 'default', 'web')['metadata']['uid']}: "
@@ -208,28 +226,18 @@ def test_port_forward_connects_to_the_kubelets_address_not_a_client_written_pod_
         host_service.close()
 
 
-def _spdy_frames(ws: Any, parser: spdy.Parser, until: Callable[[list[spdy.Frame]], bool]) -> list[spdy.Frame]:
-    frames: list[spdy.Frame] = []
-    while not until(frames):
-        frames += parser.feed(ws.receive_bytes())
-    return frames
-
-
-def _resets(frames: list[spdy.Frame]) -> list[int]:
-    return [f.stream for f in frames if f.control and f.kind == spdy.RST_STREAM]
+def _frames_until_a_reset(ws: Any, parser: spdy.Parser) -> list[spdy.Frame]:
+    return _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
 
 
 def test_a_spdy_port_forward_holds_a_bounded_number_of_stream_pairs(
     client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(portforward, "MAX_PAIRS", 3)
-    pod_at(client, store, "127.0.0.1")
-    c, parser = Client(), spdy.Parser()
-    parser._inflate = zlib.decompressobj()
-    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+    with spdy_tunnel(client, store) as (ws, c, parser):
         for i in range(4):  # four half-open pairs: error streams whose data stream never comes
             ws.send_bytes(c.syn_stream(2 * i + 1, {"port": "80", "requestid": str(i), "streamtype": "error"}))
-        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+        frames = _frames_until_a_reset(ws, parser)
     assert [(f.kind, f.stream) for f in frames if f.control] == [
         (spdy.SYN_REPLY, 1),
         (spdy.SYN_REPLY, 3),
@@ -242,14 +250,11 @@ def test_data_for_a_pair_that_never_opens_is_bounded(
     client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(portforward, "MAX_PENDING", 1000)
-    pod_at(client, store, "127.0.0.1")
-    c, parser = Client(), spdy.Parser()
-    parser._inflate = zlib.decompressobj()
-    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+    with spdy_tunnel(client, store) as (ws, c, parser):
         ws.send_bytes(c.syn_stream(1, {"port": "80", "requestid": "0", "streamtype": "data"}))
         for _ in range(3):
             ws.send_bytes(c.data(1, b"x" * 400))  # 1,200 bytes for a pair without its error stream
-        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+        frames = _frames_until_a_reset(ws, parser)
     assert _resets(frames) == [1]
 
 
@@ -257,12 +262,9 @@ def test_a_pair_whose_other_stream_never_comes_is_told_and_reset(
     client: TestClient, store: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(portforward, "PAIR_TIMEOUT", 0.2)
-    pod_at(client, store, "127.0.0.1")
-    c, parser = Client(), spdy.Parser()
-    parser._inflate = zlib.decompressobj()
-    with client.websocket_connect(f"{PODS}/web/portforward", subprotocols=[channels.SPDY_TUNNEL]) as ws:
+    with spdy_tunnel(client, store) as (ws, c, parser):
         ws.send_bytes(c.syn_stream(1, {"port": "80", "requestid": "9", "streamtype": "error"}))
-        frames = _spdy_frames(ws, parser, lambda fs: bool(_resets(fs)))
+        frames = _frames_until_a_reset(ws, parser)
     error = b"".join(f.payload for f in frames if not f.control and f.stream == 1)
     assert error == b"(request=9) timed out waiting for streams"
     assert _resets(frames) == [1]

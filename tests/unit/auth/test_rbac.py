@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -105,41 +106,6 @@ CASES: list[tuple[str, list[Obj], Attributes, bool]] = [
      ask(sa(name="other"), "GET", "/api/v1/namespaces/team/pods"), False),
     ("the same SA name in another namespace gets nothing", POD_READER,
      ask(sa(ns="other"), "GET", "/api/v1/namespaces/other/pods"), False),
-    # groups and API groups
-    ("apiGroups must match: pods in batch is not core pods",
-     [role("r", "team", rule("list", "pods", groups="batch")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods"), False),
-    ("jobs in batch",
-     [role("r", "team", rule("create,delete", "jobs", groups="batch")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "POST", "/apis/batch/v1/namespaces/team/jobs"), True),
-    # wildcards
-    ("* verbs, * resources, * groups",
-     [role("r", "team", rule("*", "*", groups="*")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "DELETE", "/apis/batch/v1/namespaces/team/cronjobs/c"), True),
-    ("* resources covers subresources",
-     [role("r", "team", rule("get", "*", groups="")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods/p/log"), True),
-    ("*/log matches pods/log",
-     [role("r", "team", rule("get", "*/log")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods/p/log"), True),
-    ("*/log does not match pods",
-     [role("r", "team", rule("get", "*/log")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods/p"), False),
-    ("pods/log", [role("r", "team", rule("get", "pods/log")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods/p/log"), True),
-    # resourceNames
-    ("resourceNames allow the named object",
-     [role("r", "team", rule("get,delete", "configmaps", names="lock")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "DELETE", "/api/v1/namespaces/team/configmaps/lock"), True),
-    ("resourceNames refuse another object",
-     [role("r", "team", rule("get", "configmaps", names="lock")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/configmaps/other"), False),
-    ("resourceNames refuse a list",
-     [role("r", "team", rule("list", "configmaps", names="lock")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/configmaps"), False),
-    ("resourceNames allow a list narrowed to the name by a field selector",
-     [role("r", "team", rule("list", "configmaps", names="lock")), binding("b", "team", "Role", "r", SA_SUBJECT)],
-     ask(sa(), "GET", "/api/v1/namespaces/team/configmaps", fieldSelector="metadata.name=lock"), True),
     # ClusterRoles
     ("a ClusterRole through a RoleBinding applies in the binding's namespace",
      [cluster_role("reader", rule("list", "pods")), binding("b", "team", "ClusterRole", "reader", SA_SUBJECT)],
@@ -158,23 +124,7 @@ CASES: list[tuple[str, list[Obj], Attributes, bool]] = [
      ask(sa(), "GET", "/api/v1/namespaces"), False),
     ("a RoleBinding to a missing Role allows nothing",
      [binding("b", "team", "Role", "gone", SA_SUBJECT)], ask(sa(), "GET", "/api/v1/namespaces/team/pods"), False),
-    # subjects
-    ("a ServiceAccount subject without namespace means the binding's",
-     [role("r", "team", rule("list", "pods")),
-      binding("b", "team", "Role", "r", {"kind": "ServiceAccount", "name": "robot"})],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods"), True),
-    ("a User subject naming the SA user",
-     [role("r", "team", rule("list", "pods")),
-      binding("b", "team", "Role", "r", {"kind": "User", "name": "system:serviceaccount:team:robot"})],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods"), True),
-    ("Group system:serviceaccounts:team",
-     [role("r", "team", rule("list", "pods")),
-      binding("b", "team", "Role", "r", {"kind": "Group", "name": "system:serviceaccounts:team"})],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods"), True),
-    ("Group system:serviceaccounts:other is not this SA's",
-     [role("r", "team", rule("list", "pods")),
-      binding("b", "team", "Role", "r", {"kind": "Group", "name": "system:serviceaccounts:other"})],
-     ask(sa(), "GET", "/api/v1/namespaces/team/pods"), False),
+    # subjects of a ClusterRoleBinding
     ("Group system:serviceaccounts",
      [cluster_role("c", rule("list", "pods")), cluster_binding("b", "c", {"kind": "Group", "name": "system:serviceaccounts"})],
      ask(sa(), "GET", "/api/v1/pods"), True),
@@ -202,6 +152,61 @@ CASES: list[tuple[str, list[Obj], Attributes, bool]] = [
 @pytest.mark.parametrize(("objs", "attrs", "allowed"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rbac(objs: list[Obj], attrs: Attributes, allowed: bool) -> None:
     assert Authorizer(FakeSource(objs)).authorize(attrs).allowed is allowed
+
+
+RULE_CASES: list[tuple[str, Obj, str, str, bool]] = [
+    # groups and API groups
+    ("apiGroups must match: pods in batch is not core pods", rule("list", "pods", groups="batch"),
+     "GET", "/api/v1/namespaces/team/pods", False),
+    ("jobs in batch", rule("create,delete", "jobs", groups="batch"), "POST", "/apis/batch/v1/namespaces/team/jobs", True),
+    # wildcards
+    ("* verbs, * resources, * groups", rule("*", "*", groups="*"),
+     "DELETE", "/apis/batch/v1/namespaces/team/cronjobs/c", True),
+    ("* resources covers subresources", rule("get", "*", groups=""), "GET", "/api/v1/namespaces/team/pods/p/log", True),
+    ("*/log matches pods/log", rule("get", "*/log"), "GET", "/api/v1/namespaces/team/pods/p/log", True),
+    ("*/log does not match pods", rule("get", "*/log"), "GET", "/api/v1/namespaces/team/pods/p", False),
+    ("pods/log", rule("get", "pods/log"), "GET", "/api/v1/namespaces/team/pods/p/log", True),
+    # resourceNames
+    ("resourceNames allow the named object", rule("get,delete", "configmaps", names="lock"),
+     "DELETE", "/api/v1/namespaces/team/configmaps/lock", True),
+    ("resourceNames refuse another object", rule("get", "configmaps", names="lock"),
+     "GET", "/api/v1/namespaces/team/configmaps/other", False),
+    ("resourceNames refuse a list", rule("list", "configmaps", names="lock"),
+     "GET", "/api/v1/namespaces/team/configmaps", False),
+    ("resourceNames allow a list narrowed to the name by a field selector", rule("list", "configmaps", names="lock"),
+     "GET", "/api/v1/namespaces/team/configmaps?fieldSelector=metadata.name=lock", True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("one_rule", "method", "url", "allowed"), [c[1:] for c in RULE_CASES], ids=[c[0] for c in RULE_CASES]
+)
+def test_a_role_with_one_rule_bound_to_the_service_account(
+    one_rule: Obj, method: str, url: str, allowed: bool
+) -> None:
+    path, _, query = url.partition("?")
+    objs = [role("r", "team", one_rule), binding("b", "team", "Role", "r", SA_SUBJECT)]
+    attrs = ask(sa(), method, path, **dict(parse_qsl(query)))
+    assert Authorizer(FakeSource(objs)).authorize(attrs).allowed is allowed
+
+
+SUBJECT_CASES: list[tuple[str, Obj, bool]] = [
+    ("a ServiceAccount subject without namespace means the binding's", {"kind": "ServiceAccount", "name": "robot"}, True),
+    ("a User subject naming the SA user", {"kind": "User", "name": "system:serviceaccount:team:robot"}, True),
+    ("Group system:serviceaccounts:team", {"kind": "Group", "name": "system:serviceaccounts:team"}, True),
+    ("Group system:serviceaccounts:other is not this SA's", {"kind": "Group", "name": "system:serviceaccounts:other"}, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("subject", "allowed"), [c[1:] for c in SUBJECT_CASES], ids=[c[0] for c in SUBJECT_CASES]
+)
+def test_a_role_binding_subject_that_may_name_the_service_account(subject: Obj, allowed: bool) -> None:
+    objs = [role("r", "team", rule("list", "pods")), binding("b", "team", "Role", "r", subject)]
+    assert (
+        Authorizer(FakeSource(objs)).authorize(ask(sa(), "GET", "/api/v1/namespaces/team/pods")).allowed
+        is allowed
+    )
 
 
 def test_the_reason_names_the_binding_role_and_subject_as_upstream() -> None:

@@ -36,6 +36,11 @@ def cronjob(
     return builders.cronjob(created=created, status=status, meta=meta, **spec)
 
 
+def in_zone(schedule: str, zone: str, *, last_scheduled: str) -> Obj:
+    """A CronJob whose schedule is read in the time zone `zone`, last scheduled at `last_scheduled` (UTC)."""
+    return cronjob(schedule=schedule, timeZone=zone, status={"lastScheduleTime": last_scheduled})
+
+
 def ref(name: str) -> Obj:
     return {
         "kind": "Job",
@@ -302,30 +307,6 @@ SCENARIOS = [
         delete=["z", "a"],
     ),
     S(
-        "an unknown timeZone stops scheduling with a warning",
-        cronjob(timeZone="Mars/Olympus_Mons", status=LAST_11_55),
-        events=[
-            'UnknownTimeZone: invalid timeZone: "Mars/Olympus_Mons": unknown time zone Mars/Olympus_Mons'
-        ],
-        requeue=None,
-    ),
-    S(
-        "an unparseable schedule stops scheduling with a warning",
-        cronjob(schedule="61 * * * *", status=LAST_11_55),
-        events=[
-            'UnparseableSchedule: unparseable schedule: "61 * * * *" : end of range (61) above maximum (59): 61'
-        ],
-        requeue=None,
-    ),
-    S(
-        "a schedule that never fires (31 February) is InvalidSchedule",
-        cronjob(schedule="0 0 31 2 *", status=LAST_11_55),
-        events=[
-            "InvalidSchedule: invalid schedule: 0 0 31 2 * : time difference between two schedules is less than 1 second"
-        ],
-        requeue=None,
-    ),
-    S(
         "TZ in a schedule stored before validation rejected it: a warning, and it still runs",
         cronjob(schedule="CRON_TZ=UTC * * * * *", status=LAST_11_55),
         create=[name_for(T12)],
@@ -333,11 +314,7 @@ SCENARIOS = [
     ),
     S(
         "timeZone: the schedule is read in that zone (09:00 Berlin is 08:00 UTC)",
-        cronjob(
-            schedule="0 9 * * *",
-            timeZone="Europe/Berlin",
-            status={"lastScheduleTime": "2025-12-31T08:00:00Z"},
-        ),
+        in_zone("0 9 * * *", "Europe/Berlin", last_scheduled="2025-12-31T08:00:00Z"),
         now=t("2026-01-01T08:00:05Z"),
         create=[name_for(t("2026-01-01T08:00:00Z"))],
         status={"lastScheduleTime": "2026-01-01T08:00:00Z"},
@@ -345,47 +322,44 @@ SCENARIOS = [
     ),
     S(
         "DST spring forward: 02:30 New York does not exist on 8 March, the next run is 9 March",
-        cronjob(
-            schedule="30 2 * * *",
-            timeZone="America/New_York",
-            status={"lastScheduleTime": "2026-03-07T07:30:00Z"},
-        ),
+        in_zone("30 2 * * *", "America/New_York", last_scheduled="2026-03-07T07:30:00Z"),
         now=t("2026-03-08T08:00:00Z"),
         events=[],
         requeue=(t("2026-03-09T06:30:00Z") - t("2026-03-08T08:00:00Z")).total_seconds() + 0.1,
     ),
     S(
         "DST fall back: 01:30 New York runs again in the repeated hour",
-        cronjob(
-            schedule="30 1 * * *",
-            timeZone="America/New_York",
-            status={"lastScheduleTime": "2026-11-01T05:30:00Z"},
-        ),
+        in_zone("30 1 * * *", "America/New_York", last_scheduled="2026-11-01T05:30:00Z"),
         now=t("2026-11-01T06:45:00Z"),
         create=[name_for(t("2026-11-01T06:30:00Z"))],
         status={"lastScheduleTime": "2026-11-01T06:30:00Z"},
     ),
     S(
         "DST fall back: after the first 01:30 New York the next run is one hour later",
-        cronjob(
-            schedule="30 1 * * *",
-            timeZone="America/New_York",
-            status={"lastScheduleTime": "2026-11-01T05:30:00Z"},
-        ),
+        in_zone("30 1 * * *", "America/New_York", last_scheduled="2026-11-01T05:30:00Z"),
         now=t("2026-11-01T05:31:00Z"),
         events=[],
         requeue=3540.1,
     ),
     S(
         "DST: a daily 09:00 keeps local time across the change (13:00 UTC, then 14:00 UTC)",
-        cronjob(
-            schedule="0 9 * * *",
-            timeZone="America/New_York",
-            status={"lastScheduleTime": "2026-10-31T13:00:00Z"},
-        ),
+        in_zone("0 9 * * *", "America/New_York", last_scheduled="2026-10-31T13:00:00Z"),
         now=t("2026-11-01T14:00:30Z"),
         create=[name_for(t("2026-11-01T14:00:00Z"))],
     ),
+]
+
+# A schedule or zone that cannot be read: no Job, one warning event naming the problem, and no requeue.
+STOPPED = [
+    ("an unknown timeZone stops scheduling with a warning", {"timeZone": "Mars/Olympus_Mons"},
+     'UnknownTimeZone: invalid timeZone: "Mars/Olympus_Mons": unknown time zone Mars/Olympus_Mons'),
+    ("an unparseable schedule stops scheduling with a warning", {"schedule": "61 * * * *"},
+     'UnparseableSchedule: unparseable schedule: "61 * * * *" : end of range (61) above maximum (59): 61'),
+    ("a schedule that never fires (31 February) is InvalidSchedule", {"schedule": "0 0 31 2 *"},
+     "InvalidSchedule: invalid schedule: 0 0 31 2 * : time difference between two schedules is less than 1 second"),
+]  # fmt: skip
+SCENARIOS += [
+    S(name, cronjob(status=LAST_11_55, **spec), events=[event], requeue=None) for name, spec, event in STOPPED
 ]
 
 

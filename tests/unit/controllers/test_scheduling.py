@@ -35,6 +35,10 @@ def node(*, cordoned: bool, taints: list[dict[str, Any]] | None = None) -> dict[
     return {"metadata": {"name": "minik"}, "spec": spec}
 
 
+def unschedulable_toleration(effect: str) -> dict[str, Any]:
+    return {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": effect}
+
+
 CASES = [
     ("a bound pod runs even on a cordoned node", pod(node="minik"), node(cordoned=True), "run"),
     (
@@ -48,11 +52,7 @@ CASES = [
     ("an unbound pod is held while the node is cordoned", pod(), node(cordoned=True), "hold"),
     (
         "a pod tolerating the unschedulable taint is bound on a cordoned node",
-        pod(
-            tolerations=[
-                {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}
-            ]
-        ),
+        pod(tolerations=[unschedulable_toleration("NoSchedule")]),
         node(cordoned=True),
         "bind",
     ),
@@ -64,11 +64,7 @@ CASES = [
     ),
     (
         "a NoExecute toleration does not help",
-        pod(
-            tolerations=[
-                {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoExecute"}
-            ]
-        ),
+        pod(tolerations=[unschedulable_toleration("NoExecute")]),
         node(cordoned=True),
         "hold",
     ),

@@ -23,6 +23,11 @@ def pfp(action: str, **req: Any) -> Obj:
     return {"rules": [{"action": action, "onExitCodes": {"operator": "In", "values": [42], **req}}]}
 
 
+def failing_by_policy(policy: Obj, **spec: Any) -> Obj:
+    """A started Job with this podFailurePolicy (which needs podReplacementPolicy Failed)."""
+    return job(podFailurePolicy=policy, podReplacementPolicy="Failed", status=STARTED, **spec)
+
+
 def cond(ctype: str, status: str = "True", reason: str = "", message: str = "", t: float = -10) -> Obj:
     return {
         "type": ctype,
@@ -38,6 +43,27 @@ BL = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
 DL = ("DeadlineExceeded", "Job was active longer than specified deadline")
 CR = ("CompletionsReached", "Reached expected number of succeeded pods")
 STARTED = {"startTime": at(-120)}
+
+
+def started(**status: Any) -> Obj:
+    """The status of a Job that started two minutes ago, with these fields besides."""
+    return {**STARTED, **status}
+
+
+def indexed(**spec: Any) -> Obj:
+    """A Job with completionMode Indexed."""
+    return job(completionMode="Indexed", **spec)
+
+
+def failure_count(n: int) -> Obj:
+    """The annotation that carries how many times a pod's index failed before (backoffLimitPerIndex)."""
+    return {"batch.kubernetes.io/job-index-failure-count": str(n)}
+
+
+def restarting_in_place(*, backoff_limit: int) -> Obj:
+    """A started one-pod Job whose pod restarts its container in place (restartPolicy OnFailure)."""
+    template = {"metadata": {}, "spec": {"restartPolicy": "OnFailure", "containers": [{"name": "main"}]}}
+    return job(completions=1, backoffLimit=backoff_limit, status=STARTED, template=template)
 
 
 @dataclass
@@ -60,6 +86,13 @@ class S:
     backoff: BackoffRecord | None = None  # the record the previous syncs left
 
 
+# A Job that reached its backoffLimit: FailureTarget is set, Failed is not yet.
+BACKOFF_TARGET_SET = {
+    **STARTED,
+    "failed": 2,
+    "conditions": [cond("FailureTarget", reason=BL[0], message=BL[1])],
+}
+
 SCENARIOS = [
     # -- counting and creating (R4) ------------------------------------------------------
     S(
@@ -80,7 +113,7 @@ SCENARIOS = [
     ),
     S(
         "parallelism above remaining completions creates only the remaining",
-        job(completions=3, parallelism=5, status={**STARTED, "succeeded": 2}),
+        job(completions=3, parallelism=5, status=started(succeeded=2)),
         [pod("a", "Succeeded", finalizer=False), pod("b", "Succeeded", finalizer=False)],
         create=[None],
         status={"succeeded": 2, "active": 1},
@@ -121,7 +154,7 @@ SCENARIOS = [
     ),
     S(
         "pods counted before (no finalizer) are not counted again",
-        job(completions=3, status={**STARTED, "succeeded": 1, "failed": 1}),
+        job(completions=3, status=started(succeeded=1, failed=1)),
         [
             pod("a", "Succeeded", finalizer=False),
             pod("f", "Failed", finalizer=False, finished=-900),
@@ -178,7 +211,7 @@ SCENARIOS = [
     ),
     S(
         "work queue: complete once succeeded and nothing active",
-        job(completions=None, parallelism=2, status={**STARTED, "succeeded": 1}),
+        job(completions=None, parallelism=2, status=started(succeeded=1)),
         [pod("a", "Succeeded", finalizer=False), pod("b", "Succeeded")],
         create=[],
         conditions=[("SuccessCriteriaMet", "True", CR[0]), ("Complete", "True", CR[0])],
@@ -187,7 +220,7 @@ SCENARIOS = [
     ),
     S(
         "work queue: failure after the first success still counts toward backoffLimit",
-        job(completions=None, parallelism=2, backoffLimit=0, status={**STARTED, "succeeded": 1}),
+        job(completions=None, parallelism=2, backoffLimit=0, status=started(succeeded=1)),
         [pod("a", "Succeeded", finalizer=False), pod("b", "Failed")],
         conditions=[("FailureTarget", "True", BL[0]), ("Failed", "True", BL[0])],
         status={"failed": 1},
@@ -214,7 +247,7 @@ SCENARIOS = [
     ),
     S(
         "backoff doubles with each failure since the last success",
-        job(completions=1, status={**STARTED, "failed": 3}),
+        job(completions=1, status=started(failed=3)),
         [pod(n, "Failed", finalizer=False, finished=f) for n, f in (("a", -100), ("b", -50), ("c", -5))],
         create=[],
         requeue=35.0,
@@ -230,7 +263,7 @@ SCENARIOS = [
     ),
     S(
         "backoff is capped at ten minutes",
-        job(completions=1, backoffLimit=20, status={**STARTED, "failed": 10}),
+        job(completions=1, backoffLimit=20, status=started(failed=10)),
         [pod(f"p{i}", "Failed", finalizer=False, finished=-i) for i in range(10)],
         create=[],
         requeue=600.0,
@@ -238,7 +271,7 @@ SCENARIOS = [
     ),
     S(
         "a success resets the backoff",
-        job(completions=2, status={**STARTED, "failed": 2, "succeeded": 1}),
+        job(completions=2, status=started(failed=2, succeeded=1)),
         [
             pod("a", "Failed", finalizer=False, finished=-20),
             pod("b", "Failed", finalizer=False, finished=-15),
@@ -267,7 +300,7 @@ SCENARIOS = [
     ),
     S(
         "backoffLimit 1 fails on the second failed pod",
-        job(completions=1, backoffLimit=1, status={**STARTED, "failed": 1}),
+        job(completions=1, backoffLimit=1, status=started(failed=1)),
         [pod("a", "Failed", finalizer=False, finished=-90), pod("b", "Failed")],
         create=[],
         conditions=[("FailureTarget", "True", BL[0]), ("Failed", "True", BL[0])],
@@ -276,14 +309,7 @@ SCENARIOS = [
     ),
     S(
         "FailureTarget waits while killed pods are terminating",
-        job(
-            completions=1,
-            status={
-                **STARTED,
-                "failed": 2,
-                "conditions": [cond("FailureTarget", reason=BL[0], message=BL[1])],
-            },
-        ),
+        job(completions=1, status=BACKOFF_TARGET_SET),
         [pod("a", deleted=-1, finalizer=False)],
         create=[],
         conditions=[("FailureTarget", "True", BL[0])],
@@ -292,14 +318,7 @@ SCENARIOS = [
     ),
     S(
         "Failed follows FailureTarget with the same reason once no pod is terminating",
-        job(
-            completions=1,
-            status={
-                **STARTED,
-                "failed": 2,
-                "conditions": [cond("FailureTarget", reason=BL[0], message=BL[1])],
-            },
-        ),
+        job(completions=1, status=BACKOFF_TARGET_SET),
         [pod("a", "Failed", finalizer=False)],
         create=[],
         conditions=[("FailureTarget", "True", BL[0]), ("Failed", "True", BL[0])],
@@ -308,15 +327,7 @@ SCENARIOS = [
     ),
     S(
         "OnFailure restarts reaching backoffLimit fail the Job",
-        job(
-            completions=1,
-            backoffLimit=2,
-            status=STARTED,
-            template={
-                "metadata": {},
-                "spec": {"restartPolicy": "OnFailure", "containers": [{"name": "main"}]},
-            },
-        ),
+        restarting_in_place(backoff_limit=2),
         [pod("a", restarts=2)],
         delete=["a"],
         finalize=["a"],
@@ -325,15 +336,7 @@ SCENARIOS = [
     ),
     S(
         "OnFailure restarts below backoffLimit keep running",
-        job(
-            completions=1,
-            backoffLimit=3,
-            status=STARTED,
-            template={
-                "metadata": {},
-                "spec": {"restartPolicy": "OnFailure", "containers": [{"name": "main"}]},
-            },
-        ),
+        restarting_in_place(backoff_limit=3),
         [pod("a", restarts=2)],
         create=[],
         delete=[],
@@ -341,15 +344,7 @@ SCENARIOS = [
     ),
     S(
         "OnFailure with backoffLimit 0 fails on the first restart",
-        job(
-            completions=1,
-            backoffLimit=0,
-            status=STARTED,
-            template={
-                "metadata": {},
-                "spec": {"restartPolicy": "OnFailure", "containers": [{"name": "main"}]},
-            },
-        ),
+        restarting_in_place(backoff_limit=0),
         [pod("a", restarts=1)],
         conditions=[("FailureTarget", "True", BL[0])],
     ),
@@ -387,7 +382,7 @@ SCENARIOS = [
     ),
     S(
         "terminating pod already counted is not counted again",
-        job(completions=1, status={**STARTED, "failed": 1}),
+        job(completions=1, status=started(failed=1)),
         [pod("a", deleted=-60, finalizer=False), pod("b")],
         create=[],
         finalize=[],
@@ -448,13 +443,7 @@ SCENARIOS = [
     # -- podFailurePolicy (R6.7, R6.8) ----------------------------------------------
     S(
         "FailJob on an exit code fails the Job naming container, pod and rule",
-        job(
-            completions=2,
-            parallelism=2,
-            podFailurePolicy=pfp(FJ),
-            podReplacementPolicy="Failed",
-            status=STARTED,
-        ),
+        failing_by_policy(pfp(FJ), completions=2, parallelism=2),
         [pod("a", "Failed", exit_code=42), pod("b")],
         delete=["b"],
         conditions=[("FailureTarget", "True", "PodFailurePolicy")],
@@ -462,13 +451,7 @@ SCENARIOS = [
     ),
     S(
         "Ignore does not count the failure but still feeds the backoff",
-        job(
-            completions=1,
-            podFailurePolicy=pfp("Ignore"),
-            podReplacementPolicy="Failed",
-            backoffLimit=0,
-            status=STARTED,
-        ),
+        failing_by_policy(pfp("Ignore"), completions=1, backoffLimit=0),
         [pod("a", "Failed", exit_code=42, finished=-2)],
         create=[],
         finalize=["a"],
@@ -477,76 +460,50 @@ SCENARIOS = [
     ),
     S(
         "Count rule is default handling",
-        job(
-            completions=1,
-            podFailurePolicy=pfp("Count"),
-            podReplacementPolicy="Failed",
-            backoffLimit=0,
-            status=STARTED,
-        ),
+        failing_by_policy(pfp("Count"), completions=1, backoffLimit=0),
         [pod("a", "Failed", exit_code=42)],
         conditions=[("FailureTarget", "True", BL[0]), ("Failed", "True", BL[0])],
         status={"failed": 1},
     ),
     S(
         "onPodConditions FailJob",
-        job(
+        failing_by_policy(
+            {"rules": [{"action": FJ, "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]},
             completions=1,
-            podReplacementPolicy="Failed",
-            status=STARTED,
-            podFailurePolicy={
-                "rules": [{"action": FJ, "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]
-            },
         ),
         [pod("a", "Failed", conditions=[{"type": "DisruptionTarget", "status": "True"}])],
         conditions=[("FailureTarget", "True", "PodFailurePolicy"), ("Failed", "True", "PodFailurePolicy")],
     ),
     S(
         "FailJob wins over backoffLimit",
-        job(
-            completions=1,
-            backoffLimit=0,
-            podFailurePolicy=pfp(FJ),
-            podReplacementPolicy="Failed",
-            status=STARTED,
-        ),
+        failing_by_policy(pfp(FJ), completions=1, backoffLimit=0),
         [pod("a", "Failed", exit_code=42)],
         conditions=[("FailureTarget", "True", "PodFailurePolicy"), ("Failed", "True", "PodFailurePolicy")],
     ),
     # -- Indexed (R3.8, R5.1, R8.8) --------------------------------------------------
     S(
         "indexed job creates the lowest pending indexes",
-        job(completions=3, parallelism=2, completionMode="Indexed"),
+        indexed(completions=3, parallelism=2),
         create=[0, 1],
         absent=("completedIndexes", "failedIndexes"),
     ),
     S(
         "indexed: succeeded and active indexes are skipped",
-        job(
-            completions=5,
-            parallelism=3,
-            completionMode="Indexed",
-            status={**STARTED, "succeeded": 1, "completedIndexes": "0"},
-        ),
+        indexed(completions=5, parallelism=3, status=started(succeeded=1, completedIndexes="0")),
         [pod("a", "Succeeded", index=0, finalizer=False), pod("c", index=2)],
         create=[1, 3],
         status={"completedIndexes": "0", "succeeded": 1, "active": 3},
     ),
     S(
         "indexed: an extra success of a completed index is not counted",
-        job(
-            completions=3,
-            parallelism=1,
-            completionMode="Indexed",
-            status={**STARTED, "succeeded": 1, "completedIndexes": "0"},
-        ),
+        indexed(completions=3, parallelism=1, status=started(succeeded=1, completedIndexes="0")),
         [pod("a", "Succeeded", index=0, finalizer=False), pod("b", "Succeeded", index=0), pod("c", index=1)],
         finalize=["b"],
         status={"completedIndexes": "0", "succeeded": 1},
     ),
     S(
         "indexed: duplicate active pods of one index are deleted keeping one",
-        job(completions=2, parallelism=2, completionMode="Indexed", status=STARTED),
+        indexed(completions=2, parallelism=2, status=STARTED),
         [pod("a", index=0, ready=True), pod("b", index=0), pod("c", index=1)],
         create=[],
         delete=["b"],
@@ -554,36 +511,26 @@ SCENARIOS = [
     ),
     S(
         "indexed: a pod with an index out of range is deleted",
-        job(completions=2, parallelism=2, completionMode="Indexed", status=STARTED),
+        indexed(completions=2, parallelism=2, status=STARTED),
         [pod("a", index=0), pod("b", index=1), pod("z", index=7)],
         create=[],
         delete=["z"],
     ),
     S(
         "two consecutive indexes render as 1,2",
-        job(completions=5, parallelism=1, completionMode="Indexed", status=STARTED),
+        indexed(completions=5, parallelism=1, status=STARTED),
         [pod("a", "Succeeded", index=1), pod("b", "Succeeded", index=2), pod("c", index=0)],
         status={"completedIndexes": "1,2", "succeeded": 2},
     ),
     S(
         "three consecutive indexes render as a range",
-        job(
-            completions=5,
-            parallelism=1,
-            completionMode="Indexed",
-            status={**STARTED, "completedIndexes": "0,2", "succeeded": 2},
-        ),
+        indexed(completions=5, parallelism=1, status=started(completedIndexes="0,2", succeeded=2)),
         [pod("b", "Succeeded", index=1), pod("c", index=4)],
         status={"completedIndexes": "0-2", "succeeded": 3},
     ),
     S(
         "indexed completes when every index succeeded",
-        job(
-            completions=2,
-            parallelism=2,
-            completionMode="Indexed",
-            status={**STARTED, "completedIndexes": "0", "succeeded": 1},
-        ),
+        indexed(completions=2, parallelism=2, status=started(completedIndexes="0", succeeded=1)),
         [pod("a", "Succeeded", index=0, finalizer=False), pod("b", "Succeeded", index=1)],
         conditions=[("SuccessCriteriaMet", "True", CR[0]), ("Complete", "True", CR[0])],
         status={"completedIndexes": "0,1", "succeeded": 2},
@@ -591,22 +538,8 @@ SCENARIOS = [
     # -- backoffLimitPerIndex (R6.9–R6.11) -------------------------------------------
     S(
         "per index: a failed pod waits for its replacement before being counted",
-        job(
-            completions=1,
-            completionMode="Indexed",
-            backoffLimitPerIndex=1,
-            backoffLimit=2**31 - 1,
-            status=STARTED,
-        ),
-        [
-            pod(
-                "a",
-                "Failed",
-                index=0,
-                finished=-60,
-                annotations={"batch.kubernetes.io/job-index-failure-count": "0"},
-            )
-        ],
+        indexed(completions=1, backoffLimitPerIndex=1, backoffLimit=2**31 - 1, status=STARTED),
+        [pod("a", "Failed", index=0, finished=-60, annotations=failure_count(0))],
         create=[0],
         finalize=[],
         status={"failedIndexes": ""},
@@ -614,21 +547,10 @@ SCENARIOS = [
     ),
     S(
         "per index: once the replacement exists the failed pod is counted",
-        job(
-            completions=1,
-            completionMode="Indexed",
-            backoffLimitPerIndex=1,
-            status={**STARTED, "failedIndexes": ""},
-        ),
+        indexed(completions=1, backoffLimitPerIndex=1, status=started(failedIndexes="")),
         [
-            pod(
-                "a",
-                "Failed",
-                index=0,
-                finished=-60,
-                annotations={"batch.kubernetes.io/job-index-failure-count": "0"},
-            ),
-            pod("b", index=0, annotations={"batch.kubernetes.io/job-index-failure-count": "1"}),
+            pod("a", "Failed", index=0, finished=-60, annotations=failure_count(0)),
+            pod("b", index=0, annotations=failure_count(1)),
         ],
         create=[],
         finalize=["a"],
@@ -636,14 +558,8 @@ SCENARIOS = [
     ),
     S(
         "per index: index fails at backoffLimitPerIndex and the others continue",
-        job(
-            completions=3,
-            parallelism=3,
-            completionMode="Indexed",
-            backoffLimitPerIndex=1,
-            status={**STARTED, "failed": 1},
-        ),
-        [pod("a", "Failed", index=0, annotations={"batch.kubernetes.io/job-index-failure-count": "1"})],
+        indexed(completions=3, parallelism=3, backoffLimitPerIndex=1, status=started(failed=1)),
+        [pod("a", "Failed", index=0, annotations=failure_count(1))],
         create=[1, 2],
         finalize=["a"],
         status={"failed": 2, "failedIndexes": "0"},
@@ -651,10 +567,9 @@ SCENARIOS = [
     ),
     S(
         "FailIndex marks index failed and continues",
-        job(
+        indexed(
             completions=2,
             parallelism=2,
-            completionMode="Indexed",
             backoffLimitPerIndex=3,
             podReplacementPolicy="Failed",
             podFailurePolicy=pfp("FailIndex"),
@@ -668,14 +583,7 @@ SCENARIOS = [
     ),
     S(
         "maxFailedIndexes exceeded fails the Job",
-        job(
-            completions=3,
-            parallelism=3,
-            completionMode="Indexed",
-            backoffLimitPerIndex=0,
-            maxFailedIndexes=0,
-            status=STARTED,
-        ),
+        indexed(completions=3, parallelism=3, backoffLimitPerIndex=0, maxFailedIndexes=0, status=STARTED),
         [pod("a", "Failed", index=0), pod("b", index=1), pod("c", index=2)],
         delete=["b", "c"],
         conditions=[("FailureTarget", "True", "MaxFailedIndexesExceeded")],
@@ -683,12 +591,11 @@ SCENARIOS = [
     ),
     S(
         "all indexes finished with some failed: FailedIndexes",
-        job(
+        indexed(
             completions=2,
             parallelism=2,
-            completionMode="Indexed",
             backoffLimitPerIndex=0,
-            status={**STARTED, "completedIndexes": "1", "succeeded": 1},
+            status=started(completedIndexes="1", succeeded=1),
         ),
         [pod("a", "Failed", index=0), pod("b", "Succeeded", index=1, finalizer=False)],
         conditions=[("FailureTarget", "True", "FailedIndexes"), ("Failed", "True", "FailedIndexes")],
@@ -697,26 +604,17 @@ SCENARIOS = [
     ),
     S(
         "per index: backoff delays only that index",
-        job(completions=1, completionMode="Indexed", backoffLimitPerIndex=2, status=STARTED),
-        [
-            pod(
-                "a",
-                "Failed",
-                index=0,
-                finished=-3,
-                annotations={"batch.kubernetes.io/job-index-failure-count": "0"},
-            )
-        ],
+        indexed(completions=1, backoffLimitPerIndex=2, status=STARTED),
+        [pod("a", "Failed", index=0, finished=-3, annotations=failure_count(0))],
         create=[],
         requeue=7.0,
     ),
     # -- success policy (R5.5) -------------------------------------------------------
     S(
         "successPolicy succeededIndexes met: SuccessCriteriaMet and remaining pods deleted uncounted",
-        job(
+        indexed(
             completions=3,
             parallelism=3,
-            completionMode="Indexed",
             status=STARTED,
             successPolicy={"rules": [{"succeededIndexes": "0"}]},
         ),
@@ -730,10 +628,9 @@ SCENARIOS = [
     ),
     S(
         "successPolicy succeededCount matched by rule 1",
-        job(
+        indexed(
             completions=4,
             parallelism=1,
-            completionMode="Indexed",
             status=STARTED,
             successPolicy={"rules": [{"succeededIndexes": "3"}, {"succeededCount": 2}]},
         ),
@@ -744,9 +641,8 @@ SCENARIOS = [
     ),
     S(
         "Complete follows SuccessCriteriaMet once pods are gone",
-        job(
+        indexed(
             completions=3,
-            completionMode="Indexed",
             status={
                 **STARTED,
                 "succeeded": 1,
@@ -763,10 +659,9 @@ SCENARIOS = [
     ),
     S(
         "failure criteria win over the success policy",
-        job(
+        indexed(
             completions=3,
             parallelism=2,
-            completionMode="Indexed",
             backoffLimit=0,
             status=STARTED,
             successPolicy={"rules": [{"succeededCount": 1}]},

@@ -9,27 +9,19 @@ import pytest
 from minik.kubelet import plan
 
 SIDECAR = {"name": "s", "restartPolicy": "Always"}
+ONE_APP = {"containers": [{"name": "a"}]}
+INIT_THEN_APP = {"initContainers": [{"name": "i"}], "containers": [{"name": "a"}]}
+TWO_APPS = {"containers": [{"name": "a"}, {"name": "b"}]}
+SIDECAR_AND_APP = {"initContainers": [SIDECAR], "containers": [{"name": "a"}]}
 
 
 @pytest.mark.parametrize(
     ("scenario", "spec", "want"),
     [
-        ("one app container needs no sandbox", {"containers": [{"name": "a"}]}, False),
-        (
-            "init containers run one at a time: no sandbox",
-            {"initContainers": [{"name": "i"}], "containers": [{"name": "a"}]},
-            False,
-        ),
-        (
-            "two app containers share localhost: a sandbox",
-            {"containers": [{"name": "a"}, {"name": "b"}]},
-            True,
-        ),
-        (
-            "a sidecar runs beside the app: a sandbox",
-            {"initContainers": [SIDECAR], "containers": [{"name": "a"}]},
-            True,
-        ),
+        ("one app container needs no sandbox", ONE_APP, False),
+        ("init containers run one at a time: no sandbox", INIT_THEN_APP, False),
+        ("two app containers share localhost: a sandbox", TWO_APPS, True),
+        ("a sidecar runs beside the app: a sandbox", SIDECAR_AND_APP, True),
     ],
 )
 def test_which_pods_need_a_sandbox(scenario: str, spec: dict[str, Any], want: bool) -> None:
@@ -39,23 +31,15 @@ def test_which_pods_need_a_sandbox(scenario: str, spec: dict[str, Any], want: bo
 @pytest.mark.parametrize(
     ("scenario", "spec", "want"),
     [
-        ("one container: it owns the pod's network itself", {"containers": [{"name": "a"}]}, False),
+        ("one container: it owns the pod's network itself", ONE_APP, False),
         (
             "init containers then the app: a sandbox is cheaper than a network per container",
-            {"initContainers": [{"name": "i"}], "containers": [{"name": "a"}]},
+            INIT_THEN_APP,
             True,
         ),
-        ("two app containers: a sandbox is needed", {"containers": [{"name": "a"}, {"name": "b"}]}, True),
-        (
-            "a sidecar: a sandbox is needed",
-            {"initContainers": [SIDECAR], "containers": [{"name": "a"}]},
-            True,
-        ),
-        (
-            "hostNetwork: the sandbox holds the host's network",
-            {"hostNetwork": True, "containers": [{"name": "a"}]},
-            True,
-        ),
+        ("two app containers: a sandbox is needed", TWO_APPS, True),
+        ("a sidecar: a sandbox is needed", SIDECAR_AND_APP, True),
+        ("hostNetwork: the sandbox holds the host's network", {**ONE_APP, "hostNetwork": True}, True),
         (
             "a hostPort: the sandbox holds the published port across restarts",
             {"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 8080}]}]},
@@ -63,7 +47,7 @@ def test_which_pods_need_a_sandbox(scenario: str, spec: dict[str, Any], want: bo
         ),
         (
             "shareProcessNamespace: the sandbox holds the process namespace the containers share",
-            {"shareProcessNamespace": True, "containers": [{"name": "a"}]},
+            {**ONE_APP, "shareProcessNamespace": True},
             True,
         ),
         (

@@ -78,11 +78,14 @@ SIDECAR = {
     "containers": [c("app")],
 }
 TWO = {"restartPolicy": "Never", "containers": [c("a"), c("b")]}
+DEADLINE_5S = {**ONE, "activeDeadlineSeconds": 5}
+APP_RUNS = {"app": [running()]}  # the one container "app" is running
+APP_KILLED = {"app": [exited(137)]}  # "app" exited 137: it was killed
 DEBUG = {**ONE, "ephemeralContainers": [c("dbg")]}
 
 CASES = {
     "a new pod starts its one container": Case(ONE, starts=[("app", 0)]),
-    "a running container is left alone; the pod is Running": Case(ONE, {"app": [running()]}, phase="Running"),
+    "a running container is left alone; the pod is Running": Case(ONE, APP_RUNS, phase="Running"),
     "a start under way counts as running and the pod is still Pending": Case(
         ONE, {"app": [Run(0, STARTING)]}
     ),
@@ -122,7 +125,7 @@ CASES = {
         INIT_ONFAIL, {"i1": [exited(1)]}, starts=[("i1", 1)]
     ),
     "init containers never run again once the app has run (found after a restart)": Case(
-        INIT, {"app": [running()]}, phase="Running"
+        INIT, APP_RUNS, phase="Running"
     ),
     "a sidecar starts first and the next init container waits for its startup": Case(
         SIDECAR, {"side": [running(started=False)]}
@@ -155,10 +158,10 @@ CASES = {
         TWO, {"a": [running()]}, starts=[("b", 0)], phase="Running"
     ),
     "deletion kills what runs with the deletion's grace": Case(
-        ONE, {"app": [running()]}, kills=[("app", 5)], phase="Running", deletion_grace=5
+        ONE, APP_RUNS, kills=[("app", 5)], phase="Running", deletion_grace=5
     ),
     "a force delete's grace overrides the deletion's": Case(
-        ONE, {"app": [running()]}, kills=[("app", 0)], phase="Running", deletion_grace=20, kill_grace=0
+        ONE, APP_RUNS, kills=[("app", 0)], phase="Running", deletion_grace=20, kill_grace=0
     ),
     "deleted after its container exited 0: the pod succeeded": Case(
         ONE, {"app": [exited(0)]}, phase="Succeeded", done=True, deletion_grace=30
@@ -167,30 +170,21 @@ CASES = {
         ONE, phase="Failed", done=True, deletion_grace=30
     ),
     "past activeDeadlineSeconds: killed with the pod's grace": Case(
-        {**ONE, "activeDeadlineSeconds": 5},
-        {"app": [running()]},
-        kills=[("app", 30)],
-        phase="Running",
-        started_ago=6,
+        DEADLINE_5S, APP_RUNS, kills=[("app", 30)], phase="Running", started_ago=6
     ),
     "past activeDeadlineSeconds and stopped: Failed, DeadlineExceeded": Case(
-        {**ONE, "activeDeadlineSeconds": 5},
-        {"app": [exited(137)]},
-        phase="Failed",
-        done=True,
-        reason="DeadlineExceeded",
-        started_ago=6,
+        DEADLINE_5S, APP_KILLED, phase="Failed", done=True, reason="DeadlineExceeded", started_ago=6
     ),
     "a deadline set on a running pod is honoured at once": Case(
         {**ONFAIL, "activeDeadlineSeconds": 1},
-        {"app": [running()]},
+        APP_RUNS,
         kills=[("app", 30)],
         phase="Running",
         started_ago=100,
     ),
     "evicted: killed at once, then Failed with the eviction's reason": Case(
         ONE,
-        {"app": [exited(137)]},
+        APP_KILLED,
         phase="Failed",
         done=True,
         reason="Evicted",
@@ -209,7 +203,7 @@ CASES = {
     ),
     # -- ephemeral containers (computePodActions' EphemeralContainersToStart) ----------------
     "an ephemeral container added to a running pod starts once": Case(
-        DEBUG, {"app": [running()]}, starts=[("dbg", 0)], phase="Running"
+        DEBUG, APP_RUNS, starts=[("dbg", 0)], phase="Running"
     ),
     "an ephemeral container that exited is never restarted, whatever the policy": Case(
         {**DEBUG, "restartPolicy": "Always"}, {"app": [running()], "dbg": [exited(1)]}, phase="Running"
@@ -218,7 +212,7 @@ CASES = {
         DEBUG, {"app": [running()], "dbg": [exited(128)]}, phase="Running"
     ),
     "an ephemeral container whose image pull backs off waits for it": Case(
-        DEBUG, {"app": [running()]}, holds={"dbg": 5.0}, phase="Running"
+        DEBUG, APP_RUNS, holds={"dbg": 5.0}, phase="Running"
     ),
     "without a sandbox an ephemeral container waits for a running container's network": Case(
         {**DEBUG, "restartPolicy": "OnFailure"},

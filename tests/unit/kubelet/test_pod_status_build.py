@@ -33,81 +33,42 @@ def exited(name: str, code: int) -> dict[str, Any]:
     return {"name": name, "ready": False, "started": False, "state": {"terminated": {"exitCode": code}}}
 
 
+def not_ready(reason: str, *, initialized: tuple[str, str] = ("True", "")) -> dict[str, tuple[str, str]]:
+    """The conditions of a scheduled pod with its sandbox that is not ready, for ``reason``."""
+    return {
+        "PodReadyToStartContainers": ("True", ""),
+        "Initialized": initialized,
+        "Ready": ("False", reason),
+        "ContainersReady": ("False", reason),
+        "PodScheduled": ("True", ""),
+    }
+
+
 def conditions(status: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {c["type"]: (c["status"], c.get("reason", "")) for c in status["conditions"]}
 
 
-@pytest.mark.parametrize(
-    ("spec", "statuses", "phase", "want"),
-    [
-        pytest.param(
-            ONE,
-            {},
-            "Pending",
-            {
-                "PodReadyToStartContainers": ("True", ""),
-                "Initialized": ("True", ""),
-                "Ready": ("False", "ContainersNotReady"),
-                "ContainersReady": ("False", "ContainersNotReady"),
-                "PodScheduled": ("True", ""),
-            },
-            id="a pod whose container is being created is not ready",
-        ),
-        pytest.param(
-            ONE,
-            {"c": running("c")},
-            "Running",
-            {k: ("True", "") for k in ORDER},
-            id="a running pod with its container ready has every condition true",
-        ),
-        pytest.param(
-            WITH_INIT,
-            {"i": running("i", ready=False)},
-            "Pending",
-            {
-                "PodReadyToStartContainers": ("True", ""),
-                "Initialized": ("False", "ContainersNotInitialized"),
-                "Ready": ("False", "ContainersNotReady"),
-                "ContainersReady": ("False", "ContainersNotReady"),
-                "PodScheduled": ("True", ""),
-            },
-            id="a pod still running its init container is not initialized",
-        ),
-        pytest.param(
-            WITH_INIT,
-            {"i": exited("i", 1)},
-            "Failed",
-            {
-                "PodReadyToStartContainers": ("True", ""),
-                "Initialized": ("False", "ContainersNotInitialized"),
-                "Ready": ("False", "PodFailed"),
-                "ContainersReady": ("False", "PodFailed"),
-                "PodScheduled": ("True", ""),
-            },
-            id="a failed init container leaves the pod not initialized and not ready: PodFailed",
-        ),
-        pytest.param(
-            WITH_SIDECAR,
-            {"s": running("s"), "c": running("c")},
-            "Running",
-            {k: ("True", "") for k in ORDER},
-            id="a started sidecar counts as initialized",
-        ),
-        pytest.param(
-            ONE,
-            {"c": exited("c", 0)},
-            "Succeeded",
-            {
-                "PodReadyToStartContainers": ("True", ""),
-                "Initialized": ("True", "PodCompleted"),
-                "Ready": ("False", "PodCompleted"),
-                "ContainersReady": ("False", "PodCompleted"),
-                "PodScheduled": ("True", ""),
-            },
-            id="a succeeded pod is initialized and not ready: PodCompleted",
-        ),
-    ],
-)
+ALL_TRUE = {k: ("True", "") for k in ORDER}
+NOT_INITIALIZED = ("False", "ContainersNotInitialized")
+
+CONDITION_CASES = [
+    pytest.param(ONE, {}, "Pending", not_ready("ContainersNotReady"),
+                 id="a pod whose container is being created is not ready"),
+    pytest.param(ONE, {"c": running("c")}, "Running", ALL_TRUE,
+                 id="a running pod with its container ready has every condition true"),
+    pytest.param(WITH_INIT, {"i": running("i", ready=False)}, "Pending",
+                 not_ready("ContainersNotReady", initialized=NOT_INITIALIZED),
+                 id="a pod still running its init container is not initialized"),
+    pytest.param(WITH_INIT, {"i": exited("i", 1)}, "Failed", not_ready("PodFailed", initialized=NOT_INITIALIZED),
+                 id="a failed init container leaves the pod not initialized and not ready: PodFailed"),
+    pytest.param(WITH_SIDECAR, {"s": running("s"), "c": running("c")}, "Running", ALL_TRUE,
+                 id="a started sidecar counts as initialized"),
+    pytest.param(ONE, {"c": exited("c", 0)}, "Succeeded", not_ready("PodCompleted", initialized=("True", "PodCompleted")),
+                 id="a succeeded pod is initialized and not ready: PodCompleted"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("spec", "statuses", "phase", "want"), CONDITION_CASES)
 def test_conditions(
     spec: dict[str, Any], statuses: dict[str, Any], phase: str, want: dict[str, tuple[str, str]]
 ) -> None:

@@ -164,52 +164,24 @@ def test_timing_reads_the_probe_with_upstreams_defaults() -> None:
 C = {"name": "app", "livenessProbe": {"exec": {"command": ["true"]}}, "startupProbe": {"exec": {}}}
 
 
-@pytest.mark.parametrize(
-    ("scenario", "states", "container", "restart", "deletion", "kill"),
-    [
-        ("nothing failed: no kill", {LIVENESS: S}, C, True, None, None),
-        (
-            "liveness failed under OnFailure/Always",
-            {LIVENESS: F},
-            C,
-            True,
-            None,
-            Kill("LivenessProbe", "Container app failed liveness probe, will be restarted", 30),
-        ),
-        (
-            "liveness failed under Never: not restarted",
-            {LIVENESS: F},
-            C,
-            False,
-            None,
-            Kill("LivenessProbe", "Container app failed liveness probe", 30),
-        ),
-        (
-            "startup failed",
-            {STARTUP: F},
-            C,
-            True,
-            None,
-            Kill("StartupProbe", "Container app failed startup probe, will be restarted", 30),
-        ),
-        (
-            "the probe's own grace period wins over the pod's",
-            {LIVENESS: F},
-            {**C, "livenessProbe": {"terminationGracePeriodSeconds": 5}},
-            True,
-            None,
-            Kill("LivenessProbe", "Container app failed liveness probe, will be restarted", 5),
-        ),
-        (
-            "a pod being deleted uses its deletion grace period",
-            {LIVENESS: F},
-            {**C, "livenessProbe": {"terminationGracePeriodSeconds": 5}},
-            True,
-            2,
-            Kill("LivenessProbe", "Container app failed liveness probe, will be restarted", 2),
-        ),
-    ],
-)
+RESTARTED = "Container app failed liveness probe, will be restarted"
+GRACE_5 = {**C, "livenessProbe": {"terminationGracePeriodSeconds": 5}}
+KILL_CASES = [
+    # (scenario, probe results, container, restarted by its policy, deletion grace, the kill)
+    ("nothing failed: no kill", {LIVENESS: S}, C, True, None, None),
+    ("liveness failed under OnFailure/Always", {LIVENESS: F}, C, True, None, Kill("LivenessProbe", RESTARTED, 30)),
+    ("liveness failed under Never: not restarted", {LIVENESS: F}, C, False, None,
+     Kill("LivenessProbe", "Container app failed liveness probe", 30)),
+    ("startup failed", {STARTUP: F}, C, True, None,
+     Kill("StartupProbe", "Container app failed startup probe, will be restarted", 30)),
+    ("the probe's own grace period wins over the pod's", {LIVENESS: F}, GRACE_5, True, None,
+     Kill("LivenessProbe", RESTARTED, 5)),
+    ("a pod being deleted uses its deletion grace period", {LIVENESS: F}, GRACE_5, True, 2,
+     Kill("LivenessProbe", RESTARTED, 2)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("scenario", "states", "container", "restart", "deletion", "kill"), KILL_CASES)
 def test_a_failed_liveness_or_startup_probe_kills_the_container(
     scenario: str,
     states: dict[str, Result],

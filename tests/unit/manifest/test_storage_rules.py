@@ -11,34 +11,24 @@ import pytest
 from minik import manifest
 
 
+def _object(api_version: str, kind: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": api_version, "kind": kind, "metadata": {"name": name}, **body}
+
+
 def pvc(**spec: Any) -> dict[str, Any]:
     base = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data"},
-        "spec": {**base, **spec},
-    }
+    return _object("v1", "PersistentVolumeClaim", "data", {"spec": {**base, **spec}})
 
 
 def pv(**spec: Any) -> dict[str, Any]:
     base = {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/mnt/d"}}
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": "pv1"},
-        "spec": {**base, **spec},
-    }
+    return _object("v1", "PersistentVolume", "pv1", {"spec": {**base, **spec}})
 
 
 def sc(**fields: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "storage.k8s.io/v1",
-        "kind": "StorageClass",
-        "metadata": {"name": "fast"},
-        "provisioner": "rancher.io/local-path",
-        **fields,
-    }
+    return _object(
+        "storage.k8s.io/v1", "StorageClass", "fast", {"provisioner": "rancher.io/local-path", **fields}
+    )
 
 
 def rendered(obj: dict[str, Any], old: dict[str, Any] | None = None) -> list[str]:

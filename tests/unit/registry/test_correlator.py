@@ -5,9 +5,11 @@ The pure correlator with a fake clock, then the store writing what it decides.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,38 +153,38 @@ def _events(store: Registry) -> list[tuple[str, int]]:
     return [(e["message"], e["count"]) for e in items]
 
 
-def test_store_keeps_one_combined_event_whose_message_follows_and_count_rises(tmp_path: Path) -> None:
-    clock = Clock()
-    store = Registry.open(tmp_path / "db", clock=clock, correlator=EventCorrelator(clock=clock))
-    try:
-        for i in range(12):
-            store.record_event(
-                _pod(),
-                type="Normal",
-                reason="SuccessfulCreate",
-                message=f"Created pod: j-{i}",
-                component="job",
-            )
-        shown = _events(store)
-        assert shown[:9] == [(f"Created pod: j-{i}", 1) for i in range(9)]
-        assert shown[9:] == [(f"{COMBINED}Created pod: j-11", 3)]
-    finally:
-        store.close()
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
-def test_store_drops_spam_and_adds_the_dropped_to_the_next_count(tmp_path: Path) -> None:
-    clock = Clock()
-    store = Registry.open(tmp_path / "db", clock=clock, correlator=EventCorrelator(clock=clock))
-    try:
-        for _ in range(27):
-            store.record_event(
-                _pod(), type="Warning", reason="BackOff", message="Back-off", component="kubelet"
-            )
-        assert _events(store) == [("Back-off", 25)]
-        clock.now += timedelta(minutes=5)
-        event = store.record_event(
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[Registry]:
+    """A store whose event recorder goes through a correlator on the same fake clock."""
+    opened = Registry.open(tmp_path / "db", clock=clock, correlator=EventCorrelator(clock=clock))
+    yield opened
+    opened.close()
+
+
+def test_store_keeps_one_combined_event_whose_message_follows_and_count_rises(store: Registry) -> None:
+    for i in range(12):
+        store.record_event(
+            _pod(), type="Normal", reason="SuccessfulCreate", message=f"Created pod: j-{i}", component="job"
+        )
+    shown = _events(store)
+    assert shown[:9] == [(f"Created pod: j-{i}", 1) for i in range(9)]
+    assert shown[9:] == [(f"{COMBINED}Created pod: j-11", 3)]
+
+
+def test_store_drops_spam_and_adds_the_dropped_to_the_next_count(store: Registry, clock: Clock) -> None:
+    def back_off() -> dict[str, Any]:
+        return store.record_event(
             _pod(), type="Warning", reason="BackOff", message="Back-off", component="kubelet"
         )
-        assert event["count"] == 28 and _events(store) == [("Back-off", 28)]
-    finally:
-        store.close()
+
+    for _ in range(27):
+        back_off()
+    assert _events(store) == [("Back-off", 25)]
+    clock.now += timedelta(minutes=5)
+    event = back_off()
+    assert event["count"] == 28 and _events(store) == [("Back-off", 28)]

@@ -181,6 +181,18 @@ class FlakyListener:
         await self.inner.aclose()
 
 
+def _first_accepts_fail(monkeypatch: pytest.MonkeyPatch, errors: list[BaseException]) -> None:
+    """The listeners the proxy opens raise ``errors`` (one list, shared, in order) before accepting."""
+    from minik.server import nodeport_proxy
+
+    real_listen = nodeport_proxy._listen
+
+    async def flaky_listen(host: str, port: int) -> Any:
+        return FlakyListener(await real_listen(host, port), errors)
+
+    monkeypatch.setattr(nodeport_proxy, "_listen", flaky_listen)
+
+
 async def _echo_backend(tg: anyio.abc.TaskGroup) -> int:
     backend = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
 
@@ -191,6 +203,21 @@ async def _echo_backend(tg: anyio.abc.TaskGroup) -> int:
 
     tg.start_soon(backend.serve, echo)
     return int(backend.extra(anyio.abc.SocketAttribute.local_port))
+
+
+async def _serving_echo(
+    tg: anyio.abc.TaskGroup, limits: Limits | None = None
+) -> tuple[NodePortProxy, int, dict[str, Any]]:
+    """A running proxy for NodePort Service web, whose one ready pod is an echo backend on 127.0.0.1."""
+    store = FakeStore()
+    backend_port = await _echo_backend(tg)
+    node_port = free_port()
+    service = svc("web", "NodePort", {"port": 80, "targetPort": backend_port, "nodePort": node_port})
+    store.services["web"], store.pods = service, [pod("a", "127.0.0.1")]
+    proxy = NodePortProxy(store, address=kubelet_ip, limits=limits)  # type: ignore[arg-type]
+    await tg.start(proxy.run)
+    await proxy.sync([service])
+    return proxy, node_port, service
 
 
 async def _roundtrip(port: int, data: bytes = b"ping") -> anyio.abc.SocketStream:
@@ -213,26 +240,14 @@ async def _closed_by_proxy(client: anyio.abc.SocketStream, within: float = 5) ->
 def test_an_accept_that_runs_out_of_descriptors_is_retried_and_logged_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from minik.server import nodeport_proxy
-
-    real_listen = nodeport_proxy._listen
-    emfile = [OSError(errno.EMFILE, "Too many open files") for _ in range(5)] + [OSError(errno.ENFILE, "x")]
-
-    async def flaky_listen(host: str, port: int) -> Any:
-        return FlakyListener(await real_listen(host, port), emfile)
-
-    monkeypatch.setattr(nodeport_proxy, "_listen", flaky_listen)
+    emfile: list[BaseException] = [OSError(errno.EMFILE, "Too many open files") for _ in range(5)] + [
+        OSError(errno.ENFILE, "x")
+    ]
+    _first_accepts_fail(monkeypatch, emfile)
 
     async def main() -> None:
-        store = FakeStore()
         async with anyio.create_task_group() as tg:
-            backend_port = await _echo_backend(tg)
-            node_port = free_port()
-            service = svc("web", "NodePort", {"port": 80, "targetPort": backend_port, "nodePort": node_port})
-            store.services["web"], store.pods = service, [pod("a", "127.0.0.1")]
-            proxy = NodePortProxy(store, address=kubelet_ip)  # type: ignore[arg-type]
-            await tg.start(proxy.run)
-            await proxy.sync([service])
+            proxy, node_port, _ = await _serving_echo(tg)
             async with await _roundtrip(node_port):  # served once the descriptors are back
                 pass
             assert proxy.ports() == {node_port: Target("ns", "web", 80)}
@@ -249,26 +264,11 @@ def test_an_accept_that_runs_out_of_descriptors_is_retried_and_logged_once(
 def test_any_other_error_in_a_listener_closes_that_listener_only_and_the_next_sync_reopens_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from minik.server import nodeport_proxy
-
-    real_listen = nodeport_proxy._listen
-    faults = [RuntimeError("listener broke")]
-
-    async def flaky_listen(host: str, port: int) -> Any:
-        return FlakyListener(await real_listen(host, port), faults)
-
-    monkeypatch.setattr(nodeport_proxy, "_listen", flaky_listen)
+    _first_accepts_fail(monkeypatch, [RuntimeError("listener broke")])
 
     async def main() -> None:
-        store = FakeStore()
         async with anyio.create_task_group() as tg:
-            backend_port = await _echo_backend(tg)
-            node_port = free_port()
-            service = svc("web", "NodePort", {"port": 80, "targetPort": backend_port, "nodePort": node_port})
-            store.services["web"], store.pods = service, [pod("a", "127.0.0.1")]
-            proxy = NodePortProxy(store, address=kubelet_ip)  # type: ignore[arg-type]
-            await tg.start(proxy.run)
-            await proxy.sync([service])
+            proxy, node_port, service = await _serving_echo(tg)
             with anyio.fail_after(5):
                 while proxy.ports():  # noqa: ASYNC110 - the proxy has no event for this
                     await anyio.sleep(0.01)
@@ -314,15 +314,8 @@ def test_connections_over_the_per_port_or_total_cap_are_closed_at_once() -> None
 
 def test_a_connection_idle_for_the_timeout_is_closed() -> None:
     async def main() -> None:
-        store = FakeStore()
         async with anyio.create_task_group() as tg:
-            backend_port = await _echo_backend(tg)
-            node_port = free_port()
-            service = svc("web", "NodePort", {"port": 80, "targetPort": backend_port, "nodePort": node_port})
-            store.services["web"], store.pods = service, [pod("a", "127.0.0.1")]
-            proxy = NodePortProxy(store, address=kubelet_ip, limits=Limits(idle=0.3))  # type: ignore[arg-type]
-            await tg.start(proxy.run)
-            await proxy.sync([service])
+            proxy, node_port, _ = await _serving_echo(tg, Limits(idle=0.3))
             busy = await _roundtrip(node_port)
             for _ in range(4):  # traffic keeps a connection open past the timeout
                 await anyio.sleep(0.15)
