@@ -46,19 +46,17 @@ __all__ = [
 ]
 
 # Module (relative to this folder) -> why it must run alone. scripts/integration.sh runs
-# these after the parallel part, one module at a time, in this order: the two that mostly wait
-# on dockerd first, while scripts/test.sh runs the short CPU-bound envs beside them; the load
-# test last.
+# these after the parallel part, one module at a time.
 # The other fault modules (store faults, containers killed from outside, the security checks)
 # run beside the rest: each touches only its own instance and none of them times anything
 # against the machine's load.
 SERIAL = {
-    "e2e/test_teardown_many.py": "forty instances made and deleted, four at a time: loads the engine and both cores",
     "faults/test_engine_restart.py": "a private dockerd crashed mid-Job: the Job's failure count depends on "
     "the engine's downtime against its back-off (failed 4, not 2, once beside the suite at load ~25)",
-    "e2e/test_kubectl_top.py": "CPU-sensitive: a busy loop must show more than 0.1 core",
-    "faults/test_host_bounds.py": "floods of 1,100 half-sent requests and 20,000 idle connections; answers timed",
     "faults/test_load.py": "load: 200 pods at once, watches that must see every change in order",
+    "faults/test_host_bounds.py": "floods of 1,100 half-sent requests and 20,000 idle connections; answers timed",
+    "e2e/test_teardown_many.py": "forty instances made and deleted, four at a time: loads the engine and both cores",
+    "e2e/test_kubectl_top.py": "CPU-sensitive: a busy loop must show more than 0.1 core",
 }
 
 # Module -> a machine-wide lock it holds while it runs: what two runs (or two workers) on one
@@ -103,7 +101,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         reason = next((why for prefix, why in SERIAL.items() if where.startswith(prefix)), None)
         if reason is not None:
             item.add_marker(pytest.mark.serial(reason=reason))
-    rank = {where: i for i, where in enumerate((*LONGEST_FIRST, *SERIAL))}
+    rank = {where: i for i, where in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(_where(item.path) or "", len(rank)))  # stable: file order kept
 
 
