@@ -226,9 +226,12 @@ spec:
   containers:
   - name: c
     image: busybox:latest
-    command: [sh, -c, "trap 'exit 0' TERM; sleep 120 & wait"]
+    command: [sh, -c, "trap 'exit 0' TERM; {script}"]
     ports: [{{containerPort: 8080, hostPort: {host_port}}}]
 """
+SLEEPS = "sleep 120 & wait"
+STOPPABLE = "while [ ! -e /tmp/stop ]; do sleep 0.2; done"
+"""Runs until /tmp/stop exists in its container."""
 
 
 def _scheduled(pod: dict[str, Any]) -> dict[str, Any] | None:
@@ -237,8 +240,14 @@ def _scheduled(pod: dict[str, Any]) -> dict[str, Any] | None:
 
 def test_two_pods_for_one_host_port_the_second_waits_for_the_scheduler(minik: Minik) -> None:
     host_port = free_port()
-    docs = PORT_POD.format(name="holder", host_port=host_port) + "---\n"
-    res = kubectl(minik, "apply", "-f", "-", input=docs + PORT_POD.format(name="waiter", host_port=host_port))
+    docs = PORT_POD.format(name="holder", host_port=host_port, script=SLEEPS) + "---\n"
+    res = kubectl(
+        minik,
+        "apply",
+        "-f",
+        "-",
+        input=docs + PORT_POD.format(name="waiter", host_port=host_port, script=SLEEPS),
+    )
     assert res.returncode == 0, res.stderr
     try:
         minik.wait_pod_phase("holder", "Running", 60)
@@ -308,27 +317,16 @@ def test_a_jobs_pods_sharing_a_host_port_run_one_at_a_time(minik: Minik) -> None
         minik.run("delete", "job", "one-port", "--ignore-not-found", "--wait=false", check=False)
 
 
-STOPPABLE = """\
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    image: busybox:latest
-    command: [sh, -c, "trap 'exit 0' TERM; while [ ! -e /tmp/stop ]; do sleep 0.2; done"]
-    ports: [{{containerPort: 8080, hostPort: {host_port}}}]
-"""
-
-
 def test_a_held_pod_is_bound_after_a_restart_when_its_holder_ended_meanwhile(minik: Minik) -> None:
     """Level-triggered: the holder finishes while the control plane is down; the new one binds the waiter."""
     host_port = free_port()
-    docs = STOPPABLE.format(name="first", host_port=host_port) + "---\n"
+    docs = PORT_POD.format(name="first", host_port=host_port, script=STOPPABLE) + "---\n"
     res = kubectl(
-        minik, "apply", "-f", "-", input=docs + STOPPABLE.format(name="second", host_port=host_port)
+        minik,
+        "apply",
+        "-f",
+        "-",
+        input=docs + PORT_POD.format(name="second", host_port=host_port, script=STOPPABLE),
     )
     assert res.returncode == 0, res.stderr
     try:
