@@ -3,11 +3,13 @@
 # independent modules in parallel on MINIK_TEST_WORKERS pytest-xdist workers
 # (--dist loadfile: a module's tests share one instance, so they stay on one
 # worker), then the serial group (tests/integration/conftest.py: SERIAL) one
-# at a time; modules in HOST_LOCKS hold a machine-wide lock instead of running
-# alone. Both parts always run; the suite fails if either does.
+# at a time, then the quiet group (QUIET there: light modules that must not run
+# beside the parallel part's load) beside each other; modules in HOST_LOCKS hold
+# a machine-wide lock instead of running alone. Every part always runs; the
+# suite fails if any does.
 #
 # Every phase's durations, slowest first, go to $MINIK_TEST_ARTIFACTS (default .ci/artifacts)
-# (durations-parallel.txt, durations-serial.txt); the slowest 15 are printed, and each
+# (durations-parallel.txt, durations-serial.txt, durations-quiet.txt; modules-*.txt beside them); the slowest 15 are printed, and each
 # phase's wall time is appended to phases.txt there (scripts/test.sh prints it).
 #
 # With arguments, one plain pytest run of them instead (paths relative to tests/):
@@ -39,7 +41,9 @@ phase() {
 
 phase parallel -n "$workers" --dist loadfile -m "not serial"
 parallel=$?
-phase serial -m serial
+phase serial -m "serial and not quiet"
 serial=$?
+phase quiet -n 3 --dist loadfile -m quiet
+quiet=$?
 echo "integration: durations in $artifacts" >&2
-[ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ]
+[ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ] && [ "$quiet" -eq 0 ]

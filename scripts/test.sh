@@ -10,7 +10,8 @@
 #
 # An env's output is printed in full when it fails; a passing env prints one
 # line. Afterwards this prints each integration phase's wall time and its 15
-# slowest test phases from $MINIK_TEST_ARTIFACTS (default .ci/artifacts), and
+# slowest test phases from $MINIK_TEST_ARTIFACTS (default .ci/artifacts) and when each
+# worker ran its last test (modules-*.txt there lays each worker's modules out in time), and
 # every env's log stays in .tox/ENV/log/.
 #
 # With arguments, plain `tox ARGS` instead, one env after another with its
@@ -33,6 +34,9 @@ if [ -f "$artifacts/phases.txt" ]; then
     [ -f "$f" ] || continue
     echo "== $(basename "$f"): $(head -1 "$f" | sed 's/^# //'); the 15 slowest:"
     sed -n 2,16p "$f"
+  done
+  for f in "$artifacts"/modules-*.txt; do
+    [ -f "$f" ] && echo "== $(basename "$f"): $(head -1 "$f" | sed 's/^# //')"
   done
 fi
 exit "$rc"

@@ -4,6 +4,10 @@
 teardown), slowest first, to PATH: the whole shape of a run, kept as a CI
 artifact, while the terminal shows only the slowest few (``--durations=15``).
 With pytest-xdist the controller writes it from the workers' reports.
+Beside it, ``modules-*.txt`` (the file's name with ``durations`` replaced)
+lays the run out in time: each worker's modules in the order they ran, with
+their start and end in seconds from the run's first test, and one line per
+worker saying when it ran its last test — the tail where cores sit idle.
 """
 
 from __future__ import annotations
@@ -26,9 +30,15 @@ class _Durations:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: list[tuple[float, str, str, str]] = []
+        # (worker, module) -> [first start, last stop], in the order modules began.
+        self.spans: dict[tuple[str, str], list[float]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.rows.append((report.duration, report.when, report.outcome, report.nodeid))
+        node = getattr(report, "node", None)
+        worker = node.gateway.id if node is not None else "main"
+        span = self.spans.setdefault((worker, report.nodeid.split("::")[0]), [report.start, report.stop])
+        span[0], span[1] = min(span[0], report.start), max(span[1], report.stop)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(session.config, "workerinput"):
@@ -41,6 +51,25 @@ class _Durations:
             for d, when, outcome, nodeid in sorted(self.rows, reverse=True)
         ]
         self.path.write_text("\n".join(lines) + "\n")
+        self._write_modules()
+
+    def _write_modules(self) -> None:
+        if not self.spans:
+            return
+        t0 = min(start for start, _ in self.spans.values())
+        workers = sorted({worker for worker, _ in self.spans})
+        ends = {w: max(stop for (ww, _), (_, stop) in self.spans.items() if ww == w) - t0 for w in workers}
+        head = ", ".join(f"{w} until {ends[w]:.0f}s" for w in workers)
+        lines = [f"# {len(self.spans)} modules; each worker's last test ended: {head}"]
+        for w in workers:
+            mine = sorted(
+                (start, stop, module) for (ww, module), (start, stop) in self.spans.items() if ww == w
+            )
+            lines += [f"{w:<5} {start - t0:7.1f} {stop - t0:7.1f} {module}" for start, stop, module in mine]
+        name = self.path.name.replace("durations", "modules")
+        (self.path.parent / (name if name != self.path.name else f"modules-{name}")).write_text(
+            "\n".join(lines) + "\n"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:

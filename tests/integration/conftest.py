@@ -8,7 +8,9 @@ Most modules are independent (each has its own state directory, instance
 label and subnet) and run in parallel (pytest-xdist, ``--dist loadfile``:
 one module stays on one worker). The modules in :data:`SERIAL` must run
 alone; they are marked ``serial`` and scripts/integration.sh runs them after
-the parallel part, one at a time. The modules in :data:`HOST_LOCKS` may run
+the parallel part, one at a time. The modules in :data:`QUIET` must not run
+beside the parallel part's load but are light themselves; they are marked
+``serial`` and ``quiet`` and run last, beside each other. The modules in :data:`HOST_LOCKS` may run
 beside others but not beside each other, in this run or another on the same
 machine (fixed host ports, a fixed subnet, the private dockerd's paths).
 """
@@ -51,11 +53,17 @@ __all__ = [
 # run beside the rest: each touches only its own instance and none of them times anything
 # against the machine's load.
 SERIAL = {
+    "faults/test_load.py": "load: 200 pods at once, watches that must see every change in order",
+    "e2e/test_teardown_many.py": "forty instances made and deleted, four at a time: loads the engine and both cores",
+}
+
+# Module -> why it must not run beside the parallel part. These are light (each keeps the two
+# cores 12-33 % busy alone), so scripts/integration.sh runs them last, beside each other: the
+# group takes as long as its longest module instead of the sum of the three.
+QUIET = {
     "faults/test_engine_restart.py": "a private dockerd crashed mid-Job: the Job's failure count depends on "
     "the engine's downtime against its back-off (failed 4, not 2, once beside the suite at load ~25)",
-    "faults/test_load.py": "load: 200 pods at once, watches that must see every change in order",
     "faults/test_host_bounds.py": "floods of 1,100 half-sent requests and 20,000 idle connections; answers timed",
-    "e2e/test_teardown_many.py": "forty instances made and deleted, four at a time: loads the engine and both cores",
     "e2e/test_kubectl_top.py": "CPU-sensitive: a busy loop must show more than 0.1 core",
 }
 
@@ -98,9 +106,11 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         where = _where(item.path) or ""
-        reason = next((why for prefix, why in SERIAL.items() if where.startswith(prefix)), None)
+        reason = SERIAL.get(where) or QUIET.get(where)
         if reason is not None:
             item.add_marker(pytest.mark.serial(reason=reason))
+        if where in QUIET:
+            item.add_marker(pytest.mark.quiet)
     rank = {where: i for i, where in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(_where(item.path) or "", len(rank)))  # stable: file order kept
 
