@@ -39,7 +39,9 @@ phase() {
   return "$rc"
 }
 
-phase parallel -n "$workers" --dist loadfile -m "not serial"
+# --no-loadscope-reorder: keep the collection's longest-first module order (LONGEST_FIRST in
+# tests/integration/conftest.py); xdist would otherwise order modules by their number of tests.
+phase parallel -n "$workers" --dist loadfile --no-loadscope-reorder -m "not serial"
 parallel=$?
 phase serial -m "serial and not quiet"
 serial=$?

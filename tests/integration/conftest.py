@@ -85,21 +85,31 @@ def _where(path: Path) -> str | None:
         return None
 
 
-# The longest modules of the parallel part, longest first (seconds of one worker in a
-# fresh-clone CI run on 2 cores, -n 3). They are handed out first: --dist loadfile gives
-# workers whole modules in collection order, so a long module collected last would run alone
-# at the end (longest-first scheduling). Only the order changes; every module still runs.
+# The longest modules of the parallel part, longest first (seconds from a module's first test
+# to its last, in a fresh-clone CI run on 2 cores, -n 3: .ci/artifacts/modules-parallel.txt).
+# They are handed out first (scripts/integration.sh passes --no-loadscope-reorder, or xdist
+# would order modules by their number of tests): --dist loadfile gives workers whole modules in
+# collection order, so a long module collected last would run alone at the end (longest-first
+# scheduling). The real-clock CronJob test waits 24-59 s for a minute boundary, so it goes early
+# too. Only the order changes; every module still runs.
 LONGEST_FIRST = (
-    "e2e/test_server_kill.py",  # 110 s: MINIK_FAULT_TRIALS SIGKILL trials
-    "e2e/test_kubectl.py",  # 78
-    "e2e/test_eviction.py",  # 62
-    "e2e/test_crash_matrix.py",  # 59: its unkilled reference run
-    "test_pytest_plugin.py",  # 57: the example project, three ways
-    "e2e/test_services.py",  # 54
-    "e2e/test_cli.py",  # 50
-    "e2e/test_teardown.py",  # 50
-    "kubelet/test_node_view.py",  # 48
-    "e2e/test_cronjob.py",  # 46: the real-clock minute
+    "e2e/test_server_kill.py",  # 115 s: MINIK_FAULT_TRIALS SIGKILL trials
+    "e2e/test_kubectl.py",  # 94
+    "e2e/test_eviction.py",  # 66: upstream's real timing
+    "e2e/test_crash_matrix.py",  # 57: its unkilled reference run
+    "e2e/test_teardown.py",  # 57
+    "kubelet/test_node_view.py",  # 56
+    "faults/test_security.py",  # 55
+    "test_pytest_plugin.py",  # 54: the example project, three ways
+    "e2e/test_services.py",  # 53
+    "e2e/test_cronjob.py",  # 28-60: the real-clock minute
+    "e2e/test_cli.py",  # 46
+    "e2e/test_realworld_run.py",  # 43
+    "e2e/test_cli_flags.py",  # 40
+    "faults/test_store_faults.py",  # 38
+    "e2e/test_scale_guard.py",  # 36
+    "faults/test_pod_container_killed.py",  # 31
+    "e2e/test_tutorials.py",  # 30
 )
 
 
