@@ -86,7 +86,7 @@ def _where(path: Path) -> str | None:
 
 
 # The longest modules of the parallel part, longest first (seconds from a module's first test
-# to its last, in a fresh-clone CI run on 2 cores, -n 3: .ci/artifacts/modules-parallel.txt).
+# to its last, in a fresh-clone CI run on 2 cores at -n 3: .ci/artifacts/modules-parallel.txt).
 # They are handed out first (scripts/integration.sh passes --no-loadscope-reorder, or xdist
 # would order modules by their number of tests): --dist loadfile gives workers whole modules in
 # collection order, so a long module collected last would run alone at the end (longest-first
