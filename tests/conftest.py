@@ -57,19 +57,16 @@ class _Durations:
         if not self.spans:
             return
         t0 = min(start for start, _ in self.spans.values())
-        workers = sorted({worker for worker, _ in self.spans})
-        ends = {w: max(stop for (ww, _), (_, stop) in self.spans.items() if ww == w) - t0 for w in workers}
-        head = ", ".join(f"{w} until {ends[w]:.0f}s" for w in workers)
+        by_worker: dict[str, list[tuple[float, float, str]]] = {}
+        for (worker, module), (start, stop) in self.spans.items():
+            by_worker.setdefault(worker, []).append((start - t0, stop - t0, module))
+        head = ", ".join(f"{w} until {max(r[1] for r in rows):.0f}s" for w, rows in sorted(by_worker.items()))
         lines = [f"# {len(self.spans)} modules; each worker's last test ended: {head}"]
-        for w in workers:
-            mine = sorted(
-                (start, stop, module) for (ww, module), (start, stop) in self.spans.items() if ww == w
-            )
-            lines += [f"{w:<5} {start - t0:7.1f} {stop - t0:7.1f} {module}" for start, stop, module in mine]
-        name = self.path.name.replace("durations", "modules")
-        (self.path.parent / (name if name != self.path.name else f"modules-{name}")).write_text(
-            "\n".join(lines) + "\n"
-        )
+        for w, rows in sorted(by_worker.items()):
+            lines += [f"{w:<5} {start:7.1f} {stop:7.1f} {module}" for start, stop, module in sorted(rows)]
+        name = self.path.name
+        name = name.replace("durations", "modules") if "durations" in name else f"modules-{name}"
+        (self.path.parent / name).write_text("\n".join(lines) + "\n")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -234,21 +234,20 @@ STOPPABLE = "while [ ! -e /tmp/stop ]; do sleep 0.2; done"
 """Runs until /tmp/stop exists in its container."""
 
 
+def _two_pods_on_one_host_port(minik: Minik, first: str, second: str, script: str) -> None:
+    """``first`` then ``second``, one ``kubectl apply``, both asking for one free host port."""
+    host_port = free_port()
+    docs = [PORT_POD.format(name=name, host_port=host_port, script=script) for name in (first, second)]
+    res = kubectl(minik, "apply", "-f", "-", input="---\n".join(docs))
+    assert res.returncode == 0, res.stderr
+
+
 def _scheduled(pod: dict[str, Any]) -> dict[str, Any] | None:
     return next((c for c in pod["status"].get("conditions") or [] if c["type"] == "PodScheduled"), None)
 
 
 def test_two_pods_for_one_host_port_the_second_waits_for_the_scheduler(minik: Minik) -> None:
-    host_port = free_port()
-    docs = PORT_POD.format(name="holder", host_port=host_port, script=SLEEPS) + "---\n"
-    res = kubectl(
-        minik,
-        "apply",
-        "-f",
-        "-",
-        input=docs + PORT_POD.format(name="waiter", host_port=host_port, script=SLEEPS),
-    )
-    assert res.returncode == 0, res.stderr
+    _two_pods_on_one_host_port(minik, "holder", "waiter", SLEEPS)
     try:
         minik.wait_pod_phase("holder", "Running", 60)
         held = minik.eventually(
@@ -319,16 +318,7 @@ def test_a_jobs_pods_sharing_a_host_port_run_one_at_a_time(minik: Minik) -> None
 
 def test_a_held_pod_is_bound_after_a_restart_when_its_holder_ended_meanwhile(minik: Minik) -> None:
     """Level-triggered: the holder finishes while the control plane is down; the new one binds the waiter."""
-    host_port = free_port()
-    docs = PORT_POD.format(name="first", host_port=host_port, script=STOPPABLE) + "---\n"
-    res = kubectl(
-        minik,
-        "apply",
-        "-f",
-        "-",
-        input=docs + PORT_POD.format(name="second", host_port=host_port, script=STOPPABLE),
-    )
-    assert res.returncode == 0, res.stderr
+    _two_pods_on_one_host_port(minik, "first", "second", STOPPABLE)
     try:
         first = minik.wait_pod_phase("first", "Running", 60)
         minik.eventually("the second pod held", lambda: _scheduled(minik.pod("second")), 30)
